@@ -1,0 +1,187 @@
+/* bidsim/market.h - the auction core: shops, products, promotion plans with
+ * segmented click bids and daily caps (DOMAIN.md §1), and per-impression
+ * auctions over an index kept per (segment, category) (DOMAIN.md §2).
+ *
+ * A market is one replicate's world. It is not thread-safe; threads run
+ * separate markets (bidsim_market_clone). Per-impression calls
+ * (bidsim_market_auction, bidsim_market_charge, bidsim_market_advance_to
+ * within a day) never allocate or lock. */
+#ifndef BIDSIM_MARKET_H
+#define BIDSIM_MARKET_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "bidsim/auction.h"
+#include "bidsim/error.h"
+#include "bidsim/rules.h"
+
+#define BIDSIM_SECONDS_PER_DAY 86400
+#define BIDSIM_NONE UINT32_MAX
+
+typedef struct bidsim_market bidsim_market_t;
+
+typedef struct {
+  bidsim_auction_config_t auction;
+  uint32_t categories;       /* category ids are 0..categories-1 */
+  bool     strict_caps;      /* never overshoot a cap (see bidsim_market_charge) */
+} bidsim_market_config_t;
+
+typedef struct {
+  uint64_t id;               /* external product ID, unique within its shop */
+  int64_t  historical_sales; /* units */
+  bidsim_product_status_t status;
+  int64_t  price_li;
+  uint32_t category;
+} bidsim_product_spec_t;
+
+typedef struct {
+  const char *name;          /* unique within the shop; copied */
+  uint32_t shop;
+  int64_t  cap_li;           /* BIDSIM_CAP_UNLIMITED or >= 100 yuan */
+  int64_t  bid_li[BIDSIM_SEG_COUNT];
+  uint32_t quality;          /* 1..BIDSIM_QUALITY_MAX; ranking weight */
+  int64_t  publish_s;        /* seconds since the start of day 0; competes from then on */
+} bidsim_plan_spec_t;
+
+/* One impression: which user segment, which category (search term or
+ * placement), and when. */
+typedef struct {
+  uint32_t segment;
+  uint32_t category;
+} bidsim_impression_t;
+
+/* Auction outcome: slots filled best first. unit is the ad unit (a plan's
+ * product shown for this category), price_li the per-click price should the
+ * user click. */
+typedef struct {
+  uint32_t n;
+  uint32_t plan[BIDSIM_MAX_SLOTS];
+  uint32_t unit[BIDSIM_MAX_SLOTS];
+  uint32_t product[BIDSIM_MAX_SLOTS];
+  int64_t  bid_li[BIDSIM_MAX_SLOTS];
+  int64_t  price_li[BIDSIM_MAX_SLOTS];
+} bidsim_auction_result_t;
+
+/* ---- lifetime --------------------------------------------------------- */
+
+/** @brief Create an empty market. The caller owns *out (bidsim_market_free).
+ *  Errors: BIDSIM_EINVAL (bad config), BIDSIM_ENOMEM. */
+BIDSIM_API int bidsim_market_create(const bidsim_market_config_t *cfg, bidsim_market_t **out,
+                                    bidsim_error_t *err);
+/** @brief Deep copy, including the day's state. For giving each thread its own. */
+BIDSIM_API int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out,
+                                   bidsim_error_t *err);
+/** @brief Back to time 0: spends zero, caps and pauses cleared, plans
+ *  published again by their publish time, bids as at creation or last
+ *  bidsim_market_set_bids before the first advance. Allocation-free. */
+BIDSIM_API void bidsim_market_reset(bidsim_market_t *m);
+BIDSIM_API void bidsim_market_free(bidsim_market_t *m);
+
+/* ---- catalogue (validated by bidsim/rules.h) ------------------------- */
+
+BIDSIM_API int bidsim_market_add_shop(bidsim_market_t *m, const char *name, uint32_t *shop_out,
+                                      bidsim_error_t *err);
+/** @brief Add a product to a shop's catalogue. Any product may be listed;
+ *  the plan rules apply when it joins a plan. Errors: BIDSIM_ENOTFOUND
+ *  (shop), BIDSIM_EINVAL (category out of range, duplicate id in shop). */
+BIDSIM_API int bidsim_market_add_product(bidsim_market_t *m, uint32_t shop,
+                                         const bidsim_product_spec_t *spec, uint32_t *product_out,
+                                         bidsim_error_t *err);
+/** @brief Create a plan. Checks name (BIDSIM_EDUPNAME), cap (BIDSIM_ECAP),
+ *  bids (BIDSIM_EBIDRANGE, BIDSIM_EBIDUNIT, BIDSIM_EPREMIUM), quality. */
+BIDSIM_API int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec,
+                                      uint32_t *plan_out, bidsim_error_t *err);
+/** @brief Add a product (by index) to a plan: sales >= 500 (BIDSIM_ESALES),
+ *  on sale (BIDSIM_ENOTONSALE), not already in it (BIDSIM_EDUPPRODUCT), and
+ *  of the plan's shop (BIDSIM_EINVAL). The first product of a category is the
+ *  one the plan shows in that category's auctions. */
+BIDSIM_API int bidsim_plan_add_product(bidsim_market_t *m, uint32_t plan, uint32_t product,
+                                       bidsim_error_t *err);
+/** @brief Add a product by its external ID within the plan's shop. */
+BIDSIM_API int bidsim_plan_add_product_id(bidsim_market_t *m, uint32_t plan, uint64_t product_id,
+                                          bidsim_error_t *err);
+/** @brief Add a list of products: all or none (the plan is unchanged on error;
+ *  err names the first offending product). */
+BIDSIM_API int bidsim_plan_add_products(bidsim_market_t *m, uint32_t plan, const uint32_t *products,
+                                        uint32_t count, bidsim_error_t *err);
+
+/* ---- controls (take effect immediately; the index follows) ------------ */
+
+/** @brief New segment bids, validated as at creation. */
+BIDSIM_API int bidsim_market_set_bids(bidsim_market_t *m, uint32_t plan,
+                                      const int64_t bid_li[BIDSIM_SEG_COUNT], bidsim_error_t *err);
+/** @brief New daily cap; if today's spend already reaches it the plan stops now. */
+BIDSIM_API int bidsim_market_set_cap(bidsim_market_t *m, uint32_t plan, int64_t cap_li,
+                                     bidsim_error_t *err);
+BIDSIM_API int bidsim_market_set_paused(bidsim_market_t *m, uint32_t plan, bool paused,
+                                        bidsim_error_t *err);
+/** @brief Publish (or re-schedule) a plan at @p publish_s; if that is not in
+ *  the future of the market clock it competes from now on. */
+BIDSIM_API int bidsim_market_publish(bidsim_market_t *m, uint32_t plan, int64_t publish_s,
+                                     bidsim_error_t *err);
+
+/* ---- the clock and the hot path -------------------------------------- */
+
+/** @brief Move the clock forward to @p t_s (seconds since day 0 00:00).
+ *  Crossing midnight resets every plan's day spend and resumes capped plans
+ *  (DOMAIN.md §1); plans whose publish time has come start competing.
+ *  Moving backwards is BIDSIM_ESTATE. */
+BIDSIM_API int bidsim_market_advance_to(bidsim_market_t *m, int64_t t_s);
+
+/** @brief Run the auction for one impression at the current clock: eligible
+ *  units of the impression's (segment, category), ranked by bid x quality
+ *  (ties: lower unit index first), bid >= reserve, up to `slots` winners,
+ *  priced by the configured mechanism. In strict-cap mode a plan whose
+ *  remaining cap is below its bid is skipped. Returns the slots filled. */
+BIDSIM_API uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp,
+                                          bidsim_auction_result_t *res);
+
+/** @brief Charge a click on @p plan at @p price_li at the current clock.
+ *  Platform mode: the whole price is charged; if the day's spend now reaches
+ *  or passes the cap, the plan stops until midnight (overshoot < one price).
+ *  Strict mode: the plan was only eligible if its remaining cap covered its
+ *  bid, so no charge overshoots; it stops when what remains is below its
+ *  smallest segment bid. Returns the amount charged; sets *capped if this
+ *  charge stopped the plan. */
+BIDSIM_API int64_t bidsim_market_charge(bidsim_market_t *m, uint32_t plan, int64_t price_li,
+                                        bool *capped);
+
+/* ---- inspection -------------------------------------------------------- */
+
+BIDSIM_API uint32_t bidsim_market_shop_count(const bidsim_market_t *m);
+BIDSIM_API uint32_t bidsim_market_product_count(const bidsim_market_t *m);
+BIDSIM_API uint32_t bidsim_market_plan_count(const bidsim_market_t *m);
+/** @brief Ad units: one per (plan, category) the plan has products in. */
+BIDSIM_API uint32_t bidsim_market_unit_count(const bidsim_market_t *m);
+BIDSIM_API const bidsim_market_config_t *bidsim_market_config(const bidsim_market_t *m);
+BIDSIM_API int64_t bidsim_market_now(const bidsim_market_t *m);
+
+typedef struct {
+  const char *name;
+  uint32_t shop;
+  int64_t  cap_li;
+  int64_t  bid_li[BIDSIM_SEG_COUNT];
+  uint32_t quality;
+  int64_t  publish_s;
+  bool     published, paused, capped;
+  int64_t  spend_today_li;
+  int64_t  cap_hit_s;        /* clock when today's cap stopped it, or -1 */
+  uint32_t product_count;
+  const uint32_t *products;  /* indices, in the order added */
+} bidsim_plan_info_t;
+
+BIDSIM_API int bidsim_market_plan_info(const bidsim_market_t *m, uint32_t plan, bidsim_plan_info_t *out);
+BIDSIM_API int bidsim_market_find_plan(const bidsim_market_t *m, uint32_t shop, const char *name,
+                                       uint32_t *plan_out);
+BIDSIM_API const char *bidsim_market_shop_name(const bidsim_market_t *m, uint32_t shop);
+BIDSIM_API const bidsim_product_spec_t *bidsim_market_product(const bidsim_market_t *m, uint32_t product);
+BIDSIM_API uint32_t bidsim_market_product_shop(const bidsim_market_t *m, uint32_t product);
+/** @brief The plan and product behind an ad unit. */
+BIDSIM_API void bidsim_market_unit(const bidsim_market_t *m, uint32_t unit, uint32_t *plan,
+                                   uint32_t *product);
+
+/** @brief Reference auction by a full scan of every unit (no index), for
+ *  tests and debugging: must give exactly what bidsim_market_auction gives. */
+BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
+                                               bidsim_auction_result_t *res);
+
+#endif

@@ -1,0 +1,71 @@
+/* bidsim/rules.h - the platform rules of DOMAIN.md §1, checked in one place.
+ * The market API and the scenario loader both validate through these
+ * functions, so a rule has exactly one implementation. Money is in li
+ * (1 li = 0.001 yuan = 0.1 fen). */
+#ifndef BIDSIM_RULES_H
+#define BIDSIM_RULES_H
+#include <stdint.h>
+#include "bidsim/error.h"
+
+#define BIDSIM_LI_PER_YUAN        1000
+#define BIDSIM_LI_PER_FEN         10
+#define BIDSIM_BID_MIN_LI         100      /* 0.10 yuan */
+#define BIDSIM_BID_MAX_LI         99000    /* 99.00 yuan */
+#define BIDSIM_PREMIUM_MIN_PCT    10       /* segment bid >= base x 1.10 */
+#define BIDSIM_PREMIUM_MAX_PCT    300      /* segment bid <= base x 4.00 */
+#define BIDSIM_CAP_MIN_LI         100000   /* 100 yuan */
+#define BIDSIM_CAP_UNLIMITED      INT64_MAX
+#define BIDSIM_SALES_MIN          500
+#define BIDSIM_QUALITY_MIN        1
+#define BIDSIM_QUALITY_MAX        10000
+#define BIDSIM_MAX_SLOTS          20
+#define BIDSIM_NAME_MAX           64       /* bytes, including the NUL */
+
+/* User segments (DOMAIN.md §1, click bids). */
+typedef enum {
+  BIDSIM_SEG_ORDINARY = 0,   /* no signal: the base bid */
+  BIDSIM_SEG_SHOP     = 1,   /* browsed or bought in this shop (retargeting) */
+  BIDSIM_SEG_SIMILAR  = 2,   /* browsed or bought similar products */
+  BIDSIM_SEG_COUNT    = 3
+} bidsim_segment_t;
+
+typedef enum {
+  BIDSIM_PRODUCT_ON_SALE  = 0,
+  BIDSIM_PRODUCT_DELISTED = 1,
+  BIDSIM_PRODUCT_REMOVED  = 2
+} bidsim_product_status_t;
+
+/** @brief Static name of a segment: "ordinary", "shop", "similar". */
+BIDSIM_API const char *bidsim_segment_name(int segment);
+
+/* Each check returns BIDSIM_OK or its own code, and on failure fills err with
+ * @p where as the field and a message naming the value and the limit in yuan. */
+
+/** @brief One bid: whole fen, within [0.10, 99.00] yuan. */
+BIDSIM_API int bidsim_rule_check_bid(int64_t bid_li, const char *where, bidsim_error_t *err);
+
+/** @brief The three segment bids: each a valid bid, and segments 2 and 3
+ *  within base x 1.10 .. base x 4.00 inclusive (exact integer arithmetic).
+ *  @p where is the prefix of the field ("plan.bids"); the message names the
+ *  segment. */
+BIDSIM_API int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *where,
+                                      bidsim_error_t *err);
+
+/** @brief Daily cap: BIDSIM_CAP_UNLIMITED or at least 100 yuan. */
+BIDSIM_API int bidsim_rule_check_cap(int64_t cap_li, const char *where, bidsim_error_t *err);
+
+/** @brief Product eligibility for a plan: sales >= 500 and on sale. (The
+ *  "not already in the plan" rule needs the plan and is checked by the market.) */
+BIDSIM_API int bidsim_rule_check_product(int64_t historical_sales, bidsim_product_status_t status,
+                                         const char *where, bidsim_error_t *err);
+
+/** @brief Quality score in [BIDSIM_QUALITY_MIN, BIDSIM_QUALITY_MAX]. */
+BIDSIM_API int bidsim_rule_check_quality(uint32_t quality, const char *where, bidsim_error_t *err);
+
+/** @brief Plan name: non-empty, shorter than BIDSIM_NAME_MAX. */
+BIDSIM_API int bidsim_rule_check_plan_name(const char *name, const char *where, bidsim_error_t *err);
+
+/** @brief Format li as yuan with the fewest decimals that are exact ("1.5", "99", "0.123"). */
+BIDSIM_API const char *bidsim_li_to_yuan(int64_t li, char buf[32]);
+
+#endif

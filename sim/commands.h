@@ -1,0 +1,26 @@
+/* sim/commands.h - the `bidsim` subcommands and their exit statuses. Only
+ * command code prints, and only it turns errors into exit statuses. */
+#ifndef BIDSIM_SIM_COMMANDS_H
+#define BIDSIM_SIM_COMMANDS_H
+#include "bidsim/error.h"
+
+enum {
+  BIDSIM_EXIT_OK      = 0,   /* success */
+  BIDSIM_EXIT_FAILURE = 1,   /* run-time failure: I/O, out of memory, internal */
+  BIDSIM_EXIT_INPUT   = 2,   /* bad input: usage, scenario, result file */
+  BIDSIM_EXIT_SIGNAL  = 130  /* interrupted */
+};
+
+/* Each takes argv with argv[0] = the subcommand name, prints its own --help. */
+int bidsim_cmd_run(int argc, char **argv);       /* sim/cmd_run.c */
+int bidsim_cmd_validate(int argc, char **argv);  /* sim/cmd_validate.c */
+int bidsim_cmd_bench(int argc, char **argv);     /* sim/cmd_bench.c */
+int bidsim_cmd_report(int argc, char **argv);    /* analysis/cmd_report.c */
+int bidsim_cmd_compare(int argc, char **argv);   /* analysis/cmd_compare.c */
+int bidsim_cmd_plot(int argc, char **argv);      /* analysis/cmd_plot.c */
+
+/** @brief Print "bidsim CMD: error: WHERE: MSG" to stderr and return the exit
+ *  status for the error's code (input errors 2, the rest 1). */
+int bidsim_cli_fail(const char *cmd, const bidsim_error_t *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* sim/main.c - the `bidsim` command: dispatches to subcommands. */
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+#include "sim/commands.h"
+
+typedef struct {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+  { "run",      bidsim_cmd_run,      "simulate a scenario and write an HDF5 result file" },
+  { "validate", bidsim_cmd_validate, "check a scenario file and summarise it" },
+  { "bench",    bidsim_cmd_bench,    "measure auction throughput against the RNG floor" },
+  { "report",   bidsim_cmd_report,   "tables of a result file: shop, plan or product view" },
+  { "compare",  bidsim_cmd_compare,  "paired differences between variants of a result file" },
+  { "plot",     bidsim_cmd_plot,     "PNG figures from a result file" },
+};
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "Usage: bidsim COMMAND [OPTIONS]\n"
+          "       bidsim COMMAND --help\n"
+          "\n"
+          "bidsim simulates paid-traffic auctions of an e-commerce marketplace: promotion\n"
+          "plans with segmented click bids and daily caps, priced by GSP with quality.\n"
+          "\n"
+          "Commands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f,
+          "\n"
+          "Exit status: 0 success, 1 run-time failure, 2 bad input (usage, scenario,\n"
+          "result file), 130 interrupted.\n");
+}
+
+int main(int argc, char **argv) {
+  /* GSL's default handler aborts; every GSL status is checked instead. */
+  gsl_set_error_handler_off();
+  if (argc < 2) {
+    usage(stderr);
+    return BIDSIM_EXIT_INPUT;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return BIDSIM_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("bidsim %s\n", BIDSIM_VERSION);
+    return BIDSIM_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "bidsim: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return BIDSIM_EXIT_INPUT;
+}

@@ -1,0 +1,130 @@
+/* sim/output.h - the HDF5 result file: the in-memory slab the simulation
+ * fills for one (variant, replicate, day), the writer and the reader.
+ * output_hdf5.c is the only file that calls HDF5; docs/output-format.md
+ * documents the dataset table declared there. */
+#ifndef BIDSIM_SIM_OUTPUT_H
+#define BIDSIM_SIM_OUTPUT_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "bidsim/bidsim.h"
+#include "sim/scenario.h"
+
+#define BIDSIM_FORMAT_NAME    "bidsim-result"
+#define BIDSIM_FORMAT_VERSION 1
+
+typedef enum {
+  BIDSIM_METRIC_EXPOSURES      = 0,  /* count */
+  BIDSIM_METRIC_CLICKS         = 1,  /* count */
+  BIDSIM_METRIC_SPEND_LI       = 2,  /* li (0.001 yuan) */
+  BIDSIM_METRIC_CONVERSIONS    = 3,  /* orders */
+  BIDSIM_METRIC_ORDER_VALUE_LI = 4,  /* li */
+  BIDSIM_METRIC_COUNT          = 5
+} bidsim_metric_t;
+
+/** @brief Dataset name of a metric ("exposures", "clicks", "spend_li", ...). */
+const char *bidsim_metric_name(int metric);
+
+/* Results of one (variant, replicate, day). Arrays are metric-major so that
+ * each metric's block is one contiguous hyperslab:
+ *   plan_segment[m][plan][segment]   m < BIDSIM_METRIC_COUNT
+ *   plan_hour[m][hour][plan]
+ *   product[m][product]
+ *   cap_hit_s[plan]                  seconds after midnight, -1 if not hit
+ *   impressions[hour][segment]       impressions that arrived (auctions run) */
+typedef struct {
+  uint32_t variant, replicate, day;
+  uint32_t plans, products;
+  int64_t *plan_segment;
+  int64_t *plan_hour;
+  int64_t *product;
+  int64_t *cap_hit_s;
+  int64_t  impressions[BIDSIM_HOURS][BIDSIM_SEG_COUNT];
+} bidsim_day_slab_t;
+
+/** @brief Allocate a zeroed slab (cap_hit_s set to -1). */
+int  bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products, bidsim_error_t *err);
+void bidsim_day_slab_clear(bidsim_day_slab_t *s);   /* zero counters, cap_hit_s = -1 */
+void bidsim_day_slab_free(bidsim_day_slab_t *s);
+#define BIDSIM_SLAB_PS(s, m, p, g) ((s)->plan_segment[((size_t)(m) * (s)->plans + (p)) * BIDSIM_SEG_COUNT + (g)])
+#define BIDSIM_SLAB_PH(s, m, h, p) ((s)->plan_hour[((size_t)(m) * BIDSIM_HOURS + (h)) * (s)->plans + (p)])
+#define BIDSIM_SLAB_PR(s, m, q)    ((s)->product[(size_t)(m) * (s)->products + (q)])
+
+/* Labels and sizes the file's dimension scales carry. */
+typedef struct {
+  const bidsim_scenario_t *scenario;    /* text, resolved text, seed, dates */
+  uint32_t variants;
+  const char *const *variant_names;
+  uint32_t replicates, days;
+  uint32_t plans;
+  const char *const *plan_names;
+  const char *const *plan_shops;        /* shop name of each plan */
+  const int64_t *plan_cap_li;           /* BIDSIM_CAP_UNLIMITED = none */
+  const uint8_t *plan_listed;           /* 1 = from the scenario, 0 = generated competitor */
+  uint32_t products;
+  const uint64_t *product_ids;
+  const char *const *product_names;
+  const char *const *product_shops;
+  const uint32_t *product_plan;         /* the plan the product is advertised in (first), or BIDSIM_NONE */
+} bidsim_output_meta_t;
+
+typedef struct bidsim_writer bidsim_writer_t;
+
+/** @brief Create the file under a temporary name beside @p path
+ *  ("path.tmp.PID"), with every dataset sized and its scales attached.
+ *  Nothing exists under @p path until bidsim_writer_commit. */
+int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsim_writer_t **out,
+                       bidsim_error_t *err);
+/** @brief Write one slab into its (variant, replicate, day) place. Callers
+ *  write slabs in (variant, replicate, day) order so that identical runs
+ *  give byte-identical files. */
+int bidsim_writer_write_day(bidsim_writer_t *w, const bidsim_day_slab_t *slab, bidsim_error_t *err);
+/** @brief Flush, close and rename onto @p path (replacing it atomically). Frees w. */
+int bidsim_writer_commit(bidsim_writer_t *w, bidsim_error_t *err);
+/** @brief Close and remove the temporary file; @p path is untouched. Frees w (NULL-safe). */
+void bidsim_writer_abort(bidsim_writer_t *w);
+
+/* ---- reading ----------------------------------------------------------- */
+
+typedef struct bidsim_results bidsim_results_t;
+
+typedef enum {
+  BIDSIM_TABLE_PLAN_SEGMENT = 0,   /* (V, R, D, P, S) */
+  BIDSIM_TABLE_PLAN_HOUR    = 1,   /* (V, R, D, 24, P) */
+  BIDSIM_TABLE_PRODUCT      = 2    /* (V, R, D, Q) */
+} bidsim_table_t;
+
+/** @brief Open a result file read-only. Errors: BIDSIM_EIO (cannot open),
+ *  BIDSIM_EFORMAT (not a bidsim result, or truncated/inconsistent),
+ *  BIDSIM_EVERSION (newer format). */
+int  bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t *err);
+void bidsim_results_close(bidsim_results_t *r);
+
+typedef struct {
+  uint32_t variants, replicates, days, plans, products;
+  uint64_t seed;
+  const char *bidsim_version;
+} bidsim_results_dims_t;
+void bidsim_results_dims(const bidsim_results_t *r, bidsim_results_dims_t *out);
+const char *bidsim_results_variant_name(const bidsim_results_t *r, uint32_t v);
+const char *bidsim_results_day_label(const bidsim_results_t *r, uint32_t d);
+const char *bidsim_results_plan_name(const bidsim_results_t *r, uint32_t p);
+const char *bidsim_results_plan_shop(const bidsim_results_t *r, uint32_t p);
+int64_t     bidsim_results_plan_cap_li(const bidsim_results_t *r, uint32_t p);
+bool        bidsim_results_plan_listed(const bidsim_results_t *r, uint32_t p);
+const char *bidsim_results_product_name(const bidsim_results_t *r, uint32_t q);
+uint64_t    bidsim_results_product_id(const bidsim_results_t *r, uint32_t q);
+const char *bidsim_results_product_shop(const bidsim_results_t *r, uint32_t q);
+uint32_t    bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q);
+/** @brief The scenario text stored in the file (owned by r). */
+const char *bidsim_results_scenario_text(const bidsim_results_t *r);
+
+/** @brief Read one metric of one table whole into @p buf (caller-allocated,
+ *  row-major in the table's dimension order above). */
+int bidsim_results_read(bidsim_results_t *r, bidsim_table_t table, int metric, int64_t *buf,
+                        bidsim_error_t *err);
+/** @brief cap_hit_s as (V, R, D, P), -1 where not hit. */
+int bidsim_results_read_cap_hit(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err);
+/** @brief impressions as (V, R, D, 24, S). */
+int bidsim_results_read_impressions(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err);
+
+#endif

@@ -1,0 +1,143 @@
+/* sim/scenario.h - a scenario resolved from YAML: every default filled in,
+ * every platform rule already checked by the engine's rules module.
+ * The loader (scenario_load.c) is the only code that parses YAML. */
+#ifndef BIDSIM_SIM_SCENARIO_H
+#define BIDSIM_SIM_SCENARIO_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bidsim/bidsim.h"
+
+#define BIDSIM_HOURS 24
+
+typedef enum { BIDSIM_NOISE_NONE = 0, BIDSIM_NOISE_POISSON = 1, BIDSIM_NOISE_NEGBIN = 2 } bidsim_noise_t;
+typedef enum { BIDSIM_QUALITY_FIXED = 0, BIDSIM_QUALITY_CTR = 1 } bidsim_quality_model_t;
+typedef enum { BIDSIM_DIST_FIXED = 0, BIDSIM_DIST_UNIFORM = 1, BIDSIM_DIST_LOGNORMAL = 2 } bidsim_dist_kind_t;
+
+/* A scalar distribution for the synthetic market and order values.
+ * fixed: a; uniform: [a, b]; lognormal: median a, log-sd b. Draws may be
+ * clamped to [lo, hi] by the user of the distribution. */
+typedef struct { bidsim_dist_kind_t kind; double a, b; } bidsim_dist_t;
+
+typedef struct { int year, month, day; } bidsim_date_t;
+
+typedef struct {
+  char     name[BIDSIM_NAME_MAX];
+  uint64_t id;
+  int64_t  historical_sales;
+  bidsim_product_status_t status;
+  int64_t  price_li;
+  uint32_t category;           /* index into traffic.categories */
+  double   ctr;                /* base probability of click when examined (ordinary user, slot 1) */
+  double   cvr;                /* base probability of an order per click */
+  bidsim_dist_t order_value_yuan;
+} bidsim_sc_product_t;
+
+typedef struct {
+  char     name[BIDSIM_NAME_MAX];
+  uint32_t product_count;
+  bidsim_sc_product_t *products;
+} bidsim_sc_shop_t;
+
+typedef struct {
+  char     name[BIDSIM_NAME_MAX];
+  uint32_t shop;               /* index into shops */
+  int64_t  cap_li;             /* BIDSIM_CAP_UNLIMITED if none */
+  int64_t  bid_li[BIDSIM_SEG_COUNT];
+  uint32_t quality;            /* 0 = from the quality model */
+  uint32_t publish_day;        /* day index from the start date */
+  uint32_t publish_second;     /* seconds after midnight */
+  uint32_t product_count;
+  uint64_t *product_ids;       /* external IDs within the shop */
+} bidsim_sc_plan_t;
+
+/* A calendar phase: days [first_day, last_day] (indices from the start
+ * date) multiply traffic, CTR and CVR; hour_mult reshapes the diurnal curve
+ * (1.0 = unchanged; the shares are renormalised after multiplying). */
+typedef struct {
+  char     name[BIDSIM_NAME_MAX];
+  uint32_t first_day, last_day;
+  double   traffic_mult, ctr_mult, cvr_mult;
+  double   hour_mult[BIDSIM_HOURS];
+} bidsim_sc_phase_t;
+
+/* The synthetic competitor market: `plans` generated plans, each in its own
+ * generated shop with one product, drawn from the distributions below with
+ * the scenario's market seed stream (identical in every replicate). */
+typedef struct {
+  uint32_t plans;
+  bidsim_dist_t base_bid_yuan;     /* clamped to [0.10, 99.00], rounded to fen */
+  bidsim_dist_t premium_pct[2];    /* shop, similar: percent above base, clamped to [10, 300] */
+  bidsim_dist_t quality;           /* clamped to [1, 10000] when the quality model is fixed */
+  double        unlimited_share;   /* share of plans with no cap */
+  bidsim_dist_t cap_yuan;          /* clamped to >= 100 */
+  bidsim_dist_t ctr, cvr;          /* per product */
+  bidsim_dist_t order_value_yuan;
+  double       *category_shares;   /* traffic.category_count entries, sum 1 */
+} bidsim_sc_market_t;
+
+typedef struct {
+  /* text as given and the file it came from */
+  char    *source_path;
+  char    *source_text;
+
+  uint64_t seed;
+  uint32_t days;
+  bidsim_date_t start_date;
+  uint32_t replicates;
+
+  /* auction */
+  bidsim_auction_config_t auction;     /* mechanism, slots, reserve, weights */
+  double   examination_eta;            /* weights = (1/r)^eta unless listed */
+  bool     strict_caps;
+  bidsim_quality_model_t quality_model;
+  uint32_t quality_fixed;              /* quality of every plan under the fixed model */
+
+  /* traffic */
+  double   impressions_per_day;        /* mean, before phases */
+  double   diurnal[BIDSIM_HOURS];      /* shares, sum 1 */
+  double   segment_shares[BIDSIM_SEG_COUNT];
+  uint32_t category_count;
+  char   (*category_names)[BIDSIM_NAME_MAX];
+  double  *category_shares;            /* sum 1 */
+  bidsim_noise_t noise;
+  double   negbin_dispersion;          /* k: variance = mean + mean^2 / k */
+  uint32_t phase_count;
+  bidsim_sc_phase_t *phases;
+
+  /* users */
+  double   ctr_mult[BIDSIM_SEG_COUNT];
+  double   cvr_mult[BIDSIM_SEG_COUNT];
+  double   conversion_delay_hours;     /* mean of an exponential delay; 0 = immediate */
+  double   attribution_window_days;    /* conversions later than this after the click are lost */
+
+  /* shops, plans, market */
+  uint32_t shop_count;
+  bidsim_sc_shop_t *shops;
+  uint32_t plan_count;
+  bidsim_sc_plan_t *plans;
+  bidsim_sc_market_t market;
+} bidsim_scenario_t;
+
+/* Source positions of the parsed keys, so errors found after loading (e.g.
+ * by the engine while building the market) still point into the file. */
+typedef struct bidsim_scenario_map bidsim_scenario_map_t;
+
+/** @brief Parse and validate a scenario file. On success *out is owned by the
+ *  caller (bidsim_scenario_free). On failure err->where is
+ *  "FILE:LINE:COL: key.path" and err->msg names the rule and the limit;
+ *  returns BIDSIM_EIO, BIDSIM_EPARSE, BIDSIM_ESCHEMA or a rule's code. */
+int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error_t *err);
+/** @brief The same from a string (path is used in messages only). */
+int bidsim_scenario_load_string(const char *text, size_t len, const char *path,
+                                bidsim_scenario_t **out, bidsim_error_t *err);
+void bidsim_scenario_free(bidsim_scenario_t *sc);
+
+/** @brief The resolved scenario (every default filled in) as YAML text;
+ *  caller frees with bidsim_free. Loading it gives the same scenario. */
+char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc);
+
+/** @brief Date label of day @p day ("2026-11-11"). */
+void bidsim_scenario_day_label(const bidsim_scenario_t *sc, uint32_t day, char buf[16]);
+
+#endif

@@ -1,0 +1,40 @@
+/* sim/world.h - a scenario turned into what the simulation loop needs: the
+ * engine market (listed plans and generated competitors), per-unit click and
+ * conversion parameters, traffic samplers. Immutable once built; each worker
+ * thread clones the market and owns its own mutable copy. */
+#ifndef BIDSIM_SIM_WORLD_H
+#define BIDSIM_SIM_WORLD_H
+#include "bidsim/bidsim.h"
+#include "sim/output.h"
+#include "sim/scenario.h"
+
+typedef struct bidsim_world bidsim_world_t;
+
+/** @brief Build the world for @p sc (which must outlive it). Competitors are
+ *  drawn from stream BIDSIM_STREAM_MARKET of the scenario seed, so every
+ *  replicate and variant sees the same market. */
+int  bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsim_error_t *err);
+void bidsim_world_free(bidsim_world_t *w);
+const bidsim_market_t *bidsim_world_market(const bidsim_world_t *w);
+/** @brief Labels for the output file (pointers owned by the world). */
+void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint32_t days,
+                              bidsim_output_meta_t *meta);
+
+/* Stream numbering: replicate r draws from stream r; the market generator
+ * from a stream no replicate can reach. */
+#define BIDSIM_STREAM_MARKET UINT64_C(0xB1D5B1D5B1D5B1D5)
+
+/* Per-thread simulation state (a cloned market, scratch buffers). */
+typedef struct bidsim_worker bidsim_worker_t;
+int  bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_error_t *err);
+void bidsim_worker_free(bidsim_worker_t *k);
+
+/** @brief Simulate one day of one replicate into @p slab (which is cleared
+ *  first). Call with day = 0, 1, ... in order after bidsim_worker_begin. */
+void bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate, uint64_t seed);
+int  bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *slab,
+                           bidsim_error_t *err);
+/** @brief Impressions simulated by this worker so far (for progress). */
+uint64_t bidsim_worker_impressions(const bidsim_worker_t *k);
+
+#endif
