@@ -23,9 +23,7 @@ const char *bidsim_li_to_yuan(int64_t li, char buf[32]) {
   const char *sign = li < 0 ? "-" : "";
   uint64_t a = li < 0 ? (uint64_t)0 - (uint64_t)li : (uint64_t)li;
   uint64_t whole = a / BIDSIM_LI_PER_YUAN, frac = a % BIDSIM_LI_PER_YUAN;
-  if (frac == 0)
-    snprintf(buf, 32, "%s%" PRIu64, sign, whole);
-  else if (frac % 10 == 0)
+  if (frac % 10 == 0)
     snprintf(buf, 32, "%s%" PRIu64 ".%02" PRIu64, sign, whole, frac / 10);
   else
     snprintf(buf, 32, "%s%" PRIu64 ".%03" PRIu64, sign, whole, frac);

@@ -113,7 +113,7 @@ static void quality_and_name_limits(void **state) {
 static void li_formats_as_exact_yuan(void **state) {
   char buf[32];
   assert_string_equal(bidsim_li_to_yuan(100, buf), "0.10");
-  assert_string_equal(bidsim_li_to_yuan(99000, buf), "99");
+  assert_string_equal(bidsim_li_to_yuan(99000, buf), "99.00");
   assert_string_equal(bidsim_li_to_yuan(105, buf), "0.105");
   assert_string_equal(bidsim_li_to_yuan(-1500, buf), "-1.50");
   assert_string_equal(bidsim_li_to_yuan(BIDSIM_CAP_UNLIMITED, buf), "unlimited");

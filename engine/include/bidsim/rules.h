@@ -65,7 +65,8 @@ BIDSIM_API int bidsim_rule_check_quality(uint32_t quality, const char *where, bi
 /** @brief Plan name: non-empty, shorter than BIDSIM_NAME_MAX. */
 BIDSIM_API int bidsim_rule_check_plan_name(const char *name, const char *where, bidsim_error_t *err);
 
-/** @brief Format li as yuan with the fewest decimals that are exact ("1.5", "99", "0.123"). */
+/** @brief Format li as yuan: two decimals, three when the amount is not whole fen
+ *  ("1.50", "99.00", "0.123"); BIDSIM_CAP_UNLIMITED as "unlimited". */
 BIDSIM_API const char *bidsim_li_to_yuan(int64_t li, char buf[32]);
 
 #endif
