@@ -17,10 +17,10 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Until the scenario driver (issue 3) lands, the main job is the engine
+# benchmark; it becomes `bidsim run $(SCENARIO) -o $(OUT)` + report then.
 run: build
-	@mkdir -p $(dir $(OUT))
-	./$(BUILD)/bidsim run $(SCENARIO) -o $(OUT)
-	./$(BUILD)/bidsim report $(OUT) --by plan
+	./$(BUILD)/bidsim bench
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -1,4 +1,0 @@
-/* analysis/cmd_compare.c - PLACEHOLDER until its implementation lands; must not ship. */
-#include <stdio.h>
-#include "sim/commands.h"
-int bidsim_cmd_compare(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "bidsim compare: not built yet\n"); return BIDSIM_EXIT_FAILURE; }

@@ -1,4 +1,0 @@
-/* sim/cmd_validate.c - PLACEHOLDER until its implementation lands; must not ship. */
-#include <stdio.h>
-#include "sim/commands.h"
-int bidsim_cmd_validate(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "bidsim validate: not built yet\n"); return BIDSIM_EXIT_FAILURE; }
