@@ -1,0 +1,802 @@
+/* engine/market.c - the auction core: catalogue, plan state, daily caps and
+ * the per-(segment, category) ranking index. Nothing on the per-impression
+ * path (auction, charge, advance within a day) allocates, locks or prints.
+ *
+ * The index: for each (segment, category), the category's ad units sorted by
+ * a 64-bit key (bid x quality in the high half, the complement of the unit
+ * index in the low half, so descending order is score-then-lower-unit), and
+ * a two-level bitmap over those positions marking units that may compete
+ * now. An auction walks set bits from the top; caps, pauses and publishing
+ * only flip bits, and a bid change moves the plan's units to their new
+ * places. */
+#include <stdio.h>
+#include <string.h>
+#include "bidsim/alloc.h"
+#include "bidsim/market.h"
+
+enum { PLAN_PUBLISHED = 1u, PLAN_PAUSED = 2u, PLAN_CAPPED = 4u };
+
+typedef struct {
+  char     name[BIDSIM_NAME_MAX];
+  uint32_t first_product, first_plan;   /* per-shop lists, BIDSIM_NONE-terminated */
+} shop_t;
+
+typedef struct {
+  bidsim_product_spec_t spec;
+  uint32_t shop, next_in_shop;
+} product_t;
+
+/* Cold plan data: configuration and its product list. */
+typedef struct {
+  char     name[BIDSIM_NAME_MAX];
+  uint32_t shop, next_in_shop;
+  int64_t  bid0_li[BIDSIM_SEG_COUNT];   /* restored by reset */
+  int64_t  publish0_s;
+  uint32_t first_unit;                  /* units of this plan, BIDSIM_NONE-terminated */
+  uint32_t product_count, product_cap;
+  uint32_t *products;
+} plan_cold_t;
+
+/* Hot plan state, read for each candidate an auction looks at. */
+typedef struct {
+  int64_t  bid_li[BIDSIM_SEG_COUNT];
+  int64_t  cap_li;
+  int64_t  spend_li;                    /* today's */
+  int64_t  publish_s;
+  int64_t  cap_hit_s;
+  uint32_t quality;
+  uint32_t flags;
+} plan_hot_t;
+
+typedef struct {
+  uint32_t plan, category, product, next_in_plan;
+  uint32_t pos[BIDSIM_SEG_COUNT];       /* position in its (segment, category) index */
+} unit_t;
+
+typedef struct {
+  uint32_t  n, words, sums;
+  uint64_t *key;                        /* sorted descending */
+  uint64_t *bits;                       /* bit i: position i may compete */
+  uint64_t *sum;                        /* bit j of sum[s]: bits[64 s + j] != 0 */
+} index_t;
+
+struct bidsim_market {
+  bidsim_market_config_t cfg;
+  int64_t  now_s;
+  bool     advanced;                    /* the clock has moved since creation/reset */
+  bool     stale;                       /* catalogue changed: index must be rebuilt */
+  int64_t  next_publish_s;              /* earliest publish time of an unpublished plan */
+
+  uint32_t shop_count, shop_cap;
+  shop_t  *shops;
+  uint32_t product_count, product_cap;
+  product_t *products;
+  uint32_t plan_count, plan_cap;
+  plan_cold_t *plans;
+  plan_hot_t  *hot;
+  uint32_t unit_count, unit_cap;
+  unit_t  *units;
+
+  index_t *index;                       /* [segment * categories + category] */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+  if (need <= *cap) return BIDSIM_OK;
+  uint32_t n = *cap ? *cap : 16;
+  while (n < need) n = n > UINT32_MAX / 2 ? need : n * 2;
+  void *q = bidsim_realloc(*p, (size_t)n * elem);
+  if (q == NULL) return BIDSIM_ENOMEM;
+  *p = q;
+  *cap = n;
+  return BIDSIM_OK;
+}
+
+static inline uint64_t unit_key(const bidsim_market_t *m, uint32_t u, int seg) {
+  const plan_hot_t *h = &m->hot[m->units[u].plan];
+  uint64_t score = (uint64_t)h->bid_li[seg] * h->quality;
+  return (score << 32) | (uint64_t)(UINT32_MAX - u);
+}
+
+static inline uint32_t key_unit(uint64_t key) { return UINT32_MAX - (uint32_t)key; }
+
+static inline bool plan_active(const plan_hot_t *h) {
+  return (h->flags & (PLAN_PUBLISHED | PLAN_PAUSED | PLAN_CAPPED)) == PLAN_PUBLISHED;
+}
+
+static inline bool unit_eligible(const bidsim_market_t *m, uint32_t u, int seg) {
+  const plan_hot_t *h = &m->hot[m->units[u].plan];
+  return plan_active(h) && h->bid_li[seg] >= m->cfg.auction.reserve_li;
+}
+
+static inline index_t *index_of(const bidsim_market_t *m, int seg, uint32_t cat) {
+  return &m->index[(size_t)seg * m->cfg.categories + cat];
+}
+
+static inline void bit_set(index_t *ix, uint32_t pos, bool on) {
+  uint32_t w = pos >> 6;
+  uint64_t b = UINT64_C(1) << (pos & 63);
+  if (on) ix->bits[w] |= b; else ix->bits[w] &= ~b;
+  uint64_t sb = UINT64_C(1) << (w & 63);
+  if (ix->bits[w]) ix->sum[w >> 6] |= sb; else ix->sum[w >> 6] &= ~sb;
+}
+
+/* First set position >= pos, or UINT32_MAX. */
+static inline uint32_t next_set(const index_t *ix, uint32_t pos) {
+  if (pos >= ix->n) return UINT32_MAX;
+  uint32_t w = pos >> 6;
+  uint64_t word = ix->bits[w] & (~UINT64_C(0) << (pos & 63));
+  if (word) return (w << 6) | (uint32_t)__builtin_ctzll(word);
+  w++;
+  uint32_t s = w >> 6;
+  if (s >= ix->sums) return UINT32_MAX;
+  uint64_t sword = (w & 63) ? ix->sum[s] & (~UINT64_C(0) << (w & 63)) : ix->sum[s];
+  while (!sword) {
+    if (++s >= ix->sums) return UINT32_MAX;
+    sword = ix->sum[s];
+  }
+  w = (s << 6) | (uint32_t)__builtin_ctzll(sword);
+  return (w << 6) | (uint32_t)__builtin_ctzll(ix->bits[w]);
+}
+
+/* Set the plan's bits in every index it appears in. */
+static void plan_refresh_bits(bidsim_market_t *m, uint32_t p) {
+  if (m->stale) return;   /* the rebuild will compute them */
+  for (uint32_t u = m->plans[p].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+    for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
+      bit_set(index_of(m, s, m->units[u].category), m->units[u].pos[s], unit_eligible(m, u, s));
+}
+
+/* In-place heapsort, descending (keys are distinct). Allocation-free, so
+ * reset can re-sort without touching the allocator. */
+static void sift_down(uint64_t *a, uint32_t start, uint32_t n) {
+  uint32_t root = start;
+  for (;;) {
+    uint32_t child = 2 * root + 1;
+    if (child >= n) return;
+    if (child + 1 < n && a[child + 1] < a[child]) child++;   /* min-heap */
+    if (a[root] <= a[child]) return;
+    uint64_t t = a[root]; a[root] = a[child]; a[child] = t;
+    root = child;
+  }
+}
+
+static void sort_desc(uint64_t *a, uint32_t n) {
+  if (n < 2) return;
+  for (uint32_t i = n / 2; i-- > 0;) sift_down(a, i, n);
+  for (uint32_t end = n - 1; end > 0; end--) {
+    uint64_t t = a[0]; a[0] = a[end]; a[end] = t;   /* smallest to the back */
+    sift_down(a, 0, end);
+  }
+}
+
+/* Recompute keys order, positions and bitmaps of every index from the
+ * current bids and flags; the arrays must already be sized. */
+static void index_resort(bidsim_market_t *m) {
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
+    for (uint32_t c = 0; c < m->cfg.categories; c++) {
+      index_t *ix = index_of(m, s, c);
+      for (uint32_t i = 0; i < ix->n; i++) ix->key[i] = unit_key(m, key_unit(ix->key[i]), s);
+      sort_desc(ix->key, ix->n);
+      memset(ix->bits, 0, (size_t)ix->words * sizeof *ix->bits);
+      memset(ix->sum, 0, (size_t)ix->sums * sizeof *ix->sum);
+      for (uint32_t i = 0; i < ix->n; i++) {
+        uint32_t u = key_unit(ix->key[i]);
+        m->units[u].pos[s] = i;
+        if (unit_eligible(m, u, s)) bit_set(ix, i, true);
+      }
+    }
+}
+
+static void index_free(bidsim_market_t *m) {
+  if (m->index == NULL) return;
+  for (size_t i = 0; i < (size_t)BIDSIM_SEG_COUNT * m->cfg.categories; i++) {
+    bidsim_free(m->index[i].key);
+    bidsim_free(m->index[i].bits);
+    bidsim_free(m->index[i].sum);
+  }
+  bidsim_free(m->index);
+  m->index = NULL;
+}
+
+/* Build every index from scratch after catalogue changes. */
+static int index_rebuild(bidsim_market_t *m) {
+  size_t count = (size_t)BIDSIM_SEG_COUNT * m->cfg.categories;
+  index_free(m);
+  m->index = bidsim_calloc(count, sizeof *m->index);
+  if (m->index == NULL) return BIDSIM_ENOMEM;
+  uint32_t *per_cat = bidsim_calloc(m->cfg.categories, sizeof *per_cat);
+  if (per_cat == NULL) return BIDSIM_ENOMEM;
+  for (uint32_t u = 0; u < m->unit_count; u++) per_cat[m->units[u].category]++;
+  int rc = BIDSIM_OK;
+  for (int s = 0; s < BIDSIM_SEG_COUNT && rc == BIDSIM_OK; s++)
+    for (uint32_t c = 0; c < m->cfg.categories; c++) {
+      index_t *ix = index_of(m, s, c);
+      ix->n = 0;
+      ix->words = (per_cat[c] + 63) / 64;
+      ix->sums = (ix->words + 63) / 64;
+      /* one spare word each way keeps every array non-NULL */
+      ix->key = bidsim_malloc(((size_t)per_cat[c] + 1) * sizeof *ix->key);
+      ix->bits = bidsim_calloc((size_t)ix->words + 1, sizeof *ix->bits);
+      ix->sum = bidsim_calloc((size_t)ix->sums + 1, sizeof *ix->sum);
+      if (!ix->key || !ix->bits || !ix->sum) { rc = BIDSIM_ENOMEM; break; }
+    }
+  bidsim_free(per_cat);
+  if (rc != BIDSIM_OK) { index_free(m); return rc; }
+  for (uint32_t u = 0; u < m->unit_count; u++)
+    for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
+      index_t *ix = index_of(m, s, m->units[u].category);
+      ix->key[ix->n++] = (uint64_t)(UINT32_MAX - u);   /* unit only; resort fills the score */
+    }
+  m->stale = false;
+  index_resort(m);
+  return BIDSIM_OK;
+}
+
+static inline int ensure_index(bidsim_market_t *m) {
+  return m->stale ? index_rebuild(m) : BIDSIM_OK;
+}
+
+/* Move unit u of segment s to the place its new key belongs, shifting the
+ * units in between by one; O(distance moved). */
+static void index_move(bidsim_market_t *m, uint32_t u, int s) {
+  index_t *ix = index_of(m, s, m->units[u].category);
+  uint64_t key = unit_key(m, u, s);
+  uint32_t p = m->units[u].pos[s], lo = p, hi = p;
+  while (p > 0 && ix->key[p - 1] < key) {
+    ix->key[p] = ix->key[p - 1];
+    m->units[key_unit(ix->key[p])].pos[s] = p;
+    p--;
+  }
+  while (p + 1 < ix->n && ix->key[p + 1] > key) {
+    ix->key[p] = ix->key[p + 1];
+    m->units[key_unit(ix->key[p])].pos[s] = p;
+    p++;
+  }
+  ix->key[p] = key;
+  m->units[u].pos[s] = p;
+  if (p < lo) lo = p;
+  if (p > hi) hi = p;
+  for (uint32_t i = lo; i <= hi; i++) bit_set(ix, i, unit_eligible(m, key_unit(ix->key[i]), s));
+}
+
+static void update_next_publish(bidsim_market_t *m) {
+  int64_t next = INT64_MAX;
+  for (uint32_t p = 0; p < m->plan_count; p++)
+    if (!(m->hot[p].flags & PLAN_PUBLISHED) && m->hot[p].publish_s < next) next = m->hot[p].publish_s;
+  m->next_publish_s = next;
+}
+
+static int check_plan(const bidsim_market_t *m, uint32_t plan, bidsim_error_t *err) {
+  if (plan >= m->plan_count)
+    return bidsim_error_set(err, BIDSIM_ENOTFOUND, "plan", "no plan with index %u (the market has %u)", plan,
+                            m->plan_count);
+  return BIDSIM_OK;
+}
+
+/* ---- lifetime --------------------------------------------------------- */
+
+int bidsim_market_create(const bidsim_market_config_t *cfg, bidsim_market_t **out, bidsim_error_t *err) {
+  *out = NULL;
+  int rc = bidsim_auction_config_check(&cfg->auction, err);
+  if (rc) return rc;
+  if (cfg->categories < 1 || cfg->categories > (1u << 20))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "market.categories", "categories %u is outside [1, %u]",
+                            cfg->categories, 1u << 20);
+  bidsim_market_t *m = bidsim_calloc(1, sizeof *m);
+  if (m == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory");
+  m->cfg = *cfg;
+  m->stale = true;
+  m->next_publish_s = INT64_MAX;
+  *out = m;
+  return BIDSIM_OK;
+}
+
+#define DUP_ARRAY(dst, src, count, type)                                          \
+  do {                                                                            \
+    if ((count) > 0) {                                                            \
+      (dst) = bidsim_malloc((size_t)(count) * sizeof(type));                      \
+      if ((dst) == NULL) goto fail;                                               \
+      memcpy((dst), (src), (size_t)(count) * sizeof(type));                       \
+    } else {                                                                      \
+      (dst) = NULL;                                                               \
+    }                                                                             \
+  } while (0)
+
+int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out, bidsim_error_t *err) {
+  *out = NULL;
+  bidsim_market_t *m = bidsim_calloc(1, sizeof *m);
+  if (m == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory");
+  *m = *src;
+  m->shops = NULL; m->products = NULL; m->plans = NULL; m->hot = NULL; m->units = NULL; m->index = NULL;
+  m->shop_cap = src->shop_count; m->product_cap = src->product_count;
+  m->plan_cap = src->plan_count; m->unit_cap = src->unit_count;
+  m->plan_count = 0;   /* counts plans whose product arrays are owned, for fail */
+  DUP_ARRAY(m->shops, src->shops, src->shop_count, shop_t);
+  DUP_ARRAY(m->products, src->products, src->product_count, product_t);
+  DUP_ARRAY(m->hot, src->hot, src->plan_count, plan_hot_t);
+  DUP_ARRAY(m->units, src->units, src->unit_count, unit_t);
+  if (src->plan_count > 0) {
+    m->plans = bidsim_malloc((size_t)src->plan_count * sizeof *m->plans);
+    if (m->plans == NULL) goto fail;
+    for (uint32_t p = 0; p < src->plan_count; p++) {
+      m->plans[p] = src->plans[p];
+      m->plans[p].product_cap = src->plans[p].product_count;
+      DUP_ARRAY(m->plans[p].products, src->plans[p].products, src->plans[p].product_count, uint32_t);
+      m->plan_count = p + 1;
+    }
+  }
+  if (!src->stale) {
+    size_t count = (size_t)BIDSIM_SEG_COUNT * src->cfg.categories;
+    m->index = bidsim_calloc(count, sizeof *m->index);
+    if (m->index == NULL) goto fail;
+    for (size_t i = 0; i < count; i++) {
+      const index_t *s = &src->index[i];
+      index_t *d = &m->index[i];
+      *d = *s;
+      d->key = bidsim_malloc(((size_t)s->n + 1) * sizeof *d->key);
+      d->bits = bidsim_malloc(((size_t)s->words + 1) * sizeof *d->bits);
+      d->sum = bidsim_malloc(((size_t)s->sums + 1) * sizeof *d->sum);
+      if (!d->key || !d->bits || !d->sum) goto fail;
+      memcpy(d->key, s->key, ((size_t)s->n + 1) * sizeof *d->key);
+      memcpy(d->bits, s->bits, ((size_t)s->words + 1) * sizeof *d->bits);
+      memcpy(d->sum, s->sum, ((size_t)s->sums + 1) * sizeof *d->sum);
+    }
+  }
+  m->plan_count = src->plan_count;
+  *out = m;
+  return BIDSIM_OK;
+fail:
+  bidsim_market_free(m);
+  return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory while cloning the market");
+}
+
+void bidsim_market_reset(bidsim_market_t *m) {
+  m->now_s = 0;
+  m->advanced = false;
+  for (uint32_t p = 0; p < m->plan_count; p++) {
+    plan_hot_t *h = &m->hot[p];
+    memcpy(h->bid_li, m->plans[p].bid0_li, sizeof h->bid_li);
+    h->spend_li = 0;
+    h->cap_hit_s = -1;
+    h->publish_s = m->plans[p].publish0_s;
+    h->flags = h->publish_s <= 0 ? PLAN_PUBLISHED : 0;
+  }
+  update_next_publish(m);
+  if (!m->stale) index_resort(m);
+}
+
+void bidsim_market_free(bidsim_market_t *m) {
+  if (m == NULL) return;
+  index_free(m);
+  if (m->plans)
+    for (uint32_t p = 0; p < m->plan_count; p++) bidsim_free(m->plans[p].products);
+  bidsim_free(m->plans);
+  bidsim_free(m->hot);
+  bidsim_free(m->units);
+  bidsim_free(m->products);
+  bidsim_free(m->shops);
+  bidsim_free(m);
+}
+
+/* ---- catalogue -------------------------------------------------------- */
+
+int bidsim_market_add_shop(bidsim_market_t *m, const char *name, uint32_t *shop_out, bidsim_error_t *err) {
+  if (name == NULL || name[0] == '\0' || strlen(name) >= BIDSIM_NAME_MAX)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "shop.name", "shop name must be 1 to %d bytes",
+                            BIDSIM_NAME_MAX - 1);
+  if (grow((void **)&m->shops, &m->shop_cap, m->shop_count + 1, sizeof *m->shops))
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "shop", "out of memory");
+  shop_t *s = &m->shops[m->shop_count];
+  memset(s, 0, sizeof *s);
+  strcpy(s->name, name);
+  s->first_product = s->first_plan = BIDSIM_NONE;
+  if (shop_out) *shop_out = m->shop_count;
+  m->shop_count++;
+  return BIDSIM_OK;
+}
+
+int bidsim_market_add_product(bidsim_market_t *m, uint32_t shop, const bidsim_product_spec_t *spec,
+                              uint32_t *product_out, bidsim_error_t *err) {
+  if (shop >= m->shop_count)
+    return bidsim_error_set(err, BIDSIM_ENOTFOUND, "product.shop", "no shop with index %u", shop);
+  if (spec->category >= m->cfg.categories)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "product.category", "category %u is outside [0, %u)",
+                            spec->category, m->cfg.categories);
+  if (spec->status > BIDSIM_PRODUCT_REMOVED)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "product.status", "unknown status %d", (int)spec->status);
+  if (spec->price_li < 0)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "product.price", "price must not be negative");
+  for (uint32_t q = m->shops[shop].first_product; q != BIDSIM_NONE; q = m->products[q].next_in_shop)
+    if (m->products[q].spec.id == spec->id)
+      return bidsim_error_set(err, BIDSIM_EINVAL, "product.id", "product id %llu is already listed in shop '%s'",
+                              (unsigned long long)spec->id, m->shops[shop].name);
+  if (grow((void **)&m->products, &m->product_cap, m->product_count + 1, sizeof *m->products))
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "product", "out of memory");
+  product_t *pr = &m->products[m->product_count];
+  pr->spec = *spec;
+  pr->shop = shop;
+  pr->next_in_shop = m->shops[shop].first_product;
+  m->shops[shop].first_product = m->product_count;
+  if (product_out) *product_out = m->product_count;
+  m->product_count++;
+  return BIDSIM_OK;
+}
+
+int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, uint32_t *plan_out,
+                           bidsim_error_t *err) {
+  int rc;
+  if (spec->shop >= m->shop_count)
+    return bidsim_error_set(err, BIDSIM_ENOTFOUND, "plan.shop", "no shop with index %u", spec->shop);
+  if ((rc = bidsim_rule_check_plan_name(spec->name, "plan.name", err))) return rc;
+  for (uint32_t p = m->shops[spec->shop].first_plan; p != BIDSIM_NONE; p = m->plans[p].next_in_shop)
+    if (!strcmp(m->plans[p].name, spec->name))
+      return bidsim_error_set(err, BIDSIM_EDUPNAME, "plan.name", "plan name '%s' is already used in shop '%s'",
+                              spec->name, m->shops[spec->shop].name);
+  if ((rc = bidsim_rule_check_cap(spec->cap_li, "plan.cap", err))) return rc;
+  if ((rc = bidsim_rule_check_bids(spec->bid_li, "plan.bids", err))) return rc;
+  if ((rc = bidsim_rule_check_quality(spec->quality, "plan.quality", err))) return rc;
+  if (grow((void **)&m->plans, &m->plan_cap, m->plan_count + 1, sizeof *m->plans))
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
+  /* hot state grows in step with the cold array */
+  void *hot = bidsim_realloc(m->hot, (size_t)m->plan_cap * sizeof *m->hot);
+  if (hot == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
+  m->hot = hot;
+
+  uint32_t p = m->plan_count;
+  plan_cold_t *c = &m->plans[p];
+  memset(c, 0, sizeof *c);
+  strcpy(c->name, spec->name);
+  c->shop = spec->shop;
+  c->next_in_shop = m->shops[spec->shop].first_plan;
+  memcpy(c->bid0_li, spec->bid_li, sizeof c->bid0_li);
+  c->publish0_s = spec->publish_s;
+  c->first_unit = BIDSIM_NONE;
+  plan_hot_t *h = &m->hot[p];
+  memset(h, 0, sizeof *h);
+  memcpy(h->bid_li, spec->bid_li, sizeof h->bid_li);
+  h->cap_li = spec->cap_li;
+  h->quality = spec->quality;
+  h->publish_s = spec->publish_s;
+  h->cap_hit_s = -1;
+  h->flags = spec->publish_s <= m->now_s ? PLAN_PUBLISHED : 0;
+  if (!(h->flags & PLAN_PUBLISHED) && spec->publish_s < m->next_publish_s) m->next_publish_s = spec->publish_s;
+  m->shops[spec->shop].first_plan = p;
+  m->plan_count++;
+  if (plan_out) *plan_out = p;
+  return BIDSIM_OK;
+}
+
+/* Checks one product against the plan without changing anything. */
+static int plan_product_check(const bidsim_market_t *m, uint32_t plan, uint32_t product, bidsim_error_t *err) {
+  if (product >= m->product_count)
+    return bidsim_error_set(err, BIDSIM_ENOTFOUND, "plan.products", "no product with index %u", product);
+  const product_t *pr = &m->products[product];
+  const plan_cold_t *c = &m->plans[plan];
+  if (pr->shop != c->shop)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "plan.products",
+                            "product %llu belongs to shop '%s', not to the plan's shop '%s'",
+                            (unsigned long long)pr->spec.id, m->shops[pr->shop].name, m->shops[c->shop].name);
+  char where[96];
+  snprintf(where, sizeof where, "plan.products[id=%llu]", (unsigned long long)pr->spec.id);
+  int rc = bidsim_rule_check_product(pr->spec.historical_sales, pr->spec.status, where, err);
+  if (rc) return rc;
+  for (uint32_t i = 0; i < c->product_count; i++)
+    if (c->products[i] == product)
+      return bidsim_error_set(err, BIDSIM_EDUPPRODUCT, where, "product %llu is already in plan '%s'",
+                              (unsigned long long)pr->spec.id, c->name);
+  return BIDSIM_OK;
+}
+
+static int plan_product_append(bidsim_market_t *m, uint32_t plan, uint32_t product, bidsim_error_t *err) {
+  plan_cold_t *c = &m->plans[plan];
+  uint32_t cat = m->products[product].spec.category;
+  bool has_unit = false;
+  for (uint32_t u = c->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+    if (m->units[u].category == cat) has_unit = true;
+  if (grow((void **)&c->products, &c->product_cap, c->product_count + 1, sizeof *c->products))
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
+  if (!has_unit) {
+    if (grow((void **)&m->units, &m->unit_cap, m->unit_count + 1, sizeof *m->units))
+      return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
+    unit_t *un = &m->units[m->unit_count];
+    memset(un, 0, sizeof *un);
+    un->plan = plan;
+    un->category = cat;
+    un->product = product;
+    /* append at the end of the plan's list so units keep creation order */
+    un->next_in_plan = BIDSIM_NONE;
+    uint32_t *link = &c->first_unit;
+    while (*link != BIDSIM_NONE) link = &m->units[*link].next_in_plan;
+    *link = m->unit_count;
+    m->unit_count++;
+    m->stale = true;
+  }
+  c->products[c->product_count++] = product;
+  return BIDSIM_OK;
+}
+
+int bidsim_plan_add_product(bidsim_market_t *m, uint32_t plan, uint32_t product, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  if ((rc = plan_product_check(m, plan, product, err))) return rc;
+  return plan_product_append(m, plan, product, err);
+}
+
+int bidsim_plan_add_product_id(bidsim_market_t *m, uint32_t plan, uint64_t product_id, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  uint32_t shop = m->plans[plan].shop;
+  for (uint32_t q = m->shops[shop].first_product; q != BIDSIM_NONE; q = m->products[q].next_in_shop)
+    if (m->products[q].spec.id == product_id) return bidsim_plan_add_product(m, plan, q, err);
+  return bidsim_error_set(err, BIDSIM_ENOTFOUND, "plan.products", "shop '%s' lists no product with id %llu",
+                          m->shops[shop].name, (unsigned long long)product_id);
+}
+
+int bidsim_plan_add_products(bidsim_market_t *m, uint32_t plan, const uint32_t *products, uint32_t count,
+                             bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  /* all or none: check every product, and duplicates within the list, first */
+  for (uint32_t i = 0; i < count; i++) {
+    if ((rc = plan_product_check(m, plan, products[i], err))) return rc;
+    for (uint32_t j = 0; j < i; j++)
+      if (products[j] == products[i])
+        return bidsim_error_set(err, BIDSIM_EDUPPRODUCT, "plan.products", "product %llu is listed twice",
+                                (unsigned long long)m->products[products[i]].spec.id);
+  }
+  plan_cold_t *c = &m->plans[plan];
+  if (grow((void **)&c->products, &c->product_cap, c->product_count + count, sizeof *c->products) ||
+      grow((void **)&m->units, &m->unit_cap, m->unit_count + count, sizeof *m->units))
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
+  for (uint32_t i = 0; i < count; i++)
+    if ((rc = plan_product_append(m, plan, products[i], err))) return rc;   /* cannot fail: reserved */
+  return BIDSIM_OK;
+}
+
+/* ---- controls ----------------------------------------------------------- */
+
+int bidsim_market_set_bids(bidsim_market_t *m, uint32_t plan, const int64_t bid_li[BIDSIM_SEG_COUNT],
+                           bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  if ((rc = bidsim_rule_check_bids(bid_li, "plan.bids", err))) return rc;
+  memcpy(m->hot[plan].bid_li, bid_li, sizeof m->hot[plan].bid_li);
+  if (!m->advanced) memcpy(m->plans[plan].bid0_li, bid_li, sizeof m->plans[plan].bid0_li);
+  if (!m->stale)
+    for (uint32_t u = m->plans[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+      for (int s = 0; s < BIDSIM_SEG_COUNT; s++) index_move(m, u, s);
+  return BIDSIM_OK;
+}
+
+/* Whether a plan with this spend must stop for the day (DOMAIN.md §1). In
+ * strict mode it stops once what remains cannot pay a click at its lowest
+ * bid, since it would never be eligible again today anyway. */
+static bool cap_reached(const bidsim_market_t *m, const plan_hot_t *h) {
+  if (h->cap_li == BIDSIM_CAP_UNLIMITED) return false;
+  if (m->cfg.strict_caps) {
+    int64_t lowest = h->bid_li[0];
+    for (int s = 1; s < BIDSIM_SEG_COUNT; s++) if (h->bid_li[s] < lowest) lowest = h->bid_li[s];
+    return h->cap_li - h->spend_li < lowest;
+  }
+  return h->spend_li >= h->cap_li;
+}
+
+int bidsim_market_set_cap(bidsim_market_t *m, uint32_t plan, int64_t cap_li, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  if ((rc = bidsim_rule_check_cap(cap_li, "plan.cap", err))) return rc;
+  plan_hot_t *h = &m->hot[plan];
+  h->cap_li = cap_li;
+  if (cap_reached(m, h)) {
+    if (!(h->flags & PLAN_CAPPED)) { h->flags |= PLAN_CAPPED; h->cap_hit_s = m->now_s; }
+  } else {
+    h->flags &= ~PLAN_CAPPED;   /* a raised cap resumes the plan today */
+    h->cap_hit_s = -1;
+  }
+  plan_refresh_bits(m, plan);
+  return BIDSIM_OK;
+}
+
+int bidsim_market_set_paused(bidsim_market_t *m, uint32_t plan, bool paused, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  if (paused) m->hot[plan].flags |= PLAN_PAUSED; else m->hot[plan].flags &= ~PLAN_PAUSED;
+  plan_refresh_bits(m, plan);
+  return BIDSIM_OK;
+}
+
+int bidsim_market_publish(bidsim_market_t *m, uint32_t plan, int64_t publish_s, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  plan_hot_t *h = &m->hot[plan];
+  h->publish_s = publish_s;
+  if (!m->advanced) m->plans[plan].publish0_s = publish_s;
+  if (publish_s <= m->now_s) {
+    h->flags |= PLAN_PUBLISHED;
+  } else {
+    h->flags &= ~PLAN_PUBLISHED;
+  }
+  update_next_publish(m);
+  plan_refresh_bits(m, plan);
+  return BIDSIM_OK;
+}
+
+/* ---- clock and hot path ----------------------------------------------- */
+
+int bidsim_market_advance_to(bidsim_market_t *m, int64_t t_s) {
+  if (t_s < m->now_s) return BIDSIM_ESTATE;
+  int rc = ensure_index(m);
+  if (rc) return rc;
+  if (t_s == m->now_s) return BIDSIM_OK;
+  bool new_day = t_s / BIDSIM_SECONDS_PER_DAY != m->now_s / BIDSIM_SECONDS_PER_DAY;
+  m->now_s = t_s;
+  m->advanced = true;
+  if (new_day) {
+    /* midnight: every plan's day spend restarts and capped plans resume */
+    for (uint32_t p = 0; p < m->plan_count; p++) {
+      plan_hot_t *h = &m->hot[p];
+      h->spend_li = 0;
+      h->cap_hit_s = -1;
+      if (h->flags & PLAN_CAPPED) {
+        h->flags &= ~PLAN_CAPPED;
+        plan_refresh_bits(m, p);
+      }
+    }
+  }
+  if (t_s >= m->next_publish_s) {
+    for (uint32_t p = 0; p < m->plan_count; p++) {
+      plan_hot_t *h = &m->hot[p];
+      if (!(h->flags & PLAN_PUBLISHED) && h->publish_s <= t_s) {
+        h->flags |= PLAN_PUBLISHED;
+        plan_refresh_bits(m, p);
+      }
+    }
+    update_next_publish(m);
+  }
+  return BIDSIM_OK;
+}
+
+/* Strict mode skips a unit whose remaining cap cannot pay its bid. */
+static inline bool strict_skip(const bidsim_market_t *m, const plan_hot_t *h, int seg) {
+  return m->cfg.strict_caps && h->cap_li != BIDSIM_CAP_UNLIMITED && h->cap_li - h->spend_li < h->bid_li[seg];
+}
+
+static uint32_t price_candidates(const bidsim_market_t *m, uint32_t n, const uint32_t *units, int seg,
+                                 bidsim_auction_result_t *res) {
+  int64_t bid[BIDSIM_MAX_SLOTS + 1];
+  uint32_t q[BIDSIM_MAX_SLOTS + 1];
+  for (uint32_t i = 0; i < n; i++) {
+    const plan_hot_t *h = &m->hot[m->units[units[i]].plan];
+    bid[i] = h->bid_li[seg];
+    q[i] = h->quality;
+  }
+  bidsim_ranked_t ranked = { bid, q, n };
+  uint32_t filled = bidsim_auction_price(&m->cfg.auction, &ranked, res->price_li);
+  for (uint32_t i = 0; i < filled; i++) {
+    const unit_t *u = &m->units[units[i]];
+    res->plan[i] = u->plan;
+    res->unit[i] = units[i];
+    res->product[i] = u->product;
+    res->bid_li[i] = bid[i];
+  }
+  res->n = filled;
+  return filled;
+}
+
+uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res) {
+  res->n = 0;
+  if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
+  if (m->stale && index_rebuild(m) != BIDSIM_OK) return 0;
+  const int seg = (int)imp->segment;
+  const index_t *ix = index_of(m, seg, imp->category);
+  const uint32_t want = m->cfg.auction.slots + 1;   /* the runner-up prices the last slot */
+  uint32_t units[BIDSIM_MAX_SLOTS + 1], n = 0;
+  for (uint32_t pos = next_set(ix, 0); pos != UINT32_MAX && n < want; pos = next_set(ix, pos + 1)) {
+    uint32_t u = key_unit(ix->key[pos]);
+    if (strict_skip(m, &m->hot[m->units[u].plan], seg)) continue;
+    units[n++] = u;
+  }
+  return price_candidates(m, n, units, seg, res);
+}
+
+uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
+                                    bidsim_auction_result_t *res) {
+  res->n = 0;
+  if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
+  const int seg = (int)imp->segment;
+  const uint32_t want = m->cfg.auction.slots + 1;
+  uint32_t units[BIDSIM_MAX_SLOTS + 2], n = 0;
+  uint64_t keys[BIDSIM_MAX_SLOTS + 2];
+  /* keep the best `want` by insertion; keys are distinct */
+  for (uint32_t u = 0; u < m->unit_count; u++) {
+    if (m->units[u].category != imp->category || !unit_eligible(m, u, seg)) continue;
+    if (strict_skip(m, &m->hot[m->units[u].plan], seg)) continue;
+    uint64_t key = unit_key(m, u, seg);
+    uint32_t i = n < want ? n++ : want;
+    if (i == want && key < keys[want - 1]) continue;
+    while (i > 0 && keys[i - 1] < key) { keys[i] = keys[i - 1]; units[i] = units[i - 1]; i--; }
+    keys[i] = key;
+    units[i] = u;
+  }
+  return price_candidates(m, n, units, seg, res);
+}
+
+int64_t bidsim_market_charge(bidsim_market_t *m, uint32_t plan, int64_t price_li, bool *capped) {
+  if (capped) *capped = false;
+  if (plan >= m->plan_count || price_li <= 0) return 0;
+  plan_hot_t *h = &m->hot[plan];
+  int64_t amount = price_li;
+  if (m->cfg.strict_caps && h->cap_li != BIDSIM_CAP_UNLIMITED && amount > h->cap_li - h->spend_li)
+    amount = h->cap_li - h->spend_li > 0 ? h->cap_li - h->spend_li : 0;
+  h->spend_li += amount;
+  if (!(h->flags & PLAN_CAPPED) && cap_reached(m, h)) {
+    h->flags |= PLAN_CAPPED;
+    h->cap_hit_s = m->now_s;
+    plan_refresh_bits(m, plan);
+    if (capped) *capped = true;
+  }
+  return amount;
+}
+
+/* ---- inspection -------------------------------------------------------- */
+
+uint32_t bidsim_market_shop_count(const bidsim_market_t *m) { return m->shop_count; }
+uint32_t bidsim_market_product_count(const bidsim_market_t *m) { return m->product_count; }
+uint32_t bidsim_market_plan_count(const bidsim_market_t *m) { return m->plan_count; }
+uint32_t bidsim_market_unit_count(const bidsim_market_t *m) { return m->unit_count; }
+const bidsim_market_config_t *bidsim_market_config(const bidsim_market_t *m) { return &m->cfg; }
+int64_t bidsim_market_now(const bidsim_market_t *m) { return m->now_s; }
+
+int bidsim_market_plan_info(const bidsim_market_t *m, uint32_t plan, bidsim_plan_info_t *out) {
+  if (plan >= m->plan_count) return BIDSIM_ENOTFOUND;
+  const plan_cold_t *c = &m->plans[plan];
+  const plan_hot_t *h = &m->hot[plan];
+  out->name = c->name;
+  out->shop = c->shop;
+  out->cap_li = h->cap_li;
+  memcpy(out->bid_li, h->bid_li, sizeof out->bid_li);
+  out->quality = h->quality;
+  out->publish_s = h->publish_s;
+  out->published = (h->flags & PLAN_PUBLISHED) != 0;
+  out->paused = (h->flags & PLAN_PAUSED) != 0;
+  out->capped = (h->flags & PLAN_CAPPED) != 0;
+  out->spend_today_li = h->spend_li;
+  out->cap_hit_s = h->cap_hit_s;
+  out->product_count = c->product_count;
+  out->products = c->products;
+  return BIDSIM_OK;
+}
+
+int bidsim_market_find_plan(const bidsim_market_t *m, uint32_t shop, const char *name, uint32_t *plan_out) {
+  if (shop >= m->shop_count) return BIDSIM_ENOTFOUND;
+  for (uint32_t p = m->shops[shop].first_plan; p != BIDSIM_NONE; p = m->plans[p].next_in_shop)
+    if (!strcmp(m->plans[p].name, name)) {
+      if (plan_out) *plan_out = p;
+      return BIDSIM_OK;
+    }
+  return BIDSIM_ENOTFOUND;
+}
+
+const char *bidsim_market_shop_name(const bidsim_market_t *m, uint32_t shop) {
+  return shop < m->shop_count ? m->shops[shop].name : NULL;
+}
+
+const bidsim_product_spec_t *bidsim_market_product(const bidsim_market_t *m, uint32_t product) {
+  return product < m->product_count ? &m->products[product].spec : NULL;
+}
+
+uint32_t bidsim_market_product_shop(const bidsim_market_t *m, uint32_t product) {
+  return product < m->product_count ? m->products[product].shop : BIDSIM_NONE;
+}
+
+void bidsim_market_unit(const bidsim_market_t *m, uint32_t unit, uint32_t *plan, uint32_t *product) {
+  if (unit >= m->unit_count) {
+    if (plan) *plan = BIDSIM_NONE;
+    if (product) *product = BIDSIM_NONE;
+    return;
+  }
+  if (plan) *plan = m->units[unit].plan;
+  if (product) *product = m->units[unit].product;
+}

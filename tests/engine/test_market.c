@@ -1,0 +1,418 @@
+/* tests/engine/test_market.c - the market: catalogue rules (DOMAIN.md §1),
+ * daily caps, publishing, ranking and pricing through the index, and a
+ * randomized check that the index always agrees with a full scan. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include "bidsim/bidsim.h"
+
+#define Y(yuan) ((int64_t)((yuan) * 1000 + 0.5))   /* yuan literal to li */
+
+static bidsim_market_t *new_market(uint32_t slots, uint32_t categories, bool strict, int mech) {
+  bidsim_market_config_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  bidsim_auction_config_default(&cfg.auction);
+  cfg.auction.slots = slots;
+  cfg.auction.mechanism = mech;
+  cfg.categories = categories;
+  cfg.strict_caps = strict;
+  bidsim_market_t *m = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_market_create(&cfg, &m, &err), BIDSIM_OK);
+  return m;
+}
+
+static uint32_t add_shop(bidsim_market_t *m, const char *name) {
+  uint32_t s;
+  assert_int_equal(bidsim_market_add_shop(m, name, &s, NULL), BIDSIM_OK);
+  return s;
+}
+
+static uint32_t add_product(bidsim_market_t *m, uint32_t shop, uint64_t id, uint32_t cat, int64_t sales,
+                            bidsim_product_status_t st) {
+  bidsim_product_spec_t ps = { id, sales, st, Y(99), cat };
+  uint32_t p;
+  assert_int_equal(bidsim_market_add_product(m, shop, &ps, &p, NULL), BIDSIM_OK);
+  return p;
+}
+
+/* A plan with one product of category cat; bids b, b*1.5, b*2 (rounded to fen). */
+static uint32_t add_plan(bidsim_market_t *m, uint32_t shop, const char *name, int64_t base_li, uint32_t quality,
+                         int64_t cap_li, int64_t publish_s, uint32_t product) {
+  bidsim_plan_spec_t spec = { name, shop, cap_li, { base_li, base_li * 3 / 2 / 10 * 10, base_li * 2 }, quality,
+                              publish_s };
+  uint32_t p;
+  bidsim_error_t err;
+  int rc = bidsim_market_add_plan(m, &spec, &p, &err);
+  if (rc) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(bidsim_plan_add_product(m, p, product, &err), BIDSIM_OK);
+  return p;
+}
+
+static void test_catalogue_rules(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(4, 2, false, BIDSIM_MECH_GSP);
+  uint32_t s = add_shop(m, "acme"), other = add_shop(m, "other");
+  uint32_t ok = add_product(m, s, 1, 0, 500, BIDSIM_PRODUCT_ON_SALE);
+  uint32_t low = add_product(m, s, 2, 0, 499, BIDSIM_PRODUCT_ON_SALE);
+  uint32_t delisted = add_product(m, s, 3, 0, 10000, BIDSIM_PRODUCT_DELISTED);
+  uint32_t removed = add_product(m, s, 4, 0, 10000, BIDSIM_PRODUCT_REMOVED);
+  uint32_t foreign = add_product(m, other, 5, 0, 10000, BIDSIM_PRODUCT_ON_SALE);
+  uint32_t ok2 = add_product(m, s, 6, 1, 800, BIDSIM_PRODUCT_ON_SALE);
+  bidsim_error_t err;
+  bidsim_product_spec_t dup = { 1, 600, BIDSIM_PRODUCT_ON_SALE, 0, 0 };
+  assert_int_equal(bidsim_market_add_product(m, s, &dup, NULL, &err), BIDSIM_EINVAL);   /* id 1 again */
+  bidsim_product_spec_t badcat = { 9, 600, BIDSIM_PRODUCT_ON_SALE, 0, 2 };
+  assert_int_equal(bidsim_market_add_product(m, s, &badcat, NULL, &err), BIDSIM_EINVAL);
+
+  bidsim_plan_spec_t spec = { "p1", s, BIDSIM_CAP_UNLIMITED, { 1000, 1100, 4000 }, 100, 0 };
+  uint32_t p;
+  assert_int_equal(bidsim_market_add_plan(m, &spec, &p, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_add_plan(m, &spec, NULL, &err), BIDSIM_EDUPNAME);
+  assert_non_null(strstr(err.msg, "p1"));
+  spec.shop = other;   /* the same name in another shop is fine */
+  assert_int_equal(bidsim_market_add_plan(m, &spec, NULL, &err), BIDSIM_OK);
+  spec.shop = s;
+  spec.name = "p2";
+  spec.cap_li = Y(99.99);
+  assert_int_equal(bidsim_market_add_plan(m, &spec, NULL, &err), BIDSIM_ECAP);
+  spec.cap_li = Y(100);
+  spec.bid_li[0] = 90;
+  assert_int_equal(bidsim_market_add_plan(m, &spec, NULL, &err), BIDSIM_EBIDRANGE);
+  spec.bid_li[0] = 1000;
+  spec.bid_li[2] = 4010;   /* 301% above base */
+  assert_int_equal(bidsim_market_add_plan(m, &spec, NULL, &err), BIDSIM_EPREMIUM);
+  spec.bid_li[2] = 4000;
+  spec.quality = 0;
+  assert_int_equal(bidsim_market_add_plan(m, &spec, NULL, &err), BIDSIM_EQUALITY);
+
+  assert_int_equal(bidsim_plan_add_product(m, p, low, &err), BIDSIM_ESALES);
+  assert_int_equal(bidsim_plan_add_product(m, p, delisted, &err), BIDSIM_ENOTONSALE);
+  assert_int_equal(bidsim_plan_add_product(m, p, removed, &err), BIDSIM_ENOTONSALE);
+  assert_int_equal(bidsim_plan_add_product(m, p, foreign, &err), BIDSIM_EINVAL);
+  assert_int_equal(bidsim_plan_add_product(m, p, ok, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_plan_add_product(m, p, ok, &err), BIDSIM_EDUPPRODUCT);
+  assert_int_equal(bidsim_plan_add_product_id(m, p, 1, &err), BIDSIM_EDUPPRODUCT);
+  assert_int_equal(bidsim_plan_add_product_id(m, p, 77, &err), BIDSIM_ENOTFOUND);
+
+  /* all or none: a list with one bad product adds nothing */
+  uint32_t list[2] = { ok2, low };
+  assert_int_equal(bidsim_plan_add_products(m, p, list, 2, &err), BIDSIM_ESALES);
+  bidsim_plan_info_t info;
+  assert_int_equal(bidsim_market_plan_info(m, p, &info), BIDSIM_OK);
+  assert_int_equal(info.product_count, 1);
+  uint32_t twice[2] = { ok2, ok2 };
+  assert_int_equal(bidsim_plan_add_products(m, p, twice, 2, &err), BIDSIM_EDUPPRODUCT);
+  assert_int_equal(bidsim_plan_add_products(m, p, list, 1, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_plan_info(m, p, &info), BIDSIM_OK);
+  assert_int_equal(info.product_count, 2);
+  assert_int_equal(bidsim_market_unit_count(m), 2);   /* one unit per category */
+  uint32_t found;
+  assert_int_equal(bidsim_market_find_plan(m, s, "p1", &found), BIDSIM_OK);
+  assert_int_equal(found, p);
+  bidsim_market_free(m);
+}
+
+/* Three plans, unequal quality, GSP with +0.01 yuan, priced by hand:
+ * A: bid 2.00 q 50 (score 100000), B: bid 1.50 q 60 (90000), C: bid 1.00 q 40 (40000).
+ * A pays ceil(1500*60/50) + 10 = 1810 li; B pays ceil(1000*40/60) + 10 = 677;
+ * C (nothing below) pays the reserve 100. */
+static void test_gsp_through_market(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(4, 1, false, BIDSIM_MECH_GSP);
+  uint32_t shops[3], prods[3];
+  for (int i = 0; i < 3; i++) {
+    char n[8] = { 's', (char)('a' + i), 0 };
+    shops[i] = add_shop(m, n);
+    prods[i] = add_product(m, shops[i], 1, 0, 1000, BIDSIM_PRODUCT_ON_SALE);
+  }
+  uint32_t c = add_plan(m, shops[2], "c", 1000, 40, BIDSIM_CAP_UNLIMITED, 0, prods[2]);
+  uint32_t a = add_plan(m, shops[0], "a", 2000, 50, BIDSIM_CAP_UNLIMITED, 0, prods[0]);
+  uint32_t b = add_plan(m, shops[1], "b", 1500, 60, BIDSIM_CAP_UNLIMITED, 0, prods[1]);
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0 };
+  bidsim_auction_result_t r;
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
+  assert_int_equal(r.plan[0], a);
+  assert_int_equal(r.plan[1], b);
+  assert_int_equal(r.plan[2], c);
+  assert_int_equal(r.price_li[0], 1810);
+  assert_int_equal(r.price_li[1], 677);
+  assert_int_equal(r.price_li[2], 100);
+  assert_int_equal(r.product[0], prods[0]);
+  /* segment bids rank too: similar bids are 2x base, same order, prices scale */
+  imp.segment = BIDSIM_SEG_SIMILAR;
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
+  assert_int_equal(r.bid_li[0], 4000);
+  assert_int_equal(r.price_li[0], 3610);   /* ceil(3000*60/50) + 10 */
+  /* a bid change re-ranks at once: B to 3.00 (score 180000) overtakes A */
+  int64_t nb[3] = { 3000, 4500, 6000 };
+  assert_int_equal(bidsim_market_set_bids(m, b, nb, NULL), BIDSIM_OK);
+  imp.segment = BIDSIM_SEG_ORDINARY;
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
+  assert_int_equal(r.plan[0], b);
+  assert_int_equal(r.price_li[0], 1677);   /* ceil(2000*50/60) + 10 */
+  /* with one slot only, the runner-up still prices it */
+  bidsim_market_free(m);
+  m = new_market(1, 1, false, BIDSIM_MECH_GSP);
+  uint32_t s0 = add_shop(m, "x"), s1 = add_shop(m, "y");
+  add_plan(m, s0, "hi", 5000, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s0, 1, 0, 600, 0));
+  add_plan(m, s1, "lo", 4990, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s1, 1, 0, 600, 0));
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(r.price_li[0], 5000);   /* 4990 + 10 capped at the own bid */
+  bidsim_market_free(m);
+}
+
+static void test_tie_break_lower_unit_first(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(3, 1, false, BIDSIM_MECH_GSP);
+  uint32_t plans[3];
+  for (int i = 0; i < 3; i++) {
+    char n[8] = { 's', (char)('a' + i), 0 };
+    uint32_t s = add_shop(m, n);
+    /* equal scores: 1.00 x 60 = 1.50 x 40 = 2.00 x 30 */
+    static const int64_t bid[3] = { 2000, 1000, 1500 };
+    static const uint32_t q[3] = { 30, 60, 40 };
+    plans[i] = add_plan(m, s, "p", bid[i], q[i], BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 7, 0, 900, 0));
+  }
+  bidsim_impression_t imp = { 0, 0 };
+  bidsim_auction_result_t r;
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
+  for (int i = 0; i < 3; i++) assert_int_equal(r.plan[i], plans[i]);
+  /* equal scores: each pays next score / own quality + 0.01, within its bid */
+  assert_int_equal(r.price_li[0], 2000);   /* min(2000, 2000 + 10) */
+  assert_int_equal(r.price_li[1], 1000);
+  bidsim_market_free(m);
+}
+
+static void test_caps_platform_mode(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(2, 1, false, BIDSIM_MECH_GSP);
+  uint32_t s = add_shop(m, "acme");
+  uint32_t p = add_plan(m, s, "capped", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
+  bidsim_impression_t imp = { 0, 0 };
+  bidsim_auction_result_t r;
+  assert_int_equal(bidsim_market_advance_to(m, 3600), BIDSIM_OK);
+  bool capped = false;
+  int64_t spent = 0;
+  int clicks = 0;
+  while (bidsim_market_auction(m, &imp, &r) > 0) {
+    assert_int_equal(r.plan[0], p);
+    assert_int_equal(r.price_li[0], 100);   /* alone: the reserve */
+    spent += bidsim_market_charge(m, p, 3000, &capped);   /* charge the full bid to hit the cap fast */
+    clicks++;
+    assert_true(clicks < 100);
+  }
+  assert_true(capped);
+  /* 34 clicks of 3.00 = 102.00: stops at the first charge reaching 100 yuan, overshoot < one price */
+  assert_int_equal(clicks, 34);
+  assert_int_equal(spent, Y(102));
+  assert_true(spent - Y(100) < 3000);
+  bidsim_plan_info_t info;
+  bidsim_market_plan_info(m, p, &info);
+  assert_true(info.capped);
+  assert_int_equal(info.cap_hit_s, 3600);
+  /* still stopped later that day, resumes the next day with a fresh spend */
+  assert_int_equal(bidsim_market_advance_to(m, 86399), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 0);
+  assert_int_equal(bidsim_market_advance_to(m, 86400), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  bidsim_market_plan_info(m, p, &info);
+  assert_false(info.capped);
+  assert_int_equal(info.spend_today_li, 0);
+  assert_int_equal(info.cap_hit_s, -1);
+  /* reaching the cap exactly stops it too */
+  for (int i = 0; i < 33; i++) bidsim_market_charge(m, p, 3000, &capped);
+  assert_false(capped);
+  bidsim_market_charge(m, p, 1000, &capped);   /* 99.00 + 1.00 = 100.00 */
+  assert_true(capped);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 0);
+  /* raising the cap resumes it today; lowering below the spend stops it */
+  assert_int_equal(bidsim_market_set_cap(m, p, Y(200), NULL), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(bidsim_market_set_cap(m, p, Y(100), NULL), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 0);
+  assert_int_equal(bidsim_market_set_cap(m, p, Y(99.99), NULL), BIDSIM_ECAP);
+  /* the clock never goes back */
+  assert_int_equal(bidsim_market_advance_to(m, 10), BIDSIM_ESTATE);
+  bidsim_market_free(m);
+}
+
+static void test_caps_strict_mode(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(2, 1, true, BIDSIM_MECH_GSP);
+  uint32_t s = add_shop(m, "acme");
+  /* base 3.00, shop segment 4.50, similar 6.00 */
+  uint32_t p = add_plan(m, s, "strict", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
+  bidsim_impression_t shop_user = { BIDSIM_SEG_SHOP, 0 }, ordinary = { 0, 0 };
+  bidsim_auction_result_t r;
+  bool capped = false;
+  /* spend 96.00: 4.00 remain, below the shop bid 4.50 but above the base 3.00 */
+  for (int i = 0; i < 32; i++) bidsim_market_charge(m, p, 3000, &capped);
+  assert_false(capped);
+  assert_int_equal(bidsim_market_auction(m, &shop_user, &r), 0);      /* skipped: cannot pay 4.50 */
+  assert_int_equal(bidsim_market_auction_scan(m, &shop_user, &r), 0);
+  assert_int_equal(bidsim_market_auction(m, &ordinary, &r), 1);
+  /* a charge beyond what remains is clipped: never overshoots */
+  int64_t got = bidsim_market_charge(m, p, 5000, &capped);
+  assert_int_equal(got, 4000);
+  assert_true(capped);
+  bidsim_plan_info_t info;
+  bidsim_market_plan_info(m, p, &info);
+  assert_int_equal(info.spend_today_li, Y(100));
+  /* 1.00 remaining after 99.00 is below the lowest bid 3.00: stopped */
+  bidsim_market_advance_to(m, 86400);
+  for (int i = 0; i < 33; i++) bidsim_market_charge(m, p, 3000, &capped);
+  assert_true(capped);
+  assert_int_equal(bidsim_market_auction(m, &ordinary, &r), 0);
+  bidsim_market_free(m);
+}
+
+static void test_publish_and_pause(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(4, 1, false, BIDSIM_MECH_GSP);
+  uint32_t s = add_shop(m, "acme");
+  uint32_t early = add_plan(m, s, "early", 1000, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 1, 0, 900, 0));
+  /* published at 14:30 on day 0 */
+  uint32_t late = add_plan(m, s, "late", 2000, 10, BIDSIM_CAP_UNLIMITED, 14 * 3600 + 1800,
+                           add_product(m, s, 2, 0, 900, 0));
+  bidsim_impression_t imp = { 0, 0 };
+  bidsim_auction_result_t r;
+  assert_int_equal(bidsim_market_advance_to(m, 14 * 3600 + 1799), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(r.plan[0], early);
+  assert_int_equal(bidsim_market_advance_to(m, 14 * 3600 + 1800), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 2);
+  assert_int_equal(r.plan[0], late);
+  assert_int_equal(bidsim_market_set_paused(m, late, true, NULL), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(bidsim_market_set_paused(m, late, false, NULL), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 2);
+  /* re-scheduling into the future withdraws it until then; a past time publishes now */
+  assert_int_equal(bidsim_market_publish(m, late, 20 * 3600, NULL), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(bidsim_market_advance_to(m, 20 * 3600), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 2);
+  /* reset: back to time 0, late unpublished again */
+  bidsim_market_reset(m);
+  assert_int_equal(bidsim_market_now(m), 0);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  bidsim_market_free(m);
+}
+
+/* ---- randomized: index == full scan, ordering, price bounds ------------ */
+
+static uint32_t draw(bidsim_pcg64_t *g, uint32_t n) { return (uint32_t)(bidsim_pcg64_next(g) % n); }
+
+static void check_same(const bidsim_auction_result_t *a, const bidsim_auction_result_t *b) {
+  assert_int_equal(a->n, b->n);
+  for (uint32_t i = 0; i < a->n; i++) {
+    assert_int_equal(a->unit[i], b->unit[i]);
+    assert_int_equal(a->price_li[i], b->price_li[i]);
+  }
+}
+
+static void check_result(const bidsim_market_t *m, const bidsim_auction_result_t *r) {
+  const bidsim_market_config_t *cfg = bidsim_market_config(m);
+  assert_true(r->n <= cfg->auction.slots);
+  for (uint32_t i = 0; i < r->n; i++) {
+    bidsim_plan_info_t info;
+    bidsim_market_plan_info(m, r->plan[i], &info);
+    assert_true(r->price_li[i] <= r->bid_li[i]);
+    assert_true(r->price_li[i] >= cfg->auction.reserve_li);
+    if (i > 0) {
+      bidsim_plan_info_t prev;
+      bidsim_market_plan_info(m, r->plan[i - 1], &prev);
+      uint64_t s0 = (uint64_t)r->bid_li[i - 1] * prev.quality, s1 = (uint64_t)r->bid_li[i] * info.quality;
+      assert_true(s0 > s1 || (s0 == s1 && r->unit[i - 1] < r->unit[i]));
+    }
+  }
+}
+
+static void run_random_market(uint64_t seed, bool strict, int mech) {
+  bidsim_pcg64_t g = { (bidsim_u128_t)seed * 0x9E3779B97F4A7C15ULL + 1, 2 * (bidsim_u128_t)seed + 1 };
+  uint32_t cats = 1 + draw(&g, 4);
+  bidsim_market_t *m = new_market(1 + draw(&g, 6), cats, strict, mech);
+  uint32_t nplans = 5 + draw(&g, 300);
+  for (uint32_t i = 0; i < nplans; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "s%u", i);
+    uint32_t s = add_shop(m, name);
+    uint32_t nprod = 1 + draw(&g, 3);
+    uint32_t prods[3];
+    for (uint32_t k = 0; k < nprod; k++) prods[k] = add_product(m, s, k + 1, draw(&g, cats), 600, 0);
+    int64_t base = 100 + 10 * (int64_t)draw(&g, 60);   /* coarse bids make ties frequent */
+    int64_t cap = draw(&g, 3) == 0 ? BIDSIM_CAP_UNLIMITED : Y(100) + 1000 * (int64_t)draw(&g, 50);
+    bidsim_plan_spec_t spec = { "p", s, cap, { base, (base * 11 + 99) / 100 * 10, base * 2 }, 1 + draw(&g, 5),
+                                (int64_t)draw(&g, 4) * 20000 };
+    uint32_t p;
+    bidsim_error_t err;
+    if (bidsim_market_add_plan(m, &spec, &p, &err)) fail_msg("%s: %s", err.where, err.msg);
+    for (uint32_t k = 0; k < nprod; k++) bidsim_plan_add_product(m, p, prods[k], NULL);   /* duplicates in category fine */
+  }
+  bidsim_market_t *twin = NULL;
+  int64_t t = 0;
+  for (int step = 0; step < 4000; step++) {
+    if (step == 2000) {
+      assert_int_equal(bidsim_market_clone(m, &twin, NULL), BIDSIM_OK);
+      bidsim_market_free(m);
+      m = twin;   /* continue on the clone: it must behave the same */
+    }
+    uint32_t op = draw(&g, 100);
+    uint32_t p = draw(&g, nplans);
+    if (op < 3) {
+      int64_t base = 100 + 10 * (int64_t)draw(&g, 60);
+      int64_t b[3] = { base, (base * 11 + 99) / 100 * 10, base * 3 };
+      assert_int_equal(bidsim_market_set_bids(m, p, b, NULL), BIDSIM_OK);
+    } else if (op < 5) {
+      bidsim_market_set_paused(m, p, draw(&g, 2), NULL);
+    } else if (op < 6) {
+      bidsim_market_publish(m, p, t + (int64_t)draw(&g, 3) * 3000, NULL);
+    } else if (op < 12) {
+      t += draw(&g, 9000);
+      assert_int_equal(bidsim_market_advance_to(m, t), BIDSIM_OK);
+    } else {
+      bidsim_impression_t imp = { draw(&g, 3), draw(&g, cats) };
+      bidsim_auction_result_t a, b;
+      bidsim_market_auction(m, &imp, &a);
+      bidsim_market_auction_scan(m, &imp, &b);
+      check_same(&a, &b);
+      check_result(m, &a);
+      for (uint32_t i = 0; i < a.n; i++)
+        if (draw(&g, 4) == 0) {
+          bidsim_plan_info_t before, after;
+          bidsim_market_plan_info(m, a.plan[i], &before);
+          int64_t charged = bidsim_market_charge(m, a.plan[i], a.price_li[i], NULL);
+          bidsim_market_plan_info(m, a.plan[i], &after);
+          if (before.cap_li != BIDSIM_CAP_UNLIMITED) {
+            /* overshoot bound: at most one click price, none in strict mode */
+            assert_true(after.spend_today_li - before.cap_li < a.price_li[i]);
+            if (strict) assert_true(after.spend_today_li <= before.cap_li);
+          }
+          assert_int_equal(charged, after.spend_today_li - before.spend_today_li);
+        }
+    }
+  }
+  bidsim_market_free(m);
+}
+
+static void test_index_equals_scan(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 60; seed++)
+    run_random_market(seed, seed % 3 == 0, (int)(seed % 3 == 1 ? BIDSIM_MECH_VCG : BIDSIM_MECH_GSP));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_catalogue_rules),
+    cmocka_unit_test(test_gsp_through_market),
+    cmocka_unit_test(test_tie_break_lower_unit_first),
+    cmocka_unit_test(test_caps_platform_mode),
+    cmocka_unit_test(test_caps_strict_mode),
+    cmocka_unit_test(test_publish_and_pause),
+    cmocka_unit_test(test_index_equals_scan),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
