@@ -51,7 +51,11 @@ void bidsim_day_slab_free(bidsim_day_slab_t *s);
 
 /* Labels and sizes the file's dimension scales carry. */
 typedef struct {
-  const bidsim_scenario_t *scenario;    /* text, resolved text, seed, dates */
+  const char *scenario_text;            /* the scenario file as given */
+  const char *resolved_text;            /* the resolved scenario (every default filled in), YAML */
+  const char *scenario_path;
+  uint64_t seed;
+  const char *const *day_labels;        /* days entries, "2026-11-11" */
   uint32_t variants;
   const char *const *variant_names;
   uint32_t replicates, days;
