@@ -3,6 +3,7 @@
  * on the thread count. */
 #ifndef BIDSIM_SIM_DRIVER_H
 #define BIDSIM_SIM_DRIVER_H
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "bidsim/bidsim.h"
@@ -13,6 +14,9 @@ typedef enum { BIDSIM_PROGRESS_AUTO = 0, BIDSIM_PROGRESS_BAR, BIDSIM_PROGRESS_LI
 typedef struct {
   uint32_t threads;            /* 0 = number of online CPUs */
   bidsim_progress_mode_t progress;
+  /* When non-NULL and set (by a signal handler), workers stop at the next
+   * day and the run fails with BIDSIM_ESTATE, leaving no output file. */
+  const volatile sig_atomic_t *stop;
 } bidsim_run_options_t;
 
 typedef struct {

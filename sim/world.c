@@ -1,0 +1,512 @@
+/* sim/world.c - a scenario turned into an engine market plus the click,
+ * conversion and traffic parameters the day loop needs (DOMAIN.md §3), and
+ * the per-thread worker that simulates one day of one replicate.
+ * The world is immutable once built; workers own clones of its market. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "bidsim/alloc.h"
+#include "bidsim/rng_gsl.h"
+#include "sim/world.h"
+
+#define TWO32 4294967296.0
+
+struct bidsim_world {
+  const bidsim_scenario_t *sc;
+  bidsim_market_t *market;              /* template: index built, clock at 0 */
+  uint32_t plans, products, units;
+  /* per unit (plan, category): the product shown and its base rates */
+  double  *unit_ctr, *unit_cvr;
+  const bidsim_dist_t **unit_order_value;
+  /* per plan / product labels for the output */
+  const char **plan_names, **plan_shops, **product_names, **product_shops;
+  int64_t  *plan_cap_li;
+  uint8_t  *plan_listed;
+  uint64_t *product_ids;
+  uint32_t *product_plan;
+  bidsim_dist_t *market_order_value;    /* competitors share the market's distribution */
+  char   (*gen_names)[BIDSIM_NAME_MAX]; /* generated competitor shop names */
+  char   **day_labels;
+};
+
+struct bidsim_worker {
+  const bidsim_world_t *w;
+  bidsim_market_t *market;
+  gsl_rng *rng;                         /* our pcg64 behind GSL's interface */
+  bidsim_pcg64_t *g;                    /* the same state, for raw draws */
+  uint32_t replicate;
+  uint64_t impressions;
+  uint32_t *hour_expo;                  /* [unit][segment] exposures this hour */
+  double   *attract;                    /* [unit][segment] P(click | examined), today's */
+  double   *convert;                    /* [unit][segment] P(order | click), today's */
+};
+
+/* ---- distributions ------------------------------------------------------ */
+
+static double dist_draw(const bidsim_dist_t *d, gsl_rng *r) {
+  switch (d->kind) {
+    case BIDSIM_DIST_UNIFORM: return d->a + (d->b - d->a) * gsl_rng_uniform(r);
+    case BIDSIM_DIST_LOGNORMAL: return d->a * exp(d->b * gsl_ran_gaussian_ziggurat(r, 1.0));
+    default: return d->a;
+  }
+}
+
+static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+static int64_t yuan_to_fen_li(double yuan) { return (int64_t)llround(yuan * 100.0) * BIDSIM_LI_PER_FEN; }
+
+/* ---- building ----------------------------------------------------------- */
+
+/* Quality under the CTR model: predicted CTR in basis points (DOMAIN.md §2
+ * lets a simulator use a continuous predicted CTR for the quality score). */
+static uint32_t quality_from_ctr(double ctr) {
+  return (uint32_t)clampd(llround(ctr * 10000.0), BIDSIM_QUALITY_MIN, BIDSIM_QUALITY_MAX);
+}
+
+static int where_fail(bidsim_error_t *err, const char *prefix) {
+  /* prefix the engine's field name with the scenario key it came from */
+  if (err) {
+    char where[sizeof err->where];
+    int n = snprintf(where, sizeof where, "%s%s%s", prefix, err->where[0] ? "." : "", err->where);
+    if (n >= (int)sizeof where) where[sizeof where - 1] = '\0';   /* keep the head of a long path */
+    memcpy(err->where, where, sizeof where);
+  }
+  return err ? err->code : BIDSIM_EINVAL;
+}
+
+static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = w->sc;
+  char key[96];
+  int rc;
+  for (uint32_t s = 0; s < sc->shop_count; s++) {
+    const bidsim_sc_shop_t *sh = &sc->shops[s];
+    if ((rc = bidsim_market_add_shop(w->market, sh->name, NULL, err))) {
+      snprintf(key, sizeof key, "shops[%u]", s);
+      return where_fail(err, key);
+    }
+    for (uint32_t q = 0; q < sh->product_count; q++) {
+      const bidsim_sc_product_t *p = &sh->products[q];
+      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category };
+      if ((rc = bidsim_market_add_product(w->market, s, &ps, NULL, err))) {
+        snprintf(key, sizeof key, "shops[%u].products[%u]", s, q);
+        return where_fail(err, key);
+      }
+    }
+  }
+  for (uint32_t i = 0; i < sc->plan_count; i++) {
+    const bidsim_sc_plan_t *p = &sc->plans[i];
+    uint32_t quality = p->quality;
+    if (quality == 0) {
+      if (sc->quality_model == BIDSIM_QUALITY_FIXED) {
+        quality = sc->quality_fixed;
+      } else {
+        /* the plan's first listed product drives its predicted CTR */
+        double ctr = 0.04;
+        const bidsim_sc_shop_t *sh = &sc->shops[p->shop];
+        for (uint32_t q = 0; q < sh->product_count && p->product_count; q++)
+          if (sh->products[q].id == p->product_ids[0]) ctr = sh->products[q].ctr;
+        quality = quality_from_ctr(ctr);
+      }
+    }
+    bidsim_plan_spec_t spec = { p->name, p->shop, p->cap_li, { p->bid_li[0], p->bid_li[1], p->bid_li[2] },
+                                quality, (int64_t)p->publish_day * BIDSIM_SECONDS_PER_DAY + p->publish_second };
+    uint32_t plan;
+    snprintf(key, sizeof key, "plans[%u]", i);
+    if ((rc = bidsim_market_add_plan(w->market, &spec, &plan, err))) return where_fail(err, key);
+    for (uint32_t k = 0; k < p->product_count; k++)
+      if ((rc = bidsim_plan_add_product_id(w->market, plan, p->product_ids[k], err))) {
+        snprintf(key, sizeof key, "plans[%u].products[%u]", i, k);
+        return where_fail(err, key);
+      }
+  }
+  return BIDSIM_OK;
+}
+
+/* Competitors: one shop, product and plan each, drawn from the market
+ * distributions with the market stream, so every replicate sees them. */
+static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
+  const bidsim_sc_market_t *mk = &w->sc->market;
+  const uint32_t C = w->sc->category_count;
+  int rc;
+  for (uint32_t i = 0; i < mk->plans; i++) {
+    char *name = w->gen_names[i];
+    snprintf(name, BIDSIM_NAME_MAX, "market-%06u", i);
+    uint32_t shop, product, plan;
+    if ((rc = bidsim_market_add_shop(w->market, name, &shop, err))) return where_fail(err, "market");
+    double u = gsl_rng_uniform(r), acc = 0.0;
+    uint32_t cat = C - 1;
+    for (uint32_t c = 0; c < C; c++) {
+      acc += mk->category_shares[c];
+      if (u < acc) { cat = c; break; }
+    }
+    double ov = clampd(dist_draw(&mk->order_value_yuan, r), 0.01, 1e6);
+    bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, yuan_to_fen_li(ov), cat };
+    if ((rc = bidsim_market_add_product(w->market, shop, &ps, &product, err))) return where_fail(err, "market");
+    int64_t base = yuan_to_fen_li(clampd(dist_draw(&mk->base_bid_yuan, r), 0.10, 99.0));
+    int64_t bids[BIDSIM_SEG_COUNT] = { base, 0, 0 };
+    /* premiums clamped to [10%, 300%] and rounded inward to whole fen */
+    int64_t lo = (base * 110 + 999) / 1000 * 10, hi = base * 400 / 1000 * 10;
+    if (hi > BIDSIM_BID_MAX_LI) hi = BIDSIM_BID_MAX_LI;
+    for (int s = 1; s < BIDSIM_SEG_COUNT; s++) {
+      double pct = clampd(dist_draw(&mk->premium_pct[s - 1], r), 10.0, 300.0);
+      int64_t b = yuan_to_fen_li((double)base / 1000.0 * (1.0 + pct / 100.0));
+      bids[s] = b < lo ? lo : b > hi ? hi : b;
+    }
+    int64_t cap = BIDSIM_CAP_UNLIMITED;
+    if (gsl_rng_uniform(r) >= mk->unlimited_share)
+      cap = (int64_t)llround(clampd(dist_draw(&mk->cap_yuan, r), 100.0, 1e9)) * BIDSIM_LI_PER_YUAN;
+    double ctr = clampd(dist_draw(&mk->ctr, r), 1e-4, 1.0);
+    double cvr = clampd(dist_draw(&mk->cvr, r), 0.0, 1.0);
+    uint32_t quality = w->sc->quality_model == BIDSIM_QUALITY_CTR
+                           ? quality_from_ctr(ctr)
+                           : (uint32_t)clampd(llround(dist_draw(&mk->quality, r)), 1, BIDSIM_QUALITY_MAX);
+    bidsim_plan_spec_t spec = { name, shop, cap, { bids[0], bids[1], bids[2] }, quality, 0 };
+    if ((rc = bidsim_market_add_plan(w->market, &spec, &plan, err))) return where_fail(err, "market");
+    if ((rc = bidsim_plan_add_product(w->market, plan, product, err))) return where_fail(err, "market");
+    /* the competitor's rates live with its unit, filled below from these */
+    w->unit_ctr[bidsim_market_unit_count(w->market) - 1] = ctr;
+    w->unit_cvr[bidsim_market_unit_count(w->market) - 1] = cvr;
+  }
+  return BIDSIM_OK;
+}
+
+int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsim_error_t *err) {
+  *out = NULL;
+  bidsim_world_t *w = bidsim_calloc(1, sizeof *w);
+  if (w == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+  w->sc = sc;
+  gsl_rng *r = NULL;
+  int rc;
+  bidsim_market_config_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.auction = sc->auction;
+  cfg.categories = sc->category_count;
+  cfg.strict_caps = sc->strict_caps;
+  if ((rc = bidsim_market_create(&cfg, &w->market, err))) { where_fail(err, "auction"); goto fail; }
+
+  /* upper bound on units: every listed product in every plan, plus one per competitor */
+  size_t max_units = sc->market.plans;
+  for (uint32_t i = 0; i < sc->plan_count; i++) max_units += sc->plans[i].product_count;
+  w->unit_ctr = bidsim_calloc(max_units + 1, sizeof *w->unit_ctr);
+  w->unit_cvr = bidsim_calloc(max_units + 1, sizeof *w->unit_cvr);
+  w->unit_order_value = bidsim_calloc(max_units + 1, sizeof *w->unit_order_value);
+  w->gen_names = bidsim_calloc((size_t)sc->market.plans + 1, sizeof *w->gen_names);
+  w->day_labels = bidsim_calloc((size_t)sc->days + 1, sizeof *w->day_labels);
+  r = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
+  if (!w->unit_ctr || !w->unit_cvr || !w->unit_order_value || !w->gen_names || !w->day_labels || !r) {
+    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+    goto fail;
+  }
+  bidsim_rng_for_stream(bidsim_gsl_rng_state(r), sc->seed, BIDSIM_STREAM_MARKET);
+
+  if ((rc = add_listed(w, err))) goto fail;
+  /* listed units: rates of the product each unit shows */
+  for (uint32_t u = 0; u < bidsim_market_unit_count(w->market); u++) {
+    uint32_t plan, product;
+    bidsim_market_unit(w->market, u, &plan, &product);
+    uint32_t shop = bidsim_market_product_shop(w->market, product);
+    const bidsim_product_spec_t *ps = bidsim_market_product(w->market, product);
+    for (uint32_t q = 0; q < sc->shops[shop].product_count; q++)
+      if (sc->shops[shop].products[q].id == ps->id) {
+        w->unit_ctr[u] = sc->shops[shop].products[q].ctr;
+        w->unit_cvr[u] = sc->shops[shop].products[q].cvr;
+        w->unit_order_value[u] = &sc->shops[shop].products[q].order_value_yuan;
+      }
+  }
+  uint32_t listed_units = bidsim_market_unit_count(w->market);
+  uint32_t listed_plans = bidsim_market_plan_count(w->market);
+  uint32_t listed_products = bidsim_market_product_count(w->market);
+  if ((rc = add_competitors(w, r, err))) goto fail;
+  for (uint32_t u = listed_units; u < bidsim_market_unit_count(w->market); u++)
+    w->unit_order_value[u] = &sc->market.order_value_yuan;
+  /* build the index now so clones start ready */
+  if ((rc = bidsim_market_advance_to(w->market, 0))) {
+    bidsim_error_set(err, rc, "world", "cannot build the auction index: %s", bidsim_strerror(rc));
+    goto fail;
+  }
+
+  w->plans = bidsim_market_plan_count(w->market);
+  w->products = bidsim_market_product_count(w->market);
+  w->units = bidsim_market_unit_count(w->market);
+  w->plan_names = bidsim_calloc(w->plans + 1, sizeof *w->plan_names);
+  w->plan_shops = bidsim_calloc(w->plans + 1, sizeof *w->plan_shops);
+  w->plan_cap_li = bidsim_calloc(w->plans + 1, sizeof *w->plan_cap_li);
+  w->plan_listed = bidsim_calloc(w->plans + 1, sizeof *w->plan_listed);
+  w->product_names = bidsim_calloc(w->products + 1, sizeof *w->product_names);
+  w->product_shops = bidsim_calloc(w->products + 1, sizeof *w->product_shops);
+  w->product_ids = bidsim_calloc(w->products + 1, sizeof *w->product_ids);
+  w->product_plan = bidsim_calloc(w->products + 1, sizeof *w->product_plan);
+  if (!w->plan_names || !w->plan_shops || !w->plan_cap_li || !w->plan_listed || !w->product_names ||
+      !w->product_shops || !w->product_ids || !w->product_plan) {
+    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+    goto fail;
+  }
+  for (uint32_t p = 0; p < w->plans; p++) {
+    bidsim_plan_info_t info;
+    bidsim_market_plan_info(w->market, p, &info);
+    w->plan_names[p] = info.name;
+    w->plan_shops[p] = bidsim_market_shop_name(w->market, info.shop);
+    w->plan_cap_li[p] = info.cap_li;
+    w->plan_listed[p] = p < listed_plans;
+  }
+  for (uint32_t q = 0; q < w->products; q++) {
+    uint32_t shop = bidsim_market_product_shop(w->market, q);
+    w->product_shops[q] = bidsim_market_shop_name(w->market, shop);
+    w->product_ids[q] = bidsim_market_product(w->market, q)->id;
+    w->product_names[q] = w->product_shops[q];   /* competitors: named after their shop */
+    w->product_plan[q] = BIDSIM_NONE;
+    if (q < listed_products)
+      for (uint32_t k = 0; k < sc->shops[shop].product_count; k++)
+        if (sc->shops[shop].products[k].id == w->product_ids[q]) w->product_names[q] = sc->shops[shop].products[k].name;
+  }
+  for (uint32_t u = 0; u < w->units; u++) {
+    uint32_t plan, product;
+    bidsim_market_unit(w->market, u, &plan, &product);
+    if (w->product_plan[product] == BIDSIM_NONE) w->product_plan[product] = plan;
+  }
+  for (uint32_t d = 0; d < sc->days; d++) {
+    w->day_labels[d] = bidsim_malloc(16);
+    if (w->day_labels[d] == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory"); goto fail; }
+    bidsim_scenario_day_label(sc, d, w->day_labels[d]);
+  }
+  gsl_rng_free(r);
+  *out = w;
+  return BIDSIM_OK;
+fail:
+  if (r) gsl_rng_free(r);
+  bidsim_world_free(w);
+  return rc;
+}
+
+void bidsim_world_free(bidsim_world_t *w) {
+  if (w == NULL) return;
+  bidsim_market_free(w->market);
+  bidsim_free(w->unit_ctr);
+  bidsim_free(w->unit_cvr);
+  bidsim_free(w->unit_order_value);
+  bidsim_free(w->plan_names);
+  bidsim_free(w->plan_shops);
+  bidsim_free(w->plan_cap_li);
+  bidsim_free(w->plan_listed);
+  bidsim_free(w->product_names);
+  bidsim_free(w->product_shops);
+  bidsim_free(w->product_ids);
+  bidsim_free(w->product_plan);
+  bidsim_free(w->gen_names);
+  if (w->day_labels)
+    for (uint32_t d = 0; d < w->sc->days; d++) bidsim_free(w->day_labels[d]);
+  bidsim_free(w->day_labels);
+  bidsim_free(w);
+}
+
+const bidsim_market_t *bidsim_world_market(const bidsim_world_t *w) { return w->market; }
+
+void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint32_t days,
+                              bidsim_output_meta_t *meta) {
+  static const char *const variant_names[1] = { "scenario" };
+  memset(meta, 0, sizeof *meta);
+  meta->scenario_text = w->sc->source_text ? w->sc->source_text : "";
+  meta->scenario_path = w->sc->source_path ? w->sc->source_path : "";
+  meta->seed = w->sc->seed;
+  meta->day_labels = (const char *const *)w->day_labels;
+  meta->variants = 1;
+  meta->variant_names = variant_names;
+  meta->replicates = replicates;
+  meta->days = days;
+  meta->plans = w->plans;
+  meta->plan_names = w->plan_names;
+  meta->plan_shops = w->plan_shops;
+  meta->plan_cap_li = w->plan_cap_li;
+  meta->plan_listed = w->plan_listed;
+  meta->products = w->products;
+  meta->product_ids = w->product_ids;
+  meta->product_names = w->product_names;
+  meta->product_shops = w->product_shops;
+  meta->product_plan = w->product_plan;
+}
+
+/* ---- the worker ------------------------------------------------------------ */
+
+int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_error_t *err) {
+  *out = NULL;
+  bidsim_worker_t *k = bidsim_calloc(1, sizeof *k);
+  if (k == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
+  k->w = w;
+  int rc = bidsim_market_clone(w->market, &k->market, err);
+  if (rc) { bidsim_worker_free(k); return rc; }
+  size_t n = (size_t)w->units * BIDSIM_SEG_COUNT + 1;
+  k->hour_expo = bidsim_calloc(n, sizeof *k->hour_expo);
+  k->attract = bidsim_calloc(n, sizeof *k->attract);
+  k->convert = bidsim_calloc(n, sizeof *k->convert);
+  k->rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
+  if (!k->hour_expo || !k->attract || !k->convert || !k->rng) {
+    bidsim_worker_free(k);
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
+  }
+  k->g = bidsim_gsl_rng_state(k->rng);
+  *out = k;
+  return BIDSIM_OK;
+}
+
+void bidsim_worker_free(bidsim_worker_t *k) {
+  if (k == NULL) return;
+  bidsim_market_free(k->market);
+  bidsim_free(k->hour_expo);
+  bidsim_free(k->attract);
+  bidsim_free(k->convert);
+  if (k->rng) gsl_rng_free(k->rng);
+  bidsim_free(k);
+}
+
+void bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate, uint64_t seed) {
+  (void)variant;
+  k->replicate = replicate;
+  bidsim_market_reset(k->market);
+  bidsim_rng_for_stream(k->g, seed, replicate);
+}
+
+uint64_t bidsim_worker_impressions(const bidsim_worker_t *k) { return k->impressions; }
+
+/* The first phase covering @p day, or NULL. */
+static const bidsim_sc_phase_t *phase_of(const bidsim_scenario_t *sc, uint32_t day) {
+  for (uint32_t i = 0; i < sc->phase_count; i++)
+    if (day >= sc->phases[i].first_day && day <= sc->phases[i].last_day) return &sc->phases[i];
+  return NULL;
+}
+
+/* Impressions arriving in one hour with mean @p mean. Negative binomial as a
+ * gamma-Poisson mixture: variance mean + mean^2 / k. */
+static uint64_t draw_count(const bidsim_scenario_t *sc, gsl_rng *r, double mean) {
+  if (mean <= 0.0) return 0;
+  switch (sc->noise) {
+    case BIDSIM_NOISE_POISSON: return gsl_ran_poisson(r, mean);
+    case BIDSIM_NOISE_NEGBIN: {
+      double k = sc->negbin_dispersion;
+      return gsl_ran_poisson(r, gsl_ran_gamma(r, k, mean / k));
+    }
+    default: return (uint64_t)llround(mean);
+  }
+}
+
+/* Fold this hour's exposure counters into the slab and clear them. */
+static void fold_hour(bidsim_worker_t *k, uint32_t hour, bidsim_day_slab_t *slab) {
+  const bidsim_world_t *w = k->w;
+  for (uint32_t u = 0; u < w->units; u++) {
+    uint32_t *e = &k->hour_expo[(size_t)u * BIDSIM_SEG_COUNT];
+    uint32_t tot = e[0] + e[1] + e[2];
+    if (tot == 0) continue;
+    uint32_t plan, product;
+    bidsim_market_unit(w->market, u, &plan, &product);
+    for (int s = 0; s < BIDSIM_SEG_COUNT; s++) BIDSIM_SLAB_PS(slab, BIDSIM_METRIC_EXPOSURES, plan, s) += e[s];
+    BIDSIM_SLAB_PH(slab, BIDSIM_METRIC_EXPOSURES, hour, plan) += tot;
+    BIDSIM_SLAB_PR(slab, BIDSIM_METRIC_EXPOSURES, product) += tot;
+    e[0] = e[1] = e[2] = 0;
+  }
+}
+
+static inline void add_metric(bidsim_day_slab_t *slab, int metric, uint32_t plan, uint32_t seg, uint32_t hour,
+                              uint32_t product, int64_t v) {
+  BIDSIM_SLAB_PS(slab, metric, plan, seg) += v;
+  BIDSIM_SLAB_PH(slab, metric, hour, plan) += v;
+  BIDSIM_SLAB_PR(slab, metric, product) += v;
+}
+
+int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *slab, bidsim_error_t *err) {
+  const bidsim_world_t *w = k->w;
+  const bidsim_scenario_t *sc = w->sc;
+  bidsim_day_slab_clear(slab);
+  slab->variant = 0;
+  slab->replicate = k->replicate;
+  slab->day = day;
+
+  /* today's calendar: traffic, click and conversion multipliers, hour shares */
+  const bidsim_sc_phase_t *ph = phase_of(sc, day);
+  double traffic = sc->impressions_per_day * (ph ? ph->traffic_mult : 1.0);
+  double hour_share[BIDSIM_HOURS], hsum = 0.0;
+  for (int h = 0; h < BIDSIM_HOURS; h++) hsum += hour_share[h] = sc->diurnal[h] * (ph ? ph->hour_mult[h] : 1.0);
+  for (int h = 0; h < BIDSIM_HOURS; h++) hour_share[h] /= hsum;
+  double ctr_m = ph ? ph->ctr_mult : 1.0, cvr_m = ph ? ph->cvr_mult : 1.0;
+  for (uint32_t u = 0; u < w->units; u++)
+    for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
+      k->attract[(size_t)u * BIDSIM_SEG_COUNT + s] = fmin(1.0, w->unit_ctr[u] * sc->ctr_mult[s] * ctr_m);
+      k->convert[(size_t)u * BIDSIM_SEG_COUNT + s] = fmin(1.0, w->unit_cvr[u] * sc->cvr_mult[s] * cvr_m);
+    }
+  double exam[BIDSIM_MAX_SLOTS];
+  for (uint32_t s = 0; s < BIDSIM_MAX_SLOTS; s++) exam[s] = sc->auction.position_weight_ppm[s] * 1e-6 * TWO32;
+
+  /* segment and category by thresholds on 32-bit halves of one draw */
+  uint32_t seg_thr[2];
+  seg_thr[0] = (uint32_t)fmin(sc->segment_shares[0] * TWO32, 4294967295.0);
+  seg_thr[1] = (uint32_t)fmin((sc->segment_shares[0] + sc->segment_shares[1]) * TWO32, 4294967295.0);
+  const uint32_t C = sc->category_count;
+  uint32_t cat_thr[64];
+  const bool few_cats = C <= 64;
+  double acc = 0.0;
+  for (uint32_t c = 0; c < C && few_cats; c++) {
+    acc += sc->category_shares[c];
+    cat_thr[c] = c + 1 == C ? UINT32_MAX : (uint32_t)fmin(acc * TWO32, 4294967295.0);
+  }
+  const double window_h = sc->attribution_window_days * 24.0;
+  const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
+  bidsim_auction_result_t res;
+
+  for (uint32_t hour = 0; hour < BIDSIM_HOURS; hour++) {
+    uint64_t n = draw_count(sc, k->rng, traffic * hour_share[hour]);
+    int64_t last_t = -1;
+    for (uint64_t i = 0; i < n; i++) {
+      /* arrivals spread evenly over the hour: the expected order statistics
+       * of a Poisson process given the hour's count */
+      int64_t t = day0 + (int64_t)hour * 3600 + (int64_t)(i * 3600 / n);
+      if (t != last_t) {
+        int rc = bidsim_market_advance_to(k->market, t);
+        if (rc) return bidsim_error_set(err, rc, "worker", "market clock: %s", bidsim_strerror(rc));
+        last_t = t;
+      }
+      uint64_t x = bidsim_pcg64_next(k->g);
+      uint32_t hi = (uint32_t)(x >> 32), lo = (uint32_t)x;
+      uint32_t seg = hi < seg_thr[0] ? 0u : hi < seg_thr[1] ? 1u : 2u;
+      uint32_t cat = 0;
+      if (few_cats) {
+        while (lo >= cat_thr[cat]) cat++;
+      } else {
+        double v = lo / TWO32, a = 0.0;
+        for (cat = 0; cat + 1 < C; cat++) if (v < (a += sc->category_shares[cat])) break;
+      }
+      slab->impressions[hour][seg]++;
+      bidsim_impression_t imp = { seg, cat };
+      uint32_t filled = bidsim_market_auction(k->market, &imp, &res);
+      uint64_t r = 0;
+      for (uint32_t s = 0; s < filled; s++) {
+        uint32_t unit = res.unit[s];
+        k->hour_expo[(size_t)unit * BIDSIM_SEG_COUNT + seg]++;
+        if ((s & 1) == 0) r = bidsim_pcg64_next(k->g);
+        uint32_t c = (s & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
+        if ((double)c >= exam[s] * k->attract[(size_t)unit * BIDSIM_SEG_COUNT + seg]) continue;
+        /* a click: charge it (DOMAIN.md §1 cap stop inside), then maybe an order */
+        uint32_t plan = res.plan[s], product = res.product[s];
+        bool capped = false;
+        int64_t charged = bidsim_market_charge(k->market, plan, res.price_li[s], &capped);
+        if (capped) slab->cap_hit_s[plan] = t - day0;
+        add_metric(slab, BIDSIM_METRIC_CLICKS, plan, seg, hour, product, 1);
+        add_metric(slab, BIDSIM_METRIC_SPEND_LI, plan, seg, hour, product, charged);
+        double pc = k->convert[(size_t)unit * BIDSIM_SEG_COUNT + seg];
+        if (gsl_rng_uniform(k->rng) >= pc) continue;
+        if (sc->conversion_delay_hours > 0.0 &&
+            gsl_ran_exponential(k->rng, sc->conversion_delay_hours) > window_h)
+          continue;   /* ordered after the attribution window: not credited */
+        double ov = dist_draw(w->unit_order_value[unit], k->rng);
+        add_metric(slab, BIDSIM_METRIC_CONVERSIONS, plan, seg, hour, product, 1);
+        add_metric(slab, BIDSIM_METRIC_ORDER_VALUE_LI, plan, seg, hour, product,
+                   ov > 0.0 ? yuan_to_fen_li(ov) : 0);
+      }
+    }
+    k->impressions += n;
+    fold_hour(k, hour, slab);
+  }
+  /* midnight: the next day's caps (DOMAIN.md §1) */
+  int rc = bidsim_market_advance_to(k->market, day0 + BIDSIM_SECONDS_PER_DAY);
+  if (rc) return bidsim_error_set(err, rc, "worker", "market clock: %s", bidsim_strerror(rc));
+  return BIDSIM_OK;
+}
