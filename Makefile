@@ -33,5 +33,17 @@ test-asan:
 bench: build
 	./$(BUILD)/bidsim bench
 
+# Fuzz the scenario loader with libFuzzer (clang-14) for FUZZ_SECONDS,
+# starting from the shipped scenarios. Crashes land in build-fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=Debug -DBIDSIM_SANITIZE=ON -DBIDSIM_FUZZ=ON -DBIDSIM_TESTS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_scenario
+	@mkdir -p build-fuzz/corpus build-fuzz/crashes
+	@cp scenarios/*.yaml scenarios/invalid/*.yaml build-fuzz/corpus/ 2>/dev/null || true
+	./build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	  -artifact_prefix=build-fuzz/crashes/ build-fuzz/corpus
+
 clean:
-	rm -rf build build-asan build-mpi results
+	rm -rf build build-asan build-mpi build-fuzz results

@@ -3,6 +3,7 @@
  * 64 bits (99000 x 10000), VCG sums use 128 bits. */
 #include <string.h>
 #include "bidsim/auction.h"
+#include "auction_internal.h"
 #include "bidsim/rng.h"   /* bidsim_u128_t */
 
 const char *bidsim_mechanism_name(int mech) {
@@ -90,17 +91,14 @@ uint32_t bidsim_auction_price(const bidsim_auction_config_t *cfg, const bidsim_r
     case BIDSIM_MECH_GSP:
     default:
       for (uint32_t k = 0; k < filled; k++) {
-        int64_t p;
         if (k + 1 < r->n) {
           /* min(own bid, next bid x next quality / own quality + 0.01 yuan),
            * the quotient rounded up to whole li */
           uint64_t s_next = (uint64_t)r->bid_li[k + 1] * r->quality[k + 1];
-          uint64_t q = r->quality[k];
-          p = (int64_t)((s_next + q - 1) / q) + cfg->increment_li;
+          price_li[k] = bidsim__gsp_price(cfg, r->bid_li[k], r->quality[k], s_next);
         } else {
-          p = cfg->reserve_li;   /* nothing ranks below: the reserve */
+          price_li[k] = clamp_price(cfg->reserve_li, cfg->reserve_li, r->bid_li[k]);   /* nothing below: the reserve */
         }
-        price_li[k] = clamp_price(p, cfg->reserve_li, r->bid_li[k]);
       }
       break;
   }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "bidsim/alloc.h"
 #include "bidsim/market.h"
+#include "auction_internal.h"
 
 enum { PLAN_PUBLISHED = 1u, PLAN_PAUSED = 2u, PLAN_CAPPED = 4u };
 
@@ -53,9 +54,18 @@ typedef struct {
   uint32_t pos[BIDSIM_SEG_COUNT];       /* position in its (segment, category) index */
 } unit_t;
 
+/* One ranked position. Everything an auction reads about a candidate sits
+ * here, so the top of an index is a few contiguous cache lines. */
+typedef struct {
+  uint64_t key;                         /* score << 32 | ~unit: sorted descending */
+  uint32_t plan, product;
+  int32_t  bid_li;                      /* the plan's bid for this segment */
+  uint32_t quality;
+} entry_t;
+
 typedef struct {
   uint32_t  n, words, sums;
-  uint64_t *key;                        /* sorted descending */
+  entry_t  *e;                          /* sorted by key, descending */
   uint64_t *bits;                       /* bit i: position i may compete */
   uint64_t *sum;                        /* bit j of sum[s]: bits[64 s + j] != 0 */
 } index_t;
@@ -150,25 +160,34 @@ static void plan_refresh_bits(bidsim_market_t *m, uint32_t p) {
 
 /* In-place heapsort, descending (keys are distinct). Allocation-free, so
  * reset can re-sort without touching the allocator. */
-static void sift_down(uint64_t *a, uint32_t start, uint32_t n) {
+static void sift_down(entry_t *a, uint32_t start, uint32_t n) {
   uint32_t root = start;
   for (;;) {
     uint32_t child = 2 * root + 1;
     if (child >= n) return;
-    if (child + 1 < n && a[child + 1] < a[child]) child++;   /* min-heap */
-    if (a[root] <= a[child]) return;
-    uint64_t t = a[root]; a[root] = a[child]; a[child] = t;
+    if (child + 1 < n && a[child + 1].key < a[child].key) child++;   /* min-heap */
+    if (a[root].key <= a[child].key) return;
+    entry_t t = a[root]; a[root] = a[child]; a[child] = t;
     root = child;
   }
 }
 
-static void sort_desc(uint64_t *a, uint32_t n) {
+static void sort_desc(entry_t *a, uint32_t n) {
   if (n < 2) return;
   for (uint32_t i = n / 2; i-- > 0;) sift_down(a, i, n);
   for (uint32_t end = n - 1; end > 0; end--) {
-    uint64_t t = a[0]; a[0] = a[end]; a[end] = t;   /* smallest to the back */
+    entry_t t = a[0]; a[0] = a[end]; a[end] = t;   /* smallest to the back */
     sift_down(a, 0, end);
   }
+}
+
+static inline void entry_fill(const bidsim_market_t *m, entry_t *e, uint32_t u, int seg) {
+  const unit_t *un = &m->units[u];
+  e->key = unit_key(m, u, seg);
+  e->plan = un->plan;
+  e->product = un->product;
+  e->bid_li = (int32_t)m->hot[un->plan].bid_li[seg];
+  e->quality = m->hot[un->plan].quality;
 }
 
 /* Recompute keys order, positions and bitmaps of every index from the
@@ -177,12 +196,12 @@ static void index_resort(bidsim_market_t *m) {
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
     for (uint32_t c = 0; c < m->cfg.categories; c++) {
       index_t *ix = index_of(m, s, c);
-      for (uint32_t i = 0; i < ix->n; i++) ix->key[i] = unit_key(m, key_unit(ix->key[i]), s);
-      sort_desc(ix->key, ix->n);
+      for (uint32_t i = 0; i < ix->n; i++) entry_fill(m, &ix->e[i], key_unit(ix->e[i].key), s);
+      sort_desc(ix->e, ix->n);
       memset(ix->bits, 0, (size_t)ix->words * sizeof *ix->bits);
       memset(ix->sum, 0, (size_t)ix->sums * sizeof *ix->sum);
       for (uint32_t i = 0; i < ix->n; i++) {
-        uint32_t u = key_unit(ix->key[i]);
+        uint32_t u = key_unit(ix->e[i].key);
         m->units[u].pos[s] = i;
         if (unit_eligible(m, u, s)) bit_set(ix, i, true);
       }
@@ -192,7 +211,7 @@ static void index_resort(bidsim_market_t *m) {
 static void index_free(bidsim_market_t *m) {
   if (m->index == NULL) return;
   for (size_t i = 0; i < (size_t)BIDSIM_SEG_COUNT * m->cfg.categories; i++) {
-    bidsim_free(m->index[i].key);
+    bidsim_free(m->index[i].e);
     bidsim_free(m->index[i].bits);
     bidsim_free(m->index[i].sum);
   }
@@ -217,17 +236,17 @@ static int index_rebuild(bidsim_market_t *m) {
       ix->words = (per_cat[c] + 63) / 64;
       ix->sums = (ix->words + 63) / 64;
       /* one spare word each way keeps every array non-NULL */
-      ix->key = bidsim_malloc(((size_t)per_cat[c] + 1) * sizeof *ix->key);
+      ix->e = bidsim_calloc((size_t)per_cat[c] + 1, sizeof *ix->e);
       ix->bits = bidsim_calloc((size_t)ix->words + 1, sizeof *ix->bits);
       ix->sum = bidsim_calloc((size_t)ix->sums + 1, sizeof *ix->sum);
-      if (!ix->key || !ix->bits || !ix->sum) { rc = BIDSIM_ENOMEM; break; }
+      if (!ix->e || !ix->bits || !ix->sum) { rc = BIDSIM_ENOMEM; break; }
     }
   bidsim_free(per_cat);
   if (rc != BIDSIM_OK) { index_free(m); return rc; }
   for (uint32_t u = 0; u < m->unit_count; u++)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       index_t *ix = index_of(m, s, m->units[u].category);
-      ix->key[ix->n++] = (uint64_t)(UINT32_MAX - u);   /* unit only; resort fills the score */
+      ix->e[ix->n++].key = (uint64_t)(UINT32_MAX - u);   /* unit only; resort fills the rest */
     }
   m->stale = false;
   index_resort(m);
@@ -242,23 +261,25 @@ static inline int ensure_index(bidsim_market_t *m) {
  * units in between by one; O(distance moved). */
 static void index_move(bidsim_market_t *m, uint32_t u, int s) {
   index_t *ix = index_of(m, s, m->units[u].category);
-  uint64_t key = unit_key(m, u, s);
+  entry_t moved;
+  entry_fill(m, &moved, u, s);
+  const uint64_t key = moved.key;
   uint32_t p = m->units[u].pos[s], lo = p, hi = p;
-  while (p > 0 && ix->key[p - 1] < key) {
-    ix->key[p] = ix->key[p - 1];
-    m->units[key_unit(ix->key[p])].pos[s] = p;
+  while (p > 0 && ix->e[p - 1].key < key) {
+    ix->e[p] = ix->e[p - 1];
+    m->units[key_unit(ix->e[p].key)].pos[s] = p;
     p--;
   }
-  while (p + 1 < ix->n && ix->key[p + 1] > key) {
-    ix->key[p] = ix->key[p + 1];
-    m->units[key_unit(ix->key[p])].pos[s] = p;
+  while (p + 1 < ix->n && ix->e[p + 1].key > key) {
+    ix->e[p] = ix->e[p + 1];
+    m->units[key_unit(ix->e[p].key)].pos[s] = p;
     p++;
   }
-  ix->key[p] = key;
+  ix->e[p] = moved;
   m->units[u].pos[s] = p;
   if (p < lo) lo = p;
   if (p > hi) hi = p;
-  for (uint32_t i = lo; i <= hi; i++) bit_set(ix, i, unit_eligible(m, key_unit(ix->key[i]), s));
+  for (uint32_t i = lo; i <= hi; i++) bit_set(ix, i, unit_eligible(m, key_unit(ix->e[i].key), s));
 }
 
 static void update_next_publish(bidsim_market_t *m) {
@@ -335,11 +356,11 @@ int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out, bidsi
       const index_t *s = &src->index[i];
       index_t *d = &m->index[i];
       *d = *s;
-      d->key = bidsim_malloc(((size_t)s->n + 1) * sizeof *d->key);
+      d->e = bidsim_malloc(((size_t)s->n + 1) * sizeof *d->e);
       d->bits = bidsim_malloc(((size_t)s->words + 1) * sizeof *d->bits);
       d->sum = bidsim_malloc(((size_t)s->sums + 1) * sizeof *d->sum);
-      if (!d->key || !d->bits || !d->sum) goto fail;
-      memcpy(d->key, s->key, ((size_t)s->n + 1) * sizeof *d->key);
+      if (!d->e || !d->bits || !d->sum) goto fail;
+      memcpy(d->e, s->e, ((size_t)s->n + 1) * sizeof *d->e);
       memcpy(d->bits, s->bits, ((size_t)s->words + 1) * sizeof *d->bits);
       memcpy(d->sum, s->sum, ((size_t)s->sums + 1) * sizeof *d->sum);
     }
@@ -663,22 +684,37 @@ static inline bool strict_skip(const bidsim_market_t *m, const plan_hot_t *h, in
   return m->cfg.strict_caps && h->cap_li != BIDSIM_CAP_UNLIMITED && h->cap_li - h->spend_li < h->bid_li[seg];
 }
 
-static uint32_t price_candidates(const bidsim_market_t *m, uint32_t n, const uint32_t *units, int seg,
-                                 bidsim_auction_result_t *res) {
+/* Price up to slots+1 ranked candidates and fill the result. */
+static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *cand, uint32_t n,
+                             bidsim_auction_result_t *res) {
+  const bidsim_auction_config_t *cfg = &m->cfg.auction;
+  if (cfg->mechanism == BIDSIM_MECH_GSP) {
+    /* fused GSP: the score below is already in the next entry's key */
+    const uint32_t filled = n < cfg->slots ? n : cfg->slots;
+    for (uint32_t i = 0; i < filled; i++) {
+      const entry_t *e = cand[i];
+      res->plan[i] = e->plan;
+      res->unit[i] = key_unit(e->key);
+      res->product[i] = e->product;
+      res->bid_li[i] = e->bid_li;
+      res->price_li[i] = i + 1 < n ? bidsim__gsp_price(cfg, e->bid_li, e->quality, cand[i + 1]->key >> 32)
+                                   : (cfg->reserve_li < e->bid_li ? cfg->reserve_li : e->bid_li);
+    }
+    res->n = filled;
+    return filled;
+  }
   int64_t bid[BIDSIM_MAX_SLOTS + 1];
   uint32_t q[BIDSIM_MAX_SLOTS + 1];
   for (uint32_t i = 0; i < n; i++) {
-    const plan_hot_t *h = &m->hot[m->units[units[i]].plan];
-    bid[i] = h->bid_li[seg];
-    q[i] = h->quality;
+    bid[i] = cand[i]->bid_li;
+    q[i] = cand[i]->quality;
   }
   bidsim_ranked_t ranked = { bid, q, n };
   uint32_t filled = bidsim_auction_price(&m->cfg.auction, &ranked, res->price_li);
   for (uint32_t i = 0; i < filled; i++) {
-    const unit_t *u = &m->units[units[i]];
-    res->plan[i] = u->plan;
-    res->unit[i] = units[i];
-    res->product[i] = u->product;
+    res->plan[i] = cand[i]->plan;
+    res->unit[i] = key_unit(cand[i]->key);
+    res->product[i] = cand[i]->product;
     res->bid_li[i] = bid[i];
   }
   res->n = filled;
@@ -692,13 +728,27 @@ uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *im
   const int seg = (int)imp->segment;
   const index_t *ix = index_of(m, seg, imp->category);
   const uint32_t want = m->cfg.auction.slots + 1;   /* the runner-up prices the last slot */
-  uint32_t units[BIDSIM_MAX_SLOTS + 1], n = 0;
-  for (uint32_t pos = next_set(ix, 0); pos != UINT32_MAX && n < want; pos = next_set(ix, pos + 1)) {
-    uint32_t u = key_unit(ix->key[pos]);
-    if (strict_skip(m, &m->hot[m->units[u].plan], seg)) continue;
-    units[n++] = u;
+  const bool strict = m->cfg.strict_caps;
+  const entry_t *cand[BIDSIM_MAX_SLOTS + 1];
+  uint32_t n = 0;
+  /* walk set bits word by word from the top of the ranking */
+  for (uint32_t w = 0; w < ix->words && n < want;) {
+    uint64_t word = ix->bits[w];
+    if (word == 0) {
+      uint32_t next = next_set(ix, (w + 1) << 6);
+      if (next == UINT32_MAX) break;
+      w = next >> 6;
+      continue;
+    }
+    do {
+      const entry_t *e = &ix->e[(w << 6) | (uint32_t)__builtin_ctzll(word)];
+      word &= word - 1;
+      if (strict && strict_skip(m, &m->hot[e->plan], seg)) continue;
+      cand[n++] = e;
+    } while (word && n < want);
+    w++;
   }
-  return price_candidates(m, n, units, seg, res);
+  return price_ranked(m, cand, n, res);
 }
 
 uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
@@ -707,20 +757,22 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
   if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
   const int seg = (int)imp->segment;
   const uint32_t want = m->cfg.auction.slots + 1;
-  uint32_t units[BIDSIM_MAX_SLOTS + 2], n = 0;
-  uint64_t keys[BIDSIM_MAX_SLOTS + 2];
+  entry_t best[BIDSIM_MAX_SLOTS + 2];
+  uint32_t n = 0;
   /* keep the best `want` by insertion; keys are distinct */
   for (uint32_t u = 0; u < m->unit_count; u++) {
     if (m->units[u].category != imp->category || !unit_eligible(m, u, seg)) continue;
     if (strict_skip(m, &m->hot[m->units[u].plan], seg)) continue;
-    uint64_t key = unit_key(m, u, seg);
+    entry_t e;
+    entry_fill(m, &e, u, seg);
     uint32_t i = n < want ? n++ : want;
-    if (i == want && key < keys[want - 1]) continue;
-    while (i > 0 && keys[i - 1] < key) { keys[i] = keys[i - 1]; units[i] = units[i - 1]; i--; }
-    keys[i] = key;
-    units[i] = u;
+    if (i == want && e.key < best[want - 1].key) continue;
+    while (i > 0 && best[i - 1].key < e.key) { best[i] = best[i - 1]; i--; }
+    best[i] = e;
   }
-  return price_candidates(m, n, units, seg, res);
+  const entry_t *cand[BIDSIM_MAX_SLOTS + 1];
+  for (uint32_t i = 0; i < n; i++) cand[i] = &best[i];
+  return price_ranked(m, cand, n, res);
 }
 
 int64_t bidsim_market_charge(bidsim_market_t *m, uint32_t plan, int64_t price_li, bool *capped) {

@@ -13,6 +13,7 @@ typedef struct {
 static const command_t commands[] = {
   /* run, validate (issue 3) and report, compare, plot (issue 5) join this
    * table as they land; their entry points are declared in commands.h. */
+  { "run",      bidsim_cmd_run,      "simulate a scenario's replicates and write results to HDF5" },
   { "bench",    bidsim_cmd_bench,    "measure auction throughput against the RNG floor" },
 };
 
