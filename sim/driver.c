@@ -132,6 +132,7 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
   static const volatile sig_atomic_t never = 0;
   double t0 = mono_s();
   bidsim_world_t *world = NULL;
+  char *resolved = NULL;
   int rc = bidsim_world_create(sc, &world, err);
   if (rc) return rc;
 
@@ -145,6 +146,8 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
 
   bidsim_output_meta_t meta;
   bidsim_world_output_meta(world, sc->replicates, sc->days, &meta);
+  resolved = bidsim_scenario_resolved_yaml(sc);
+  meta.resolved_text = resolved;
   shared_t sh;
   memset(&sh, 0, sizeof sh);
   sh.sc = sc;
@@ -241,5 +244,6 @@ out:
   pthread_cond_destroy(&sh.turn_changed);
   pthread_mutex_destroy(&sh.lock);
   bidsim_world_free(world);
+  bidsim_free(resolved);
   return rc;
 }
