@@ -11,9 +11,9 @@ typedef struct {
 } command_t;
 
 static const command_t commands[] = {
-  /* run, validate (issue 3) and report, compare, plot (issue 5) join this
-   * table as they land; their entry points are declared in commands.h. */
+  /* report, compare and plot (issue 5) join this table as they land. */
   { "run",      bidsim_cmd_run,      "simulate a scenario's replicates and write results to HDF5" },
+  { "validate", bidsim_cmd_validate, "check a scenario file and print a summary" },
   { "bench",    bidsim_cmd_bench,    "measure auction throughput against the RNG floor" },
 };
 
