@@ -17,10 +17,11 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Until the scenario driver (issue 3) lands, the main job is the engine
-# benchmark; it becomes `bidsim run $(SCENARIO) -o $(OUT)` + report then.
+# The main job: simulate the default scenario; bidsim run prints the
+# per-plan summary and the result file's path.
 run: build
-	./$(BUILD)/bidsim bench
+	@mkdir -p $(dir $(OUT))
+	./$(BUILD)/bidsim run $(SCENARIO) -o $(OUT)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -1,0 +1,159 @@
+/* tests/sim/test_scenario.c - the scenario loader: every shipped scenario
+ * loads, rule boundaries through the file format (each rule enforced by the
+ * engine and reported at the key's line and column), defaults, and the
+ * resolved scenario round trip. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include "bidsim/bidsim.h"
+#include "sim/scenario.h"
+
+static const char *base =
+  "traffic:\n"
+  "  impressions_per_day: 1000\n"
+  "shops:\n"
+  "  - name: S\n"
+  "    products: [{id: 1, sales: %s, status: on_sale}]\n"
+  "plans:\n"
+  "  - name: P\n"
+  "    shop: S\n"
+  "    cap: %s\n"
+  "    products: [1]\n"
+  "    bids: {ordinary: %s, shop: %s, similar: %s}\n";
+
+static int load_with(const char *sales, const char *cap, const char *b0, const char *b1, const char *b2,
+                     bidsim_error_t *err) {
+  char text[1024];
+  snprintf(text, sizeof text, base, sales, cap, b0, b1, b2);
+  bidsim_scenario_t *sc = NULL;
+  int rc = bidsim_scenario_load_string(text, strlen(text), "t.yaml", &sc, err);
+  bidsim_scenario_free(sc);
+  return rc;
+}
+
+static void test_rule_boundaries(void **state) {
+  (void)state;
+  static const struct { const char *sales, *cap, *b0, *b1, *b2; int code; const char *where; } cases[] = {
+    { "500", "unlimited", "1.00", "1.10", "4.00", BIDSIM_OK, NULL },
+    { "499", "unlimited", "1.00", "1.10", "4.00", BIDSIM_ESALES, "t.yaml:10:16: plans[0].products[0]" },
+    { "500", "100", "0.10", "0.11", "0.40", BIDSIM_OK, NULL },
+    { "500", "99.99", "1.00", "1.10", "1.10", BIDSIM_ECAP, "t.yaml:9:10: plans[0].cap" },
+    { "500", "100.00", "1.00", "1.10", "1.10", BIDSIM_OK, NULL },
+    { "500", "unlimited", "0.09", "1.10", "1.10", BIDSIM_EBIDRANGE, "t.yaml:11:22: plans[0].bids.ordinary" },
+    { "500", "unlimited", "99.00", "99.00", "99.00", BIDSIM_EPREMIUM, "plans[0].bids.shop" },   /* 0% premium */
+    { "500", "unlimited", "20.00", "22.00", "80.00", BIDSIM_OK, NULL },
+    { "500", "unlimited", "20.00", "22.00", "99.01", BIDSIM_EBIDRANGE, "plans[0].bids.similar" },
+    { "500", "unlimited", "1.00", "1.09", "1.10", BIDSIM_EPREMIUM, "plans[0].bids.shop" },     /* 9% */
+    { "500", "unlimited", "1.00", "1.10", "4.01", BIDSIM_EPREMIUM, "plans[0].bids.similar" },  /* 301% */
+    { "500", "unlimited", "1.00", "4.00", "1.10", BIDSIM_OK, NULL },                          /* 300% */
+    { "500", "unlimited", "1.00", "1.105", "1.10", BIDSIM_EBIDUNIT, "plans[0].bids.shop" },
+    { "500", "unlimited", "1.00", "1.1055", "1.10", BIDSIM_ESCHEMA, "plans[0].bids.shop" },
+    { "500", "unlimited", "1.00", "\"1.10\"", "1.10", BIDSIM_ESCHEMA, "plans[0].bids.shop" },  /* a string */
+    { "-5", "unlimited", "1.00", "1.10", "1.10", BIDSIM_ESCHEMA, "shops[0].products[0].sales" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    bidsim_error_t err;
+    int rc = load_with(cases[i].sales, cases[i].cap, cases[i].b0, cases[i].b1, cases[i].b2, &err);
+    if (rc != cases[i].code) fail_msg("case %zu: code %d (%s: %s), want %d", i, rc, err.where, err.msg, cases[i].code);
+    if (cases[i].where && !strstr(err.where, cases[i].where))
+      fail_msg("case %zu: where '%s' lacks '%s'", i, err.where, cases[i].where);
+    if (rc) assert_true(err.msg[0] != '\0');
+  }
+}
+
+static void test_defaults_and_shipped(void **state) {
+  (void)state;
+  static const char *const files[] = { "scenarios/pdd_baseline.yaml", "scenarios/double11.yaml",
+                                       "scenarios/cap_exhaustion.yaml", "scenarios/bid_war.yaml" };
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load(files[i], &sc, &err);
+    if (rc) fail_msg("%s: %s: %s", files[i], err.where, err.msg);
+    bidsim_scenario_free(sc);
+  }
+  const char *text = "traffic: {impressions_per_day: 500}\nmarket: {plans: 3}\n";
+  bidsim_scenario_t *sc = NULL;
+  assert_int_equal(bidsim_scenario_load_string(text, strlen(text), "d.yaml", &sc, NULL), BIDSIM_OK);
+  assert_int_equal(sc->seed, 1);
+  assert_int_equal(sc->days, 1);
+  assert_int_equal(sc->replicates, 8);
+  assert_int_equal(sc->auction.slots, 4);
+  assert_int_equal(sc->auction.reserve_li, 100);
+  assert_int_equal(sc->auction.position_weight_ppm[1], 500000);   /* (1/2)^1 */
+  assert_true(sc->noise == BIDSIM_NOISE_POISSON);
+  double sum = 0;
+  for (int h = 0; h < BIDSIM_HOURS; h++) sum += sc->diurnal[h];
+  assert_true(sum > 0.999999 && sum < 1.000001);
+  assert_true(sc->diurnal[21] > sc->diurnal[4]);   /* evening peak over the night low */
+  assert_int_equal(sc->category_count, 1);
+  char day[16];
+  bidsim_scenario_day_label(sc, 29, day);
+  assert_string_equal(day, "2026-11-30");
+  bidsim_scenario_day_label(sc, 30, day);
+  assert_string_equal(day, "2026-12-01");
+  bidsim_scenario_free(sc);
+  /* the double11 preset: the burst lands on Nov 11 */
+  const char *d11 = "start_date: 2026-11-09\ndays: 5\ntraffic: {impressions_per_day: 500, preset: double11}\nmarket: {plans: 3}\n";
+  assert_int_equal(bidsim_scenario_load_string(d11, strlen(d11), "d.yaml", &sc, NULL), BIDSIM_OK);
+  assert_int_equal(sc->phase_count, 3);
+  assert_int_equal(sc->phases[1].first_day, 2);
+  assert_int_equal(sc->phases[1].last_day, 2);
+  assert_true(sc->phases[1].traffic_mult >= 10.0);
+  assert_true(sc->phases[1].hour_mult[0] > 2.0);
+  bidsim_scenario_free(sc);
+}
+
+static void test_resolved_round_trip(void **state) {
+  (void)state;
+  bidsim_scenario_t *a = NULL, *b = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_scenario_load("scenarios/double11.yaml", &a, &err), BIDSIM_OK);
+  char *text = bidsim_scenario_resolved_yaml(a);
+  assert_non_null(text);
+  int rc = bidsim_scenario_load_string(text, strlen(text), "resolved.yaml", &b, &err);
+  if (rc) fail_msg("resolved text does not load: %s: %s\n%s", err.where, err.msg, text);
+  char *again = bidsim_scenario_resolved_yaml(b);
+  assert_string_equal(text, again);   /* a fixed point: nothing lost or changed */
+  assert_int_equal(a->seed, b->seed);
+  assert_int_equal(a->plan_count, b->plan_count);
+  assert_int_equal(a->phase_count, b->phase_count);
+  assert_memory_equal(a->diurnal, b->diurnal, sizeof a->diurnal);
+  assert_memory_equal(&a->auction, &b->auction, sizeof a->auction);
+  for (uint32_t i = 0; i < a->plan_count; i++) {
+    assert_memory_equal(a->plans[i].bid_li, b->plans[i].bid_li, sizeof a->plans[i].bid_li);
+    assert_int_equal(a->plans[i].cap_li, b->plans[i].cap_li);
+    assert_int_equal(a->plans[i].publish_second, b->plans[i].publish_second);
+  }
+  bidsim_free(text);
+  bidsim_free(again);
+  bidsim_scenario_free(a);
+  bidsim_scenario_free(b);
+}
+
+/* Inputs the fuzzer found or that stress the parser: each must fail cleanly. */
+static void test_malformed(void **state) {
+  (void)state;
+  static const char *const bad[] = { "", "---\n", "[1, 2]", "traffic: 5", "traffic: {impressions_per_day: 1e400}",
+                                     "\t\x01\x02", "a: &x [*x]", "traffic: {impressions_per_day: 10}\nplans: {}",
+                                     "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1}]}]" };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(bad[i], strlen(bad[i]), "bad.yaml", &sc, &err);
+    assert_int_not_equal(rc, BIDSIM_OK);
+    assert_null(sc);
+    assert_true(err.msg[0] != '\0');
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_rule_boundaries), cmocka_unit_test(test_defaults_and_shipped),
+    cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
