@@ -986,6 +986,19 @@ int bidsim_scenario_load_string(const char *text, size_t len, const char *path, 
     return bidsim_error_set(err, BIDSIM_EPARSE, path, "the file contains a NUL byte: not a YAML text file");
   }
 
+  /* libfyaml 0.8 (Debian 12) can loop forever scanning a malformed '%'
+   * directive (found by tests/fuzz; regression input in
+   * tests/fuzz/regressions/). Scenarios need no directives: refuse them. */
+  for (size_t i = 0, line = 1; i < len; i++) {
+    if (text[i] == '%' && (i == 0 || text[i - 1] == '\n')) {
+      mark_t m = { (int)line, 1 };
+      fail(&c, m, BIDSIM_EPARSE, "(yaml)", "YAML directives ('%%YAML', '%%TAG') are not supported in scenarios");
+      bidsim_scenario_free(sc);
+      return BIDSIM_EPARSE;
+    }
+    if (text[i] == '\n') line++;
+  }
+
   struct fy_diag_cfg dcfg;
   fy_diag_cfg_default(&dcfg);
   dcfg.fp = NULL;

@@ -150,10 +150,23 @@ static void test_malformed(void **state) {
   }
 }
 
+/* Findings of the fuzz harness (tests/fuzz/fuzz_scenario.c), kept as files. */
+static void test_fuzz_regressions(void **state) {
+  (void)state;
+  static const char *const files[] = { "tests/fuzz/regressions/directive_hang.yaml" };
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    assert_int_equal(bidsim_scenario_load(files[i], &sc, &err), BIDSIM_EPARSE);
+    assert_null(sc);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rule_boundaries), cmocka_unit_test(test_defaults_and_shipped),
     cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
+    cmocka_unit_test(test_fuzz_regressions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
