@@ -78,23 +78,46 @@ static void test_advance(void **state) {
     bidsim_pcg64_advance(&b, steps[i]);
     for (int k = 0; k < 16; k++) assert_true(bidsim_pcg64_next(&b) == ref[k]);
   }
-  /* advancing equals stepping */
+  /* advancing equals stepping (and advance(0) is the identity) */
   bidsim_pcg64_t x, y;
   bidsim_pcg64_seed(&x, 9, 9);
   y = x;
   for (int k = 0; k < 777; k++) bidsim_pcg64_next(&x);
   bidsim_pcg64_advance(&y, 777);
+  assert_true(x.state == y.state && x.inc == y.inc);
+  for (int k = 0; k < 16; k++) assert_true(bidsim_pcg64_next(&x) == bidsim_pcg64_next(&y));
+  bidsim_pcg64_advance(&y, 0);
   assert_true(x.state == y.state);
+  bidsim_pcg32_t p, q;
+  bidsim_pcg32_seed(&p, 9, 9);
+  q = p;
+  for (int k = 0; k < 777; k++) bidsim_pcg32_next(&p);
+  bidsim_pcg32_advance(&q, 777);
+  assert_true(p.state == q.state && p.inc == q.inc);
+  for (int k = 0; k < 16; k++) assert_int_equal(bidsim_pcg32_next(&p), bidsim_pcg32_next(&q));
+  bidsim_pcg32_advance(&q, 0);
+  assert_true(p.state == q.state);
 }
 
 static void test_streams_differ(void **state) {
   (void)state;
   bidsim_pcg64_t g[4];
   for (int r = 0; r < 4; r++) bidsim_rng_for_stream(&g[r], 2026, (uint64_t)r);
-  uint64_t first[4];
-  for (int r = 0; r < 4; r++) first[r] = bidsim_pcg64_next(&g[r]);
+  /* each replicate's generator is pcg64 seeded with the widened arguments */
+  for (int r = 0; r < 4; r++) {
+    bidsim_pcg64_t w;
+    bidsim_pcg64_seed(&w, (bidsim_u128_t)2026, (bidsim_u128_t)r);
+    assert_true(w.state == g[r].state && w.inc == g[r].inc);
+  }
+  /* and the sequences differ: no two streams share any of their first 64
+   * outputs at the same position */
+  enum { K = 64 };
+  uint64_t out[4][K];
+  for (int r = 0; r < 4; r++)
+    for (int k = 0; k < K; k++) out[r][k] = bidsim_pcg64_next(&g[r]);
   for (int a = 0; a < 4; a++)
-    for (int b = a + 1; b < 4; b++) assert_true(first[a] != first[b]);
+    for (int b = a + 1; b < 4; b++)
+      for (int k = 0; k < K; k++) assert_true(out[a][k] != out[b][k]);
 }
 
 /* Chi-square test of bounded(10) uniformity, 100000 draws: 9 degrees of
@@ -118,12 +141,20 @@ static void test_bounded(void **state) {
   double chi2 = 0.0;
   for (int c = 0; c < 10; c++) chi2 += pow(counts[c] - n / 10.0, 2) / (n / 10.0);
   assert_true(chi2 < 27.88);
-  /* a bound just above 2^31 would give the lower half twice the mass under a
-   * plain modulo: the share below 2^30 must be 2^30/(2^31+1) ~ 0.5 */
-  unsigned low = 0;
-  for (unsigned k = 0; k < n; k++) low += bidsim_pcg32_bounded(&a, UINT32_C(2147483649)) < (UINT32_C(1) << 30);
-  double share = (double)low / n, sd = sqrt(0.25 / n);
-  assert_true(fabs(share - 0.5) < 5 * sd);
+  /* Bias check. With bound b ~ 2/3 of the output range, a plain r % b maps
+   * two outputs to each value below range - b and one to the rest, so
+   * P(x < b/2) would be 2/3 instead of 1/2. (A bound just above 2^31 would
+   * not show it: 2^32 = 2b - 2 leaves only two values short.) */
+  const uint32_t b32 = UINT32_C(0xAAAAAAAB);
+  const uint64_t b64 = UINT64_C(0xAAAAAAAAAAAAAAAB);
+  unsigned low32 = 0, low64 = 0;
+  for (unsigned k = 0; k < n; k++) {
+    low32 += bidsim_pcg32_bounded(&a, b32) < b32 / 2;
+    low64 += bidsim_pcg64_bounded(&b, b64) < b64 / 2;
+  }
+  const double sd = sqrt(0.25 / n);
+  assert_true(fabs((double)low32 / n - 0.5) < 5 * sd);
+  assert_true(fabs((double)low64 / n - 0.5) < 5 * sd);
 }
 
 static void test_gsl_adapter(void **state) {
