@@ -1,0 +1,365 @@
+#!/usr/bin/python3
+"""PNG figures from a bidsim result file (format: docs/output-format.md).
+
+Run with Debian's interpreter, which has h5py, numpy, matplotlib and PyYAML:
+
+    /usr/bin/python3 analysis/plot.py RESULT.h5 -o DIR [--variant NAME] [--dpi N]
+
+Only listed plans (/plan/listed == 1) are drawn; generated competitors are not.
+Exit status: 0 ok, 1 an output file could not be written, 2 bad arguments or
+an unreadable / invalid result file.
+"""
+import argparse
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede the pyplot import
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MultipleLocator  # noqa: E402
+import numpy as np  # noqa: E402
+
+try:
+    import h5py
+    import yaml
+except ImportError as e:  # the first python3 on PATH lacks these
+    sys.exit(f"bidsim plot: error: {e}; run with /usr/bin/python3")
+
+UNLIMITED = np.iinfo(np.int64).max  # /plan/cap_li value meaning "no cap"
+LI_PER_YUAN = 1000.0
+HOURS = np.arange(25)  # hour boundaries 0..24 for cumulative curves
+
+# Two-sided 95% Student-t quantiles t(0.975, df) for df 1..30, then the
+# usual table rows 40, 60, 120 and infinity (1.96); between rows we
+# interpolate linearly in 1/df, which is within 0.002 of the exact value.
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447,
+        7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179,
+        13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101,
+        19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064,
+        25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042,
+        40: 2.021, 60: 2.000, 120: 1.980}
+
+
+def t975(df):
+    """Student-t 97.5% quantile (half-width factor of a 95% CI)."""
+    if df in T975:
+        return T975[df]
+    rows = [30, 40, 60, 120]
+    for lo, hi in zip(rows, rows[1:]):
+        if lo < df < hi:
+            w = (1 / lo - 1 / df) / (1 / lo - 1 / hi)
+            return T975[lo] + w * (T975[hi] - T975[lo])
+    return 1.96 + (T975[120] - 1.96) * 120 / df  # df > 120, towards 1.96
+
+
+class InputError(Exception):
+    """The result file cannot be used; the message is the reason."""
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def load(path):
+    """Read everything the figures need; listed plans only."""
+    try:
+        open(path, "rb").close()  # a clear reason for missing / unreadable files
+    except OSError as e:
+        raise InputError(e.strerror or e)
+    if not h5py.is_hdf5(path):
+        raise InputError("not an HDF5 file")
+    with h5py.File(path, "r") as f:
+        if text(f.attrs.get("format", "")) != "bidsim-result":
+            raise InputError("no root attribute format = \"bidsim-result\"")
+        version = int(f.attrs.get("format_version", 0))
+        if version != 1:  # 0 = attribute missing
+            raise InputError(f"unsupported format_version {version} (this script reads 1)")
+        scenario = yaml.safe_load(text(f.attrs["resolved_scenario"]))
+        listed = np.flatnonzero(f["plan/listed"][...] == 1)
+        d = {
+            "scenario_path": text(f.attrs.get("scenario_path", "?")),
+            "diurnal": np.asarray(scenario["traffic"]["diurnal"], dtype=float),
+            "variants": [text(v) for v in f["scales/variant"][...]],
+            "names": [text(f["plan/name"][i]) for i in listed],
+            "cap_li": f["plan/cap_li"][...][listed],
+            "impressions": f["traffic/impressions"][...].sum(axis=4),  # V,R,D,24
+        }
+        # h5py fancy indexing needs a non-empty, increasing index list.
+        sel = list(listed) if len(listed) else slice(0, 0)
+        for m in ("spend_li", "exposures"):
+            d["hour_" + m] = f["plan_hour/" + m][:, :, :, :, sel]  # V,R,D,24,L
+        d["cap_hit_s"] = f["plan/cap_hit_s"][:, :, :, sel]  # V,R,D,L
+        for m in ("spend_li", "clicks", "order_value_li"):
+            # replicate totals over days and segments: V,R,L
+            d["total_" + m] = f["plan_segment/" + m][:, :, :, sel, :].sum(axis=(2, 4))
+    if len(d["diurnal"]) != 24 or d["impressions"].shape[3] != 24:
+        raise InputError("expected 24 hours in traffic.diurnal and /traffic/impressions")
+    return d
+
+
+def colour(i):
+    return plt.get_cmap("tab10" if i < 10 else "tab20")(i % 20)
+
+
+def hour_axis(ax):
+    ax.set_xlim(0, 24)
+    ax.set_xticks(range(0, 25, 3))
+    ax.set_xlabel("hour of day")
+    ax.grid(alpha=0.3)
+
+
+def no_data(ax, message):
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=14)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def fig_cumulative_spend(d, v, title):
+    n = len(d["names"])
+    # (R*D, 25, L): cumulative yuan at each hour boundary, one row per sample
+    spend = d["hour_spend_li"][v] / LI_PER_YUAN
+    cum = np.concatenate([np.zeros(spend.shape[:2] + (1, n)), spend.cumsum(axis=2)], axis=2)
+    cum = cum.reshape(cum.shape[0] * cum.shape[1], 25, n)  # not -1: n may be 0
+    ncol = min(n, 3) if n <= 6 else 1
+    nrow = -(-n // 3) if n <= 6 else 1
+    fig, axes = plt.subplots(max(nrow, 1), max(ncol, 1), figsize=(10, 6),
+                             squeeze=False, sharex=True, constrained_layout=True)
+    axes = axes.ravel()
+    for ax in axes[max(n, 1) if n <= 6 else 1:]:
+        ax.set_visible(False)  # unused grid cells
+    if n == 0:
+        no_data(axes[0], "no listed plans")
+    for i, name in enumerate(d["names"]):
+        ax = axes[i] if n <= 6 else axes[0]
+        c = colour(i)
+        lo, hi = np.percentile(cum[:, :, i], [5, 95], axis=0)
+        ax.fill_between(HOURS, lo, hi, color=c, alpha=0.2, linewidth=0,
+                        label="5-95% band" if n <= 6 else None)
+        # own axis: short entries (the title names the plan); shared axis:
+        # one entry per plan with the cap in its text, to halve the legend
+        label = "mean" if n <= 6 else name
+        if d["cap_li"][i] != UNLIMITED:
+            cap = f"cap {d['cap_li'][i] / LI_PER_YUAN:g} yuan"
+            ax.axhline(d["cap_li"][i] / LI_PER_YUAN, color=c, linestyle="--",
+                       label=cap if n <= 6 else None)
+            label += "" if n <= 6 else f", {cap} (dashed)"
+        ax.plot(HOURS, cum[:, :, i].mean(axis=0), color=c, label=label)
+        # head-room above the band and cap line so the legend covers neither
+        top = max(hi.max(), d["cap_li"][i] / LI_PER_YUAN if d["cap_li"][i] != UNLIMITED else 0)
+        ax.set_ylim(0, max(ax.get_ylim()[1] if n > 6 and i else 0, 1.35 * top, 1.0))
+        hour_axis(ax)
+        ax.set_ylabel("cumulative spend (yuan)")
+        if n <= 6:
+            ax.set_title(name)
+            ax.legend(fontsize="small", loc="upper left")
+    if n > 6:
+        axes[0].legend(fontsize="small", ncol=2, loc="upper left")
+    fig.suptitle(f"Cumulative spend through the day, {title}\n"
+                 f"mean over replicates x days; band = 5-95% of (replicate, day) samples")
+    return fig
+
+
+def day_shares(counts):
+    """Per-(replicate, day) percent of the day's total in each hour; NaN if 0."""
+    total = counts.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, 100.0 * counts / total, np.nan)
+
+
+def fig_hourly_exposures(d, v, title):
+    fig, ax = plt.subplots(figsize=(10, 6), constrained_layout=True)
+    hours = np.arange(24) + 0.5  # centre of each hour
+    traffic = np.nanmean(day_shares(d["impressions"][v]), axis=(0, 1))
+    ax.bar(hours, traffic, width=0.9, color="0.8", label="all impressions (share of traffic)")
+    ax.plot(hours, 100.0 * d["diurnal"] / d["diurnal"].sum(), color="black",
+            marker=".", label="scenario diurnal curve")
+    top = max(traffic.max(), d["diurnal"].max() / d["diurnal"].sum() * 100)
+    shares = day_shares(d["hour_exposures"][v])  # R,D,24,L
+    for i, name in enumerate(d["names"]):
+        s = shares[..., i]
+        if np.isnan(s).all():
+            ax.plot([], [], color=colour(i), label=f"{name} (no exposures)")
+            continue
+        with np.errstate(invalid="ignore"):  # days without exposures are NaN
+            mean = np.nanmean(s, axis=(0, 1))
+        top = max(top, np.nanmax(mean))
+        ax.plot(hours, mean, color=colour(i), label=f"{name} (share of its exposures)")
+    hour_axis(ax)
+    ax.set_ylim(0, 1.35 * top)  # head-room for the legend
+    ax.set_ylabel("share of the day's impressions (percent)")
+    ax.set_title(f"Impressions per hour of day, {title}\n"
+                 "mean over replicates x days of each day's hourly share")
+    ax.legend(fontsize="small", loc="best", ncol=2 if len(d["names"]) > 4 else 1)
+    return fig
+
+
+def hit_bins(hours):
+    """Bin edges covering the hits only, at a round width giving <= 40 bins.
+
+    Binding caps often stop plans within minutes of each other, so fixed
+    hourly bins over 0-24 would squash everything into one bar."""
+    if len(hours) == 0:
+        return np.arange(25.0)
+    for width in (1 / 60, 2 / 60, 5 / 60, 10 / 60, 0.25, 0.5, 1):
+        if (hours.max() - hours.min()) / width <= 40:
+            break
+    lo = np.floor(hours.min() / width)
+    hi = max(np.ceil(hours.max() / width), lo + 1)
+    return np.arange(lo, hi + 0.5) * width
+
+
+def hhmm(h, _pos=None):
+    """Tick label for an hour-of-day value: 13.5 -> 13:30."""
+    m = int(round(h * 60))
+    return f"{m // 60}:{m % 60:02d}"
+
+
+def fig_cap_hits(d, v, title):
+    fig, ax = plt.subplots(figsize=(10, 6), constrained_layout=True)
+    capped = [i for i in range(len(d["names"])) if d["cap_li"][i] != UNLIMITED]
+    if not capped:
+        no_data(ax, "no listed plan has a daily cap")
+        ax.set_title(f"Daily cap hit times, {title}")
+        return fig
+    hit_s = d["cap_hit_s"][v]  # R,D,L
+    per_plan = {i: hit_s[..., i].ravel() for i in capped}
+    hits = {i: s[s >= 0] / 3600.0 for i, s in per_plan.items()}
+    bins = hit_bins(np.concatenate(list(hits.values())))
+    for i in capped:
+        cap = d["cap_li"][i] / LI_PER_YUAN
+        ax.hist(hits[i], bins=bins, color=colour(i), alpha=0.55, edgecolor=colour(i),
+                label=f"{d['names'][i]} (cap {cap:g} yuan): hit on "
+                      f"{len(hits[i])} of {len(per_plan[i])} plan-days")
+    pad = 2 * (bins[1] - bins[0])
+    lo, hi = max(bins[0] - pad, 0), min(bins[-1] + pad, 24)
+    ax.set_xlim(lo, hi)
+    # ticks at a round number of minutes, at most ~12 of them
+    step = next(m for m in (1, 2, 5, 10, 15, 30, 60, 120, 180) if (hi - lo) * 60 / m <= 12)
+    ax.xaxis.set_major_locator(MultipleLocator(step / 60))
+    ax.xaxis.set_major_formatter(FuncFormatter(hhmm))
+    ax.set_xlabel("hour of day when the daily cap stopped the plan (H:MM)")
+    ax.set_ylabel("plan-days (count)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    width_min = (bins[1] - bins[0]) * 60
+    ax.set_title(f"Daily cap hit times, {title}\n"
+                 f"(replicate, day) samples, {width_min:g}-minute bins")
+    ax.legend(fontsize="small", loc="upper right")
+    return fig
+
+
+def replicate_ci(num, den):
+    """Mean and 95% t half-width of num/den over replicates with den > 0."""
+    ok = den > 0
+    r = num[ok] / den[ok]
+    if len(r) == 0:
+        return np.nan, np.nan
+    if len(r) == 1:
+        return r[0], 0.0
+    return r.mean(), t975(len(r) - 1) * r.std(ddof=1) / np.sqrt(len(r))
+
+
+def fig_roi_cpc(d, scenario_path):
+    names, variants = d["names"], d["variants"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 6), constrained_layout=True)
+    panels = [(axes[0], "order_value_li", "spend_li", 1.0, "ROI (order value / spend)",
+               "ROI (yuan of orders per yuan spent)"),
+              (axes[1], "spend_li", "clicks", LI_PER_YUAN, "CPC (spend / clicks)",
+               "cost per click (yuan)")]
+    x = np.arange(len(names))
+    step = 0.7 / max(len(variants), 1)  # spread of the variant markers within a plan
+    markers = "osD^v<>ph*"
+    for ax, num, den, scale, title, ylabel in panels:
+        for v, vname in enumerate(variants):
+            mean, half = np.array([replicate_ci(d["total_" + num][v, :, i] / scale,
+                                                d["total_" + den][v, :, i].astype(float))
+                                   for i in range(len(names))]).reshape(-1, 2).T
+            xv = x + (v - (len(variants) - 1) / 2) * step
+            bars = ax.errorbar(xv, mean, yerr=half, fmt=markers[v % len(markers)],
+                               capsize=4, label=vname)
+            for xi in xv[np.isnan(mean)]:  # no replicate with a non-zero denominator
+                ax.text(xi, 0.02, "n/a", ha="center", fontsize="small",
+                        color=bars.lines[0].get_color(), transform=ax.get_xaxis_transform())
+        ax.set_xticks(x)
+        tilt = len(names) > 3  # long plan names collide when more than three
+        ax.set_xticklabels(names, rotation=30 if tilt else 0, ha="right" if tilt else "center")
+        ax.set_xlim(-0.6, len(names) - 0.4)
+        ax.set_xlabel("listed plan")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(title="variant", fontsize="small")
+    if not names:
+        for ax in axes:
+            no_data(ax, "no listed plans")
+    fig.suptitle(f"ROI and CPC per listed plan, {scenario_path}, all variants\n"
+                 "ratio of each replicate's totals over all days; "
+                 "error bars = 95% Student-t CI across replicates")
+    return fig
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="plot.py",
+        description="Write PNG figures from a bidsim result file (docs/output-format.md): "
+                    "cumulative_spend.png, hourly_exposures.png, cap_hit_times.png, roi_cpc.png. "
+                    "Only listed plans are drawn. Prints each written path.",
+        epilog="Exit status: 0 ok, 1 an output could not be written, "
+               "2 bad arguments or unreadable result file. Run with /usr/bin/python3.")
+    ap.add_argument("result", metavar="RESULT.h5", help="result file written by `bidsim run`")
+    ap.add_argument("-o", "--output", metavar="DIR", required=True,
+                    help="directory for the PNG files (created if missing)")
+    ap.add_argument("--variant", metavar="NAME",
+                    help="variant (/scales/variant) for the per-hour and cap figures; "
+                         "default: the first. roi_cpc.png always shows every variant")
+    ap.add_argument("--dpi", type=int, default=100, help="PNG resolution (default: 100)")
+    args = ap.parse_args(argv)
+    if args.dpi <= 0:
+        ap.error("--dpi must be positive")
+
+    def fail(path, reason, status):
+        print(f"bidsim plot: error: {path}: {reason}", file=sys.stderr)
+        return status
+
+    try:
+        d = load(args.result)
+    except InputError as e:
+        return fail(args.result, e, 2)
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError,
+            RuntimeError, yaml.YAMLError) as e:
+        # h5py raises OSError for truncated files, KeyError for missing objects
+        return fail(args.result, f"unreadable or incomplete result file: {e}", 2)
+
+    variant = args.variant if args.variant is not None else d["variants"][0]
+    if variant not in d["variants"]:
+        return fail(args.result, f"unknown variant {variant!r}; variants: "
+                    + ", ".join(d["variants"]), 2)
+    v = d["variants"].index(variant)
+    title = f"{d['scenario_path']}, variant {variant}"
+
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        return fail(args.output, "not a directory", 1)
+    try:
+        os.makedirs(args.output, exist_ok=True)
+    except OSError as e:
+        return fail(args.output, e.strerror or e, 1)
+    figures = [("cumulative_spend.png", lambda: fig_cumulative_spend(d, v, title)),
+               ("hourly_exposures.png", lambda: fig_hourly_exposures(d, v, title)),
+               ("cap_hit_times.png", lambda: fig_cap_hits(d, v, title)),
+               ("roi_cpc.png", lambda: fig_roi_cpc(d, d["scenario_path"]))]
+    for name, make in figures:
+        out = os.path.join(args.output, name)
+        fig = make()
+        try:
+            fig.savefig(out, dpi=args.dpi, metadata={"Software": None})
+        except OSError as e:
+            return fail(out, e.strerror or e, 1)
+        finally:
+            plt.close(fig)
+        print(out, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
