@@ -11,9 +11,11 @@ typedef struct {
 } command_t;
 
 static const command_t commands[] = {
-  /* report, compare and plot (issue 5) join this table as they land. */
   { "run",      bidsim_cmd_run,      "simulate a scenario's replicates and write results to HDF5" },
   { "validate", bidsim_cmd_validate, "check a scenario file and print a summary" },
+  { "report",   bidsim_cmd_report,   "promotion report (shop, plan, product) with 95% intervals" },
+  { "compare",  bidsim_cmd_compare,  "paired differences between variants of a result file" },
+  { "plot",     bidsim_cmd_plot,     "PNG figures of a result file" },
   { "bench",    bidsim_cmd_bench,    "measure auction throughput against the RNG floor" },
 };
 

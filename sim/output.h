@@ -97,7 +97,8 @@ typedef enum {
   BIDSIM_TABLE_PRODUCT      = 2    /* (V, R, D, Q) */
 } bidsim_table_t;
 
-/** @brief Open a result file read-only. Errors: BIDSIM_EIO (cannot open),
+/** @brief Open a result file read-only. Errors: BIDSIM_ENOTFOUND (no such
+ *  file), BIDSIM_EIO (cannot read it),
  *  BIDSIM_EFORMAT (not a bidsim result, or truncated/inconsistent),
  *  BIDSIM_EVERSION (newer format). */
 int  bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t *err);
@@ -126,6 +127,14 @@ const char *bidsim_results_scenario_text(const bidsim_results_t *r);
  *  row-major in the table's dimension order above). */
 int bidsim_results_read(bidsim_results_t *r, bidsim_table_t table, int metric, int64_t *buf,
                         bidsim_error_t *err);
+/** @brief One (variant, replicate) block of a table metric: (D, ...) in the
+ *  table's order, e.g. (D, P, S) for plan_segment. Reading per unit keeps a
+ *  reader's memory at one unit however many replicates the file holds. */
+int bidsim_results_read_unit(bidsim_results_t *r, bidsim_table_t table, int metric, uint32_t variant,
+                             uint32_t replicate, int64_t *buf, bidsim_error_t *err);
+/** @brief One (variant, replicate) block of cap_hit_s: (D, P). */
+int bidsim_results_read_cap_hit_unit(bidsim_results_t *r, uint32_t variant, uint32_t replicate, int64_t *buf,
+                                     bidsim_error_t *err);
 /** @brief cap_hit_s as (V, R, D, P), -1 where not hit. */
 int bidsim_results_read_cap_hit(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err);
 /** @brief impressions as (V, R, D, 24, S). */

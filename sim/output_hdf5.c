@@ -536,8 +536,9 @@ static int check_shape(hid_t file, const char *path, shape_t shape, const dims_t
 int bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t *err) {
   *out = NULL;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  if (access(path, R_OK) != 0)
-    return bidsim_error_set(err, BIDSIM_EIO, path, "cannot read the file: %s", strerror(errno));
+  if (access(path, R_OK) != 0)   /* a wrong name is bad input (exit 2), not an I/O failure */
+    return bidsim_error_set(err, errno == ENOENT ? BIDSIM_ENOTFOUND : BIDSIM_EIO, path, "cannot read the file: %s",
+                            strerror(errno));
   if (H5Fis_hdf5(path) <= 0)
     return bidsim_error_set(err, BIDSIM_EFORMAT, path, "not an HDF5 file (or a truncated one)");
   bidsim_results_t *r = bidsim_calloc(1, sizeof *r);
@@ -658,6 +659,43 @@ int bidsim_results_read(bidsim_results_t *r, bidsim_table_t table, int metric, i
   char path[96];
   snprintf(path, sizeof path, "/%s/%s", tables[table].group, metrics[metric].name);
   return read_all(r, path, buf, err);
+}
+
+/* Read the (v, rep, ...) block of a dataset whose first two dimensions are
+ * variant and replicate. */
+static int read_unit(bidsim_results_t *r, const char *path, uint32_t v, uint32_t rep, int64_t *buf,
+                     bidsim_error_t *err) {
+  if (v >= r->dims.variants || rep >= r->dims.replicates)
+    return bidsim_error_set(err, BIDSIM_EINVAL, path, "no unit (variant %u, replicate %u) in a %u x %u file", v, rep,
+                            r->dims.variants, r->dims.replicates);
+  hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
+  if (d < 0) return bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot open the dataset (corrupt file?)");
+  hid_t fs = H5Dget_space(d);
+  hsize_t ext[5], start[5] = { v, rep, 0, 0, 0 };
+  int rank = H5Sget_simple_extent_dims(fs, ext, NULL);
+  ext[0] = ext[1] = 1;
+  herr_t rc = rank < 3 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, ext, NULL);
+  hid_t ms = rank < 3 ? -1 : H5Screate_simple(rank, ext, NULL);
+  if (rc >= 0 && ms >= 0) rc = H5Dread(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf);
+  if (ms >= 0) H5Sclose(ms);
+  H5Sclose(fs);
+  H5Dclose(d);
+  if (rc < 0 || ms < 0) return bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read the dataset (corrupt file?)");
+  return BIDSIM_OK;
+}
+
+int bidsim_results_read_unit(bidsim_results_t *r, bidsim_table_t table, int metric, uint32_t variant,
+                             uint32_t replicate, int64_t *buf, bidsim_error_t *err) {
+  if ((int)table < 0 || table >= TABLE_COUNT || metric < 0 || metric >= BIDSIM_METRIC_COUNT)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "results", "no table %d metric %d", (int)table, metric);
+  char path[96];
+  snprintf(path, sizeof path, "/%s/%s", tables[table].group, metrics[metric].name);
+  return read_unit(r, path, variant, replicate, buf, err);
+}
+
+int bidsim_results_read_cap_hit_unit(bidsim_results_t *r, uint32_t variant, uint32_t replicate, int64_t *buf,
+                                     bidsim_error_t *err) {
+  return read_unit(r, "/plan/cap_hit_s", variant, replicate, buf, err);
 }
 
 int bidsim_results_read_cap_hit(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err) {

@@ -1,0 +1,129 @@
+/* analysis/cmd_plot.c - `bidsim plot`: PNG figures of a result file. The
+ * figures are drawn by analysis/plot.py with Debian's python3-h5py and
+ * python3-matplotlib; this command checks its arguments and the file first,
+ * so a bad file gets the same error and exit status as report and compare. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "analysis/args.h"
+#include "sim/commands.h"
+
+#ifndef BIDSIM_PLOT_SCRIPT
+#define BIDSIM_PLOT_SCRIPT "analysis/plot.py"
+#endif
+
+static void usage(FILE *f) {
+  fprintf(f,
+    "NAME\n"
+    "    bidsim plot - PNG figures of a result file\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    bidsim plot OUT.h5 -o DIR [--variant V] [--dpi N]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Writes into DIR (created if missing), and prints the path of each:\n"
+    "      cumulative_spend.png  spend through the day per listed plan, mean and\n"
+    "                            5-95%% band over replicate-days, with its cap\n"
+    "      hourly_exposures.png  hourly share of impressions and of each plan's\n"
+    "                            exposures against the scenario's diurnal curve\n"
+    "      cap_hit_times.png     distribution of the time each cap was reached\n"
+    "      roi_cpc.png           ROI and CPC per plan and variant, 95%% intervals\n"
+    "    Figures are drawn by analysis/plot.py under Debian's /usr/bin/python3\n"
+    "    (python3-h5py, python3-matplotlib; `make deps` installs them).\n"
+    "\n"
+    "OPTIONS\n"
+    "    -o, --output DIR    directory for the PNG files (required)\n"
+    "    -v, --variant V     variant for the per-day figures (default: the first)\n"
+    "        --dpi N         resolution (default 100)\n"
+    "    -h, --help          this text\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    BIDSIM_PYTHON       interpreter (default /usr/bin/python3)\n"
+    "    BIDSIM_PLOT_SCRIPT  the plotting script (default: the source tree's)\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 success; 2 bad usage or a file that is not a readable bidsim result;\n"
+    "    1 other failures (no Python with h5py and matplotlib, cannot write DIR).\n"
+    "\n"
+    "EXAMPLE\n"
+    "    bidsim plot results/pdd_baseline.h5 -o results/figures\n");
+}
+
+int bidsim_cmd_plot(int argc, char **argv) {
+  static const struct option longopts[] = {
+    { "output", required_argument, 0, 'o' }, { "variant", required_argument, 0, 'v' },
+    { "dpi", required_argument, 0, 'D' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  const char *dir = NULL, *variant_s = NULL, *dpi = "100";
+  int ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "o:v:h", longopts, NULL)) != -1) {
+    switch (ch) {
+      case 'o': dir = optarg; break;
+      case 'v': variant_s = optarg; break;
+      case 'D': {
+        char *end;
+        long v = strtol(optarg, &end, 10);
+        if (*end || v < 20 || v > 1200) {
+          fprintf(stderr, "bidsim plot: error: --dpi must be an integer in [20, 1200], got '%s'\n", optarg);
+          return BIDSIM_EXIT_INPUT;
+        }
+        dpi = optarg;
+        break;
+      }
+      case 'h': usage(stdout); return BIDSIM_EXIT_OK;
+      default: usage(stderr); return BIDSIM_EXIT_INPUT;
+    }
+  }
+  if (optind + 1 != argc || dir == NULL) {
+    fprintf(stderr, "bidsim plot: error: expected OUT.h5 -o DIR (try 'bidsim plot --help')\n");
+    return BIDSIM_EXIT_INPUT;
+  }
+  const char *path = argv[optind];
+  bidsim_error_t err;
+  bidsim_error_clear(&err);
+  bidsim_results_t *res = NULL;
+  uint32_t v = 0;
+  int rc = bidsim_results_open(path, &res, &err);
+  if (rc == BIDSIM_OK && variant_s) rc = bidsim_args_variant(res, variant_s, &v, &err);
+  /* the script takes the variant by name */
+  char vname[256] = "";
+  if (rc == BIDSIM_OK) snprintf(vname, sizeof vname, "%s", bidsim_results_variant_name(res, v));
+  bidsim_results_close(res);
+  if (rc) return bidsim_cli_fail("plot", &err);
+
+  const char *python = getenv("BIDSIM_PYTHON"), *script = getenv("BIDSIM_PLOT_SCRIPT");
+  if (python == NULL || *python == '\0') python = "/usr/bin/python3";
+  if (script == NULL || *script == '\0') script = BIDSIM_PLOT_SCRIPT;
+  if (access(script, R_OK) != 0) {
+    fprintf(stderr, "bidsim plot: error: %s: cannot read the plotting script: %s (set BIDSIM_PLOT_SCRIPT)\n", script,
+            strerror(errno));
+    return BIDSIM_EXIT_FAILURE;
+  }
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "bidsim plot: error: fork: %s\n", strerror(errno));
+    return BIDSIM_EXIT_FAILURE;
+  }
+  if (pid == 0) {
+    char *args[] = { (char *)python, (char *)script, (char *)path, "-o", (char *)dir, "--variant", vname,
+                     "--dpi", (char *)dpi, NULL };
+    execv(python, args);
+    fprintf(stderr, "bidsim plot: error: cannot run %s: %s (install python3-matplotlib python3-h5py)\n", python,
+            strerror(errno));
+    _exit(BIDSIM_EXIT_FAILURE);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) {
+      fprintf(stderr, "bidsim plot: error: waitpid: %s\n", strerror(errno));
+      return BIDSIM_EXIT_FAILURE;
+    }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  fprintf(stderr, "bidsim plot: error: %s was killed by signal %d\n", script, WTERMSIG(status));
+  return BIDSIM_EXIT_FAILURE;
+}

@@ -1,0 +1,50 @@
+/* analysis/format.h - number and field formatting shared by the report and
+ * compare commands: aligned tables, CSV (RFC 4180 quoting) and JSON. */
+#ifndef BIDSIM_ANALYSIS_FORMAT_H
+#define BIDSIM_ANALYSIS_FORMAT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum { BIDSIM_FORMAT_TABLE = 0, BIDSIM_FORMAT_CSV, BIDSIM_FORMAT_JSON } bidsim_format_t;
+
+/** @brief Parse "table", "csv" or "json"; -1 otherwise. */
+int bidsim_format_parse(const char *s);
+
+/** @brief @p v with @p decimals places, thousands grouped with commas when
+ *  @p group; "-" for NaN. Always NUL-terminated. */
+void bidsim_fmt_number(char *buf, size_t n, double v, int decimals, bool group);
+
+/** @brief A CSV field: quoted (with doubled quotes) when it holds a comma,
+ *  quote or line break. */
+void bidsim_csv_string(FILE *f, const char *s);
+/** @brief A CSV number: %.15g, empty for NaN. */
+void bidsim_csv_number(FILE *f, double v);
+
+/** @brief A JSON string literal with every control character escaped. */
+void bidsim_json_string(FILE *f, const char *s);
+/** @brief A JSON number (%.15g), or null for NaN and infinities. */
+void bidsim_json_number(FILE *f, double v);
+
+/* Rows of named fields written as CSV or JSON by the same code: the caller
+ * supplies a function that emits one row's fields with bidsim_row_string and
+ * bidsim_row_number; bidsim_rows_emit calls it once per row and, for the
+ * first CSV row, once more before it to print the header (field names).
+ * JSON output is one array with one object per row, one row per line. */
+typedef struct bidsim_rows {
+  FILE *f;
+  bidsim_format_t format;
+  size_t rows;      /* rows written so far */
+  int col;          /* fields written in the current row */
+  bool header;      /* CSV: printing names, not values */
+} bidsim_rows_t;
+
+typedef void (*bidsim_row_fn)(bidsim_rows_t *w, const void *ctx);
+
+void bidsim_rows_begin(bidsim_rows_t *w, FILE *f, bidsim_format_t format);
+void bidsim_rows_emit(bidsim_rows_t *w, bidsim_row_fn fn, const void *ctx);
+void bidsim_rows_end(bidsim_rows_t *w);   /* closes the JSON array */
+void bidsim_row_string(bidsim_rows_t *w, const char *key, const char *value);
+void bidsim_row_number(bidsim_rows_t *w, const char *key, double value);   /* NaN: empty / null */
+
+#endif
