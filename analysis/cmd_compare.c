@@ -115,7 +115,7 @@ static void print_row(const cmp_ctx_t *c) {
   else snprintf(p, sizeof p, "%.4f", c->p.p);
   if (isnan(c->p.rel)) snprintf(rel, sizeof rel, "-");
   else snprintf(rel, sizeof rel, "%+.1f%%", c->p.rel * 100);
-  printf("  %-15s %11s %11s %-21s %6s %7s %s\n", table_label(c->stat), base, diff, ci, p, rel,
+  printf("  %-18s %10s %10s %-19s %6s %7s %s\n", table_label(c->stat), base, diff, ci, p, rel,
          significant(&c->p) ? "*" : "");
 }
 
@@ -194,7 +194,7 @@ int bidsim_cmd_compare(int argc, char **argv) {
     for (c.group = 0; c.group < td.groups; c.group++) {
       if (format == BIDSIM_FORMAT_TABLE) {
         printf("%s \"%s\"\n", bidsim_group_by_name(opt.by), bidsim_reptable_group_name(t, c.group));
-        printf("  %-15s %11s %11s %-21s %6s %7s\n", "metric", "A", "B - A", "95% CI", "p", "change");
+        printf("  %-18s %10s %10s %-19s %6s %7s\n", "metric", "A", "B - A", "95% CI", "p", "change");
       }
       for (c.stat = 0; c.stat < BIDSIM_STAT_COUNT; c.stat++) {
         c.p = bidsim_paired(bidsim_reptable_values(t, base, c.group, 0, c.stat),

@@ -1,0 +1,38 @@
+/* tests/analysis/synth.h - the closed formulas of the synthetic result file
+ * written by tests/tools/synth_result.c (2 variants x 4 replicates x 2 days
+ * x 3 plans x 3 segments). Chosen so that ratios of means differ from means
+ * of per-replicate ratios (clicks grow with (r+1)^2, exposures with r+1),
+ * and so that variant "higher" differs from "base" by a known amount. */
+#ifndef BIDSIM_TESTS_SYNTH_H
+#define BIDSIM_TESTS_SYNTH_H
+#include <stdint.h>
+#include "sim/output.h"
+
+#define SYNTH_V 2
+#define SYNTH_R 4
+#define SYNTH_D 2
+#define SYNTH_P 3
+#define SYNTH_Q 3
+
+static inline int64_t synth_value(uint32_t v, uint32_t r, uint32_t d, uint32_t p, int g, int m) {
+  int64_t clicks = 10 * (int64_t)(r + 1) * (r + 1) + p + g + 5 * v;
+  switch (m) {
+    case BIDSIM_METRIC_EXPOSURES:      return 1000 * (int64_t)(r + 1) + 100 * p + 10 * g + d;
+    case BIDSIM_METRIC_CLICKS:         return clicks;
+    case BIDSIM_METRIC_SPEND_LI:       return 1500 * clicks + 1000 * v;
+    case BIDSIM_METRIC_CONVERSIONS:    return (int64_t)r + p + g;
+    default: /* order value */         return 100000 * ((int64_t)r + p + g) + 12345 * d;
+  }
+}
+
+/* P0 (cap 200 yuan) stops at 10+r+d o'clock on days where r+d is even; P1
+ * has no cap; Rival (cap 150) stops at noon every day. */
+static inline int64_t synth_cap_hit(uint32_t v, uint32_t r, uint32_t d, uint32_t p) {
+  (void)v;
+  if (p == 0) return (r + d) % 2 == 0 ? 3600 * (int64_t)(10 + r + d) : -1;
+  return p == 2 ? 43200 : -1;
+}
+
+static inline int synth_hour(uint32_t p) { return 12 + (int)p; }
+
+#endif

@@ -1,0 +1,109 @@
+/* tests/analysis/test_stats.c - Student-t summaries against values computed
+ * by hand from textbook quantiles and the closed-form t distribution with 3
+ * degrees of freedom (not from GSL, which the code under test uses). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include "analysis/stats.h"
+
+/* t(0.975) quantiles from the standard table */
+#define T975_DF3 3.182446305
+#define T975_DF4 2.776445105
+#define PI 3.14159265358979323846
+
+static void test_estimate_hand_computed(void **state) {
+  (void)state;
+  const double x[] = { 1, 2, 3, 4, 5 };   /* mean 3, sd sqrt(2.5) */
+  bidsim_estimate_t e = bidsim_estimate(x, 5, 0.95);
+  double h = T975_DF4 * sqrt(2.5) / sqrt(5.0);
+  assert_int_equal(e.n, 5);
+  assert_float_equal(e.mean, 3.0, 1e-12);
+  assert_float_equal(e.lo, 3.0 - h, 1e-8);
+  assert_float_equal(e.hi, 3.0 + h, 1e-8);
+}
+
+static void test_estimate_skips_undefined(void **state) {
+  (void)state;
+  const double x[] = { NAN, 10, 14, NAN, 12, 16 };   /* defined: 10 12 14 16, sd sqrt(20/3) */
+  bidsim_estimate_t e = bidsim_estimate(x, 6, 0.95);
+  double h = T975_DF3 * sqrt(20.0 / 3) / 2;
+  assert_int_equal(e.n, 4);
+  assert_float_equal(e.mean, 13.0, 1e-12);
+  assert_float_equal(e.hi - e.mean, h, 1e-8);
+}
+
+static void test_estimate_degenerate(void **state) {
+  (void)state;
+  const double one[] = { NAN, 7 }, none[] = { NAN, NAN }, same[] = { 4, 4, 4 };
+  bidsim_estimate_t e = bidsim_estimate(one, 2, 0.95);
+  assert_int_equal(e.n, 1);
+  assert_float_equal(e.mean, 7, 0);
+  assert_true(isnan(e.lo) && isnan(e.hi));     /* one replicate: no interval */
+  e = bidsim_estimate(none, 2, 0.95);
+  assert_int_equal(e.n, 0);
+  assert_true(isnan(e.mean));
+  e = bidsim_estimate(same, 3, 0.95);
+  assert_float_equal(e.lo, 4, 0);              /* no spread: a point interval */
+  assert_float_equal(e.hi, 4, 0);
+}
+
+/* two-sided p of t with 3 df: 1 - (2/pi) (x / (1 + x^2) + atan x), x = t / sqrt 3 */
+static double p_t3(double t) {
+  double x = fabs(t) / sqrt(3.0);
+  return 1 - 2 / PI * (x / (1 + x * x) + atan(x));
+}
+
+static void test_paired_hand_computed(void **state) {
+  (void)state;
+  const double a[] = { 10, 20, 30, 40 }, b[] = { 11, 22, 32, 43 };   /* d = 1 2 2 3 */
+  bidsim_paired_t p = bidsim_paired(a, b, 4, 0.95);
+  double sd = sqrt(2.0 / 3), se = sd / 2;
+  assert_int_equal(p.n, 4);
+  assert_float_equal(p.diff, 2.0, 1e-12);
+  assert_float_equal(p.base_mean, 25.0, 1e-12);
+  assert_float_equal(p.other_mean, 27.0, 1e-12);
+  assert_float_equal(p.rel, 2.0 / 25, 1e-12);
+  assert_float_equal(p.lo, 2 - T975_DF3 * se, 1e-8);
+  assert_float_equal(p.hi, 2 + T975_DF3 * se, 1e-8);
+  assert_float_equal(p.p, p_t3(2 / se), 1e-9);   /* t = 4.899, p = 0.0163 */
+  assert_true(p.p > 0.016 && p.p < 0.017);
+}
+
+static void test_paired_pairs_only_defined(void **state) {
+  (void)state;
+  /* the NaN in either series drops that replicate from both means */
+  const double a[] = { 1, NAN, 3, 5, 100 }, b[] = { 2, 9, NAN, 6, 101 };
+  bidsim_paired_t p = bidsim_paired(a, b, 5, 0.95);
+  assert_int_equal(p.n, 3);
+  assert_float_equal(p.base_mean, 106.0 / 3, 1e-12);
+  assert_float_equal(p.diff, 1.0, 1e-12);
+  assert_float_equal(p.lo, 1.0, 1e-12);   /* constant difference */
+  assert_float_equal(p.p, 0.0, 0);
+  const double z[] = { 0, 0 };
+  p = bidsim_paired(z, z, 2, 0.95);
+  assert_float_equal(p.p, 1.0, 0);        /* identical series */
+  assert_true(isnan(p.rel));              /* relative to a zero baseline */
+}
+
+/* The sign of the statistic does not matter to a two-sided p-value, and a
+ * 99% interval is wider than a 95% one. */
+static void test_paired_symmetry_and_level(void **state) {
+  (void)state;
+  const double a[] = { 3, 1, 4, 1, 5, 9 }, b[] = { 2, 7, 1, 8, 2, 8 };
+  bidsim_paired_t ab = bidsim_paired(a, b, 6, 0.95), ba = bidsim_paired(b, a, 6, 0.95),
+                  wide = bidsim_paired(a, b, 6, 0.99);
+  assert_float_equal(ab.p, ba.p, 1e-15);
+  assert_float_equal(ab.diff, -ba.diff, 1e-15);
+  assert_true(wide.hi - wide.lo > ab.hi - ab.lo);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_estimate_hand_computed), cmocka_unit_test(test_estimate_skips_undefined),
+    cmocka_unit_test(test_estimate_degenerate), cmocka_unit_test(test_paired_hand_computed),
+    cmocka_unit_test(test_paired_pairs_only_defined), cmocka_unit_test(test_paired_symmetry_and_level),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

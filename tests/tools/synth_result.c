@@ -1,0 +1,68 @@
+/* tests/tools/synth_result.c - writes a small result file whose every value
+ * follows a closed formula (synth_value below), with 2 variants, so report
+ * and compare can be checked against hand computation without a simulation.
+ * Usage: synth_result OUT.h5. The formulas live in tests/analysis/synth.h,
+ * shared with the tests that check them. */
+#include <stdio.h>
+#include "analysis/synth.h"
+#include "bidsim/alloc.h"
+#include "sim/output.h"
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: synth_result OUT.h5\n");
+    return 2;
+  }
+  static const char *const variants[] = { "base", "higher" };
+  static const char *const days[] = { "2026-11-10", "2026-11-11" };
+  static const char *const plans[] = { "P0", "P1", "Rival" };
+  static const char *const shops[] = { "Shop A", "Shop A", "Shop B" };
+  static const int64_t caps[] = { 200000, BIDSIM_CAP_UNLIMITED, 150000 };
+  static const uint8_t listed[] = { 1, 1, 0 };
+  static const uint64_t ids[] = { 11, 12, 1 };
+  static const char *const pnames[] = { "Widget", "Gadget, \"deluxe\"", "Rival thing" };
+  static const uint32_t pplan[] = { 0, 1, 2 };
+  bidsim_output_meta_t meta = {
+    .scenario_text = "# synthetic\n", .resolved_text = "# synthetic\n", .scenario_path = "synthetic.yaml",
+    .seed = 1, .day_labels = days, .variants = SYNTH_V, .variant_names = variants, .replicates = SYNTH_R,
+    .days = SYNTH_D, .plans = SYNTH_P, .plan_names = plans, .plan_shops = shops, .plan_cap_li = caps,
+    .plan_listed = listed, .products = SYNTH_Q, .product_ids = ids, .product_names = pnames,
+    .product_shops = (const char *const[]){ "Shop A", "Shop A", "Shop B" }, .product_plan = pplan };
+  bidsim_error_t err;
+  bidsim_writer_t *w = NULL;
+  bidsim_day_slab_t s;
+  if (bidsim_writer_open(argv[1], &meta, &w, &err) || bidsim_day_slab_init(&s, SYNTH_P, SYNTH_Q, &err)) {
+    fprintf(stderr, "synth_result: %s: %s\n", err.where, err.msg);
+    return 1;
+  }
+  for (uint32_t v = 0; v < SYNTH_V; v++)
+    for (uint32_t r = 0; r < SYNTH_R; r++)
+      for (uint32_t d = 0; d < SYNTH_D; d++) {
+        bidsim_day_slab_clear(&s);
+        s.variant = v, s.replicate = r, s.day = d;
+        for (int m = 0; m < BIDSIM_METRIC_COUNT; m++)
+          for (uint32_t p = 0; p < SYNTH_P; p++) {
+            int64_t total = 0;
+            for (int g = 0; g < BIDSIM_SEG_COUNT; g++) {
+              BIDSIM_SLAB_PS(&s, m, p, g) = synth_value(v, r, d, p, g, m);
+              total += synth_value(v, r, d, p, g, m);
+            }
+            BIDSIM_SLAB_PH(&s, m, synth_hour(p), p) = total;   /* all of a plan's day in one hour */
+            BIDSIM_SLAB_PR(&s, m, p) = total;                  /* product p is plan p's */
+          }
+        for (uint32_t p = 0; p < SYNTH_P; p++) s.cap_hit_s[p] = synth_cap_hit(v, r, d, p);
+        for (int h = 0; h < BIDSIM_HOURS; h++)
+          for (int g = 0; g < BIDSIM_SEG_COUNT; g++) s.impressions[h][g] = 1000 + h;
+        if (bidsim_writer_write_day(w, &s, &err)) {
+          fprintf(stderr, "synth_result: %s\n", err.msg);
+          bidsim_writer_abort(w);
+          return 1;
+        }
+      }
+  bidsim_day_slab_free(&s);
+  if (bidsim_writer_commit(w, &err)) {
+    fprintf(stderr, "synth_result: %s\n", err.msg);
+    return 1;
+  }
+  return 0;
+}
