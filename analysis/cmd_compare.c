@@ -184,7 +184,7 @@ int bidsim_cmd_compare(int argc, char **argv) {
   cmp_ctx_t c = { .res = res, .t = t, .by = opt.by, .base = base };
   bidsim_rows_t w;
   if (format != BIDSIM_FORMAT_TABLE) bidsim_rows_begin(&w, stdout, format);
-  else printf("%s: paired over %u replicate(s); B - A with 95%% intervals (Student t); money in yuan.\n",
+  else printf("results: %s\npaired over %u replicate(s); B - A with 95%% intervals (Student t); money in yuan.\n",
               argv[optind], td.replicates);
   for (uint32_t v = variant_s ? other : 0; v < (variant_s ? other + 1 : dm.variants); v++) {
     if (v == base) continue;

@@ -264,7 +264,7 @@ int bidsim_cmd_report(int argc, char **argv) {
         for (c.hour = 0; c.hour < td.hours; c.hour++) bidsim_rows_emit(&w, emit_row, &c);
     bidsim_rows_end(&w);
   } else {
-    printf("%s: %u replicate(s); ", argv[optind], td.replicates);
+    printf("results: %s\n%u replicate(s); ", argv[optind], td.replicates);
     if (opt.day >= 0) printf("day %s\n", bidsim_results_day_label(res, (uint32_t)opt.day));
     else printf("mean per day over %u day(s), %s to %s\n", td.days, bidsim_results_day_label(res, 0),
                 bidsim_results_day_label(res, dm.days - 1));

@@ -61,6 +61,15 @@ def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+def diurnal_curve(scenario):
+    """the scenario's 24-hour traffic shares, or None when the resolved
+    scenario does not carry one (files not written by `bidsim run`)"""
+    try:
+        return np.asarray(scenario["traffic"]["diurnal"], dtype=float)
+    except (TypeError, KeyError):
+        return None
+
+
 def load(path):
     """Read everything the figures need; listed plans only."""
     try:
@@ -79,7 +88,7 @@ def load(path):
         listed = np.flatnonzero(f["plan/listed"][...] == 1)
         d = {
             "scenario_path": text(f.attrs.get("scenario_path", "?")),
-            "diurnal": np.asarray(scenario["traffic"]["diurnal"], dtype=float),
+            "diurnal": diurnal_curve(scenario),
             "variants": [text(v) for v in f["scales/variant"][...]],
             "names": [text(f["plan/name"][i]) for i in listed],
             "cap_li": f["plan/cap_li"][...][listed],
@@ -93,7 +102,7 @@ def load(path):
         for m in ("spend_li", "clicks", "order_value_li"):
             # replicate totals over days and segments: V,R,L
             d["total_" + m] = f["plan_segment/" + m][:, :, :, sel, :].sum(axis=(2, 4))
-    if len(d["diurnal"]) != 24 or d["impressions"].shape[3] != 24:
+    if (d["diurnal"] is not None and len(d["diurnal"]) != 24) or d["impressions"].shape[3] != 24:
         raise InputError("expected 24 hours in traffic.diurnal and /traffic/impressions")
     return d
 
@@ -172,9 +181,11 @@ def fig_hourly_exposures(d, v, title):
     hours = np.arange(24) + 0.5  # centre of each hour
     traffic = np.nanmean(day_shares(d["impressions"][v]), axis=(0, 1))
     ax.bar(hours, traffic, width=0.9, color="0.8", label="all impressions (share of traffic)")
-    ax.plot(hours, 100.0 * d["diurnal"] / d["diurnal"].sum(), color="black",
-            marker=".", label="scenario diurnal curve")
-    top = max(traffic.max(), d["diurnal"].max() / d["diurnal"].sum() * 100)
+    top = traffic.max()
+    if d["diurnal"] is not None:
+        ax.plot(hours, 100.0 * d["diurnal"] / d["diurnal"].sum(), color="black",
+                marker=".", label="scenario diurnal curve")
+        top = max(top, d["diurnal"].max() / d["diurnal"].sum() * 100)
     shares = day_shares(d["hour_exposures"][v])  # R,D,24,L
     for i, name in enumerate(d["names"]):
         s = shares[..., i]

@@ -1,0 +1,238 @@
+"""End-to-end checks of `bidsim report`, `compare` and `plot` (called by
+tests/analysis/test_report_cli.sh with Debian's /usr/bin/python3): every
+figure of the CSV and JSON outputs is recomputed here from the datasets
+with h5py and numpy, ratios per replicate then averaged, 95% Student-t
+intervals with the tabulated t quantile; both formats must parse with the
+standard library's csv and json modules; tables fit 80 columns; bad files
+give exit 2 with a one-line message.
+usage: check_report.py BIDSIM RESULT.h5 SYNTH.h5 TMPDIR"""
+import csv
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+T975 = {3: 3.182446305284263, 9: 2.262157162740991}   # t(0.975, df), standard table
+failures = []
+METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def run(*args, ok=0):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True)
+    check(p.returncode == ok, f"{' '.join(args)}: exit {p.returncode}, expected {ok}: {p.stderr.strip()[:300]}")
+    return p
+
+
+def close(a, b, what, rel=1e-9):
+    if a is None or b is None or (isinstance(b, float) and math.isnan(b)):
+        check((a is None or a == "") and (b is None or math.isnan(b)), f"{what}: {a!r} vs {b!r}")
+        return
+    check(abs(float(a) - b) <= rel * max(1.0, abs(b)), f"{what}: {a} vs expected {b}")
+
+
+def estimate(x):
+    """mean and 95% t interval of the defined values, as the report does"""
+    x = np.asarray([v for v in x if not math.isnan(v)])
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    if len(x) < 2:
+        return x.mean(), math.nan, math.nan
+    h = T975[len(x) - 1] * x.std(ddof=1) / math.sqrt(len(x))
+    return x.mean(), x.mean() - h, x.mean() + h
+
+
+def ratio(a, b, k=1.0):
+    return a / b * k if b else math.nan
+
+
+def stats(tot, days, cap_hits=None):
+    """per-replicate statistics from totals over the selected days:
+    tot[metric] is an array over replicates"""
+    R = len(tot["clicks"])
+    out = {
+        "exposures": tot["exposures"] / days,
+        "clicks": tot["clicks"] / days,
+        "spend_yuan": tot["spend_li"] / 1000 / days,
+        "orders": tot["conversions"] / days,
+        "order_value_yuan": tot["order_value_li"] / 1000 / days,
+        "ctr": [ratio(tot["clicks"][r], tot["exposures"][r]) for r in range(R)],
+        "cpc_yuan": [ratio(tot["spend_li"][r], tot["clicks"][r], 1e-3) for r in range(R)],
+        "cvr": [ratio(tot["conversions"][r], tot["clicks"][r]) for r in range(R)],
+        "roi": [ratio(tot["order_value_li"][r], tot["spend_li"][r]) for r in range(R)],
+    }
+    if cap_hits is not None:   # (R, days) seconds, -1 = not hit
+        out["cap_hit_hour"] = [np.mean(h[h >= 0]) / 3600 if (h >= 0).any() else math.nan for h in cap_hits]
+        out["cap_hit_share"] = [(h >= 0).sum() / days for h in cap_hits]
+    return out
+
+
+def compare_row(row, expected, what):
+    for key, values in expected.items():
+        m, lo, hi = estimate(values)
+        close(row[key], m, f"{what} {key}")
+        close(row[key + "_ci_low"], lo, f"{what} {key}_ci_low")
+        close(row[key + "_ci_high"], hi, f"{what} {key}_ci_high")
+
+
+def as_csv(text):
+    rows = list(csv.DictReader(io.StringIO(text)))
+    check(len(rows) > 0, "CSV has rows")
+    return rows
+
+
+def check_width(text, what):
+    # the "results: PATH" line is as long as the path
+    widest = max((len(line) for line in text.splitlines() if not line.startswith("results: ")), default=0)
+    check(widest <= 80, f"{what}: a table line is {widest} columns wide")
+
+
+BIN, REAL, SYNTH, TMP = sys.argv[1:5]
+
+with h5py.File(REAL, "r") as f:
+    ps = {m: f["plan_segment/" + m][...].sum(axis=4) for m in METRICS}      # (V, R, D, P)
+    ph = {m: f["plan_hour/" + m][...] for m in METRICS}                     # (V, R, D, 24, P)
+    pr = {m: f["product/" + m][...] for m in METRICS}                       # (V, R, D, Q)
+    cap_hit = f["plan/cap_hit_s"][...]
+    names = [n.decode() for n in f["plan/name"][...]]
+    shops = [s.decode() for s in f["plan/shop"][...]]
+    listed = f["plan/listed"][...] == 1
+    capped = f["plan/cap_li"][...] < np.iinfo(np.int64).max
+    pnames = [n.decode() for n in f["product/name"][...]]
+    pshops = [s.decode() for s in f["product/shop"][...]]
+    days_labels = [d.decode() for d in f["scales/day"][...]]
+V, R, D, P = ps["clicks"].shape
+
+# --by plan, CSV: every listed plan, every figure
+out = run("report", REAL, "--format", "csv").stdout
+rows = as_csv(out)
+check([r["name"] for r in rows] == [n for n, l in zip(names, listed) if l], "report rows are the listed plans")
+for row in rows:
+    p = names.index(row["name"])
+    tot = {m: ps[m][0, :, :, p].sum(axis=1) for m in METRICS}
+    exp = stats(tot, D, cap_hit[0, :, :, p] if capped[p] else None)
+    compare_row(row, exp, f"plan {row['name']}")
+    check(row["replicates"] == str(R) and row["days"] == str(D) and row["day"] == "all", "row header fields")
+    if not capped[p]:
+        check(row["cap_hit_share"] == "", f"{row['name']}: no cap, no cap figures")
+
+# --by shop --day 1, JSON
+doc = json.loads(run("report", REAL, "--by", "shop", "--day", "1", "--format", "json").stdout)
+check(isinstance(doc, list) and len(doc) == len({s for s, l in zip(shops, listed) if l}), "one JSON object per shop")
+for row in doc:
+    sel = [p for p in range(P) if listed[p] and shops[p] == row["name"]]
+    tot = {m: ps[m][0, :, 1, sel].sum(axis=0) for m in METRICS}
+    compare_row(row, stats(tot, 1), f"shop {row['name']} day 1")
+    check(row["day"] == days_labels[1] and row["hour"] is None, "JSON day label and null hour")
+    check(row["cap_hit_hour"] is None, "shops have no cap figures (null)")
+# the same day by its date label gives the same document
+doc2 = json.loads(run("report", REAL, "--by", "shop", "--day", days_labels[1], "--format", "json").stdout)
+check(doc == doc2, "--day by index and by date agree")
+
+# --by product, JSON: the listed shops' products
+doc = json.loads(run("report", REAL, "--by", "product", "--format", "json").stdout)
+own = {s for s, l in zip(shops, listed) if l}
+check([r["name"] for r in doc] == [n for n, s in zip(pnames, pshops) if s in own], "products of the listed shops")
+for row in doc:
+    q = pnames.index(row["name"])
+    tot = {m: pr[m][0, :, :, q].sum(axis=1) for m in METRICS}
+    compare_row(row, stats(tot, D), f"product {row['name']}")
+
+# --hourly, CSV: 24 rows per plan from the plan x hour table
+rows = as_csv(run("report", REAL, "--hourly", "--format", "csv").stdout)
+check(len(rows) == 24 * listed.sum(), f"hourly rows: {len(rows)}")
+for row in rows:
+    p, h = names.index(row["name"]), int(row["hour"])
+    tot = {m: ph[m][0, :, :, h, p].sum(axis=1) for m in METRICS}
+    compare_row(row, stats(tot, D), f"plan {row['name']} hour {h}")
+
+# tables fit an 80-column terminal
+for args in ((), ("--hourly",), ("--by", "product"), ("--by", "shop", "--all")):
+    check_width(run("report", REAL, *args).stdout, "report " + " ".join(args))
+
+# compare on the synthetic two-variant file: paired differences
+with h5py.File(SYNTH, "r") as f:
+    sps = {m: f["plan_segment/" + m][...].sum(axis=(2, 4)) for m in METRICS}   # (V, R, P) over days
+    sd = f["plan_segment/clicks"].shape[2]
+    snames = [n.decode() for n in f["plan/name"][...]]
+    scap = f["plan/cap_hit_s"][...]
+    scapped = f["plan/cap_li"][...] < np.iinfo(np.int64).max
+    slisted = f["plan/listed"][...] == 1
+out = run("compare", SYNTH, "--baseline", "base", "--variant", "higher", "--format", "json").stdout
+doc = json.loads(out)
+check(len(doc) == 11 * slisted.sum(), f"compare rows: {len(doc)}")
+for row in doc:
+    p = snames.index(row["name"])
+    a = stats({m: sps[m][0, :, p] for m in METRICS}, sd, scap[0, :, :, p] if scapped[p] else None)
+    b = stats({m: sps[m][1, :, p] for m in METRICS}, sd, scap[1, :, :, p] if scapped[p] else None)
+    if row["metric"] not in a:
+        check(row["n"] == 0, f"{row['name']} {row['metric']}: undefined, n = 0")
+        continue
+    d = [y - x for x, y in zip(a[row["metric"]], b[row["metric"]]) if not (math.isnan(x) or math.isnan(y))]
+    m, lo, hi = estimate(d)
+    what = f"compare {row['name']} {row['metric']}"
+    close(row["diff"], m, what)
+    close(row["ci_low"], lo, what + " ci_low")
+    close(row["ci_high"], hi, what + " ci_high")
+    check(row["significant"] == (1 if lo > 0 or hi < 0 else 0), what + " significance flag")
+    check(row["p_value"] is None or 0 <= row["p_value"] <= 1, what + " p in [0, 1]")
+    if lo > 0 or hi < 0:
+        check(row["p_value"] < 0.05, what + ": interval excludes 0 but p >= 0.05")
+rows = as_csv(run("compare", SYNTH, "--baseline", "0", "--format", "csv").stdout)
+check(len(rows) == len(doc), "compare CSV and JSON have the same rows")
+check_width(run("compare", SYNTH, "--baseline", "base").stdout, "compare table")
+
+# bad input: exit 2, one line on stderr, never a traceback
+text = os.path.join(TMP, "text.h5")
+with open(text, "w") as f:
+    f.write("not hdf5\n")
+trunc = os.path.join(TMP, "trunc.h5")
+with open(REAL, "rb") as src, open(trunc, "wb") as dst:
+    dst.write(src.read(4000))
+newer = os.path.join(TMP, "newer.h5")
+with open(REAL, "rb") as src, open(newer, "wb") as dst:
+    dst.write(src.read())
+with h5py.File(newer, "r+") as f:
+    f.attrs.modify("format_version", np.uint64(2))
+figs = os.path.join(TMP, "figs")
+for bad in (text, trunc, newer, os.path.join(TMP, "missing.h5")):
+    for cmd in (["report", bad], ["compare", bad, "--baseline", "0"], ["plot", bad, "-o", figs]):
+        p = run(*cmd, ok=2)
+        err = p.stderr.strip().splitlines()
+        check(len(err) == 1 and err[0].startswith(f"bidsim {cmd[0]}: error: "), f"{cmd}: stderr {p.stderr!r}")
+        check("Traceback" not in p.stderr, f"{cmd}: a traceback")
+check("newer" in run("report", newer, ok=2).stderr, "the version error says the file is newer")
+run("compare", REAL, "--baseline", "0", ok=2)                       # one variant: nothing to compare
+run("compare", SYNTH, "--baseline", "base", "--variant", "base", ok=2)
+run("report", SYNTH, "--variant", "nope", ok=2)
+run("report", SYNTH, "--by", "campaign", ok=2)
+run("report", SYNTH, "--day", "9", ok=2)
+run("report", SYNTH, "--by", "product", "--hourly", ok=2)
+for cmd in ("report", "compare", "plot"):
+    check("SYNOPSIS" in run(cmd, "--help").stdout, f"{cmd} --help")
+
+# plot: four PNGs, real images
+for src in (REAL, SYNTH):
+    out = run("plot", src, "-o", figs).stdout.split()
+    check(len(out) == 4, f"plot printed {out}")
+    for png in out:
+        with open(png, "rb") as f:
+            head = f.read(24)
+        w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        check(head[:8] == b"\x89PNG\r\n\x1a\n" and w >= 600 and h >= 400, f"{png}: not a PNG figure ({w}x{h})")
+
+if failures:
+    print(f"{len(failures)} check(s) failed:")
+    for f in failures[:40]:
+        print("  " + f)
+    sys.exit(1)
+print("report, compare and plot: all checks passed")

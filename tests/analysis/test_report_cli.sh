@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# bidsim report / compare / plot end to end: a simulated market (4
+# replicates, 2 days, a capped plan) and the synthetic two-variant file,
+# every figure recomputed from the datasets by tests/analysis/check_report.py.
+set -euo pipefail
+BUILD="${BIDSIM_BUILD_DIR:-build}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/market.yaml" <<'YAML'
+seed: 5
+days: 2
+replicates: 4
+auction: {slots: 4}
+traffic:
+  impressions_per_day: 100000
+  segments: {ordinary: 0.7, shop: 0.2, similar: 0.1}
+  categories: [{name: a, share: 0.6}, {name: b, share: 0.4}]
+shops:
+  - name: "Shop, the first"
+    products:
+      - {id: 1, name: "Lamp", sales: 1000, category: a, ctr: 0.05, cvr: 0.03}
+      - {id: 2, name: "Mug", sales: 900, category: b, ctr: 0.04, cvr: 0.02}
+  - name: Second
+    products: [{id: 7, name: "Kettle", sales: 800, category: b, ctr: 0.045}]
+plans:
+  - {name: Capped, shop: "Shop, the first", cap: 100, products: [1], bids: {ordinary: 3.00, shop: 5.00, similar: 4.00}}
+  - {name: Open, shop: "Shop, the first", products: [2], bids: {ordinary: 1.50, shop: 2.00, similar: 1.80}}
+  - {name: Other, shop: Second, products: [7], bids: {ordinary: 2.00, shop: 2.50, similar: 2.20}}
+market:
+  plans: 200
+  cap: {dist: uniform, min: 100, max: 150}
+  unlimited_share: 0.2
+YAML
+"$BUILD/bidsim" run "$tmp/market.yaml" -o "$tmp/market.h5" --quiet
+"$BUILD/tools/synth_result" "$tmp/synth.h5"
+/usr/bin/python3 tests/analysis/check_report.py "$BUILD/bidsim" "$tmp/market.h5" "$tmp/synth.h5" "$tmp"
