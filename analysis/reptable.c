@@ -238,7 +238,7 @@ int bidsim_reptable_create(bidsim_results_t *res, const bidsim_reptable_options_
     for (uint32_t i = 0; i < rep_count; i++) {
       if ((rc = accumulate(t, &dm, map, v, opt->rep_first + i, d0, d1, buf, cells, err))) goto out;
       for (uint32_t g = 0; g < t->dims.groups; g++) {
-        bool capped = t->by == BIDSIM_BY_PLAN && bidsim_results_plan_cap_li(res, t->source[g]) != BIDSIM_CAP_UNLIMITED;
+        bool capped = t->by == BIDSIM_BY_PLAN && bidsim_results_variant_cap_li(res, v, t->source[g]) != BIDSIM_CAP_UNLIMITED;
         for (uint32_t h = 0; h < t->dims.hours; h++)
           store(t, v, g, h, i, &cells[(size_t)g * t->dims.hours + h], capped && t->dims.hours == 1);
       }

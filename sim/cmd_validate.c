@@ -71,6 +71,23 @@ int bidsim_cmd_validate(int argc, char **argv) {
            bidsim_li_to_yuan(p->cap_li, cap), p->product_count);
   }
   if (sc->plan_count > 12) printf("    ... and %u more\n", sc->plan_count - 12);
+  printf("  variants     %u (each replicate runs every variant on the same traffic)\n", sc->variant_count);
+  for (uint32_t v = 0; v < sc->variant_count && v < 12; v++) {
+    const bidsim_sc_variant_t *var = &sc->variants[v];
+    printf("    %-22s", var->name);
+    if (var->change_count == 0) printf(" the scenario as written");
+    for (uint32_t k = 0; k < var->change_count && k < 3; k++) {
+      const bidsim_sc_change_t *chg = &var->changes[k];
+      printf("%s %s: bids %s/%s/%s cap %s", k ? ";" : "", sc->plans[chg->plan].name, bidsim_li_to_yuan(chg->bid_li[0], y0),
+             bidsim_li_to_yuan(chg->bid_li[1], y1), bidsim_li_to_yuan(chg->bid_li[2], y2),
+             bidsim_li_to_yuan(chg->cap_li, cap));
+    }
+    printf("%s\n", var->change_count > 3 ? " ..." : "");
+  }
+  if (sc->variant_count > 12) printf("    ... and %u more\n", sc->variant_count - 12);
+  printf("  units        %llu (variants x replicates), %.3g impressions in all\n",
+         (unsigned long long)sc->variant_count * sc->replicates,
+         sc->impressions_per_day * sc->days * sc->replicates * sc->variant_count);
   bidsim_scenario_free(sc);
   return BIDSIM_EXIT_OK;
 }

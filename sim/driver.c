@@ -1,7 +1,7 @@
-/* sim/driver.c - the Monte-Carlo driver: worker threads take replicates in
- * order, simulate all their days into their own slabs, and hand them to the
- * writer strictly in replicate order, so the file's bytes do not depend on
- * the thread count or on which replicate finishes first.
+/* sim/driver.c - the Monte-Carlo driver: worker threads take units
+ * (variant, replicate) in order, simulate all their days into their own
+ * slabs, and hand them to the writer strictly in unit order, so the file's
+ * bytes do not depend on the thread count or on which unit finishes first.
  *
  * Memory: each thread holds `days` day slabs of plans x (3 + 24) x 5 metrics
  * plus products x 5 int64 counters; nothing grows with the impressions. */
@@ -25,8 +25,9 @@ typedef struct {
 
   pthread_mutex_t lock;
   pthread_cond_t  turn_changed;
-  uint32_t next_replicate;              /* next replicate to hand out */
-  uint32_t next_to_write;               /* replicate whose days the writer takes next */
+  uint32_t units;                       /* variants x replicates; unit u = (u / R, u % R) */
+  uint32_t next_unit;                   /* next unit to hand out */
+  uint32_t next_to_write;               /* unit whose days the writer takes next */
   uint32_t done;
   int      rc;                          /* first error wins; others stop early */
   bidsim_error_t err;
@@ -63,13 +64,14 @@ static void *thread_main(void *arg) {
   bidsim_error_t err;
   for (;;) {
     pthread_mutex_lock(&sh->lock);
-    uint32_t r = sh->next_replicate;
-    bool stop = sh->rc != BIDSIM_OK || r >= sh->sc->replicates;
-    if (!stop) sh->next_replicate++;
+    uint32_t u = sh->next_unit;
+    bool stop = sh->rc != BIDSIM_OK || u >= sh->units;
+    if (!stop) sh->next_unit++;
     pthread_mutex_unlock(&sh->lock);
     if (stop) return NULL;
 
-    bidsim_worker_begin(th->worker, 0, r, sh->sc->seed);
+    int brc = bidsim_worker_begin(th->worker, u / sh->sc->replicates, u % sh->sc->replicates, sh->sc->seed, &err);
+    if (brc) { fail(sh, brc, &err); return NULL; }
     for (uint32_t d = 0; d < days; d++) {
       if (*sh->stop) { bidsim_error_set(&err, BIDSIM_ESTATE, "run", "interrupted"); fail(sh, BIDSIM_ESTATE, &err); return NULL; }
       uint64_t before = bidsim_worker_impressions(th->worker);
@@ -81,7 +83,7 @@ static void *thread_main(void *arg) {
     }
     /* wait for this replicate's turn at the writer */
     pthread_mutex_lock(&sh->lock);
-    while (sh->next_to_write != r && sh->rc == BIDSIM_OK) pthread_cond_wait(&sh->turn_changed, &sh->lock);
+    while (sh->next_to_write != u && sh->rc == BIDSIM_OK) pthread_cond_wait(&sh->turn_changed, &sh->lock);
     if (sh->rc != BIDSIM_OK) { pthread_mutex_unlock(&sh->lock); return NULL; }
     pthread_mutex_unlock(&sh->lock);
     /* only the thread whose turn it is writes, so no lock is held across HDF5 */
@@ -117,11 +119,11 @@ static void progress(bidsim_progress_mode_t mode, uint32_t done, uint32_t total,
     int fill = (int)(frac * 30.0);
     for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    fprintf(stderr, "\r[%s] %3.0f%%  replicates %u/%u  %.2fM imp/s  left %s ", bar, frac * 100.0, done, total,
+    fprintf(stderr, "\r[%s] %3.0f%%  units %u/%u  %.2fM imp/s  left %s ", bar, frac * 100.0, done, total,
             rate / 1e6, eta);
     if (final) fputc('\n', stderr);
   } else {
-    fprintf(stderr, "bidsim run: %3.0f%%  replicates %u/%u  %.2fM impressions/s  left %s\n", frac * 100.0, done,
+    fprintf(stderr, "bidsim run: %3.0f%%  units %u/%u  %.2fM impressions/s  left %s\n", frac * 100.0, done,
             total, rate / 1e6, eta);
   }
   fflush(stderr);
@@ -141,7 +143,13 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     nthreads = n > 0 ? (uint32_t)n : 1;
   }
-  if (nthreads > sc->replicates) nthreads = sc->replicates;
+  if ((uint64_t)sc->variant_count * sc->replicates > UINT32_MAX) {
+    bidsim_world_free(world);
+    return bidsim_error_set(err, BIDSIM_ELIMIT, "run", "%u variants x %u replicates is more than %u units",
+                            sc->variant_count, sc->replicates, UINT32_MAX);
+  }
+  const uint32_t units = sc->variant_count * sc->replicates;
+  if (nthreads > units) nthreads = units;
   if (nthreads < 1) nthreads = 1;
 
   bidsim_output_meta_t meta;
@@ -152,6 +160,7 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
   memset(&sh, 0, sizeof sh);
   sh.sc = sc;
   sh.world = world;
+  sh.units = units;
   sh.stop = opt->stop ? opt->stop : &never;
   pthread_mutex_init(&sh.lock, NULL);
   pthread_cond_init(&sh.turn_changed, NULL);
@@ -169,13 +178,13 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
 
   bidsim_progress_mode_t mode = opt->progress;
   if (mode == BIDSIM_PROGRESS_AUTO) mode = isatty(STDERR_FILENO) ? BIDSIM_PROGRESS_BAR : BIDSIM_PROGRESS_LINES;
-  double expected = sc->impressions_per_day * (double)sc->days * (double)sc->replicates;
+  double expected = sc->impressions_per_day * (double)sc->days * (double)units;
   for (uint32_t p = 0; p < sc->phase_count; p++) {
     const bidsim_sc_phase_t *ph = &sc->phases[p];
     uint32_t last = ph->last_day < sc->days ? ph->last_day : sc->days - 1;
     if (ph->first_day <= last)
       expected += sc->impressions_per_day * (ph->traffic_mult - 1.0) * (double)(last - ph->first_day + 1) *
-                  (double)sc->replicates;
+                  (double)units;
   }
 
   uint32_t started = 0;
@@ -192,13 +201,13 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
   double interval = mode == BIDSIM_PROGRESS_BAR ? 0.25 : 5.0, last = mono_s();
   for (;;) {
     pthread_mutex_lock(&sh.lock);
-    bool finished = sh.done == sc->replicates || sh.rc != BIDSIM_OK;
+    bool finished = sh.done == units || sh.rc != BIDSIM_OK;
     uint32_t done = sh.done;
     uint64_t imps = sh.impressions;
     pthread_mutex_unlock(&sh.lock);
     if (finished) {
       if (mode != BIDSIM_PROGRESS_NONE && sh.rc == BIDSIM_OK)
-        progress(mode, done, sc->replicates, imps, (double)imps, mono_s() - t0, true);
+        progress(mode, done, units, imps, (double)imps, mono_s() - t0, true);
       break;
     }
     if (*sh.stop) {
@@ -208,7 +217,7 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
     }
     double now = mono_s();
     if (mode != BIDSIM_PROGRESS_NONE && now - last >= interval) {
-      progress(mode, done, sc->replicates, imps, expected, now - t0, false);
+      progress(mode, done, units, imps, expected, now - t0, false);
       last = now;
     }
     struct timespec nap = { 0, 50 * 1000 * 1000 };

@@ -63,6 +63,7 @@ typedef struct {
   const char *const *plan_names;
   const char *const *plan_shops;        /* shop name of each plan */
   const int64_t *plan_cap_li;           /* BIDSIM_CAP_UNLIMITED = none */
+  const int64_t *variant_cap_li;        /* [variant][plan] caps as each variant runs them; NULL = plan_cap_li */
   const uint8_t *plan_listed;           /* 1 = from the scenario, 0 = generated competitor */
   uint32_t products;
   const uint64_t *product_ids;
@@ -115,6 +116,8 @@ const char *bidsim_results_day_label(const bidsim_results_t *r, uint32_t d);
 const char *bidsim_results_plan_name(const bidsim_results_t *r, uint32_t p);
 const char *bidsim_results_plan_shop(const bidsim_results_t *r, uint32_t p);
 int64_t     bidsim_results_plan_cap_li(const bidsim_results_t *r, uint32_t p);
+/** @brief The cap plan @p p runs with in variant @p v (variants may change it). */
+int64_t     bidsim_results_variant_cap_li(const bidsim_results_t *r, uint32_t v, uint32_t p);
 bool        bidsim_results_plan_listed(const bidsim_results_t *r, uint32_t p);
 const char *bidsim_results_product_name(const bidsim_results_t *r, uint32_t q);
 uint64_t    bidsim_results_product_id(const bidsim_results_t *r, uint32_t q);

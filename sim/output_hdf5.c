@@ -247,6 +247,39 @@ static int write_labels(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hi
   return rc;
 }
 
+/* /variant/cap_li (V, P): each plan's daily cap as each variant runs it
+ * (variants may change listed plans' caps; /plan/cap_li is the scenario's). */
+static int write_variant_caps(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hid_t scales, hid_t gcpl) {
+  const dims_t *dm = &w->dims;
+  size_t n = (size_t)dm->variants * dm->plans;
+  int64_t *caps = bidsim_malloc(n * sizeof *caps + 1);
+  if (caps == NULL) return -1;
+  for (size_t i = 0; i < n; i++) caps[i] = meta->variant_cap_li ? meta->variant_cap_li[i] : meta->plan_cap_li[i % dm->plans];
+  hsize_t ext[2] = { dm->variants, dm->plans };
+  hid_t g = H5Gcreate2(w->file, "variant", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  hid_t sp = H5Screate_simple(2, ext, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(dcpl, 0);   /* no timestamps: identical runs, identical bytes */
+  hid_t d = g < 0 || sp < 0 ? -1 : H5Dcreate2(g, "cap_li", H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Pclose(dcpl);
+  int rc = d < 0 || H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, caps) < 0 ? -1 : 0;
+  if (d >= 0) {
+    rc |= attr_string(d, "units", "li (0.001 yuan); 9223372036854775807 = unlimited");
+    rc |= attr_string(d, "description", "daily cap of each plan as each variant runs it");
+    static const char *const dims[2] = { "variant", "plan" };
+    for (unsigned i = 0; i < 2; i++) {
+      hid_t s = H5Dopen2(scales, dims[i], H5P_DEFAULT);
+      if (s < 0 || H5DSattach_scale(d, s, i) < 0) rc = -1;
+      if (s >= 0) H5Dclose(s);
+    }
+    H5Dclose(d);
+  }
+  if (sp >= 0) H5Sclose(sp);
+  if (g >= 0) H5Gclose(g);
+  bidsim_free(caps);
+  return rc;
+}
+
 int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsim_writer_t **out,
                        bidsim_error_t *err) {
   *out = NULL;
@@ -324,6 +357,7 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
                           NULL, "index of the plan advertising the product; 4294967295 = none")) >= 0) H5Dclose(d); else bad = 1;
     H5Gclose(prod_labels);
   }
+  if (write_variant_caps(w, meta, scales, gcpl)) bad = 1;
   hid_t traffic = H5Gcreate2(w->file, "traffic", H5P_DEFAULT, gcpl, H5P_DEFAULT);
   if (traffic >= 0) {
     w->impressions = create_result(traffic, "impressions", SHAPE_HOUR_SEGMENT, &w->dims, "count",
@@ -431,6 +465,7 @@ struct bidsim_results {
   uint8_t *plan_listed;
   uint64_t *product_id;
   uint32_t *product_plan;
+  int64_t  *variant_cap;      /* [variant][plan] */
 };
 
 static char *read_attr_string(hid_t obj, const char *name) {
@@ -593,7 +628,26 @@ int bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t
   r->plan_listed = read_vector(r->file, "/plan/listed", H5T_NATIVE_UINT8, 1, r->dims.plans);
   r->product_id = read_vector(r->file, "/scales/product", H5T_NATIVE_UINT64, sizeof(uint64_t), r->dims.products);
   r->product_plan = read_vector(r->file, "/product/plan", H5T_NATIVE_UINT32, sizeof(uint32_t), r->dims.products);
-  if (!r->variant || !r->day || !r->plan_name || !r->plan_shop || !r->product_name || !r->product_shop ||
+  /* /variant/cap_li (written since variants exist); older files: the plans' caps */
+  r->variant_cap = bidsim_malloc((size_t)r->dims.variants * r->dims.plans * sizeof *r->variant_cap + 1);
+  if (r->variant_cap && r->plan_cap) {
+    hid_t vd = H5Lexists(r->file, "/variant", H5P_DEFAULT) > 0 && H5Lexists(r->file, "/variant/cap_li", H5P_DEFAULT) > 0
+                   ? H5Dopen2(r->file, "/variant/cap_li", H5P_DEFAULT) : -1;
+    bool ok = false;
+    if (vd >= 0) {
+      hid_t sp = H5Dget_space(vd);
+      hsize_t ext[2];
+      ok = H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, ext, NULL) == 2 &&
+           ext[0] == r->dims.variants && ext[1] == r->dims.plans &&
+           H5Dread(vd, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->variant_cap) >= 0;
+      H5Sclose(sp);
+      H5Dclose(vd);
+      if (!ok) { rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "/variant/cap_li has the wrong shape or cannot be read"); goto fail; }
+    } else {
+      for (size_t i = 0; i < (size_t)r->dims.variants * r->dims.plans; i++) r->variant_cap[i] = r->plan_cap[i % r->dims.plans];
+    }
+  }
+  if (!r->variant || !r->day || !r->plan_name || !r->plan_shop || !r->product_name || !r->product_shop || !r->variant_cap ||
       !r->plan_cap || !r->plan_listed || !r->product_id || !r->product_plan) {
     rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read the label datasets");
     goto fail;
@@ -620,6 +674,7 @@ void bidsim_results_close(bidsim_results_t *r) {
   bidsim_free(r->plan_listed);
   bidsim_free(r->product_id);
   bidsim_free(r->product_plan);
+  bidsim_free(r->variant_cap);
   bidsim_free(r);
 }
 
@@ -638,6 +693,9 @@ const char *bidsim_results_day_label(const bidsim_results_t *r, uint32_t d) { re
 const char *bidsim_results_plan_name(const bidsim_results_t *r, uint32_t p) { return p < r->dims.plans ? r->plan_name[p] : NULL; }
 const char *bidsim_results_plan_shop(const bidsim_results_t *r, uint32_t p) { return p < r->dims.plans ? r->plan_shop[p] : NULL; }
 int64_t bidsim_results_plan_cap_li(const bidsim_results_t *r, uint32_t p) { return p < r->dims.plans ? r->plan_cap[p] : 0; }
+int64_t bidsim_results_variant_cap_li(const bidsim_results_t *r, uint32_t v, uint32_t p) {
+  return v < r->dims.variants && p < r->dims.plans ? r->variant_cap[(size_t)v * r->dims.plans + p] : 0;
+}
 bool bidsim_results_plan_listed(const bidsim_results_t *r, uint32_t p) { return p < r->dims.plans && r->plan_listed[p]; }
 const char *bidsim_results_product_name(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_name[q] : NULL; }
 uint64_t bidsim_results_product_id(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_id[q] : 0; }

@@ -76,6 +76,23 @@ typedef struct {
   double       *category_shares;   /* traffic.category_count entries, sum 1 */
 } bidsim_sc_market_t;
 
+/* A variant changes listed plans' settings; every variant of a replicate is
+ * simulated on the same impressions and the same user draws (common random
+ * numbers), so differences between variants are paired. */
+#define BIDSIM_MAX_VARIANTS 4096
+
+typedef struct {
+  uint32_t plan;                       /* index into plans */
+  int64_t  bid_li[BIDSIM_SEG_COUNT];   /* the plan's bids in this variant (merged, checked) */
+  int64_t  cap_li;                     /* the plan's cap in this variant */
+} bidsim_sc_change_t;
+
+typedef struct {
+  char     name[BIDSIM_NAME_MAX];
+  uint32_t change_count;
+  bidsim_sc_change_t *changes;
+} bidsim_sc_variant_t;
+
 typedef struct {
   /* text as given and the file it came from */
   char    *source_path;
@@ -117,6 +134,11 @@ typedef struct {
   uint32_t plan_count;
   bidsim_sc_plan_t *plans;
   bidsim_sc_market_t market;
+
+  /* variants: at least one; without a `variants` key, one named "scenario"
+   * that changes nothing */
+  uint32_t variant_count;
+  bidsim_sc_variant_t *variants;
 } bidsim_scenario_t;
 
 /* Source positions of the parsed keys, so errors found after loading (e.g.

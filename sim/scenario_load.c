@@ -833,6 +833,10 @@ static int set_defaults(bidsim_scenario_t *sc) {
   mk->ctr = (bidsim_dist_t){ BIDSIM_DIST_UNIFORM, 0.01, 0.06 };
   mk->cvr = (bidsim_dist_t){ BIDSIM_DIST_UNIFORM, 0.005, 0.025 };
   mk->order_value_yuan = (bidsim_dist_t){ BIDSIM_DIST_LOGNORMAL, 120.0, 0.5 };
+  sc->variant_count = 1;
+  sc->variants = bidsim_calloc(1, sizeof *sc->variants);
+  if (!sc->variants) return BIDSIM_ENOMEM;
+  strcpy(sc->variants[0].name, "scenario");
   return BIDSIM_OK;
 }
 
@@ -904,11 +908,134 @@ static int engine_check(ctx_t *c) {
   return rc;
 }
 
+/* ---- variants ------------------------------------------------------------ */
+
+/* A listed plan by name, or "Shop/Plan" when names repeat across shops. */
+static int find_plan(const bidsim_scenario_t *sc, const char *name) {
+  int found = -1, hits = 0;
+  for (uint32_t i = 0; i < sc->plan_count; i++)
+    if (!strcmp(sc->plans[i].name, name)) { found = (int)i; hits++; }
+  if (hits == 1) return found;
+  if (hits > 1) return -2;
+  const char *slash = strchr(name, '/');
+  if (slash == NULL) return -1;
+  for (uint32_t i = 0; i < sc->plan_count; i++) {
+    const char *shop = sc->shops[sc->plans[i].shop].name;
+    if (strlen(shop) == (size_t)(slash - name) && !memcmp(shop, name, (size_t)(slash - name)) &&
+        !strcmp(sc->plans[i].name, slash + 1))
+      return (int)i;
+  }
+  return -1;
+}
+
+/* plans: {PLAN: {bids: {...}, cap: ...}}. Bids not given keep the plan's;
+ * the merged bids and the cap are checked by the engine's rules module. */
+static int load_change(ctx_t *c, struct fy_node_pair *pair, const char *vkey, bidsim_sc_change_t *ch) {
+  static const char *const keys[] = { "bids", "cap", NULL };
+  static const char *const segs[] = { "ordinary", "shop", "similar", NULL };
+  bidsim_scenario_t *sc = c->sc;
+  struct fy_node *k = fy_node_pair_key(pair), *n = fy_node_pair_value(pair), *v;
+  char name[BIDSIM_NAME_MAX], key[256], sub[300];
+  int rc = get_name(c, k, vkey, name);
+  if (rc) return rc;
+  int i = find_plan(sc, name);
+  if (i == -2)
+    return fail(c, node_mark(k), BIDSIM_ESCHEMA, vkey, "plan name '%s' is used in several shops: write 'SHOP/%s'",
+                name, name);
+  if (i < 0) return fail(c, node_mark(k), BIDSIM_ESCHEMA, vkey, "unknown plan '%s' (not in plans)", name);
+  snprintf(key, sizeof key, "%s.%s", vkey, name);
+  if ((rc = check_keys(c, n, key, keys))) return rc;
+  const bidsim_sc_plan_t *p = &sc->plans[i];
+  ch->plan = (uint32_t)i;
+  memcpy(ch->bid_li, p->bid_li, sizeof ch->bid_li);
+  ch->cap_li = p->cap_li;
+  bidsim_error_t e;
+  if ((v = get(n, "bids"))) {
+    join(sub, sizeof sub, key, "bids");
+    if ((rc = check_keys(c, v, sub, segs))) return rc;
+    for (int g = 0; g < BIDSIM_SEG_COUNT; g++) {
+      struct fy_node *b = get(v, segs[g]);
+      char bkey[320];
+      join(bkey, sizeof bkey, sub, segs[g]);
+      if (b && (rc = get_money(c, b, bkey, &ch->bid_li[g]))) return rc;
+    }
+    if ((rc = bidsim_rule_check_bids(ch->bid_li, sub, &e))) {
+      /* point at the segment the engine names, else at the mapping */
+      mark_t at = node_mark(v);
+      for (int g = 0; g < BIDSIM_SEG_COUNT; g++)
+        if (strstr(e.where, segs[g]) && get(v, segs[g])) at = node_mark(get(v, segs[g]));
+      return fail(c, at, rc, e.where, "%s", e.msg);
+    }
+  }
+  if ((v = get(n, "cap"))) {
+    join(sub, sizeof sub, key, "cap");
+    if (fy_node_is_scalar(v) && plain(v) && !strcmp(fy_node_get_scalar0(v) ? fy_node_get_scalar0(v) : "", "unlimited"))
+      ch->cap_li = BIDSIM_CAP_UNLIMITED;
+    else if ((rc = get_money(c, v, sub, &ch->cap_li)))
+      return rc;
+    if ((rc = bidsim_rule_check_cap(ch->cap_li, sub, &e))) return fail(c, node_mark(v), rc, sub, "%s", e.msg);
+  }
+  return BIDSIM_OK;
+}
+
+static int load_variants(ctx_t *c, struct fy_node *n) {
+  static const char *const keys[] = { "name", "plans", NULL };
+  bidsim_scenario_t *sc = c->sc;
+  int cnt = fy_node_is_sequence(n) ? fy_node_sequence_item_count(n) : -1;
+  if (cnt < 1 || cnt > BIDSIM_MAX_VARIANTS)
+    return fail(c, node_mark(n), BIDSIM_ESCHEMA, "variants", "expected a list of 1 to %d variants",
+                BIDSIM_MAX_VARIANTS);
+  bidsim_sc_variant_t *vs = bidsim_calloc((size_t)cnt, sizeof *vs);
+  if (vs == NULL) return fail(c, node_mark(n), BIDSIM_ENOMEM, "variants", "out of memory");
+  for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_free(sc->variants[v].changes);
+  bidsim_free(sc->variants);
+  sc->variants = vs;
+  sc->variant_count = 0;
+  void *it = NULL;
+  struct fy_node *item;
+  for (uint32_t i = 0; (item = fy_node_sequence_iterate(n, &it)) != NULL; i++) {
+    bidsim_sc_variant_t *var = &vs[i];
+    sc->variant_count = i + 1;
+    char key[64], sub[96];
+    snprintf(key, sizeof key, "variants[%u]", i);
+    int rc = check_keys(c, item, key, keys);
+    if (rc) return rc;
+    struct fy_node *nm = get(item, "name"), *pl = get(item, "plans");
+    if (nm == NULL) return fail(c, node_mark(item), BIDSIM_ESCHEMA, key, "a variant needs a name");
+    join(sub, sizeof sub, key, "name");
+    if ((rc = get_name(c, nm, sub, var->name))) return rc;
+    for (uint32_t j = 0; j < i; j++)
+      if (!strcmp(vs[j].name, var->name))
+        return fail(c, node_mark(nm), BIDSIM_ESCHEMA, sub, "variant name '%s' is already used by variants[%u]",
+                    var->name, j);
+    if (pl == NULL) continue;   /* the scenario as written */
+    join(sub, sizeof sub, key, "plans");
+    if (!fy_node_is_mapping(pl))
+      return fail(c, node_mark(pl), BIDSIM_ESCHEMA, sub, "expected a mapping of plan names to changes, got %s",
+                  type_name(pl));
+    int pairs = fy_node_mapping_item_count(pl);
+    var->changes = bidsim_calloc((size_t)pairs + 1, sizeof *var->changes);
+    if (var->changes == NULL) return fail(c, node_mark(pl), BIDSIM_ENOMEM, sub, "out of memory");
+    void *it2 = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(pl, &it2)) != NULL) {
+      bidsim_sc_change_t *ch = &var->changes[var->change_count];
+      if ((rc = load_change(c, pair, sub, ch))) return rc;
+      for (uint32_t j = 0; j < var->change_count; j++)
+        if (var->changes[j].plan == ch->plan)
+          return fail(c, node_mark(fy_node_pair_key(pair)), BIDSIM_ESCHEMA, sub, "plan '%s' is changed twice",
+                      sc->plans[ch->plan].name);
+      var->change_count++;
+    }
+  }
+  return BIDSIM_OK;
+}
+
 /* ---- entry points ------------------------------------------------------- */
 
 static int load_root(ctx_t *c, struct fy_node *root) {
   static const char *const keys[] = { "seed", "days", "start_date", "replicates", "auction", "traffic", "users",
-                                      "shops", "plans", "market", NULL };
+                                      "shops", "plans", "market", "variants", NULL };
   bidsim_scenario_t *sc = c->sc;
   if (root == NULL) return fail(c, (mark_t){ 1, 1 }, BIDSIM_ESCHEMA, "(root)", "the scenario is empty");
   int rc = check_keys(c, root, "(root)", keys);
@@ -962,7 +1089,10 @@ static int load_root(ctx_t *c, struct fy_node *root) {
     if (sc->plans[i].publish_day >= sc->days)
       return fail(c, c->pm[i].self, BIDSIM_ESCHEMA, "plans.publish.day", "plan '%s' is published on day %u, after the last day %u",
                   sc->plans[i].name, sc->plans[i].publish_day, sc->days - 1);
-  return engine_check(c);
+  if ((rc = engine_check(c))) return rc;
+  /* variants change listed plans, so they come after the plans are checked */
+  if ((v = get(root, "variants")) && (rc = load_variants(c, v))) return rc;
+  return BIDSIM_OK;
 }
 
 int bidsim_scenario_load_string(const char *text, size_t len, const char *path, bidsim_scenario_t **out,
@@ -1072,6 +1202,9 @@ void bidsim_scenario_free(bidsim_scenario_t *sc) {
     for (uint32_t i = 0; i < sc->plan_count; i++) bidsim_free(sc->plans[i].product_ids);
   bidsim_free(sc->plans);
   bidsim_free(sc->market.category_shares);
+  if (sc->variants)
+    for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_free(sc->variants[v].changes);
+  bidsim_free(sc->variants);
   bidsim_free(sc);
 }
 
@@ -1220,6 +1353,28 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     put(&b, ": %.17g", mk->category_shares[i]);
   }
   put(&b, "}\n");
+  put(&b, "variants:\n");
+  for (uint32_t v = 0; v < sc->variant_count; v++) {
+    const bidsim_sc_variant_t *var = &sc->variants[v];
+    put(&b, "  - name: ");
+    put_name(&b, var->name);
+    put(&b, "\n");
+    if (var->change_count) put(&b, "    plans:\n");
+    for (uint32_t k = 0; k < var->change_count; k++) {
+      const bidsim_sc_change_t *ch = &var->changes[k];
+      const bidsim_sc_plan_t *p = &sc->plans[ch->plan];
+      char y1[32], y2[32], full[2 * BIDSIM_NAME_MAX + 2];
+      /* the "Shop/Plan" form whenever the bare name would be ambiguous */
+      if (find_plan(sc, p->name) == (int)ch->plan) snprintf(full, sizeof full, "%s", p->name);
+      else snprintf(full, sizeof full, "%s/%s", sc->shops[p->shop].name, p->name);
+      put(&b, "      ");
+      put_name(&b, full);
+      put(&b, ":\n        bids: {ordinary: %s, shop: %s, similar: %s}\n", yuan(ch->bid_li[0], y),
+          yuan(ch->bid_li[1], y1), yuan(ch->bid_li[2], y2));
+      if (ch->cap_li == BIDSIM_CAP_UNLIMITED) put(&b, "        cap: unlimited\n");
+      else put(&b, "        cap: %s\n", yuan(ch->cap_li, y));
+    }
+  }
   if (b.oom) { bidsim_free(b.buf); return NULL; }
   return b.buf;
 }

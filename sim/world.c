@@ -29,14 +29,30 @@ struct bidsim_world {
   bidsim_dist_t *market_order_value;    /* competitors share the market's distribution */
   char   (*gen_names)[BIDSIM_NAME_MAX]; /* generated competitor shop names */
   char   **day_labels;
+  /* variants: the plans any variant changes, and each variant's settings
+   * for them ([variant][k]), applied at the start of every unit */
+  uint32_t  touched_count;
+  uint32_t *touched;
+  int64_t (*variant_bids)[BIDSIM_SEG_COUNT];
+  int64_t  *variant_cap;
+  const char **variant_names;
+  int64_t  *variant_cap_li;             /* [variant][plan], for the output */
 };
 
+/* Two generators per unit, for common random numbers across variants:
+ * traffic (arrivals, segments, categories, and one seed per impression)
+ * depends only on (seed, replicate); each impression's user draws (clicks,
+ * orders, order values) come from the user generator restarted from that
+ * impression's seed. Whatever a variant changes, impression i of replicate
+ * r is the same user making the same draws in every variant. */
 struct bidsim_worker {
   const bidsim_world_t *w;
   bidsim_market_t *market;
-  gsl_rng *rng;                         /* our pcg64 behind GSL's interface */
-  bidsim_pcg64_t *g;                    /* the same state, for raw draws */
-  uint32_t replicate;
+  gsl_rng *traffic_rng;                 /* our pcg64 behind GSL's interface */
+  bidsim_pcg64_t *tg;                   /* the same state, for raw draws */
+  gsl_rng *user_rng;
+  bidsim_pcg64_t *ug;
+  uint32_t variant, replicate;
   uint64_t impressions;
   uint32_t *hour_expo;                  /* [unit][segment] exposures this hour */
   double   *attract;                    /* [unit][segment] P(click | examined), today's */
@@ -172,6 +188,46 @@ static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
   return BIDSIM_OK;
 }
 
+/* The plans any variant changes, and every variant's settings for them.
+ * Listed plans are the market's first plans, in scenario order. */
+static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = w->sc;
+  const uint32_t V = sc->variant_count;
+  w->touched = bidsim_calloc((size_t)sc->plan_count + 1, sizeof *w->touched);
+  w->variant_names = bidsim_calloc(V, sizeof *w->variant_names);
+  w->variant_cap_li = bidsim_calloc((size_t)V * w->plans + 1, sizeof *w->variant_cap_li);
+  if (!w->touched || !w->variant_names || !w->variant_cap_li)
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+  for (uint32_t i = 0; i < sc->plan_count; i++) {
+    bool changed = false;
+    for (uint32_t v = 0; v < V && !changed; v++)
+      for (uint32_t c = 0; c < sc->variants[v].change_count; c++) changed |= sc->variants[v].changes[c].plan == i;
+    if (changed) w->touched[w->touched_count++] = i;
+  }
+  size_t n = (size_t)V * w->touched_count + 1;
+  w->variant_bids = bidsim_calloc(n, sizeof *w->variant_bids);
+  w->variant_cap = bidsim_calloc(n, sizeof *w->variant_cap);
+  if (!w->variant_bids || !w->variant_cap) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+  for (uint32_t v = 0; v < V; v++) {
+    const bidsim_sc_variant_t *var = &sc->variants[v];
+    w->variant_names[v] = var->name;
+    memcpy(&w->variant_cap_li[(size_t)v * w->plans], w->plan_cap_li, w->plans * sizeof *w->plan_cap_li);
+    for (uint32_t i = 0; i < w->touched_count; i++) {
+      const bidsim_sc_plan_t *p = &sc->plans[w->touched[i]];
+      size_t at = (size_t)v * w->touched_count + i;
+      memcpy(w->variant_bids[at], p->bid_li, sizeof w->variant_bids[at]);
+      w->variant_cap[at] = p->cap_li;
+      for (uint32_t c = 0; c < var->change_count; c++)
+        if (var->changes[c].plan == w->touched[i]) {
+          memcpy(w->variant_bids[at], var->changes[c].bid_li, sizeof w->variant_bids[at]);
+          w->variant_cap[at] = var->changes[c].cap_li;
+        }
+      w->variant_cap_li[(size_t)v * w->plans + w->touched[i]] = w->variant_cap[at];
+    }
+  }
+  return BIDSIM_OK;
+}
+
 int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsim_error_t *err) {
   *out = NULL;
   bidsim_world_t *w = bidsim_calloc(1, sizeof *w);
@@ -266,6 +322,7 @@ int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsi
     bidsim_market_unit(w->market, u, &plan, &product);
     if (w->product_plan[product] == BIDSIM_NONE) w->product_plan[product] = plan;
   }
+  if ((rc = build_variants(w, err))) goto fail;
   for (uint32_t d = 0; d < sc->days; d++) {
     w->day_labels[d] = bidsim_malloc(16);
     if (w->day_labels[d] == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory"); goto fail; }
@@ -298,6 +355,11 @@ void bidsim_world_free(bidsim_world_t *w) {
   if (w->day_labels)
     for (uint32_t d = 0; d < w->sc->days; d++) bidsim_free(w->day_labels[d]);
   bidsim_free(w->day_labels);
+  bidsim_free(w->touched);
+  bidsim_free(w->variant_bids);
+  bidsim_free(w->variant_cap);
+  bidsim_free(w->variant_names);
+  bidsim_free(w->variant_cap_li);
   bidsim_free(w);
 }
 
@@ -305,14 +367,14 @@ const bidsim_market_t *bidsim_world_market(const bidsim_world_t *w) { return w->
 
 void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint32_t days,
                               bidsim_output_meta_t *meta) {
-  static const char *const variant_names[1] = { "scenario" };
   memset(meta, 0, sizeof *meta);
   meta->scenario_text = w->sc->source_text ? w->sc->source_text : "";
   meta->scenario_path = w->sc->source_path ? w->sc->source_path : "";
   meta->seed = w->sc->seed;
   meta->day_labels = (const char *const *)w->day_labels;
-  meta->variants = 1;
-  meta->variant_names = variant_names;
+  meta->variants = w->sc->variant_count;
+  meta->variant_names = w->variant_names;
+  meta->variant_cap_li = w->variant_cap_li;
   meta->replicates = replicates;
   meta->days = days;
   meta->plans = w->plans;
@@ -340,12 +402,14 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
   k->hour_expo = bidsim_calloc(n, sizeof *k->hour_expo);
   k->attract = bidsim_calloc(n, sizeof *k->attract);
   k->convert = bidsim_calloc(n, sizeof *k->convert);
-  k->rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
-  if (!k->hour_expo || !k->attract || !k->convert || !k->rng) {
+  k->traffic_rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
+  k->user_rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
+  if (!k->hour_expo || !k->attract || !k->convert || !k->traffic_rng || !k->user_rng) {
     bidsim_worker_free(k);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
   }
-  k->g = bidsim_gsl_rng_state(k->rng);
+  k->tg = bidsim_gsl_rng_state(k->traffic_rng);
+  k->ug = bidsim_gsl_rng_state(k->user_rng);
   *out = k;
   return BIDSIM_OK;
 }
@@ -356,15 +420,29 @@ void bidsim_worker_free(bidsim_worker_t *k) {
   bidsim_free(k->hour_expo);
   bidsim_free(k->attract);
   bidsim_free(k->convert);
-  if (k->rng) gsl_rng_free(k->rng);
+  if (k->traffic_rng) gsl_rng_free(k->traffic_rng);
+  if (k->user_rng) gsl_rng_free(k->user_rng);
   bidsim_free(k);
 }
 
-void bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate, uint64_t seed) {
-  (void)variant;
+int bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate, uint64_t seed,
+                        bidsim_error_t *err) {
+  const bidsim_world_t *w = k->w;
+  k->variant = variant;
   k->replicate = replicate;
   bidsim_market_reset(k->market);
-  bidsim_rng_for_stream(k->g, seed, replicate);
+  /* every plan some variant changes gets this variant's settings (or the
+   * scenario's), before the clock starts */
+  for (uint32_t i = 0; i < w->touched_count; i++) {
+    size_t at = (size_t)variant * w->touched_count + i;
+    int rc = bidsim_market_set_bids(k->market, w->touched[i], w->variant_bids[at], err);
+    if (rc == BIDSIM_OK) rc = bidsim_market_set_cap(k->market, w->touched[i], w->variant_cap[at], err);
+    if (rc) return rc;
+  }
+  bidsim_rng_for_stream(k->tg, seed, replicate);
+  /* the user generator's stream; its state is set per impression */
+  bidsim_rng_for_stream(k->ug, seed, replicate ^ BIDSIM_STREAM_USERS);
+  return BIDSIM_OK;
 }
 
 uint64_t bidsim_worker_impressions(const bidsim_worker_t *k) { return k->impressions; }
@@ -417,7 +495,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   const bidsim_world_t *w = k->w;
   const bidsim_scenario_t *sc = w->sc;
   bidsim_day_slab_clear(slab);
-  slab->variant = 0;
+  slab->variant = k->variant;
   slab->replicate = k->replicate;
   slab->day = day;
 
@@ -453,7 +531,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   bidsim_auction_result_t res;
 
   for (uint32_t hour = 0; hour < BIDSIM_HOURS; hour++) {
-    uint64_t n = draw_count(sc, k->rng, traffic * hour_share[hour]);
+    uint64_t n = draw_count(sc, k->traffic_rng, traffic * hour_share[hour]);
     int64_t last_t = -1;
     for (uint64_t i = 0; i < n; i++) {
       /* arrivals spread evenly over the hour: the expected order statistics
@@ -464,7 +542,10 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         if (rc) return bidsim_error_set(err, rc, "worker", "market clock: %s", bidsim_strerror(rc));
         last_t = t;
       }
-      uint64_t x = bidsim_pcg64_next(k->g);
+      uint64_t x = bidsim_pcg64_next(k->tg);
+      /* this impression's user: a fresh 128-bit state on the user stream */
+      uint64_t user = bidsim_pcg64_next(k->tg);
+      k->ug->state = ((bidsim_u128_t)user << 64) | (user ^ UINT64_C(0x9E3779B97F4A7C15));
       uint32_t hi = (uint32_t)(x >> 32), lo = (uint32_t)x;
       uint32_t seg = hi < seg_thr[0] ? 0u : hi < seg_thr[1] ? 1u : 2u;
       uint32_t cat = 0;
@@ -481,7 +562,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
       for (uint32_t s = 0; s < filled; s++) {
         uint32_t unit = res.unit[s];
         k->hour_expo[(size_t)unit * BIDSIM_SEG_COUNT + seg]++;
-        if ((s & 1) == 0) r = bidsim_pcg64_next(k->g);
+        if ((s & 1) == 0) r = bidsim_pcg64_next(k->ug);
         uint32_t c = (s & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
         if ((double)c >= exam[s] * k->attract[(size_t)unit * BIDSIM_SEG_COUNT + seg]) continue;
         /* a click: charge it (DOMAIN.md §1 cap stop inside), then maybe an order */
@@ -492,11 +573,11 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         add_metric(slab, BIDSIM_METRIC_CLICKS, plan, seg, hour, product, 1);
         add_metric(slab, BIDSIM_METRIC_SPEND_LI, plan, seg, hour, product, charged);
         double pc = k->convert[(size_t)unit * BIDSIM_SEG_COUNT + seg];
-        if (gsl_rng_uniform(k->rng) >= pc) continue;
+        if (gsl_rng_uniform(k->user_rng) >= pc) continue;
         if (sc->conversion_delay_hours > 0.0 &&
-            gsl_ran_exponential(k->rng, sc->conversion_delay_hours) > window_h)
+            gsl_ran_exponential(k->user_rng, sc->conversion_delay_hours) > window_h)
           continue;   /* ordered after the attribution window: not credited */
-        double ov = dist_draw(w->unit_order_value[unit], k->rng);
+        double ov = dist_draw(w->unit_order_value[unit], k->user_rng);
         add_metric(slab, BIDSIM_METRIC_CONVERSIONS, plan, seg, hour, product, 1);
         add_metric(slab, BIDSIM_METRIC_ORDER_VALUE_LI, plan, seg, hour, product,
                    ov > 0.0 ? yuan_to_fen_li(ov) : 0);

@@ -23,15 +23,22 @@ void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint
 /* Stream numbering: replicate r draws from stream r; the market generator
  * from a stream no replicate can reach. */
 #define BIDSIM_STREAM_MARKET UINT64_C(0xB1D5B1D5B1D5B1D5)
+/* replicate r's user draws use stream r ^ BIDSIM_STREAM_USERS (distinct
+ * from every replicate's traffic stream while r < 2^63) */
+#define BIDSIM_STREAM_USERS UINT64_C(0x8000000000000000)
 
 /* Per-thread simulation state (a cloned market, scratch buffers). */
 typedef struct bidsim_worker bidsim_worker_t;
 int  bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_error_t *err);
 void bidsim_worker_free(bidsim_worker_t *k);
 
-/** @brief Simulate one day of one replicate into @p slab (which is cleared
+/** @brief Start unit (variant, replicate): the market back to time 0 with
+ *  the variant's plan settings, the generators on the replicate's streams.
+ *  The traffic and user draws do not depend on the variant. */
+int  bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate, uint64_t seed,
+                         bidsim_error_t *err);
+/** @brief Simulate one day of the unit into @p slab (which is cleared
  *  first). Call with day = 0, 1, ... in order after bidsim_worker_begin. */
-void bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate, uint64_t seed);
 int  bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *slab,
                            bidsim_error_t *err);
 /** @brief Impressions simulated by this worker so far (for progress). */

@@ -17,7 +17,8 @@ import sys
 import h5py
 import numpy as np
 
-T975 = {3: 3.182446305284263, 9: 2.262157162740991}   # t(0.975, df), standard table
+T975 = {1: 12.706204736174698, 2: 4.302652729911275, 3: 3.182446305284263,
+        9: 2.262157162740991}   # t(0.975, df), standard table
 failures = []
 METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
 

@@ -134,6 +134,76 @@ static void test_resolved_round_trip(void **state) {
   bidsim_scenario_free(b);
 }
 
+/* Variants: changes merged over the plan's settings, checked by the rules
+ * module, names resolved (Shop/Plan when a name repeats), round trip. */
+static void test_variants(void **state) {
+  (void)state;
+  bidsim_scenario_t *sc = NULL, *b = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_scenario_load("scenarios/bid_variants.yaml", &sc, &err), BIDSIM_OK);
+  assert_int_equal(sc->variant_count, 4);
+  assert_string_equal(sc->variants[0].name, "current");
+  assert_int_equal(sc->variants[0].change_count, 0);
+  const bidsim_sc_change_t *ch = &sc->variants[1].changes[0];
+  assert_string_equal(sc->plans[ch->plan].name, "Kitchen");
+  assert_int_equal(ch->bid_li[0], 1560);
+  assert_int_equal(ch->bid_li[2], 1920);
+  assert_int_equal(ch->cap_li, BIDSIM_CAP_UNLIMITED);          /* not changed: the plan's */
+  ch = &sc->variants[2].changes[0];
+  assert_int_equal(ch->cap_li, 500000);
+  assert_int_equal(ch->bid_li[1], sc->plans[ch->plan].bid_li[1]);   /* bids kept */
+  char *text = bidsim_scenario_resolved_yaml(sc);
+  assert_int_equal(bidsim_scenario_load_string(text, strlen(text), "resolved.yaml", &b, &err), BIDSIM_OK);
+  char *again = bidsim_scenario_resolved_yaml(b);
+  assert_string_equal(text, again);
+  assert_int_equal(b->variant_count, 4);
+  assert_memory_equal(b->variants[1].changes[0].bid_li, sc->variants[1].changes[0].bid_li, sizeof ch->bid_li);
+  bidsim_free(text);
+  bidsim_free(again);
+  bidsim_scenario_free(sc);
+  bidsim_scenario_free(b);
+
+  /* without a variants key: one variant, "scenario", changing nothing */
+  assert_int_equal(bidsim_scenario_load("scenarios/pdd_baseline.yaml", &sc, &err), BIDSIM_OK);
+  assert_int_equal(sc->variant_count, 1);
+  assert_string_equal(sc->variants[0].name, "scenario");
+  bidsim_scenario_free(sc);
+
+  /* two shops with a plan called P: the bare name is ambiguous */
+  static const char two_shops[] =
+    "traffic: {impressions_per_day: 10}\n"
+    "shops: [{name: A, products: [{id: 1, sales: 900}]}, {name: B, products: [{id: 1, sales: 900}]}]\n"
+    "plans:\n"
+    "  - {name: P, shop: A, products: [1], bids: {ordinary: 1.00}}\n"
+    "  - {name: P, shop: B, products: [1], bids: {ordinary: 1.00}}\n"
+    "variants:\n"
+    "  - name: v\n"
+    "    plans: {%s: {bids: {shop: %s}}}\n";
+  char buf[1024];
+  snprintf(buf, sizeof buf, two_shops, "P", "1.20");
+  assert_int_equal(bidsim_scenario_load_string(buf, strlen(buf), "t.yaml", &sc, &err), BIDSIM_ESCHEMA);
+  assert_non_null(strstr(err.msg, "several shops"));
+  assert_non_null(strstr(err.where, "t.yaml:8:13: variants[0].plans"));
+  snprintf(buf, sizeof buf, two_shops, "B/P", "1.20");
+  assert_int_equal(bidsim_scenario_load_string(buf, strlen(buf), "t.yaml", &sc, &err), BIDSIM_OK);
+  assert_int_equal(sc->variants[0].changes[0].plan, 1);
+  assert_int_equal(sc->variants[0].changes[0].bid_li[0], 1000);   /* the plan's */
+  assert_int_equal(sc->variants[0].changes[0].bid_li[1], 1200);   /* the variant's */
+  assert_int_equal(sc->variants[0].changes[0].bid_li[2], 1100);   /* the plan's default premium bid */
+  bidsim_scenario_free(sc);
+  /* the merged bids obey the platform rules at each boundary */
+  static const struct { const char *shop; int code; } cases[] = {
+    { "1.10", BIDSIM_OK }, { "1.09", BIDSIM_EPREMIUM }, { "4.00", BIDSIM_OK }, { "4.01", BIDSIM_EPREMIUM },
+    { "99.01", BIDSIM_EBIDRANGE }, { "1.105", BIDSIM_EBIDUNIT } };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    snprintf(buf, sizeof buf, two_shops, "A/P", cases[i].shop);
+    int rc = bidsim_scenario_load_string(buf, strlen(buf), "t.yaml", &sc, &err);
+    if (rc != cases[i].code) fail_msg("shop bid %s: got %d (%s), want %d", cases[i].shop, rc, err.msg, cases[i].code);
+    bidsim_scenario_free(sc);
+    sc = NULL;
+  }
+}
+
 /* Inputs the fuzzer found or that stress the parser: each must fail cleanly. */
 static void test_malformed(void **state) {
   (void)state;
@@ -166,7 +236,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rule_boundaries), cmocka_unit_test(test_defaults_and_shipped),
     cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
-    cmocka_unit_test(test_fuzz_regressions),
+    cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
