@@ -39,12 +39,15 @@ struct bidsim_world {
   int64_t  *variant_cap_li;             /* [variant][plan], for the output */
 };
 
-/* Two generators per unit, for common random numbers across variants:
- * traffic (arrivals, segments, categories, and one seed per impression)
- * depends only on (seed, replicate); each impression's user draws (clicks,
- * orders, order values) come from the user generator restarted from that
- * impression's seed. Whatever a variant changes, impression i of replicate
- * r is the same user making the same draws in every variant. */
+/* Common random numbers across variants. The traffic generator (arrivals,
+ * segments, categories, and one 64-bit seed per impression: the user)
+ * depends only on (seed, replicate). Whether that user clicks a given ad is
+ * decided by a uniform that is a hash of (user, ad unit), compared with
+ * P(examined at the slot) x P(attractive): the same user reacts to the same
+ * ad the same way in every variant, and moving an ad up can only add clicks
+ * (a monotone coupling, so paired differences have little noise). A click's
+ * order and order value come from the user generator started at a hash of
+ * the same pair. */
 struct bidsim_worker {
   const bidsim_world_t *w;
   bidsim_market_t *market;
@@ -70,6 +73,15 @@ static double dist_draw(const bidsim_dist_t *d, gsl_rng *r) {
 }
 
 static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+/* A 64-bit finaliser (Stafford's mix 13, as in SplitMix64): every input bit
+ * affects every output bit, so hashes of (user, unit) pairs are as good as
+ * independent uniform draws. */
+static inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
 
 static int64_t yuan_to_fen_li(double yuan) { return (int64_t)llround(yuan * 100.0) * BIDSIM_LI_PER_FEN; }
 
@@ -543,9 +555,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         last_t = t;
       }
       uint64_t x = bidsim_pcg64_next(k->tg);
-      /* this impression's user: a fresh 128-bit state on the user stream */
-      uint64_t user = bidsim_pcg64_next(k->tg);
-      k->ug->state = ((bidsim_u128_t)user << 64) | (user ^ UINT64_C(0x9E3779B97F4A7C15));
+      const uint64_t user = bidsim_pcg64_next(k->tg);
       uint32_t hi = (uint32_t)(x >> 32), lo = (uint32_t)x;
       uint32_t seg = hi < seg_thr[0] ? 0u : hi < seg_thr[1] ? 1u : 2u;
       uint32_t cat = 0;
@@ -558,13 +568,13 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
       slab->impressions[hour][seg]++;
       bidsim_impression_t imp = { seg, cat };
       uint32_t filled = bidsim_market_auction(k->market, &imp, &res);
-      uint64_t r = 0;
       for (uint32_t s = 0; s < filled; s++) {
         uint32_t unit = res.unit[s];
         k->hour_expo[(size_t)unit * BIDSIM_SEG_COUNT + seg]++;
-        if ((s & 1) == 0) r = bidsim_pcg64_next(k->ug);
-        uint32_t c = (s & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
-        if ((double)c >= exam[s] * k->attract[(size_t)unit * BIDSIM_SEG_COUNT + seg]) continue;
+        uint64_t h = mix64(user ^ ((uint64_t)unit * UINT64_C(0x9E3779B97F4A7C15)));
+        if ((double)(uint32_t)h >= exam[s] * k->attract[(size_t)unit * BIDSIM_SEG_COUNT + seg]) continue;
+        /* the rest of this (user, ad) pair's draws: order, delay, value */
+        k->ug->state = ((bidsim_u128_t)mix64(h) << 64) | h;
         /* a click: charge it (DOMAIN.md §1 cap stop inside), then maybe an order */
         uint32_t plan = res.plan[s], product = res.product[s];
         bool capped = false;
