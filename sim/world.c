@@ -538,6 +538,13 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
     acc += sc->category_shares[c];
     cat_thr[c] = c + 1 == C ? UINT32_MAX : (uint32_t)fmin(acc * TWO32, 4294967295.0);
   }
+  /* guide table: the first category a draw with this top byte can be, so
+   * the search below takes one or two steps instead of C / 2 */
+  uint8_t cat_guide[256];
+  for (uint32_t i = 0, c = 0; i < 256 && few_cats; i++) {
+    while (c + 1 < C && cat_thr[c] <= (uint32_t)i << 24) c++;
+    cat_guide[i] = (uint8_t)c;
+  }
   const double window_h = sc->attribution_window_days * 24.0;
   const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
   bidsim_auction_result_t res;
@@ -560,6 +567,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
       uint32_t seg = hi < seg_thr[0] ? 0u : hi < seg_thr[1] ? 1u : 2u;
       uint32_t cat = 0;
       if (few_cats) {
+        cat = cat_guide[lo >> 24];
         while (lo >= cat_thr[cat]) cat++;
       } else {
         double v = lo / TWO32, a = 0.0;
