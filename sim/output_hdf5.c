@@ -190,7 +190,7 @@ static hid_t create_result(hid_t loc, const char *name, shape_t shape, const dim
   H5Pset_obj_track_times(dcpl, 0);
   H5Pset_chunk(dcpl, rank, chunk);
   H5Pset_shuffle(dcpl);
-  H5Pset_deflate(dcpl, 4);
+  H5Pset_deflate(dcpl, 1);
   int64_t fill = shape == SHAPE_PLAN && !strcmp(name, "cap_hit_s") ? -1 : 0;
   H5Pset_fill_value(dcpl, H5T_NATIVE_INT64, &fill);
   hid_t sp = H5Screate_simple(rank, ext, NULL);
