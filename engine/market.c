@@ -685,8 +685,15 @@ static inline bool strict_skip(const bidsim_market_t *m, const plan_hot_t *h, in
 }
 
 /* Price up to slots+1 ranked candidates and fill the result. */
+/* GSP price of a slot from its bid, quality and the score ranked below it. */
+static inline int64_t gsp_slot_price(const bidsim_auction_config_t *cfg, int64_t bid_li, uint32_t quality,
+                                     uint64_t next_score) {
+  if (next_score == UINT64_MAX) return cfg->reserve_li < bid_li ? cfg->reserve_li : bid_li;
+  return bidsim__gsp_price(cfg, bid_li, quality, next_score);
+}
+
 static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *cand, uint32_t n,
-                             bidsim_auction_result_t *res) {
+                             bidsim_auction_result_t *res, bool defer) {
   const bidsim_auction_config_t *cfg = &m->cfg.auction;
   if (cfg->mechanism == BIDSIM_MECH_GSP) {
     /* fused GSP: the score below is already in the next entry's key */
@@ -697,12 +704,15 @@ static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *can
       res->unit[i] = key_unit(e->key);
       res->product[i] = e->product;
       res->bid_li[i] = e->bid_li;
-      res->price_li[i] = i + 1 < n ? bidsim__gsp_price(cfg, e->bid_li, e->quality, cand[i + 1]->key >> 32)
-                                   : (cfg->reserve_li < e->bid_li ? cfg->reserve_li : e->bid_li);
+      res->quality[i] = e->quality;
+      res->next_score[i] = i + 1 < n ? cand[i + 1]->key >> 32 : UINT64_MAX;
+      if (!defer) res->price_li[i] = gsp_slot_price(cfg, e->bid_li, e->quality, res->next_score[i]);
     }
+    res->priced = !defer;
     res->n = filled;
     return filled;
   }
+  res->priced = true;
   int64_t bid[BIDSIM_MAX_SLOTS + 1];
   uint32_t q[BIDSIM_MAX_SLOTS + 1];
   for (uint32_t i = 0; i < n; i++) {
@@ -721,8 +731,28 @@ static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *can
   return filled;
 }
 
+int64_t bidsim_auction_slot_price(const bidsim_market_t *m, const bidsim_auction_result_t *res, uint32_t slot) {
+  if (slot >= res->n) return 0;
+  if (res->priced) return res->price_li[slot];
+  return gsp_slot_price(&m->cfg.auction, res->bid_li[slot], res->quality[slot], res->next_score[slot]);
+}
+
+static uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res,
+                        bool defer);
+
 uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res) {
+  return auction(m, imp, res, false);
+}
+
+uint32_t bidsim_market_auction_deferred(bidsim_market_t *m, const bidsim_impression_t *imp,
+                                        bidsim_auction_result_t *res) {
+  return auction(m, imp, res, true);
+}
+
+static uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res,
+                        bool defer) {
   res->n = 0;
+  res->priced = true;
   if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
   if (m->stale && index_rebuild(m) != BIDSIM_OK) return 0;
   const int seg = (int)imp->segment;
@@ -748,7 +778,7 @@ uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *im
     } while (word && n < want);
     w++;
   }
-  return price_ranked(m, cand, n, res);
+  return price_ranked(m, cand, n, res, defer);
 }
 
 uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
@@ -772,7 +802,7 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
   }
   const entry_t *cand[BIDSIM_MAX_SLOTS + 1];
   for (uint32_t i = 0; i < n; i++) cand[i] = &best[i];
-  return price_ranked(m, cand, n, res);
+  return price_ranked(m, cand, n, res, false);
 }
 
 int64_t bidsim_market_charge(bidsim_market_t *m, uint32_t plan, int64_t price_li, bool *capped) {

@@ -17,11 +17,13 @@ typedef struct {
   uint64_t impressions, seed;
   int mechanism;
   int json;
+  int eager;      /* price every slot in the auction (default: only clicked slots) */
 } bench_opts_t;
 
 typedef struct {
   bidsim_market_t *market;
-  uint32_t *thr_click;    /* [slot][segment][plan] click threshold out of 2^32 */
+  uint32_t *ctr_q32;      /* [plan] P(attractive) out of 2^32: 40 KB at 10,000 plans, cache-resident */
+  uint32_t  exam_q30[BIDSIM_MAX_SLOTS][BIDSIM_SEG_COUNT];   /* examination x segment multiplier, Q30 */
   uint32_t  thr_conv[BIDSIM_SEG_COUNT];
   uint32_t  plans;
 } bench_world_t;
@@ -30,7 +32,7 @@ static void usage(FILE *f) {
   fprintf(f,
     "Usage: bidsim bench [--campaigns N] [--slots K] [--impressions M]\n"
     "                    [--mechanism gsp|vcg|first] [--categories C] [--seed S]\n"
-    "                    [--repeat R] [--json]\n"
+    "                    [--repeat R] [--eager-prices] [--json]\n"
     "\n"
     "Simulates M impressions of one day against N promotion plans in a synthetic\n"
     "market: each plan has segmented click bids (ordinary, shop +10..300%%, similar\n"
@@ -39,6 +41,8 @@ static void usage(FILE *f) {
     "Per impression: a segment and category draw, the auction over the engine's\n"
     "index, a click draw per filled slot ((1/r) examination x 4%% CTR, retargeted\n"
     "users 2x), a conversion draw per click, and spend accounting with cap stops.\n"
+    "Clicked slots are priced on demand (bidsim_market_auction_deferred), as\n"
+    "`bidsim run` does; --eager-prices prices every filled slot in the auction.\n"
     "\n"
     "It reports the median over R runs of auctions per second and ns per auction,\n"
     "and the RNG floor: the time to draw the same number of random numbers alone,\n"
@@ -52,6 +56,7 @@ static void usage(FILE *f) {
     "  --categories C    categories the plans spread over (default 20)\n"
     "  --seed S          seed of the market and the traffic (default 1)\n"
     "  --repeat R        runs; the median is reported (default 5)\n"
+    "  --eager-prices    price every slot in the auction (bidsim_market_auction)\n"
     "  --json            print one JSON object instead of text\n"
     "  -h, --help        this text\n"
     "\n"
@@ -74,7 +79,7 @@ static int64_t round_fen(double yuan) { return (int64_t)llround(yuan * 100.0) * 
 
 static void world_free(bench_world_t *w) {
   bidsim_market_free(w->market);
-  free(w->thr_click);
+  free(w->ctr_q32);
 }
 
 static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *err) {
@@ -88,11 +93,14 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
   int rc = bidsim_market_create(&cfg, &w->market, err);
   if (rc) return rc;
   w->plans = o->campaigns;
-  w->thr_click = malloc(sizeof(uint32_t) * o->slots * BIDSIM_SEG_COUNT * o->campaigns);
-  if (!w->thr_click) return bidsim_error_set(err, BIDSIM_ENOMEM, "bench", "out of memory");
+  w->ctr_q32 = malloc(sizeof(uint32_t) * o->campaigns);
+  if (!w->ctr_q32) return bidsim_error_set(err, BIDSIM_ENOMEM, "bench", "out of memory");
   bidsim_pcg64_t g;
   bidsim_rng_for_stream(&g, o->seed, UINT64_C(0xBE7C4));
   static const double seg_ctr_mult[BIDSIM_SEG_COUNT] = { 1.0, 2.0, 1.4 };
+  for (uint32_t k = 0; k < o->slots; k++)
+    for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++)
+      w->exam_q30[k][s] = (uint32_t)llround(cfg.auction.position_weight_ppm[k] * 1e-6 * seg_ctr_mult[s] * 1073741824.0);
   for (uint32_t i = 0; i < o->campaigns; i++) {
     char name[32];
     snprintf(name, sizeof name, "c%u", i);
@@ -117,12 +125,7 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
                               .quality = 1 + (uint32_t)(ctr * 100000.0), .publish_s = 0 };
     if ((rc = bidsim_market_add_plan(w->market, &sp, &plan, err))) return rc;
     if ((rc = bidsim_plan_add_product(w->market, plan, product, err))) return rc;
-    for (uint32_t k = 0; k < o->slots; k++)
-      for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++) {
-        double p = cfg.auction.position_weight_ppm[k] * 1e-6 * ctr * seg_ctr_mult[s];
-        w->thr_click[((size_t)k * BIDSIM_SEG_COUNT + s) * o->campaigns + plan] =
-            (uint32_t)fmin(p * 4294967296.0, 4294967295.0);
-      }
+    w->ctr_q32[plan] = (uint32_t)(ctr * 4294967296.0);
   }
   static const double cvr[BIDSIM_SEG_COUNT] = { 0.01, 0.025, 0.015 };
   for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++) w->thr_conv[s] = (uint32_t)(cvr[s] * 4294967296.0);
@@ -137,7 +140,7 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
   bidsim_pcg64_t g;
   bidsim_rng_for_stream(&g, o->seed, 0);
   const uint64_t m = o->impressions;
-  const uint32_t C = o->categories, P = w->plans;
+  const uint32_t C = o->categories;
   const uint32_t seg_thr1 = (uint32_t)(0.70 * 4294967296.0), seg_thr2 = (uint32_t)(0.85 * 4294967296.0);
   int64_t last_s = -1;
   bidsim_auction_result_t res;
@@ -150,15 +153,17 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
     uint32_t hi = (uint32_t)(u >> 32);
     bidsim_impression_t imp = { .segment = hi < seg_thr1 ? 0u : hi < seg_thr2 ? 1u : 2u,
                                 .category = (uint32_t)(((uint64_t)(uint32_t)u * C) >> 32) };
-    uint32_t n = bidsim_market_auction(w->market, &imp, &res);
+    uint32_t n = o->eager ? bidsim_market_auction(w->market, &imp, &res)
+                          : bidsim_market_auction_deferred(w->market, &imp, &res);
     uint64_t r = 0;
     for (uint32_t k = 0; k < n; k++) {
       if ((k & 1) == 0) { r = bidsim_pcg64_next(&g); t->draws++; }
       uint32_t x = (k & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
       uint32_t plan = res.plan[k];
-      if (x < w->thr_click[((size_t)k * BIDSIM_SEG_COUNT + imp.segment) * P + plan]) {
+      /* P(click) = examination(k) x segment multiplier x CTR, in Q32 */
+      if (x < (((uint64_t)w->ctr_q32[plan] * w->exam_q30[k][imp.segment]) >> 30)) {
         bool capped;
-        t->spend_li += bidsim_market_charge(w->market, plan, res.price_li[k], &capped);
+        t->spend_li += bidsim_market_charge(w->market, plan, bidsim_auction_slot_price(w->market, &res, k), &capped);
         t->clicks++;
         uint32_t c = (uint32_t)(bidsim_pcg64_next(&g) >> 32);
         t->draws++;
@@ -195,6 +200,7 @@ int bidsim_cmd_bench(int argc, char **argv) {
     { "impressions", required_argument, 0, 'm' }, { "mechanism", required_argument, 0, 'x' },
     { "categories", required_argument, 0, 'c' }, { "seed", required_argument, 0, 's' },
     { "repeat", required_argument, 0, 'r' }, { "json", no_argument, 0, 'j' },
+    { "eager-prices", no_argument, 0, 'e' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   optind = 1;
   int ch;
@@ -215,6 +221,7 @@ int bidsim_cmd_bench(int argc, char **argv) {
         }
         break;
       case 'j': o.json = 1; break;
+      case 'e': o.eager = 1; break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
       default: usage(stderr); return BIDSIM_EXIT_INPUT;
     }
@@ -251,11 +258,12 @@ int bidsim_cmd_bench(int argc, char **argv) {
   double ns = ta * 1e9 / (double)o.impressions, floor_ns = tr * 1e9 / (double)o.impressions;
   if (o.json) {
     printf("{\"campaigns\": %u, \"slots\": %u, \"impressions\": %" PRIu64 ", \"mechanism\": \"%s\", "
+           "\"pricing\": \"%s\", "
            "\"categories\": %u, \"repeats\": %u, \"auctions_per_s\": %.0f, \"ns_per_auction\": %.2f, "
            "\"rng_floor_ns_per_auction\": %.2f, \"ratio\": %.2f, \"draws_per_auction\": %.3f, "
            "\"clicks\": %" PRIu64 ", \"conversions\": %" PRIu64 ", \"spend_li\": %" PRId64 ", \"sink\": %" PRIu64 "}\n",
-           o.campaigns, o.slots, o.impressions, bidsim_mechanism_name(o.mechanism), o.categories, o.repeat,
-           (double)o.impressions / ta, ns, floor_ns, ns / floor_ns, (double)tally.draws / (double)o.impressions,
+           o.campaigns, o.slots, o.impressions, bidsim_mechanism_name(o.mechanism), o.eager ? "eager" : "deferred",
+           o.categories, o.repeat, (double)o.impressions / ta, ns, floor_ns, ns / floor_ns, (double)tally.draws / (double)o.impressions,
            tally.clicks, tally.conversions, tally.spend_li, sink & 1);
   } else {
     char y[32];

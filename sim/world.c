@@ -575,7 +575,8 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
       }
       slab->impressions[hour][seg]++;
       bidsim_impression_t imp = { seg, cat };
-      uint32_t filled = bidsim_market_auction(k->market, &imp, &res);
+      /* prices only for clicked slots (a few percent): deferred */
+      uint32_t filled = bidsim_market_auction_deferred(k->market, &imp, &res);
       for (uint32_t s = 0; s < filled; s++) {
         uint32_t unit = res.unit[s];
         k->hour_expo[(size_t)unit * BIDSIM_SEG_COUNT + seg]++;
@@ -586,7 +587,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         /* a click: charge it (DOMAIN.md §1 cap stop inside), then maybe an order */
         uint32_t plan = res.plan[s], product = res.product[s];
         bool capped = false;
-        int64_t charged = bidsim_market_charge(k->market, plan, res.price_li[s], &capped);
+        int64_t charged = bidsim_market_charge(k->market, plan, bidsim_auction_slot_price(k->market, &res, s), &capped);
         if (capped) slab->cap_hit_s[plan] = t - day0;
         add_metric(slab, BIDSIM_METRIC_CLICKS, plan, seg, hour, product, 1);
         add_metric(slab, BIDSIM_METRIC_SPEND_LI, plan, seg, hour, product, charged);

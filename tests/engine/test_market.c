@@ -380,6 +380,16 @@ static void run_random_market(uint64_t seed, bool strict, int mech) {
       bidsim_market_auction_scan(m, &imp, &b);
       check_same(&a, &b);
       check_result(m, &a);
+      /* deferred pricing: the same ranking, and each slot's price on demand
+       * equals the eager one */
+      bidsim_auction_result_t d;
+      assert_int_equal(bidsim_market_auction_deferred(m, &imp, &d), a.n);
+      for (uint32_t i = 0; i < a.n; i++) {
+        assert_int_equal(d.plan[i], a.plan[i]);
+        assert_int_equal(d.unit[i], a.unit[i]);
+        assert_int_equal(bidsim_auction_slot_price(m, &d, i), a.price_li[i]);
+        assert_int_equal(bidsim_auction_slot_price(m, &a, i), a.price_li[i]);
+      }
       for (uint32_t i = 0; i < a.n; i++)
         if (draw(&g, 4) == 0) {
           bidsim_plan_info_t before, after;

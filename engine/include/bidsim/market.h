@@ -58,7 +58,12 @@ typedef struct {
   uint32_t unit[BIDSIM_MAX_SLOTS];
   uint32_t product[BIDSIM_MAX_SLOTS];
   int64_t  bid_li[BIDSIM_MAX_SLOTS];
-  int64_t  price_li[BIDSIM_MAX_SLOTS];
+  int64_t  price_li[BIDSIM_MAX_SLOTS];    /* valid when `priced` (see bidsim_auction_slot_price) */
+  bool     priced;
+  /* deferred GSP pricing: each slot's quality and the score (bid x quality)
+   * ranked just below it; UINT64_MAX when nothing ranks below */
+  uint32_t quality[BIDSIM_MAX_SLOTS];
+  uint64_t next_score[BIDSIM_MAX_SLOTS];
 } bidsim_auction_result_t;
 
 /* ---- lifetime --------------------------------------------------------- */
@@ -134,6 +139,18 @@ BIDSIM_API int bidsim_market_advance_to(bidsim_market_t *m, int64_t t_s);
  *  remaining cap is below its bid is skipped. Returns the slots filled. */
 BIDSIM_API uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp,
                                           bidsim_auction_result_t *res);
+
+/** @brief The same auction with GSP prices deferred: a price is needed only
+ *  when the user clicks (a few percent of slots), and each costs a division.
+ *  Fills everything but price_li (priced = false under GSP; other mechanisms
+ *  price at once); bidsim_auction_slot_price gives any slot's price, equal
+ *  to what bidsim_market_auction stores. */
+BIDSIM_API uint32_t bidsim_market_auction_deferred(bidsim_market_t *m, const bidsim_impression_t *imp,
+                                                   bidsim_auction_result_t *res);
+/** @brief The per-click price of @p slot of a result from either auction
+ *  call of market @p m (whose configuration must not have changed). */
+BIDSIM_API int64_t bidsim_auction_slot_price(const bidsim_market_t *m, const bidsim_auction_result_t *res,
+                                             uint32_t slot);
 
 /** @brief Charge a click on @p plan at @p price_li at the current clock.
  *  Platform mode: the whole price is charged; if the day's spend now reaches
