@@ -203,6 +203,12 @@ int bidsim_reptable_create(bidsim_results_t *res, const bidsim_reptable_options_
   *out = NULL;
   bidsim_results_dims_t dm;
   bidsim_results_dims(res, &dm);
+  if (!bidsim_results_complete(res)) {
+    uint32_t i, n;
+    bidsim_results_shard(res, &i, &n);
+    return bidsim_error_set(err, BIDSIM_EINVAL, "results",
+                            "this is part %u of %u of a sharded run: join the parts with bidsim merge first", i, n);
+  }
   if (opt->day >= 0 && (uint32_t)opt->day >= dm.days)
     return bidsim_error_set(err, BIDSIM_EINVAL, "day", "day %d is past the file's last day %u (days count from 0)",
                             opt->day, dm.days - 1);

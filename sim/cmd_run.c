@@ -28,7 +28,7 @@ static void usage(FILE *f) {
     "SYNOPSIS\n"
     "    bidsim run SCENARIO.yaml -o OUT.h5 [--threads N] [--replicates R]\n"
     "               [--seed S] [--days D] [--quiet] [--progress bar|lines|none]\n"
-    "               [--no-summary]\n"
+    "               [--no-summary] [--resume] [--shard I/N]\n"
     "\n"
     "DESCRIPTION\n"
     "    Loads and validates SCENARIO.yaml (see scenarios/README.md), builds the\n"
@@ -41,6 +41,12 @@ static void usage(FILE *f) {
     "    OUT.h5 is replaced only by a complete new file.\n"
     "    After the run, prints each listed plan's means over replicates per day.\n"
     "\n"
+    "    Work is split into units, one per (variant, replicate). Each finished\n"
+    "    unit is kept in OUT.h5.units/ until the result file is complete, so an\n"
+    "    interrupted or killed run loses only the units in flight: rerun it with\n"
+    "    --resume. The result depends only on the scenario, the seed, and the\n"
+    "    unit, never on threads, shards or ranks.\n"
+    "\n"
     "OPTIONS\n"
     "    -o, --output FILE    result file (required)\n"
     "    -t, --threads N      worker threads (default: online CPUs)\n"
@@ -50,12 +56,19 @@ static void usage(FILE *f) {
     "    -q, --quiet          no progress and no summary\n"
     "        --progress MODE  bar (default on a terminal), lines, or none\n"
     "        --no-summary     do not print the per-plan summary\n"
+    "        --resume         keep the units an earlier, interrupted run of the same\n"
+    "                         scenario and seed finished (in OUT.h5.units/); if OUT.h5\n"
+    "                         is already complete for them, do nothing\n"
+    "        --shard I/N      run only units u with u mod N = I (0 <= I < N) and\n"
+    "                         write a part file; `bidsim merge` joins the N parts\n"
+    "                         (Slurm job arrays: --shard $SLURM_ARRAY_TASK_ID/N)\n"
     "    -h, --help           this text\n"
     "\n"
     "EXIT STATUS\n"
     "    0 success; 1 run-time failure (I/O, HDF5, memory); 2 bad usage or an\n"
     "    invalid scenario (the message gives file:line:column and the key);\n"
-    "    130 interrupted. On any failure no file is left under OUT.h5.\n"
+    "    130 interrupted. On any failure no file is left under OUT.h5 (finished\n"
+    "    units stay in OUT.h5.units/ for --resume).\n"
     "\n"
     "EXAMPLE\n"
     "    bidsim run scenarios/pdd_baseline.yaml -o results/baseline.h5 --threads 2\n");
@@ -110,16 +123,30 @@ out:
   return rc;
 }
 
+/* An existing result (or part) of exactly this scenario, seed and shard. */
+static bool already_done(const char *out, const bidsim_scenario_t *sc, uint32_t shard_index, uint32_t shard_count) {
+  bidsim_results_t *r = NULL;
+  if (bidsim_results_open(out, &r, NULL) != BIDSIM_OK) return false;
+  uint32_t i, n;
+  bidsim_results_shard(r, &i, &n);
+  bool done = bidsim_results_fingerprint(r) == bidsim_scenario_fingerprint(sc) && n == shard_count &&
+              (n == 0 || i == shard_index);
+  bidsim_results_close(r);
+  return done;
+}
+
 int bidsim_cmd_run(int argc, char **argv) {
   static const struct option longopts[] = {
     { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 't' },
     { "replicates", required_argument, 0, 'r' }, { "seed", required_argument, 0, 's' },
     { "days", required_argument, 0, 'd' }, { "quiet", no_argument, 0, 'q' },
     { "progress", required_argument, 0, 'P' }, { "no-summary", no_argument, 0, 'N' },
+    { "resume", no_argument, 0, 'R' }, { "shard", required_argument, 0, 'S' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *out = NULL;
   uint64_t threads = 0, reps = 0, seed = 0, days = 0, v;
-  bool have_seed = false, quiet = false, summary = true;
+  bool have_seed = false, quiet = false, summary = true, resume = false;
+  uint32_t shard_index = 0, shard_count = 0;
   bidsim_progress_mode_t mode = BIDSIM_PROGRESS_AUTO;
   optind = 1;
   int ch;
@@ -138,6 +165,18 @@ int bidsim_cmd_run(int argc, char **argv) {
         else if (!strcmp(optarg, "none")) mode = BIDSIM_PROGRESS_NONE;
         else { fprintf(stderr, "bidsim run: error: --progress must be bar, lines or none, got '%s'\n", optarg); return BIDSIM_EXIT_INPUT; }
         break;
+      case 'R': resume = true; break;
+      case 'S': {
+        unsigned i, n;
+        char tail;
+        if (sscanf(optarg, "%u/%u%c", &i, &n, &tail) != 2 || n == 0 || n > 1000000 || i >= n) {
+          fprintf(stderr, "bidsim run: error: --shard must be I/N with 0 <= I < N <= 1000000, got '%s'\n", optarg);
+          return BIDSIM_EXIT_INPUT;
+        }
+        shard_index = i;
+        shard_count = n;
+        break;
+      }
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
       default: usage(stderr); return BIDSIM_EXIT_INPUT;
     }
@@ -165,22 +204,41 @@ int bidsim_cmd_run(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
 
-  bidsim_run_options_t opt = { (uint32_t)threads, quiet ? BIDSIM_PROGRESS_NONE : mode, &interrupted };
+  /* --resume into a result that is already complete for this scenario: done */
+  if (resume && already_done(out, sc, shard_index, shard_count)) {
+    if (!quiet) fprintf(stderr, "bidsim run: %s is already complete for this scenario and seed; nothing to do\n", out);
+    bidsim_scenario_free(sc);
+    return BIDSIM_EXIT_OK;
+  }
+  bidsim_run_options_t opt = { (uint32_t)threads, quiet ? BIDSIM_PROGRESS_NONE : mode, &interrupted, resume,
+                               shard_index, shard_count };
   bidsim_run_summary_t sum;
   rc = bidsim_run(sc, out, &opt, &sum, &err);
+  if (!quiet && sum.units_discarded)
+    fprintf(stderr, "bidsim run: discarded %u finished unit(s) of an earlier run (use --resume to keep them)\n",
+            sum.units_discarded);
+  if (!quiet && sum.units_resumed)
+    fprintf(stderr, "bidsim run: resumed: %u unit(s) were already finished\n", sum.units_resumed);
   if (rc) {
     bidsim_scenario_free(sc);
     if (interrupted) {
-      fprintf(stderr, "bidsim run: interrupted; no file written to %s\n", out);
+      char dir[4096];
+      bidsim_run_store_dir(out, dir, sizeof dir);
+      fprintf(stderr, "bidsim run: interrupted; no file written to %s (%u unit(s) finished this time are kept in "
+                      "%s: rerun with --resume)\n", out, sum.units, dir);
       return BIDSIM_EXIT_SIGNAL;
     }
     return bidsim_cli_fail("run", &err);
   }
   if (!quiet) {
-    fprintf(stderr, "bidsim run: %" PRIu64 " impressions in %.2f s (%.2fM/s), %u replicate(s)\n", sum.impressions,
-            sum.seconds, (double)sum.impressions / sum.seconds / 1e6, sum.units);
-    if (summary && (rc = print_summary(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
-    printf("results: %s\n", out);
+    fprintf(stderr, "bidsim run: %" PRIu64 " impressions in %.2f s (%.2fM/s), %u unit(s)\n", sum.impressions,
+            sum.seconds, sum.seconds > 0 ? (double)sum.impressions / sum.seconds / 1e6 : 0.0, sum.units);
+    if (shard_count) {
+      printf("part %u/%u: %s (join the parts with bidsim merge)\n", shard_index, shard_count, out);
+    } else {
+      if (summary && (rc = print_summary(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
+      printf("results: %s\n", out);
+    }
   }
   bidsim_scenario_free(sc);
   return BIDSIM_EXIT_OK;

@@ -15,6 +15,7 @@ enum {
 int bidsim_cmd_run(int argc, char **argv);       /* sim/cmd_run.c */
 int bidsim_cmd_validate(int argc, char **argv);  /* sim/cmd_validate.c */
 int bidsim_cmd_bench(int argc, char **argv);     /* sim/cmd_bench.c */
+int bidsim_cmd_merge(int argc, char **argv);     /* sim/cmd_merge.c */
 int bidsim_cmd_report(int argc, char **argv);    /* analysis/cmd_report.c */
 int bidsim_cmd_compare(int argc, char **argv);   /* analysis/cmd_compare.c */
 int bidsim_cmd_plot(int argc, char **argv);      /* analysis/cmd_plot.c */

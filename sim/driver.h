@@ -1,6 +1,8 @@
-/* sim/driver.h - the Monte-Carlo driver: replicates across threads, results
- * committed in (variant, replicate, day) order so the file does not depend
- * on the thread count. */
+/* sim/driver.h - the Monte-Carlo driver: work units (variant, replicate)
+ * across threads, each unit's days streamed to its own unit file
+ * (sim/unitstore.h), then the result file assembled in unit order, so its
+ * bytes depend on neither the thread count nor the finishing order, and a
+ * killed run can be resumed. */
 #ifndef BIDSIM_SIM_DRIVER_H
 #define BIDSIM_SIM_DRIVER_H
 #include <signal.h>
@@ -15,20 +17,28 @@ typedef struct {
   uint32_t threads;            /* 0 = number of online CPUs */
   bidsim_progress_mode_t progress;
   /* When non-NULL and set (by a signal handler), workers stop at the next
-   * day and the run fails with BIDSIM_ESTATE, leaving no output file. */
+   * day and the run fails with BIDSIM_ESTATE, leaving no output file (the
+   * finished units stay in OUT.units for --resume). */
   const volatile sig_atomic_t *stop;
+  bool     resume;             /* keep finished units of an earlier run of the same scenario */
+  uint32_t shard_index, shard_count;   /* run units u with u % count == index; count 0 = all */
 } bidsim_run_options_t;
 
 typedef struct {
   uint64_t impressions;
   double   seconds;
-  uint32_t units;              /* (variant, replicate) pairs run */
+  uint32_t units;              /* units simulated by this run */
+  uint32_t units_resumed;      /* units found finished in the store */
+  uint32_t units_discarded;    /* finished units of an earlier run thrown away (no --resume) */
 } bidsim_run_summary_t;
 
-/** @brief Run every replicate of @p sc (seed, days and replicates as set in
- *  the struct; the command line overrides them before calling) and write
- *  @p out_path atomically. On error nothing is left under out_path. */
+/** @brief Run the scenario's units (all, or one shard's) and write
+ *  @p out_path atomically: a complete result, or a part file for bidsim
+ *  merge when sharded. On error nothing is left under out_path. */
 int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
                bidsim_run_summary_t *summary, bidsim_error_t *err);
+
+/** @brief The unit store directory of an output path ("OUT.h5.units"). */
+void bidsim_run_store_dir(const char *out_path, char *buf, size_t n);
 
 #endif

@@ -70,6 +70,9 @@ typedef struct {
   const char *const *product_names;
   const char *const *product_shops;
   const uint32_t *product_plan;         /* the plan the product is advertised in (first), or BIDSIM_NONE */
+  uint64_t fingerprint;                 /* bidsim_scenario_fingerprint: parts of one run share it */
+  const uint8_t *units_done;            /* [variant][replicate] 1 = written; NULL = all */
+  uint32_t shard_index, shard_count;    /* a part file of bidsim run --shard; count 0 = a complete file */
 } bidsim_output_meta_t;
 
 typedef struct bidsim_writer bidsim_writer_t;
@@ -125,6 +128,20 @@ const char *bidsim_results_product_shop(const bidsim_results_t *r, uint32_t q);
 uint32_t    bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q);
 /** @brief The scenario text stored in the file (owned by r). */
 const char *bidsim_results_scenario_text(const bidsim_results_t *r);
+uint64_t    bidsim_results_fingerprint(const bidsim_results_t *r);
+/** @brief Whether unit (v, rep) is in the file (part files hold a shard's). */
+bool        bidsim_results_has_unit(const bidsim_results_t *r, uint32_t v, uint32_t rep);
+/** @brief True when every unit is present (not a part file). */
+bool        bidsim_results_complete(const bidsim_results_t *r);
+/** @brief Shard of a part file (count 0 for a complete file). */
+void        bidsim_results_shard(const bidsim_results_t *r, uint32_t *index, uint32_t *count);
+/** @brief Everything a writer needs to lay out the same file (labels,
+ *  texts, seed, fingerprint); pointers owned by r. units_done is NULL. */
+void        bidsim_results_meta(const bidsim_results_t *r, bidsim_output_meta_t *meta);
+/** @brief Read day @p day of unit (v, rep) into @p slab (sized for the
+ *  file's plans and products); sets the slab's indices. */
+int bidsim_results_read_day(bidsim_results_t *r, uint32_t v, uint32_t rep, uint32_t day, bidsim_day_slab_t *slab,
+                            bidsim_error_t *err);
 
 /** @brief Read one metric of one table whole into @p buf (caller-allocated,
  *  row-major in the table's dimension order above). */

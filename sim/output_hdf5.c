@@ -247,36 +247,53 @@ static int write_labels(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hi
   return rc;
 }
 
-/* /variant/cap_li (V, P): each plan's daily cap as each variant runs it
- * (variants may change listed plans' caps; /plan/cap_li is the scenario's). */
-static int write_variant_caps(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hid_t scales, hid_t gcpl) {
-  const dims_t *dm = &w->dims;
-  size_t n = (size_t)dm->variants * dm->plans;
-  int64_t *caps = bidsim_malloc(n * sizeof *caps + 1);
-  if (caps == NULL) return -1;
-  for (size_t i = 0; i < n; i++) caps[i] = meta->variant_cap_li ? meta->variant_cap_li[i] : meta->plan_cap_li[i % dm->plans];
-  hsize_t ext[2] = { dm->variants, dm->plans };
-  hid_t g = H5Gcreate2(w->file, "variant", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+/* A small 2-D dataset with dimension scales, written whole. */
+static int write_2d(hid_t loc, hid_t scales, const char *name, hid_t file_type, hid_t mem_type, const hsize_t ext[2],
+                    const char *const dims[2], const void *data, const char *units, const char *description) {
   hid_t sp = H5Screate_simple(2, ext, NULL);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_obj_track_times(dcpl, 0);   /* no timestamps: identical runs, identical bytes */
-  hid_t d = g < 0 || sp < 0 ? -1 : H5Dcreate2(g, "cap_li", H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  hid_t d = sp < 0 ? -1 : H5Dcreate2(loc, name, file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
-  int rc = d < 0 || H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, caps) < 0 ? -1 : 0;
+  int rc = d < 0 || H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? -1 : 0;
   if (d >= 0) {
-    rc |= attr_string(d, "units", "li (0.001 yuan); 9223372036854775807 = unlimited");
-    rc |= attr_string(d, "description", "daily cap of each plan as each variant runs it");
-    static const char *const dims[2] = { "variant", "plan" };
+    rc |= attr_string(d, "units", units);
+    rc |= attr_string(d, "description", description);
     for (unsigned i = 0; i < 2; i++) {
-      hid_t s = H5Dopen2(scales, dims[i], H5P_DEFAULT);
-      if (s < 0 || H5DSattach_scale(d, s, i) < 0) rc = -1;
-      if (s >= 0) H5Dclose(s);
+      hid_t sc = H5Dopen2(scales, dims[i], H5P_DEFAULT);
+      if (sc < 0 || H5DSattach_scale(d, sc, i) < 0) rc = -1;
+      if (sc >= 0) H5Dclose(sc);
     }
     H5Dclose(d);
   }
   if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+/* /variant/cap_li (V, P): each plan's daily cap as each variant runs it
+ * (variants may change listed plans' caps; /plan/cap_li is the scenario's);
+ * /variant/units_done (V, R): which units the file holds (a part file of
+ * bidsim run --shard holds only its shard's). */
+static int write_variant_tables(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hid_t scales, hid_t gcpl) {
+  const dims_t *dm = &w->dims;
+  size_t n = (size_t)dm->variants * dm->plans, nu = (size_t)dm->variants * dm->replicates;
+  int64_t *caps = bidsim_malloc(n * sizeof *caps + 1);
+  uint8_t *done = bidsim_malloc(nu + 1);
+  hid_t g = H5Gcreate2(w->file, "variant", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  int rc = !caps || !done || g < 0 ? -1 : 0;
+  if (rc == 0) {
+    for (size_t i = 0; i < n; i++) caps[i] = meta->variant_cap_li ? meta->variant_cap_li[i] : meta->plan_cap_li[i % dm->plans];
+    for (size_t i = 0; i < nu; i++) done[i] = meta->units_done ? meta->units_done[i] : 1;
+    static const char *const vp[2] = { "variant", "plan" }, *const vr[2] = { "variant", "replicate" };
+    hsize_t ext[2] = { dm->variants, dm->plans }, extu[2] = { dm->variants, dm->replicates };
+    rc |= write_2d(g, scales, "cap_li", H5T_STD_I64LE, H5T_NATIVE_INT64, ext, vp, caps,
+                   "li (0.001 yuan); 9223372036854775807 = unlimited", "daily cap of each plan as each variant runs it");
+    rc |= write_2d(g, scales, "units_done", H5T_STD_U8LE, H5T_NATIVE_UINT8, extu, vr, done, "1 = present",
+                   "units (variant, replicate) this file holds; a part file holds its shard's");
+  }
   if (g >= 0) H5Gclose(g);
   bidsim_free(caps);
+  bidsim_free(done);
   return rc;
 }
 
@@ -317,6 +334,13 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
   bad |= attr_string(root, "scenario_path", meta->scenario_path ? meta->scenario_path : "");
   bad |= attr_string(root, "scenario_text", meta->scenario_text ? meta->scenario_text : "");
   bad |= attr_string(root, "resolved_scenario", meta->resolved_text ? meta->resolved_text : "");
+  char fp[24];
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)meta->fingerprint);
+  bad |= attr_string(root, "fingerprint", fp);
+  if (meta->shard_count) {
+    bad |= attr_u64(root, "shard_index", meta->shard_index);
+    bad |= attr_u64(root, "shard_count", meta->shard_count);
+  }
   if (root >= 0) H5Gclose(root);
 
   hid_t scales = H5Gcreate2(w->file, "scales", H5P_DEFAULT, gcpl, H5P_DEFAULT);
@@ -357,7 +381,7 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
                           NULL, "index of the plan advertising the product; 4294967295 = none")) >= 0) H5Dclose(d); else bad = 1;
     H5Gclose(prod_labels);
   }
-  if (write_variant_caps(w, meta, scales, gcpl)) bad = 1;
+  if (write_variant_tables(w, meta, scales, gcpl)) bad = 1;
   hid_t traffic = H5Gcreate2(w->file, "traffic", H5P_DEFAULT, gcpl, H5P_DEFAULT);
   if (traffic >= 0) {
     w->impressions = create_result(traffic, "impressions", SHAPE_HOUR_SEGMENT, &w->dims, "count",
@@ -459,13 +483,16 @@ struct bidsim_results {
   hid_t    file;
   dims_t   dims;
   uint64_t seed;
-  char    *version, *scenario_text;
+  char    *version, *scenario_text, *resolved_text, *scenario_path;
   char   **variant, **day, **plan_name, **plan_shop, **product_name, **product_shop;
   int64_t *plan_cap;
   uint8_t *plan_listed;
   uint64_t *product_id;
   uint32_t *product_plan;
   int64_t  *variant_cap;      /* [variant][plan] */
+  uint8_t  *units_done;       /* [variant][replicate] */
+  uint64_t fingerprint, shard_index, shard_count;
+  bool     complete;
 };
 
 static char *read_attr_string(hid_t obj, const char *name) {
@@ -595,6 +622,13 @@ int bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t
   read_attr_u64(r->file, "seed", &r->seed);
   r->version = read_attr_string(r->file, "bidsim_version");
   r->scenario_text = read_attr_string(r->file, "scenario_text");
+  r->resolved_text = read_attr_string(r->file, "resolved_scenario");
+  r->scenario_path = read_attr_string(r->file, "scenario_path");
+  char *fp = read_attr_string(r->file, "fingerprint");
+  if (fp) r->fingerprint = strtoull(fp, NULL, 16);
+  bidsim_free(fp);
+  read_attr_u64(r->file, "shard_index", &r->shard_index);
+  read_attr_u64(r->file, "shard_count", &r->shard_count);
   long v = vector_len(r->file, "/scales/variant"), rep = vector_len(r->file, "/scales/replicate"),
        d = vector_len(r->file, "/scales/day"), p = vector_len(r->file, "/scales/plan"),
        q = vector_len(r->file, "/scales/product");
@@ -647,7 +681,26 @@ int bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t
       for (size_t i = 0; i < (size_t)r->dims.variants * r->dims.plans; i++) r->variant_cap[i] = r->plan_cap[i % r->dims.plans];
     }
   }
-  if (!r->variant || !r->day || !r->plan_name || !r->plan_shop || !r->product_name || !r->product_shop || !r->variant_cap ||
+  /* /variant/units_done: which units a part file holds; older files hold all */
+  size_t nu = (size_t)r->dims.variants * r->dims.replicates;
+  r->units_done = bidsim_malloc(nu + 1);
+  if (r->units_done) {
+    memset(r->units_done, 1, nu);
+    if (H5Lexists(r->file, "/variant", H5P_DEFAULT) > 0 && H5Lexists(r->file, "/variant/units_done", H5P_DEFAULT) > 0) {
+      hid_t ud = H5Dopen2(r->file, "/variant/units_done", H5P_DEFAULT);
+      hid_t sp = ud < 0 ? -1 : H5Dget_space(ud);
+      hsize_t ext[2] = { 0, 0 };
+      bool ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, ext, NULL) == 2 &&
+                ext[0] == r->dims.variants && ext[1] == r->dims.replicates &&
+                H5Dread(ud, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->units_done) >= 0;
+      if (sp >= 0) H5Sclose(sp);
+      if (ud >= 0) H5Dclose(ud);
+      if (!ok) { rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "/variant/units_done has the wrong shape or cannot be read"); goto fail; }
+    }
+    r->complete = true;
+    for (size_t i = 0; i < nu; i++) r->complete &= r->units_done[i] != 0;
+  }
+  if (!r->variant || !r->day || !r->plan_name || !r->plan_shop || !r->product_name || !r->product_shop || !r->variant_cap || !r->units_done ||
       !r->plan_cap || !r->plan_listed || !r->product_id || !r->product_plan) {
     rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read the label datasets");
     goto fail;
@@ -675,6 +728,9 @@ void bidsim_results_close(bidsim_results_t *r) {
   bidsim_free(r->product_id);
   bidsim_free(r->product_plan);
   bidsim_free(r->variant_cap);
+  bidsim_free(r->units_done);
+  bidsim_free(r->resolved_text);
+  bidsim_free(r->scenario_path);
   bidsim_free(r);
 }
 
@@ -702,6 +758,80 @@ uint64_t bidsim_results_product_id(const bidsim_results_t *r, uint32_t q) { retu
 const char *bidsim_results_product_shop(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_shop[q] : NULL; }
 uint32_t bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_plan[q] : UINT32_MAX; }
 const char *bidsim_results_scenario_text(const bidsim_results_t *r) { return r->scenario_text ? r->scenario_text : ""; }
+uint64_t bidsim_results_fingerprint(const bidsim_results_t *r) { return r->fingerprint; }
+bool bidsim_results_has_unit(const bidsim_results_t *r, uint32_t v, uint32_t rep) {
+  return v < r->dims.variants && rep < r->dims.replicates && r->units_done[(size_t)v * r->dims.replicates + rep];
+}
+bool bidsim_results_complete(const bidsim_results_t *r) { return r->complete; }
+void bidsim_results_shard(const bidsim_results_t *r, uint32_t *index, uint32_t *count) {
+  *index = (uint32_t)r->shard_index;
+  *count = (uint32_t)r->shard_count;
+}
+
+void bidsim_results_meta(const bidsim_results_t *r, bidsim_output_meta_t *meta) {
+  memset(meta, 0, sizeof *meta);
+  meta->scenario_text = r->scenario_text ? r->scenario_text : "";
+  meta->resolved_text = r->resolved_text ? r->resolved_text : "";
+  meta->scenario_path = r->scenario_path ? r->scenario_path : "";
+  meta->seed = r->seed;
+  meta->day_labels = (const char *const *)r->day;
+  meta->variants = r->dims.variants;
+  meta->variant_names = (const char *const *)r->variant;
+  meta->replicates = r->dims.replicates;
+  meta->days = r->dims.days;
+  meta->plans = r->dims.plans;
+  meta->plan_names = (const char *const *)r->plan_name;
+  meta->plan_shops = (const char *const *)r->plan_shop;
+  meta->plan_cap_li = r->plan_cap;
+  meta->variant_cap_li = r->variant_cap;
+  meta->plan_listed = r->plan_listed;
+  meta->products = r->dims.products;
+  meta->product_ids = r->product_id;
+  meta->product_names = (const char *const *)r->product_name;
+  meta->product_shops = (const char *const *)r->product_shop;
+  meta->product_plan = r->product_plan;
+  meta->fingerprint = r->fingerprint;
+}
+
+/* One (v, rep, day) hyperslab of a dataset into buf. */
+static int read_cell(bidsim_results_t *r, const char *path, uint32_t v, uint32_t rep, uint32_t day, void *buf) {
+  hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hid_t fs = H5Dget_space(d);
+  hsize_t ext[5], start[5] = { v, rep, day, 0, 0 };
+  int rank = H5Sget_simple_extent_dims(fs, ext, NULL);
+  ext[0] = ext[1] = ext[2] = 1;
+  herr_t rc = rank < 4 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, ext, NULL);
+  hid_t ms = rank < 4 ? -1 : H5Screate_simple(rank, ext, NULL);
+  if (rc >= 0 && ms >= 0) rc = H5Dread(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf);
+  if (ms >= 0) H5Sclose(ms);
+  H5Sclose(fs);
+  H5Dclose(d);
+  return rc < 0 || ms < 0 ? -1 : 0;
+}
+
+int bidsim_results_read_day(bidsim_results_t *r, uint32_t v, uint32_t rep, uint32_t day, bidsim_day_slab_t *s,
+                            bidsim_error_t *err) {
+  if (v >= r->dims.variants || rep >= r->dims.replicates || day >= r->dims.days || s->plans != r->dims.plans ||
+      s->products != r->dims.products)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "results", "day (%u, %u, %u) does not fit the file", v, rep, day);
+  char path[96];
+  for (int t = 0; t < TABLE_COUNT; t++)
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
+      int64_t *buf = t == BIDSIM_TABLE_PLAN_SEGMENT ? &BIDSIM_SLAB_PS(s, m, 0, 0)
+                   : t == BIDSIM_TABLE_PLAN_HOUR    ? &BIDSIM_SLAB_PH(s, m, 0, 0)
+                                                    : &BIDSIM_SLAB_PR(s, m, 0);
+      snprintf(path, sizeof path, "/%s/%s", tables[t].group, metrics[m].name);
+      if (read_cell(r, path, v, rep, day, buf)) return bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read the dataset (corrupt file?)");
+    }
+  if (read_cell(r, "/plan/cap_hit_s", v, rep, day, s->cap_hit_s) ||
+      read_cell(r, "/traffic/impressions", v, rep, day, s->impressions))
+    return bidsim_error_set(err, BIDSIM_EFORMAT, "results", "cannot read cap_hit_s or impressions (corrupt file?)");
+  s->variant = v;
+  s->replicate = rep;
+  s->day = day;
+  return BIDSIM_OK;
+}
 
 static int read_all(bidsim_results_t *r, const char *path, int64_t *buf, bidsim_error_t *err) {
   hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);

@@ -159,6 +159,11 @@ void bidsim_scenario_free(bidsim_scenario_t *sc);
  *  caller frees with bidsim_free. Loading it gives the same scenario. */
 char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc);
 
+/** @brief A 64-bit fingerprint of the resolved scenario (seed, replicates,
+ *  days and variants included) and the bidsim version: unit files and part
+ *  files of one run carry it, and only matching ones are combined. */
+uint64_t bidsim_scenario_fingerprint(const bidsim_scenario_t *sc);
+
 /** @brief Date label of day @p day ("2026-11-11"). */
 void bidsim_scenario_day_label(const bidsim_scenario_t *sc, uint32_t day, char buf[16]);
 

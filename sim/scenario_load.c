@@ -1378,3 +1378,13 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   if (b.oom) { bidsim_free(b.buf); return NULL; }
   return b.buf;
 }
+
+uint64_t bidsim_scenario_fingerprint(const bidsim_scenario_t *sc) {
+  char *text = bidsim_scenario_resolved_yaml(sc);
+  uint64_t h = UINT64_C(0xCBF29CE484222325);   /* FNV-1a */
+  const char *parts[2] = { BIDSIM_VERSION, text ? text : "" };
+  for (int i = 0; i < 2; i++)
+    for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++) h = (h ^ *p) * UINT64_C(0x100000001B3);
+  bidsim_free(text);
+  return h;
+}

@@ -43,7 +43,7 @@ static void test_interval_coverage(void **state) {
   bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
   assert_int_equal(bidsim_scenario_load_string(scenario, strlen(scenario), "calibration.yaml", &sc, &err), BIDSIM_OK);
-  bidsim_run_options_t opt = { 0, BIDSIM_PROGRESS_NONE, NULL };
+  bidsim_run_options_t opt = { .progress = BIDSIM_PROGRESS_NONE };
   bidsim_run_summary_t sum;
   assert_int_equal(bidsim_run(sc, path, &opt, &sum, &err), BIDSIM_OK);
   bidsim_scenario_free(sc);

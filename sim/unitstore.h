@@ -1,0 +1,68 @@
+/* sim/unitstore.h - finished work units on disk. Each (variant, replicate)
+ * unit's day slabs go to their own file in OUT.h5.units/, appended day by
+ * day and renamed into place when the unit is complete. A killed run loses
+ * only the units in flight; --resume, shards and MPI ranks all assemble the
+ * same output from the same unit files, in unit order. The files are
+ * scratch (native byte order, this bidsim version only) and are removed
+ * once the result file is committed. */
+#ifndef BIDSIM_SIM_UNITSTORE_H
+#define BIDSIM_SIM_UNITSTORE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "bidsim/error.h"
+#include "sim/output.h"
+
+/* What the units belong to: a store made for another scenario, seed or
+ * version is never mixed in. */
+typedef struct {
+  uint64_t fingerprint;   /* bidsim_scenario_fingerprint */
+  uint32_t variants, replicates, days, plans, products;
+} bidsim_unitstore_key_t;
+
+typedef struct bidsim_unitstore bidsim_unitstore_t;
+
+/** @brief Open the store directory @p dir for @p key. With @p resume, the
+ *  complete units already there are kept (a store for another key is
+ *  BIDSIM_EMISMATCH); without, any earlier contents are removed first and
+ *  *discarded (if not NULL) says how many finished units that threw away.
+ *  Errors: BIDSIM_EIO, BIDSIM_EMISMATCH, BIDSIM_ENOMEM. */
+int  bidsim_unitstore_open(const char *dir, const bidsim_unitstore_key_t *key, bool resume,
+                           bidsim_unitstore_t **out, uint32_t *discarded, bidsim_error_t *err);
+/** @brief Close; with @p remove, delete the unit files and the directory. */
+void bidsim_unitstore_close(bidsim_unitstore_t *s, bool remove);
+bool bidsim_unitstore_has(const bidsim_unitstore_t *s, uint32_t unit);
+uint32_t bidsim_unitstore_count(const bidsim_unitstore_t *s);
+const char *bidsim_unitstore_dir(const bidsim_unitstore_t *s);
+
+/* A unit being written: caller-owned, one per thread. */
+typedef struct {
+  FILE    *f;
+  uint32_t unit, days_written;
+  char     path[4096];
+} bidsim_unit_file_t;
+
+/** @brief Start unit @p unit (variant-major: unit = v x replicates + r).
+ *  Thread-safe: each unit has its own file. */
+int  bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_file_t *uf, bidsim_error_t *err);
+/** @brief Append the next day's slab (days in order 0, 1, ...). */
+int  bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const bidsim_day_slab_t *slab,
+                             bidsim_error_t *err);
+/** @brief Complete the unit: flushed and renamed into place. */
+int  bidsim_unitstore_finish(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, bidsim_error_t *err);
+/** @brief Drop an unfinished unit (its temporary file is deleted). */
+void bidsim_unitstore_abandon(bidsim_unit_file_t *uf);
+
+/** @brief Read day @p day of a complete unit into @p slab (sized for the
+ *  key's plans and products), checking its checksum. Errors: BIDSIM_EIO,
+ *  BIDSIM_EFORMAT (a damaged unit file). */
+int  bidsim_unitstore_read_day(const bidsim_unitstore_t *s, uint32_t unit, uint32_t day, bidsim_day_slab_t *slab,
+                               bidsim_error_t *err);
+
+/* Day slabs as one flat array of int64 (for unit files and MPI messages):
+ * plan_segment, plan_hour, product, cap_hit_s, impressions. */
+size_t bidsim_slab_words(uint32_t plans, uint32_t products);
+void   bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out);
+void   bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s);
+
+#endif
