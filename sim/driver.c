@@ -20,29 +20,40 @@
 #include "sim/unitstore.h"
 #include "sim/world.h"
 
-typedef struct {
+/* A run in progress: the world, the unit store, the pending units and the
+ * local worker threads. The threaded driver and the MPI driver
+ * (sim/mpi_driver.c) both use it; only the way units reach workers differs. */
+struct bidsim_job {
   const bidsim_scenario_t *sc;
-  const bidsim_world_t *world;
+  bidsim_run_options_t opt;
+  char    *out_path;
+  bidsim_world_t *world;
+  char    *resolved;
+  bidsim_output_meta_t meta;
   bidsim_unitstore_t *store;
   const volatile sig_atomic_t *stop;    /* set by the command's signal handler */
-  const uint32_t *pending;              /* units to simulate, in order */
-  uint32_t pending_count;
+  uint32_t *pending;                    /* units to simulate, in order */
+  uint32_t pending_count, resumed, discarded;
+  double   t0, expected_impressions, last_progress;
 
   pthread_mutex_t lock;
   uint32_t next;                        /* next index into pending */
-  uint32_t done;
+  uint32_t done;                        /* units finished (locally or reported by ranks) */
   int      rc;                          /* first error wins; others stop early */
   bidsim_error_t err;
   uint64_t impressions;                 /* finished days, for progress */
-} shared_t;
 
-typedef struct {
-  shared_t *sh;
+  struct job_thread *threads;
+  uint32_t nthreads, started;
+};
+
+typedef struct job_thread {
+  bidsim_job_t *job;
   pthread_t tid;
   bidsim_worker_t *worker;
   bidsim_day_slab_t slab;               /* one day: memory is plans x hours per thread */
   bidsim_unit_file_t file;
-} thread_t;
+} job_thread_t;
 
 static double mono_s(void) {
   struct timespec ts;
@@ -50,52 +61,58 @@ static double mono_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void fail(shared_t *sh, int rc, const bidsim_error_t *err) {
-  pthread_mutex_lock(&sh->lock);
-  if (sh->rc == BIDSIM_OK) {
-    sh->rc = rc;
-    if (err) sh->err = *err;
+void bidsim_job_fail(bidsim_job_t *job, int rc, const bidsim_error_t *err) {
+  pthread_mutex_lock(&job->lock);
+  if (job->rc == BIDSIM_OK) {
+    job->rc = rc;
+    if (err) job->err = *err;
   }
-  pthread_mutex_unlock(&sh->lock);
+  pthread_mutex_unlock(&job->lock);
+}
+
+bool bidsim_job_take(bidsim_job_t *job, uint32_t *unit) {
+  pthread_mutex_lock(&job->lock);
+  bool ok = job->rc == BIDSIM_OK && job->next < job->pending_count;
+  if (ok) *unit = job->pending[job->next++];
+  pthread_mutex_unlock(&job->lock);
+  return ok;
+}
+
+void bidsim_job_unit_done(bidsim_job_t *job, uint64_t impressions) {
+  pthread_mutex_lock(&job->lock);
+  job->done++;
+  job->impressions += impressions;
+  pthread_mutex_unlock(&job->lock);
 }
 
 /* Simulate one unit day by day into its unit file. */
-static int run_unit(thread_t *th, uint32_t u, bidsim_error_t *err) {
-  shared_t *sh = th->sh;
-  const uint32_t R = sh->sc->replicates;
-  int rc = bidsim_worker_begin(th->worker, u / R, u % R, sh->sc->seed, err);
-  if (rc == BIDSIM_OK) rc = bidsim_unitstore_begin(sh->store, u, &th->file, err);
+static int run_unit(job_thread_t *th, uint32_t u, bidsim_error_t *err) {
+  bidsim_job_t *job = th->job;
+  const uint32_t R = job->sc->replicates;
+  int rc = bidsim_worker_begin(th->worker, u / R, u % R, job->sc->seed, err);
+  if (rc == BIDSIM_OK) rc = bidsim_unitstore_begin(job->store, u, &th->file, err);
   if (rc) return rc;
-  for (uint32_t d = 0; d < sh->sc->days; d++) {
-    if (*sh->stop) { rc = bidsim_error_set(err, BIDSIM_ESTATE, "run", "interrupted"); break; }
-    uint64_t before = bidsim_worker_impressions(th->worker);
+  uint64_t before = bidsim_worker_impressions(th->worker);
+  for (uint32_t d = 0; d < job->sc->days && rc == BIDSIM_OK; d++) {
+    if (*job->stop) { rc = bidsim_error_set(err, BIDSIM_ESTATE, "run", "interrupted"); break; }
     if ((rc = bidsim_worker_run_day(th->worker, d, &th->slab, err))) break;
-    if ((rc = bidsim_unitstore_append(sh->store, &th->file, &th->slab, err))) break;
-    pthread_mutex_lock(&sh->lock);
-    sh->impressions += bidsim_worker_impressions(th->worker) - before;
-    pthread_mutex_unlock(&sh->lock);
+    rc = bidsim_unitstore_append(job->store, &th->file, &th->slab, err);
   }
   if (rc) { bidsim_unitstore_abandon(&th->file); return rc; }
-  return bidsim_unitstore_finish(sh->store, &th->file, err);
+  if ((rc = bidsim_unitstore_finish(job->store, &th->file, err))) return rc;
+  bidsim_job_unit_done(job, bidsim_worker_impressions(th->worker) - before);
+  return BIDSIM_OK;
 }
 
 static void *thread_main(void *arg) {
-  thread_t *th = arg;
-  shared_t *sh = th->sh;
+  job_thread_t *th = arg;
   bidsim_error_t err;
-  for (;;) {
-    pthread_mutex_lock(&sh->lock);
-    uint32_t i = sh->next;
-    bool stop = sh->rc != BIDSIM_OK || i >= sh->pending_count;
-    if (!stop) sh->next++;
-    pthread_mutex_unlock(&sh->lock);
-    if (stop) return NULL;
-    int rc = run_unit(th, sh->pending[i], &err);
-    if (rc) { fail(sh, rc, &err); return NULL; }
-    pthread_mutex_lock(&sh->lock);
-    sh->done++;
-    pthread_mutex_unlock(&sh->lock);
+  uint32_t u;
+  while (bidsim_job_take(th->job, &u)) {
+    int rc = run_unit(th, u, &err);
+    if (rc) { bidsim_job_fail(th->job, rc, &err); break; }
   }
+  return NULL;
 }
 
 static void fmt_duration(double s, char *buf, size_t n) {
@@ -134,26 +151,161 @@ static bool in_shard(const bidsim_run_options_t *opt, uint32_t u) {
   return opt->shard_count == 0 || u % opt->shard_count == opt->shard_index;
 }
 
+void bidsim_job_close(bidsim_job_t *job) {
+  if (job == NULL) return;
+  /* finished units stay for --resume unless the result was committed */
+  bidsim_unitstore_close(job->store, false);
+  if (job->threads) {
+    for (uint32_t i = 0; i < job->nthreads; i++) {
+      bidsim_worker_free(job->threads[i].worker);
+      bidsim_day_slab_free(&job->threads[i].slab);
+    }
+    bidsim_free(job->threads);
+  }
+  bidsim_free(job->pending);
+  pthread_mutex_destroy(&job->lock);
+  bidsim_world_free(job->world);
+  bidsim_free(job->resolved);
+  bidsim_free(job->out_path);
+  bidsim_free(job);
+}
+
+int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
+                    bidsim_job_t **out, bidsim_error_t *err) {
+  static const volatile sig_atomic_t never = 0;
+  *out = NULL;
+  if ((uint64_t)sc->variant_count * sc->replicates > UINT32_MAX)
+    return bidsim_error_set(err, BIDSIM_ELIMIT, "run", "%u variants x %u replicates is more than %u units",
+                            sc->variant_count, sc->replicates, UINT32_MAX);
+  if (opt->shard_count && opt->shard_index >= opt->shard_count)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "shard", "shard %u of %u does not exist (shards count from 0)",
+                            opt->shard_index, opt->shard_count);
+  bidsim_job_t *job = bidsim_calloc(1, sizeof *job);
+  if (job == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory");
+  pthread_mutex_init(&job->lock, NULL);
+  job->t0 = mono_s();
+  job->sc = sc;
+  job->opt = *opt;
+  job->stop = opt->stop ? opt->stop : &never;
+  job->out_path = bidsim_strdup(out_path);
+  const uint32_t units = sc->variant_count * sc->replicates;
+  int rc = job->out_path ? bidsim_world_create(sc, &job->world, err)
+                         : bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory");
+  if (rc) goto fail;
+  bidsim_world_output_meta(job->world, sc->replicates, sc->days, &job->meta);
+  job->resolved = bidsim_scenario_resolved_yaml(sc);
+  job->pending = bidsim_calloc(units + 1, sizeof *job->pending);
+  if (!job->resolved || !job->pending) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory"); goto fail; }
+  job->meta.resolved_text = job->resolved;
+  job->meta.fingerprint = bidsim_scenario_fingerprint(sc);
+  char dir[4096];
+  bidsim_run_store_dir(out_path, dir, sizeof dir);
+  bidsim_unitstore_key_t key = { job->meta.fingerprint, sc->variant_count, sc->replicates, sc->days,
+                                 job->meta.plans, job->meta.products };
+  if ((rc = bidsim_unitstore_open(dir, &key, opt->resume, &job->store, &job->discarded, err))) goto fail;
+  for (uint32_t u = 0; u < units; u++) {
+    if (!in_shard(opt, u)) continue;
+    if (bidsim_unitstore_has(job->store, u)) job->resumed++;
+    else job->pending[job->pending_count++] = u;
+  }
+  job->expected_impressions = sc->impressions_per_day * (double)sc->days * (double)job->pending_count;
+  for (uint32_t p = 0; p < sc->phase_count; p++) {
+    const bidsim_sc_phase_t *ph = &sc->phases[p];
+    uint32_t last = ph->last_day < sc->days ? ph->last_day : sc->days - 1;
+    if (ph->first_day <= last)
+      job->expected_impressions += sc->impressions_per_day * (ph->traffic_mult - 1.0) *
+                                   (double)(last - ph->first_day + 1) * (double)job->pending_count;
+  }
+  *out = job;
+  return BIDSIM_OK;
+fail:
+  bidsim_job_close(job);
+  return rc;
+}
+
+int bidsim_job_start(bidsim_job_t *job, uint32_t nthreads, bidsim_error_t *err) {
+  if (nthreads > job->pending_count) nthreads = job->pending_count;
+  job->threads = bidsim_calloc(nthreads + 1, sizeof *job->threads);
+  if (job->threads == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory");
+  job->nthreads = nthreads;
+  int rc;
+  for (uint32_t i = 0; i < nthreads; i++) {
+    job->threads[i].job = job;
+    if ((rc = bidsim_worker_create(job->world, &job->threads[i].worker, err))) return rc;
+    if ((rc = bidsim_day_slab_init(&job->threads[i].slab, job->meta.plans, job->meta.products, err))) return rc;
+  }
+  for (uint32_t i = 0; i < nthreads; i++) {
+    if (pthread_create(&job->threads[i].tid, NULL, thread_main, &job->threads[i]) != 0) {
+      bidsim_error_t e;
+      bidsim_error_set(&e, BIDSIM_ENOMEM, "run", "cannot start worker thread %u", i);
+      bidsim_job_fail(job, BIDSIM_ENOMEM, &e);
+      break;
+    }
+    job->started++;
+  }
+  return BIDSIM_OK;
+}
+
+void bidsim_job_join(bidsim_job_t *job) {
+  for (uint32_t i = 0; i < job->started; i++) pthread_join(job->threads[i].tid, NULL);
+  job->started = 0;
+}
+
+void bidsim_job_status(bidsim_job_t *job, bidsim_job_status_t *st) {
+  pthread_mutex_lock(&job->lock);
+  st->done = job->done;
+  st->pending = job->pending_count;
+  st->resumed = job->resumed;
+  st->discarded = job->discarded;
+  st->impressions = job->impressions;
+  st->rc = job->rc;
+  pthread_mutex_unlock(&job->lock);
+  if (st->rc == BIDSIM_OK && *job->stop) {
+    bidsim_error_t e;
+    bidsim_error_set(&e, BIDSIM_ESTATE, "run", "interrupted");
+    bidsim_job_fail(job, BIDSIM_ESTATE, &e);
+    st->rc = BIDSIM_ESTATE;
+  }
+}
+
+const bidsim_world_t *bidsim_job_world(const bidsim_job_t *job) { return job->world; }
+bidsim_unitstore_t *bidsim_job_store(bidsim_job_t *job) { return job->store; }
+const bidsim_output_meta_t *bidsim_job_meta(const bidsim_job_t *job) { return &job->meta; }
+
+/* One progress report, at most every `interval` seconds (final: always). */
+void bidsim_job_progress(bidsim_job_t *job, bidsim_progress_mode_t mode, bool final) {
+  if (mode == BIDSIM_PROGRESS_NONE || job->pending_count == 0) return;
+  bidsim_job_status_t st;
+  bidsim_job_status(job, &st);
+  double now = mono_s();
+  double interval = mode == BIDSIM_PROGRESS_BAR ? 0.25 : 5.0;
+  if (!final && now - job->last_progress < interval) return;
+  job->last_progress = now;
+  progress(mode, st.done, st.pending, st.impressions, final ? (double)st.impressions : job->expected_impressions,
+           now - job->t0, final);
+}
+
 /* The result file from the unit files, in unit order: the same bytes
- * whatever ran the units and in what order. */
-static int assemble(const bidsim_scenario_t *sc, const char *out_path, bidsim_output_meta_t *meta,
-                    bidsim_unitstore_t *store, const bidsim_run_options_t *opt, bidsim_error_t *err) {
+ * whatever ran the units and in what order. Removes the store on success. */
+int bidsim_job_assemble(bidsim_job_t *job, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = job->sc;
+  bidsim_output_meta_t *meta = &job->meta;
   const uint32_t units = sc->variant_count * sc->replicates;
   uint8_t *mask = bidsim_calloc(units + 1, 1);
   bidsim_day_slab_t slab;
   if (mask == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory");
   int rc = bidsim_day_slab_init(&slab, meta->plans, meta->products, err);
   if (rc) { bidsim_free(mask); return rc; }
-  for (uint32_t u = 0; u < units; u++) mask[u] = in_shard(opt, u);
+  for (uint32_t u = 0; u < units; u++) mask[u] = in_shard(&job->opt, u);
   meta->units_done = mask;
-  meta->shard_index = opt->shard_index;
-  meta->shard_count = opt->shard_count;
+  meta->shard_index = job->opt.shard_index;
+  meta->shard_count = job->opt.shard_count;
   bidsim_writer_t *w = NULL;
-  if ((rc = bidsim_writer_open(out_path, meta, &w, err))) goto out;
+  if ((rc = bidsim_writer_open(job->out_path, meta, &w, err))) goto out;
   for (uint32_t u = 0; u < units && rc == BIDSIM_OK; u++) {
     if (!mask[u]) continue;
     for (uint32_t d = 0; d < sc->days && rc == BIDSIM_OK; d++) {
-      if ((rc = bidsim_unitstore_read_day(store, u, d, &slab, err))) break;
+      if ((rc = bidsim_unitstore_read_day(job->store, u, d, &slab, err))) break;
       slab.variant = u / sc->replicates;
       slab.replicate = u % sc->replicates;
       slab.day = d;
@@ -162,6 +314,10 @@ static int assemble(const bidsim_scenario_t *sc, const char *out_path, bidsim_ou
   }
   if (rc) bidsim_writer_abort(w);
   else rc = bidsim_writer_commit(w, err);
+  if (rc == BIDSIM_OK) {
+    bidsim_unitstore_close(job->store, true);   /* the result file holds everything now */
+    job->store = NULL;
+  }
 out:
   meta->units_done = NULL;
   bidsim_day_slab_free(&slab);
@@ -169,146 +325,56 @@ out:
   return rc;
 }
 
+/* The run's outcome: the first error, if any (copied to err). */
+int bidsim_job_result(bidsim_job_t *job, bidsim_run_summary_t *summary, bidsim_error_t *err) {
+  bidsim_job_status_t st;
+  bidsim_job_status(job, &st);
+  if (summary) {
+    summary->impressions = st.impressions;
+    summary->units = st.done;
+    summary->units_resumed = st.resumed;
+    summary->units_discarded = st.discarded;
+    summary->seconds = mono_s() - job->t0;
+  }
+  if (st.rc && err) {
+    pthread_mutex_lock(&job->lock);
+    *err = job->err;
+    pthread_mutex_unlock(&job->lock);
+  }
+  return st.rc;
+}
+
 int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
                bidsim_run_summary_t *summary, bidsim_error_t *err) {
-  static const volatile sig_atomic_t never = 0;
-  double t0 = mono_s();
   if (summary) memset(summary, 0, sizeof *summary);
-  if ((uint64_t)sc->variant_count * sc->replicates > UINT32_MAX)
-    return bidsim_error_set(err, BIDSIM_ELIMIT, "run", "%u variants x %u replicates is more than %u units",
-                            sc->variant_count, sc->replicates, UINT32_MAX);
-  if (opt->shard_count && opt->shard_index >= opt->shard_count)
-    return bidsim_error_set(err, BIDSIM_EINVAL, "shard", "shard %u of %u does not exist (shards count from 0)",
-                            opt->shard_index, opt->shard_count);
-  const uint32_t units = sc->variant_count * sc->replicates;
-  bidsim_world_t *world = NULL;
-  char *resolved = NULL;
-  uint32_t *pending = NULL;
-  thread_t *th = NULL;
-  bidsim_unitstore_t *store = NULL;
-  uint32_t nthreads = opt->threads, started = 0;
-  shared_t sh;
-  memset(&sh, 0, sizeof sh);
-  pthread_mutex_init(&sh.lock, NULL);
-  int rc = bidsim_world_create(sc, &world, err);
-  if (rc) goto out;
-
-  bidsim_output_meta_t meta;
-  bidsim_world_output_meta(world, sc->replicates, sc->days, &meta);
-  resolved = bidsim_scenario_resolved_yaml(sc);
-  if (resolved == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory"); goto out; }
-  meta.resolved_text = resolved;
-  meta.fingerprint = bidsim_scenario_fingerprint(sc);
-
-  char dir[4096];
-  bidsim_run_store_dir(out_path, dir, sizeof dir);
-  bidsim_unitstore_key_t key = { meta.fingerprint, sc->variant_count, sc->replicates, sc->days, meta.plans, meta.products };
-  uint32_t discarded = 0;
-  if ((rc = bidsim_unitstore_open(dir, &key, opt->resume, &store, &discarded, err))) goto out;
-  pending = bidsim_calloc(units + 1, sizeof *pending);
-  if (pending == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory"); goto out; }
-  uint32_t npending = 0, resumed = 0;
-  for (uint32_t u = 0; u < units; u++) {
-    if (!in_shard(opt, u)) continue;
-    if (bidsim_unitstore_has(store, u)) resumed++;
-    else pending[npending++] = u;
-  }
-  if (summary) { summary->units_resumed = resumed; summary->units_discarded = discarded; }
-
+  bidsim_job_t *job = NULL;
+  int rc = bidsim_job_open(sc, out_path, opt, &job, err);
+  if (rc) return rc;
+  uint32_t nthreads = opt->threads;
   if (nthreads == 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     nthreads = n > 0 ? (uint32_t)n : 1;
   }
-  if (nthreads > npending) nthreads = npending;
-  sh.sc = sc;
-  sh.world = world;
-  sh.store = store;
-  sh.pending = pending;
-  sh.pending_count = npending;
-  sh.stop = opt->stop ? opt->stop : &never;
-  th = bidsim_calloc(nthreads + 1, sizeof *th);
-  if (th == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory"); goto out; }
-  for (uint32_t i = 0; i < nthreads; i++) {
-    th[i].sh = &sh;
-    if ((rc = bidsim_worker_create(world, &th[i].worker, err))) goto out;
-    if ((rc = bidsim_day_slab_init(&th[i].slab, meta.plans, meta.products, err))) goto out;
-  }
-
   bidsim_progress_mode_t mode = opt->progress;
   if (mode == BIDSIM_PROGRESS_AUTO) mode = isatty(STDERR_FILENO) ? BIDSIM_PROGRESS_BAR : BIDSIM_PROGRESS_LINES;
-  if (npending == 0) mode = BIDSIM_PROGRESS_NONE;
-  double expected = sc->impressions_per_day * (double)sc->days * (double)npending;
-  for (uint32_t p = 0; p < sc->phase_count; p++) {
-    const bidsim_sc_phase_t *ph = &sc->phases[p];
-    uint32_t last = ph->last_day < sc->days ? ph->last_day : sc->days - 1;
-    if (ph->first_day <= last)
-      expected += sc->impressions_per_day * (ph->traffic_mult - 1.0) * (double)(last - ph->first_day + 1) *
-                  (double)npending;
-  }
-
-  for (uint32_t i = 0; i < nthreads; i++) {
-    if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0) {
-      bidsim_error_t e;
-      bidsim_error_set(&e, BIDSIM_ENOMEM, "run", "cannot start worker thread %u", i);
-      fail(&sh, BIDSIM_ENOMEM, &e);
-      break;
-    }
-    started++;
-  }
+  if ((rc = bidsim_job_start(job, nthreads, err))) bidsim_job_fail(job, rc, err);
   /* the calling thread reports progress until the workers are done */
-  double interval = mode == BIDSIM_PROGRESS_BAR ? 0.25 : 5.0, last = mono_s();
   for (;;) {
-    pthread_mutex_lock(&sh.lock);
-    bool finished = sh.done == npending || sh.rc != BIDSIM_OK || started < nthreads;
-    uint32_t done = sh.done;
-    uint64_t imps = sh.impressions;
-    pthread_mutex_unlock(&sh.lock);
-    if (finished) {
-      if (mode != BIDSIM_PROGRESS_NONE && sh.rc == BIDSIM_OK)
-        progress(mode, done, npending, imps, (double)imps, mono_s() - t0, true);
-      break;
-    }
-    if (*sh.stop) {
-      bidsim_error_t e;
-      bidsim_error_set(&e, BIDSIM_ESTATE, "run", "interrupted");
-      fail(&sh, BIDSIM_ESTATE, &e);
-    }
-    double now = mono_s();
-    if (mode != BIDSIM_PROGRESS_NONE && now - last >= interval) {
-      progress(mode, done, npending, imps, expected, now - t0, false);
-      last = now;
-    }
+    bidsim_job_status_t st;
+    bidsim_job_status(job, &st);
+    if (st.done == st.pending || st.rc != BIDSIM_OK) break;
+    bidsim_job_progress(job, mode, false);
     struct timespec nap = { 0, 20 * 1000 * 1000 };
     nanosleep(&nap, NULL);
   }
-  for (uint32_t i = 0; i < started; i++) pthread_join(th[i].tid, NULL);
-  if (mode == BIDSIM_PROGRESS_BAR && sh.rc != BIDSIM_OK) fputc('\n', stderr);
-  if (summary) {
-    summary->impressions = sh.impressions;
-    summary->units = sh.done;
+  bidsim_job_join(job);
+  rc = bidsim_job_result(job, NULL, err);
+  if (mode == BIDSIM_PROGRESS_BAR && rc != BIDSIM_OK && job->pending_count) fputc('\n', stderr);
+  if (rc == BIDSIM_OK) {
+    bidsim_job_progress(job, mode, true);
+    rc = bidsim_job_assemble(job, err);
   }
-  rc = sh.rc;
-  if (rc != BIDSIM_OK) {
-    if (err) *err = sh.err;
-    goto out;
-  }
-  if ((rc = assemble(sc, out_path, &meta, store, opt, err))) goto out;
-  bidsim_unitstore_close(store, true);   /* the result file holds everything now */
-  store = NULL;
-out:
-  if (summary) summary->seconds = mono_s() - t0;
-  /* on failure the finished units stay for --resume */
-  bidsim_unitstore_close(store, false);
-  if (th) {
-    for (uint32_t i = 0; i < nthreads; i++) {
-      bidsim_worker_free(th[i].worker);
-      bidsim_day_slab_free(&th[i].slab);
-    }
-    bidsim_free(th);
-  }
-  bidsim_free(pending);
-  pthread_mutex_destroy(&sh.lock);
-  bidsim_world_free(world);
-  bidsim_free(resolved);
+  bidsim_job_result(job, summary, NULL);
+  bidsim_job_close(job);
   return rc;
 }

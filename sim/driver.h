@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "bidsim/bidsim.h"
+#include "sim/output.h"
 #include "sim/scenario.h"
 
 typedef enum { BIDSIM_PROGRESS_AUTO = 0, BIDSIM_PROGRESS_BAR, BIDSIM_PROGRESS_LINES, BIDSIM_PROGRESS_NONE } bidsim_progress_mode_t;
@@ -40,5 +41,40 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
 
 /** @brief The unit store directory of an output path ("OUT.h5.units"). */
 void bidsim_run_store_dir(const char *out_path, char *buf, size_t n);
+
+/* ---- the pieces of a run, shared with the MPI driver (sim/mpi_driver.c) --- */
+
+typedef struct bidsim_job bidsim_job_t;
+struct bidsim_unitstore;
+struct bidsim_world;
+
+typedef struct {
+  uint32_t done, pending, resumed, discarded;
+  uint64_t impressions;
+  int      rc;
+} bidsim_job_status_t;
+
+/** @brief Build the world, open the unit store (resuming if asked) and list
+ *  the pending units of the shard. */
+int  bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
+                     bidsim_job_t **out, bidsim_error_t *err);
+/** @brief Start up to @p nthreads local worker threads taking pending units. */
+int  bidsim_job_start(bidsim_job_t *job, uint32_t nthreads, bidsim_error_t *err);
+/** @brief Hand out the next pending unit (false when none is left or the run failed). Thread-safe. */
+bool bidsim_job_take(bidsim_job_t *job, uint32_t *unit);
+/** @brief Count a unit finished elsewhere (another rank), with its impressions. */
+void bidsim_job_unit_done(bidsim_job_t *job, uint64_t impressions);
+void bidsim_job_fail(bidsim_job_t *job, int rc, const bidsim_error_t *err);
+/** @brief Counters; notices the stop flag and fails the job with BIDSIM_ESTATE. */
+void bidsim_job_status(bidsim_job_t *job, bidsim_job_status_t *st);
+void bidsim_job_progress(bidsim_job_t *job, bidsim_progress_mode_t mode, bool final);
+void bidsim_job_join(bidsim_job_t *job);
+/** @brief Write the result (or part) file from the unit files; on success the store is removed. */
+int  bidsim_job_assemble(bidsim_job_t *job, bidsim_error_t *err);
+int  bidsim_job_result(bidsim_job_t *job, bidsim_run_summary_t *summary, bidsim_error_t *err);
+void bidsim_job_close(bidsim_job_t *job);
+const struct bidsim_world *bidsim_job_world(const bidsim_job_t *job);
+struct bidsim_unitstore *bidsim_job_store(bidsim_job_t *job);
+const bidsim_output_meta_t *bidsim_job_meta(const bidsim_job_t *job);
 
 #endif
