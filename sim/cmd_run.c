@@ -10,6 +10,9 @@
 #include "sim/commands.h"
 #include "sim/driver.h"
 #include "sim/output.h"
+#ifdef BIDSIM_MPI
+#include "sim/mpi_driver.h"
+#endif
 
 /* The one piece of global mutable state in the program: signal handlers
  * can reach nothing else. The driver polls it. */
@@ -204,8 +207,17 @@ int bidsim_cmd_run(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
 
+  int nranks = 1;
+#ifdef BIDSIM_MPI
+  /* under mpirun only rank 0 talks; every rank runs the same decisions */
+  nranks = bidsim_mpi_size();
+  if (bidsim_mpi_rank() != 0) quiet = true;
+  bool done = bidsim_mpi_agree(resume && bidsim_mpi_rank() == 0 && already_done(out, sc, shard_index, shard_count));
+#else
+  bool done = resume && already_done(out, sc, shard_index, shard_count);
+#endif
   /* --resume into a result that is already complete for this scenario: done */
-  if (resume && already_done(out, sc, shard_index, shard_count)) {
+  if (done) {
     if (!quiet) fprintf(stderr, "bidsim run: %s is already complete for this scenario and seed; nothing to do\n", out);
     bidsim_scenario_free(sc);
     return BIDSIM_EXIT_OK;
@@ -213,7 +225,12 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_run_options_t opt = { (uint32_t)threads, quiet ? BIDSIM_PROGRESS_NONE : mode, &interrupted, resume,
                                shard_index, shard_count };
   bidsim_run_summary_t sum;
+#ifdef BIDSIM_MPI
+  if (nranks > 1) rc = bidsim_mpi_run(sc, out, &opt, &sum, &err);
+  else
+#endif
   rc = bidsim_run(sc, out, &opt, &sum, &err);
+  (void)nranks;
   if (!quiet && sum.units_discarded)
     fprintf(stderr, "bidsim run: discarded %u finished unit(s) of an earlier run (use --resume to keep them)\n",
             sum.units_discarded);

@@ -3,6 +3,9 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 #include "sim/commands.h"
+#ifdef BIDSIM_MPI
+#include "sim/mpi_driver.h"
+#endif
 
 typedef struct {
   const char *name;
@@ -37,9 +40,22 @@ static void usage(FILE *f) {
           "result file), 130 interrupted.\n");
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv) {
   /* GSL's default handler aborts; every GSL status is checked instead. */
   gsl_set_error_handler_off();
+#ifdef BIDSIM_MPI
+  bidsim_mpi_init(&argc, &argv);   /* only when started by mpirun or srun */
+  int rc = dispatch(argc, argv);
+  bidsim_mpi_finalize();
+  return rc;
+#else
+  return dispatch(argc, argv);
+#endif
+}
+
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return BIDSIM_EXIT_INPUT;

@@ -1,0 +1,246 @@
+/* sim/mpi_driver.c - units across MPI ranks. Rank 0 owns the unit store and
+ * the output; its main thread serves requests (the only thread that calls
+ * MPI: MPI_THREAD_FUNNELED) while its worker threads simulate. Every other
+ * rank loops: ask for a unit, simulate it day by day, send each day's slab.
+ * A unit's result depends only on (scenario, seed, variant, replicate), so
+ * the file is the one the threaded driver writes, byte for byte. */
+#include "sim/mpi_driver.h"
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "bidsim/alloc.h"
+#include "sim/commands.h"
+#include "sim/unitstore.h"
+#include "sim/world.h"
+
+enum { TAG_REQUEST = 1, TAG_ASSIGN = 2, TAG_DAY = 3, TAG_FAIL = 4 };
+#define NO_UNIT UINT32_MAX
+
+static bool active = false;
+
+bool bidsim_mpi_init(int *argc, char ***argv) {
+  /* started by a launcher? (mpirun sets OMPI_*, PMIx and Slurm set PMI*) */
+  if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_RANK")) return false;
+  int provided = 0;
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return false;
+  active = true;
+  return true;
+}
+
+void bidsim_mpi_finalize(void) {
+  if (active) MPI_Finalize();
+  active = false;
+}
+
+int bidsim_mpi_rank(void) {
+  int r = 0;
+  if (active) MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+int bidsim_mpi_size(void) {
+  int n = 1;
+  if (active) MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
+
+bool bidsim_mpi_agree(bool v) {
+  if (!active) return v;
+  int x = v;
+  MPI_Bcast(&x, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return x != 0;
+}
+
+static void nap_us(long us) {
+  struct timespec t = { 0, us * 1000 };
+  nanosleep(&t, NULL);
+}
+
+/* ---- rank 0 ---------------------------------------------------------------- */
+
+/* A unit another rank is sending, day by day. */
+typedef struct {
+  bidsim_unit_file_t file;
+  bool open;
+} remote_unit_t;
+
+static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsim_progress_mode_t mode,
+                 bidsim_error_t *err) {
+  const bidsim_output_meta_t *meta = bidsim_job_meta(job);
+  const size_t words = bidsim_slab_words(meta->plans, meta->products);
+  int64_t *buf = bidsim_malloc((words + 2) * sizeof *buf);
+  remote_unit_t *remote = bidsim_calloc((size_t)size, sizeof *remote);
+  bidsim_day_slab_t slab;
+  int rc = bidsim_day_slab_init(&slab, meta->plans, meta->products, err);
+  if (!buf || !remote) rc = bidsim_error_set(err, BIDSIM_ENOMEM, "mpi", "out of memory");
+  int stopped = 1;   /* rank 0 itself */
+  bidsim_unitstore_t *store = bidsim_job_store(job);
+  while (rc == BIDSIM_OK && stopped < size) {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+    if (!flag) {
+      bidsim_job_status_t js;
+      bidsim_job_status(job, &js);
+      if (js.rc != BIDSIM_OK) { rc = js.rc; break; }
+      bidsim_job_progress(job, mode, false);
+      nap_us(200);
+      continue;
+    }
+    int src = st.MPI_SOURCE;
+    if (st.MPI_TAG == TAG_REQUEST) {
+      MPI_Recv(NULL, 0, MPI_BYTE, src, TAG_REQUEST, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      uint32_t u = NO_UNIT;
+      if (!bidsim_job_take(job, &u)) { u = NO_UNIT; stopped++; }
+      MPI_Send(&u, 1, MPI_UINT32_T, src, TAG_ASSIGN, MPI_COMM_WORLD);
+    } else if (st.MPI_TAG == TAG_DAY) {
+      /* [unit, day, impressions of the unit so far, slab words...] */
+      MPI_Recv(buf, (int)(words + 3), MPI_INT64_T, src, TAG_DAY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      uint32_t u = (uint32_t)buf[0], d = (uint32_t)buf[1];
+      remote_unit_t *ru = &remote[src];
+      if (d == 0 && (rc = bidsim_unitstore_begin(store, u, &ru->file, err))) break;
+      ru->open = true;
+      bidsim_slab_unpack(buf + 3, &slab);
+      if ((rc = bidsim_unitstore_append(store, &ru->file, &slab, err))) break;
+      if (d + 1 == sc->days) {
+        ru->open = false;
+        if ((rc = bidsim_unitstore_finish(store, &ru->file, err))) break;
+        bidsim_job_unit_done(job, (uint64_t)buf[2]);
+      }
+    } else if (st.MPI_TAG == TAG_FAIL) {
+      char msg[sizeof err->msg];
+      MPI_Recv(msg, (int)sizeof msg, MPI_CHAR, src, TAG_FAIL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      msg[sizeof msg - 1] = '\0';
+      rc = bidsim_error_set(err, BIDSIM_EMPI, "mpi", "rank %d failed: %s", src, msg);
+    } else {
+      rc = bidsim_error_set(err, BIDSIM_EMPI, "mpi", "unexpected message tag %d from rank %d", st.MPI_TAG, src);
+    }
+  }
+  for (int i = 0; i < size && remote; i++)
+    if (remote[i].open) bidsim_unitstore_abandon(&remote[i].file);
+  bidsim_day_slab_free(&slab);
+  bidsim_free(remote);
+  bidsim_free(buf);
+  return rc;
+}
+
+/* ---- other ranks ------------------------------------------------------------- */
+
+static void send_fail(const bidsim_error_t *e) {
+  char msg[sizeof e->msg + sizeof e->where + 4];
+  snprintf(msg, sizeof msg, "%s: %s", e->where, e->msg);
+  MPI_Send(msg, (int)strlen(msg) + 1, MPI_CHAR, 0, TAG_FAIL, MPI_COMM_WORLD);
+}
+
+static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
+  bidsim_world_t *world = NULL;
+  bidsim_worker_t *worker = NULL;
+  bidsim_day_slab_t slab;
+  memset(&slab, 0, sizeof slab);
+  int64_t *buf = NULL;
+  int rc = bidsim_world_create(sc, &world, err);
+  bidsim_output_meta_t meta;
+  if (rc == BIDSIM_OK) {
+    bidsim_world_output_meta(world, sc->replicates, sc->days, &meta);
+    rc = bidsim_worker_create(world, &worker, err);
+  }
+  if (rc == BIDSIM_OK) rc = bidsim_day_slab_init(&slab, meta.plans, meta.products, err);
+  size_t words = rc == BIDSIM_OK ? bidsim_slab_words(meta.plans, meta.products) : 0;
+  if (rc == BIDSIM_OK && (buf = bidsim_malloc((words + 3) * sizeof *buf)) == NULL)
+    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "mpi", "out of memory");
+  if (rc) { send_fail(err); goto out; }
+  for (;;) {
+    uint32_t u;
+    MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQUEST, MPI_COMM_WORLD);
+    MPI_Recv(&u, 1, MPI_UINT32_T, 0, TAG_ASSIGN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (u == NO_UNIT) break;
+    if ((rc = bidsim_worker_begin(worker, u / sc->replicates, u % sc->replicates, sc->seed, err))) { send_fail(err); break; }
+    uint64_t before = bidsim_worker_impressions(worker);
+    for (uint32_t d = 0; d < sc->days; d++) {
+      if ((rc = bidsim_worker_run_day(worker, d, &slab, err))) break;
+      buf[0] = u;
+      buf[1] = d;
+      buf[2] = (int64_t)(bidsim_worker_impressions(worker) - before);
+      bidsim_slab_pack(&slab, buf + 3);
+      MPI_Send(buf, (int)(words + 3), MPI_INT64_T, 0, TAG_DAY, MPI_COMM_WORLD);
+    }
+    if (rc) { send_fail(err); break; }
+  }
+out:
+  bidsim_free(buf);
+  bidsim_day_slab_free(&slab);
+  bidsim_worker_free(worker);
+  bidsim_world_free(world);
+  return rc;
+}
+
+/* ---- entry ----------------------------------------------------------------- */
+
+int bidsim_mpi_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
+                   bidsim_run_summary_t *summary, bidsim_error_t *err) {
+  if (summary) memset(summary, 0, sizeof *summary);
+  const int rank = bidsim_mpi_rank(), size = bidsim_mpi_size();
+  /* every rank must have loaded the same scenario: compare fingerprints */
+  unsigned long long fp = bidsim_scenario_fingerprint(sc), lo = 0, hi = 0;
+  MPI_Allreduce(&fp, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&fp, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+  if (lo != hi)
+    return bidsim_error_set(err, BIDSIM_EMISMATCH, "mpi",
+                            "the ranks loaded different scenarios (is the file the same on every node?)");
+  int rc;
+  if (rank != 0) {
+    rc = work(sc, err);
+  } else {
+    bidsim_job_t *job = NULL;
+    rc = bidsim_job_open(sc, out_path, opt, &job, err);
+    if (rc) {
+      /* tell the other ranks there is nothing to do */
+      for (int served = 1; served < size; served++) {
+        MPI_Status st;
+        MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+        if (st.MPI_TAG != TAG_REQUEST) { MPI_Abort(MPI_COMM_WORLD, BIDSIM_EXIT_FAILURE); }
+        MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_REQUEST, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        uint32_t none = NO_UNIT;
+        MPI_Send(&none, 1, MPI_UINT32_T, st.MPI_SOURCE, TAG_ASSIGN, MPI_COMM_WORLD);
+      }
+    } else {
+      bidsim_progress_mode_t mode = opt->progress;
+      if (mode == BIDSIM_PROGRESS_AUTO) mode = isatty(STDERR_FILENO) ? BIDSIM_PROGRESS_BAR : BIDSIM_PROGRESS_LINES;
+      /* rank 0 simulates too: by default one thread, as every other rank */
+      rc = bidsim_job_start(job, opt->threads ? opt->threads : 1, err);
+      if (rc == BIDSIM_OK) rc = serve(job, sc, size, mode, err);
+      if (rc) {
+        bidsim_job_fail(job, rc, err);
+        bidsim_job_join(job);
+        bidsim_job_close(job);
+        /* a failed or interrupted run: the other ranks may be mid-send */
+        fprintf(stderr, "bidsim run: error: %s: %s\n", err->where, err->msg);
+        MPI_Abort(MPI_COMM_WORLD, rc == BIDSIM_ESTATE ? 130 : BIDSIM_EXIT_FAILURE);
+      }
+      /* all ranks are done: wait for the local threads, then write */
+      for (;;) {
+        bidsim_job_status_t js;
+        bidsim_job_status(job, &js);
+        if (js.done == js.pending || js.rc != BIDSIM_OK) break;
+        nap_us(2000);
+      }
+      bidsim_job_join(job);
+      rc = bidsim_job_result(job, NULL, err);
+      if (rc == BIDSIM_OK) {
+        bidsim_job_progress(job, mode, true);
+        rc = bidsim_job_assemble(job, err);
+      }
+      bidsim_job_result(job, summary, NULL);
+      bidsim_job_close(job);
+    }
+  }
+  /* every rank reports rank 0's outcome */
+  int all = rc;
+  MPI_Bcast(&all, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (rank != 0 && all != BIDSIM_OK && rc == BIDSIM_OK)
+    rc = bidsim_error_set(err, all, "mpi", "rank 0 failed");
+  return rank == 0 ? rc : all;
+}
