@@ -6,7 +6,7 @@ SCENARIO ?= scenarios/pdd_baseline.yaml
 OUT      ?= results/pdd_baseline.h5
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan bench fuzz clean
+.PHONY: all deps build run test test-asan test-mpi bench fuzz clean
 
 all: build
 
@@ -30,6 +30,12 @@ test: build
 test-asan:
 	@$(MAKE) --no-print-directory test BUILD=build-asan \
 	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DBIDSIM_SANITIZE=ON -DBIDSIM_WERROR=ON"
+
+# The MPI build (OpenMPI) and its test: mpirun -np 2/3 and kill-and-resume
+# against the single-process result. CI runs it after the sanitizer job.
+test-mpi:
+	@$(MAKE) --no-print-directory build BUILD=build-mpi CMAKE_FLAGS="-DBIDSIM_MPI=ON -DBIDSIM_TESTS=ON -DBIDSIM_WERROR=ON"
+	ctest --test-dir build-mpi --output-on-failure --no-tests=error -R "sim/test_(mpi|shards|run)"
 
 bench: build
 	./$(BUILD)/bidsim bench

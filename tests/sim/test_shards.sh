@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Shards, merge and resume, each compared byte for byte with the
+# single-process run of the same scenario and seed: a 3-shard split plus
+# merge; a run killed with SIGKILL mid-way and resumed; an interrupted run
+# (SIGINT: exit 130, finished units kept); and the errors merge and resume
+# must give (missing or duplicated units, parts of another run).
+set -euo pipefail
+BIN="${BIDSIM_BUILD_DIR:-build}/bidsim"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cat > "$tmp/s.yaml" <<'YAML'
+seed: 21
+days: 2
+replicates: 12
+auction: {slots: 3}
+traffic:
+  impressions_per_day: 150000
+  categories: [{name: a, share: 0.5}, {name: b, share: 0.5}]
+shops:
+  - name: S
+    products: [{id: 1, sales: 1000, category: a}, {id: 2, sales: 1000, category: b}]
+plans:
+  - {name: A1, shop: S, cap: 200, products: [1], bids: {ordinary: 0.90}}
+  - {name: B1, shop: S, products: [2], bids: {ordinary: 0.90}}
+market: {plans: 200, cap: {dist: uniform, min: 100, max: 300}}
+variants:
+  - name: base
+  - name: up
+    plans: {A1: {bids: {ordinary: 1.10, shop: 1.21, similar: 1.21}}}
+YAML
+"$BIN" run "$tmp/s.yaml" -o "$tmp/ref.h5" --quiet --threads 2
+
+# 3 shards and merge: the same bytes as the single run
+for i in 0 1 2; do "$BIN" run "$tmp/s.yaml" --shard $i/3 -o "$tmp/p$i.h5" --quiet --threads 1; done
+"$BIN" merge "$tmp/p0.h5" "$tmp/p1.h5" "$tmp/p2.h5" -o "$tmp/merged.h5" >/dev/null
+cmp "$tmp/ref.h5" "$tmp/merged.h5" || fail "merged parts differ from the single run"
+# the parts in any order give the same file
+"$BIN" merge "$tmp/p2.h5" "$tmp/p0.h5" "$tmp/p1.h5" -o "$tmp/merged2.h5" >/dev/null
+cmp "$tmp/ref.h5" "$tmp/merged2.h5" || fail "merge depends on the order of the parts"
+# a part file is not a result: report refuses it
+if "$BIN" report "$tmp/p1.h5" >/dev/null 2>"$tmp/err"; then fail "report accepted a part file"; fi
+grep -q "bidsim merge" "$tmp/err" || fail "report's part-file message: $(cat "$tmp/err")"
+# missing and duplicated units, parts of another run: exit 2, no output
+set +e
+"$BIN" merge "$tmp/p0.h5" "$tmp/p1.h5" -o "$tmp/bad.h5" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "in no part" "$tmp/err" || fail "missing shard: exit $rc: $(cat "$tmp/err")"
+"$BIN" merge "$tmp/p0.h5" "$tmp/p1.h5" "$tmp/p1.h5" "$tmp/p2.h5" -o "$tmp/bad.h5" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "more than one part" "$tmp/err" || fail "duplicated shard: exit $rc: $(cat "$tmp/err")"
+"$BIN" run "$tmp/s.yaml" --shard 2/3 -o "$tmp/other.h5" --quiet --seed 22
+"$BIN" merge "$tmp/p0.h5" "$tmp/p1.h5" "$tmp/other.h5" -o "$tmp/bad.h5" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "another scenario, seed" "$tmp/err" || fail "foreign part: exit $rc: $(cat "$tmp/err")"
+[ ! -e "$tmp/bad.h5" ] || fail "a failed merge left an output file"
+"$BIN" run "$tmp/s.yaml" --shard 3/3 -o "$tmp/bad.h5" --quiet 2>/dev/null; rc=$?
+[ $rc -eq 2 ] || fail "--shard 3/3 should be bad usage, got $rc"
+set -e
+
+# kill -9 mid-run, then --resume: only the units in flight are lost
+"$BIN" run "$tmp/s.yaml" -o "$tmp/k.h5" --quiet --threads 2 &
+pid=$!
+for _ in $(seq 1 400); do
+  n=$(ls "$tmp/k.h5.units" 2>/dev/null | grep -c '\.bin$' || true)
+  [ "$n" -ge 6 ] && break
+  sleep 0.02
+done
+kill -9 $pid 2>/dev/null || fail "the run finished before it could be killed"
+wait $pid 2>/dev/null || true
+[ ! -e "$tmp/k.h5" ] || fail "a killed run left an output file"
+kept=$(ls "$tmp/k.h5.units" | grep -c '\.bin$')
+[ "$kept" -ge 6 ] && [ "$kept" -lt 24 ] || fail "expected some finished units after the kill, found $kept"
+"$BIN" run "$tmp/s.yaml" -o "$tmp/k.h5" --resume --threads 2 --no-summary --progress none 2>"$tmp/err" >/dev/null
+grep -q "resumed: $kept unit(s) were already finished" "$tmp/err" || fail "resume message: $(cat "$tmp/err")"
+cmp "$tmp/ref.h5" "$tmp/k.h5" || fail "the resumed run differs from the uninterrupted one"
+[ ! -e "$tmp/k.h5.units" ] || fail "the unit store outlived the committed result"
+# resuming into a complete result does nothing and leaves it untouched
+cp "$tmp/k.h5" "$tmp/k.copy"
+"$BIN" run "$tmp/s.yaml" -o "$tmp/k.h5" --resume 2>"$tmp/err" >/dev/null
+grep -q "nothing to do" "$tmp/err" || fail "resume into a complete file: $(cat "$tmp/err")"
+cmp "$tmp/k.h5" "$tmp/k.copy"
+
+# SIGINT: exit 130, no output, finished units kept for --resume
+"$BIN" run "$tmp/s.yaml" -o "$tmp/i.h5" --quiet --threads 1 &
+pid=$!
+for _ in $(seq 1 400); do
+  [ "$(ls "$tmp/i.h5.units" 2>/dev/null | grep -c '\.bin$' || true)" -ge 2 ] && break
+  sleep 0.02
+done
+kill -INT $pid
+set +e; wait $pid; rc=$?; set -e
+[ $rc -eq 130 ] || fail "SIGINT gave exit $rc, want 130"
+[ ! -e "$tmp/i.h5" ] || fail "an interrupted run left an output file"
+# a store of another scenario is not resumed into
+sed 's/seed: 21/seed: 23/' "$tmp/s.yaml" > "$tmp/s23.yaml"
+set +e
+"$BIN" run "$tmp/s23.yaml" -o "$tmp/i.h5" --resume --quiet 2>"$tmp/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "another scenario" "$tmp/err" || fail "resume into a foreign store: exit $rc: $(cat "$tmp/err")"
+"$BIN" run "$tmp/s.yaml" -o "$tmp/i.h5" --resume --quiet
+cmp "$tmp/ref.h5" "$tmp/i.h5" || fail "resumed after SIGINT differs"
+echo "shards, merge, kill -9 and resume: all identical to the single run"
