@@ -71,11 +71,19 @@ int bidsim_cmd_validate(int argc, char **argv) {
            bidsim_li_to_yuan(p->cap_li, cap), p->product_count);
   }
   if (sc->plan_count > 12) printf("    ... and %u more\n", sc->plan_count - 12);
+  if (sc->sweep_key_count)
+    printf("  sweep        %u key(s) as a %s, %u point(s), each checked against every rule\n", sc->sweep_key_count,
+           sc->sweep_zip ? "zip" : "grid", sc->variant_count);
   printf("  variants     %u (each replicate runs every variant on the same traffic)\n", sc->variant_count);
   for (uint32_t v = 0; v < sc->variant_count && v < 12; v++) {
     const bidsim_sc_variant_t *var = &sc->variants[v];
     printf("    %-22s", var->name);
-    if (var->change_count == 0) printf(" the scenario as written");
+    if (sc->sweep_key_count) {
+      for (uint32_t k = 0; k < sc->sweep_key_count && k < 3; k++)
+        printf("%s %s=%s", k ? "," : "", sc->sweep_keys[k], sc->sweep_values[(size_t)v * sc->sweep_key_count + k]);
+    } else if (var->change_count == 0) {
+      printf(" the scenario as written");
+    }
     for (uint32_t k = 0; k < var->change_count && k < 3; k++) {
       const bidsim_sc_change_t *chg = &var->changes[k];
       printf("%s %s: bids %s/%s/%s cap %s", k ? ";" : "", sc->plans[chg->plan].name, bidsim_li_to_yuan(chg->bid_li[0], y0),

@@ -29,6 +29,7 @@ struct bidsim_job {
   char    *out_path;
   bidsim_world_t *world;
   char    *resolved;
+  int64_t *variant_caps;                /* [variant][plan] */
   bidsim_output_meta_t meta;
   bidsim_unitstore_t *store;
   const volatile sig_atomic_t *stop;    /* set by the command's signal handler */
@@ -50,7 +51,7 @@ struct bidsim_job {
 typedef struct job_thread {
   bidsim_job_t *job;
   pthread_t tid;
-  bidsim_worker_t *worker;
+  bidsim_runner_t runner;
   bidsim_day_slab_t slab;               /* one day: memory is plans x hours per thread */
   bidsim_unit_file_t file;
 } job_thread_t;
@@ -88,19 +89,18 @@ void bidsim_job_unit_done(bidsim_job_t *job, uint64_t impressions) {
 /* Simulate one unit day by day into its unit file. */
 static int run_unit(job_thread_t *th, uint32_t u, bidsim_error_t *err) {
   bidsim_job_t *job = th->job;
-  const uint32_t R = job->sc->replicates;
-  int rc = bidsim_worker_begin(th->worker, u / R, u % R, job->sc->seed, err);
+  int rc = bidsim_runner_begin(&th->runner, u, err);
   if (rc == BIDSIM_OK) rc = bidsim_unitstore_begin(job->store, u, &th->file, err);
   if (rc) return rc;
-  uint64_t before = bidsim_worker_impressions(th->worker);
+  uint64_t before = bidsim_runner_impressions(&th->runner);
   for (uint32_t d = 0; d < job->sc->days && rc == BIDSIM_OK; d++) {
     if (*job->stop) { rc = bidsim_error_set(err, BIDSIM_ESTATE, "run", "interrupted"); break; }
-    if ((rc = bidsim_worker_run_day(th->worker, d, &th->slab, err))) break;
+    if ((rc = bidsim_worker_run_day(th->runner.worker, d, &th->slab, err))) break;
     rc = bidsim_unitstore_append(job->store, &th->file, &th->slab, err);
   }
   if (rc) { bidsim_unitstore_abandon(&th->file); return rc; }
   if ((rc = bidsim_unitstore_finish(job->store, &th->file, err))) return rc;
-  bidsim_job_unit_done(job, bidsim_worker_impressions(th->worker) - before);
+  bidsim_job_unit_done(job, bidsim_runner_impressions(&th->runner) - before);
   return BIDSIM_OK;
 }
 
@@ -157,7 +157,7 @@ void bidsim_job_close(bidsim_job_t *job) {
   bidsim_unitstore_close(job->store, false);
   if (job->threads) {
     for (uint32_t i = 0; i < job->nthreads; i++) {
-      bidsim_worker_free(job->threads[i].worker);
+      bidsim_runner_free(&job->threads[i].runner);
       bidsim_day_slab_free(&job->threads[i].slab);
     }
     bidsim_free(job->threads);
@@ -166,6 +166,7 @@ void bidsim_job_close(bidsim_job_t *job) {
   pthread_mutex_destroy(&job->lock);
   bidsim_world_free(job->world);
   bidsim_free(job->resolved);
+  bidsim_free(job->variant_caps);
   bidsim_free(job->out_path);
   bidsim_free(job);
 }
@@ -198,6 +199,11 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
   if (!job->resolved || !job->pending) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory"); goto fail; }
   job->meta.resolved_text = job->resolved;
   job->meta.fingerprint = bidsim_scenario_fingerprint(sc);
+  if ((job->variant_caps = bidsim_world_variant_caps(job->world, sc, err)) == NULL) { rc = err ? err->code : BIDSIM_ENOMEM; goto fail; }
+  job->meta.variant_cap_li = job->variant_caps;
+  job->meta.sweep_key_count = sc->sweep_key_count;
+  job->meta.sweep_keys = (const char *const *)sc->sweep_keys;
+  job->meta.sweep_values = (const char *const *)sc->sweep_values;
   char dir[4096];
   bidsim_run_store_dir(out_path, dir, sizeof dir);
   bidsim_unitstore_key_t key = { job->meta.fingerprint, sc->variant_count, sc->replicates, sc->days,
@@ -231,7 +237,7 @@ int bidsim_job_start(bidsim_job_t *job, uint32_t nthreads, bidsim_error_t *err) 
   int rc;
   for (uint32_t i = 0; i < nthreads; i++) {
     job->threads[i].job = job;
-    if ((rc = bidsim_worker_create(job->world, &job->threads[i].worker, err))) return rc;
+    if ((rc = bidsim_runner_init(&job->threads[i].runner, job->sc, job->world, err))) return rc;
     if ((rc = bidsim_day_slab_init(&job->threads[i].slab, job->meta.plans, job->meta.products, err))) return rc;
   }
   for (uint32_t i = 0; i < nthreads; i++) {

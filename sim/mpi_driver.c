@@ -137,7 +137,8 @@ static void send_fail(const bidsim_error_t *e) {
 
 static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
   bidsim_world_t *world = NULL;
-  bidsim_worker_t *worker = NULL;
+  bidsim_runner_t runner;
+  memset(&runner, 0, sizeof runner);
   bidsim_day_slab_t slab;
   memset(&slab, 0, sizeof slab);
   int64_t *buf = NULL;
@@ -145,7 +146,7 @@ static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
   bidsim_output_meta_t meta;
   if (rc == BIDSIM_OK) {
     bidsim_world_output_meta(world, sc->replicates, sc->days, &meta);
-    rc = bidsim_worker_create(world, &worker, err);
+    rc = bidsim_runner_init(&runner, sc, world, err);
   }
   if (rc == BIDSIM_OK) rc = bidsim_day_slab_init(&slab, meta.plans, meta.products, err);
   size_t words = rc == BIDSIM_OK ? bidsim_slab_words(meta.plans, meta.products) : 0;
@@ -157,13 +158,13 @@ static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
     MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQUEST, MPI_COMM_WORLD);
     MPI_Recv(&u, 1, MPI_UINT32_T, 0, TAG_ASSIGN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (u == NO_UNIT) break;
-    if ((rc = bidsim_worker_begin(worker, u / sc->replicates, u % sc->replicates, sc->seed, err))) { send_fail(err); break; }
-    uint64_t before = bidsim_worker_impressions(worker);
+    if ((rc = bidsim_runner_begin(&runner, u, err))) { send_fail(err); break; }
+    uint64_t before = bidsim_runner_impressions(&runner);
     for (uint32_t d = 0; d < sc->days; d++) {
-      if ((rc = bidsim_worker_run_day(worker, d, &slab, err))) break;
+      if ((rc = bidsim_worker_run_day(runner.worker, d, &slab, err))) break;
       buf[0] = u;
       buf[1] = d;
-      buf[2] = (int64_t)(bidsim_worker_impressions(worker) - before);
+      buf[2] = (int64_t)(bidsim_runner_impressions(&runner) - before);
       bidsim_slab_pack(&slab, buf + 3);
       MPI_Send(buf, (int)(words + 3), MPI_INT64_T, 0, TAG_DAY, MPI_COMM_WORLD);
     }
@@ -172,7 +173,7 @@ static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
 out:
   bidsim_free(buf);
   bidsim_day_slab_free(&slab);
-  bidsim_worker_free(worker);
+  bidsim_runner_free(&runner);
   bidsim_world_free(world);
   return rc;
 }

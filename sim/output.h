@@ -73,6 +73,9 @@ typedef struct {
   uint64_t fingerprint;                 /* bidsim_scenario_fingerprint: parts of one run share it */
   const uint8_t *units_done;            /* [variant][replicate] 1 = written; NULL = all */
   uint32_t shard_index, shard_count;    /* a part file of bidsim run --shard; count 0 = a complete file */
+  uint32_t sweep_key_count;             /* a sweep's key paths and each variant's values, or 0 */
+  const char *const *sweep_keys;
+  const char *const *sweep_values;      /* [variant][key] */
 } bidsim_output_meta_t;
 
 typedef struct bidsim_writer bidsim_writer_t;

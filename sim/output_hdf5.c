@@ -260,6 +260,7 @@ static int write_2d(hid_t loc, hid_t scales, const char *name, hid_t file_type, 
     rc |= attr_string(d, "units", units);
     rc |= attr_string(d, "description", description);
     for (unsigned i = 0; i < 2; i++) {
+      if (dims[i] == NULL) continue;   /* a dimension without a scale */
       hid_t sc = H5Dopen2(scales, dims[i], H5P_DEFAULT);
       if (sc < 0 || H5DSattach_scale(d, sc, i) < 0) rc = -1;
       if (sc >= 0) H5Dclose(sc);
@@ -290,6 +291,17 @@ static int write_variant_tables(bidsim_writer_t *w, const bidsim_output_meta_t *
                    "li (0.001 yuan); 9223372036854775807 = unlimited", "daily cap of each plan as each variant runs it");
     rc |= write_2d(g, scales, "units_done", H5T_STD_U8LE, H5T_NATIVE_UINT8, extu, vr, done, "1 = present",
                    "units (variant, replicate) this file holds; a part file holds its shard's");
+  }
+  if (rc == 0 && meta->sweep_key_count) {
+    /* a sweep: each variant's value of each swept key path, as written */
+    hid_t d = write_strings(g, "sweep_keys", meta->sweep_key_count, meta->sweep_keys, "swept key paths");
+    if (d >= 0) H5Dclose(d); else rc = -1;
+    static const char *const vk[2] = { "variant", NULL };
+    hsize_t ext[2] = { dm->variants, meta->sweep_key_count };
+    hid_t t = str_type();
+    rc |= write_2d(g, scales, "sweep_values", t, t, ext, vk, meta->sweep_values, "as written in the scenario",
+                   "each variant's value of each key in /variant/sweep_keys");
+    H5Tclose(t);
   }
   if (g >= 0) H5Gclose(g);
   bidsim_free(caps);
@@ -493,6 +505,8 @@ struct bidsim_results {
   uint8_t  *units_done;       /* [variant][replicate] */
   uint64_t fingerprint, shard_index, shard_count;
   bool     complete;
+  uint32_t sweep_key_count;
+  char   **sweep_keys, **sweep_values;
 };
 
 static char *read_attr_string(hid_t obj, const char *name) {
@@ -700,6 +714,14 @@ int bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t
     r->complete = true;
     for (size_t i = 0; i < nu; i++) r->complete &= r->units_done[i] != 0;
   }
+  /* a sweep's keys and values, if any (merge passes them on) */
+  long nk = H5Lexists(r->file, "/variant", H5P_DEFAULT) > 0 ? vector_len(r->file, "/variant/sweep_keys") : -1;
+  if (nk > 0 && nk <= 64) {
+    r->sweep_key_count = (uint32_t)nk;
+    r->sweep_keys = read_strings(r->file, "/variant/sweep_keys", r->sweep_key_count);
+    r->sweep_values = read_strings(r->file, "/variant/sweep_values", r->dims.variants * r->sweep_key_count);
+    if (!r->sweep_keys || !r->sweep_values) { rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read /variant/sweep_keys or sweep_values"); goto fail; }
+  }
   if (!r->variant || !r->day || !r->plan_name || !r->plan_shop || !r->product_name || !r->product_shop || !r->variant_cap || !r->units_done ||
       !r->plan_cap || !r->plan_listed || !r->product_id || !r->product_plan) {
     rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read the label datasets");
@@ -729,6 +751,8 @@ void bidsim_results_close(bidsim_results_t *r) {
   bidsim_free(r->product_plan);
   bidsim_free(r->variant_cap);
   bidsim_free(r->units_done);
+  free_strings(r->sweep_keys, r->sweep_key_count);
+  free_strings(r->sweep_values, r->dims.variants * r->sweep_key_count);
   bidsim_free(r->resolved_text);
   bidsim_free(r->scenario_path);
   bidsim_free(r);
@@ -791,6 +815,9 @@ void bidsim_results_meta(const bidsim_results_t *r, bidsim_output_meta_t *meta) 
   meta->product_shops = (const char *const *)r->product_shop;
   meta->product_plan = r->product_plan;
   meta->fingerprint = r->fingerprint;
+  meta->sweep_key_count = r->sweep_key_count;
+  meta->sweep_keys = (const char *const *)r->sweep_keys;
+  meta->sweep_values = (const char *const *)r->sweep_values;
 }
 
 /* One (v, rep, day) hyperslab of a dataset into buf. */

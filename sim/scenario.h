@@ -93,7 +93,7 @@ typedef struct {
   bidsim_sc_change_t *changes;
 } bidsim_sc_variant_t;
 
-typedef struct {
+typedef struct bidsim_scenario {
   /* text as given and the file it came from */
   char    *source_path;
   char    *source_text;
@@ -139,6 +139,16 @@ typedef struct {
    * that changes nothing */
   uint32_t variant_count;
   bidsim_sc_variant_t *variants;
+
+  /* sweep: when the file has a `sweep` key, each point is a variant with
+   * its own complete scenario (variant_sc[v]); NULL otherwise */
+  struct bidsim_scenario **variant_sc;
+  bool     sweep_zip;                  /* zip the keys' value lists instead of a grid */
+  uint32_t sweep_key_count;
+  char   **sweep_keys;                 /* [key] key path, "plans[1].bids.ordinary" */
+  uint32_t *sweep_list_count;          /* [key] values listed (start/stop/step expanded) */
+  char  ***sweep_lists;                /* [key][i] value texts */
+  char   **sweep_values;               /* [variant * keys + key] the point's value texts */
 } bidsim_scenario_t;
 
 /* Source positions of the parsed keys, so errors found after loading (e.g.

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <libfyaml.h>
 #include "bidsim/alloc.h"
-#include "sim/scenario.h"
+#include "sim/scenario_internal.h"
 
 /* DOMAIN.md §3 default diurnal shares, percent, hour 0 first. */
 static const double default_diurnal[BIDSIM_HOURS] = { 4.7, 3.0, 1.7, 1.1, 0.9, 1.0, 1.6, 2.8, 3.8, 4.6, 4.9, 4.9,
@@ -1035,7 +1035,7 @@ static int load_variants(ctx_t *c, struct fy_node *n) {
 
 static int load_root(ctx_t *c, struct fy_node *root) {
   static const char *const keys[] = { "seed", "days", "start_date", "replicates", "auction", "traffic", "users",
-                                      "shops", "plans", "market", "variants", NULL };
+                                      "shops", "plans", "market", "variants", "sweep", NULL };
   bidsim_scenario_t *sc = c->sc;
   if (root == NULL) return fail(c, (mark_t){ 1, 1 }, BIDSIM_ESCHEMA, "(root)", "the scenario is empty");
   int rc = check_keys(c, root, "(root)", keys);
@@ -1149,6 +1149,11 @@ int bidsim_scenario_load_string(const char *text, size_t len, const char *path, 
     return BIDSIM_EPARSE;
   }
   rc = load_root(&c, fy_document_root(doc));
+  struct fy_node *sweep = rc ? NULL : get(fy_document_root(doc), "sweep");
+  if (sweep && get(fy_document_root(doc), "variants"))
+    rc = fail(&c, node_mark(sweep), BIDSIM_ESCHEMA, "sweep", "a scenario has variants or a sweep, not both");
+  else if (sweep)
+    rc = bidsim__sweep_expand(sc, doc, sweep, path, err);
   fy_document_destroy(doc);
   if (diag) fy_diag_destroy(diag);
   if (c.pm)
@@ -1202,6 +1207,7 @@ void bidsim_scenario_free(bidsim_scenario_t *sc) {
     for (uint32_t i = 0; i < sc->plan_count; i++) bidsim_free(sc->plans[i].product_ids);
   bidsim_free(sc->plans);
   bidsim_free(sc->market.category_shares);
+  bidsim__sweep_free(sc);
   if (sc->variants)
     for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_free(sc->variants[v].changes);
   bidsim_free(sc->variants);
@@ -1353,8 +1359,23 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     put(&b, ": %.17g", mk->category_shares[i]);
   }
   put(&b, "}\n");
-  put(&b, "variants:\n");
-  for (uint32_t v = 0; v < sc->variant_count; v++) {
+  if (sc->sweep_key_count) {
+    /* the points are regenerated from the spec, values listed */
+    put(&b, "sweep:\n  %s:\n", sc->sweep_zip ? "zip" : "grid");
+    for (uint32_t k = 0; k < sc->sweep_key_count; k++) {
+      put(&b, "    ");
+      put_name(&b, sc->sweep_keys[k]);
+      put(&b, ": [");
+      for (uint32_t i = 0; i < sc->sweep_list_count[k]; i++) {
+        put(&b, "%s", i ? ", " : "");
+        put_name(&b, sc->sweep_lists[k][i]);
+      }
+      put(&b, "]\n");
+    }
+  } else {
+    put(&b, "variants:\n");
+  }
+  for (uint32_t v = 0; v < sc->variant_count && !sc->sweep_key_count; v++) {
     const bidsim_sc_variant_t *var = &sc->variants[v];
     put(&b, "  - name: ");
     put_name(&b, var->name);

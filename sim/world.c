@@ -610,3 +610,58 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   if (rc) return bidsim_error_set(err, rc, "worker", "market clock: %s", bidsim_strerror(rc));
   return BIDSIM_OK;
 }
+
+/* ---- runners ---------------------------------------------------------------- */
+
+int bidsim_runner_init(bidsim_runner_t *r, const bidsim_scenario_t *sc, const bidsim_world_t *base, bidsim_error_t *err) {
+  memset(r, 0, sizeof *r);
+  r->sc = sc;
+  r->base = base;
+  r->variant = UINT32_MAX;
+  return sc->variant_sc ? BIDSIM_OK : bidsim_worker_create(base, &r->worker, err);
+}
+
+int bidsim_runner_begin(bidsim_runner_t *r, uint32_t unit, bidsim_error_t *err) {
+  const uint32_t R = r->sc->replicates, v = unit / R;
+  if (r->sc->variant_sc == NULL) return bidsim_worker_begin(r->worker, v, unit % R, r->sc->seed, err);
+  if (v != r->variant) {
+    if (r->worker) r->impressions += bidsim_worker_impressions(r->worker);
+    bidsim_worker_free(r->worker);
+    bidsim_world_free(r->own);
+    r->worker = NULL;
+    r->own = NULL;
+    r->variant = UINT32_MAX;
+    int rc = bidsim_world_create(r->sc->variant_sc[v], &r->own, err);
+    if (rc == BIDSIM_OK) rc = bidsim_worker_create(r->own, &r->worker, err);
+    if (rc) return rc;
+    r->variant = v;
+  }
+  /* the point's scenario is a one-variant scenario of its own */
+  return bidsim_worker_begin(r->worker, 0, unit % R, r->sc->seed, err);
+}
+
+uint64_t bidsim_runner_impressions(const bidsim_runner_t *r) {
+  return r->impressions + (r->worker ? bidsim_worker_impressions(r->worker) : 0);
+}
+
+void bidsim_runner_free(bidsim_runner_t *r) {
+  bidsim_worker_free(r->worker);
+  bidsim_world_free(r->own);
+  r->worker = NULL;
+  r->own = NULL;
+}
+
+int64_t *bidsim_world_variant_caps(const bidsim_world_t *base, const bidsim_scenario_t *sc, bidsim_error_t *err) {
+  const uint32_t V = sc->variant_count, P = base->plans;
+  int64_t *caps = bidsim_malloc((size_t)V * P * sizeof *caps + 1);
+  if (caps == NULL) { bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory"); return NULL; }
+  memcpy(caps, base->variant_cap_li, (size_t)V * P * sizeof *caps);
+  for (uint32_t v = 0; sc->variant_sc && v < V; v++) {
+    /* a point may change competitors' caps too: ask its world */
+    bidsim_world_t *w = NULL;
+    if (bidsim_world_create(sc->variant_sc[v], &w, err) != BIDSIM_OK) { bidsim_free(caps); return NULL; }
+    if (w->plans == P) memcpy(&caps[(size_t)v * P], w->plan_cap_li, P * sizeof *caps);
+    bidsim_world_free(w);
+  }
+  return caps;
+}

@@ -44,4 +44,26 @@ int  bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *
 /** @brief Impressions simulated by this worker so far (for progress). */
 uint64_t bidsim_worker_impressions(const bidsim_worker_t *k);
 
+/* A worker for any unit of a scenario. Variants from `variants:` share the
+ * base world; each point of a sweep has its own scenario and so its own
+ * world, built when the runner moves to that variant (units are handed out
+ * variant by variant, so that is rare). */
+typedef struct {
+  const bidsim_scenario_t *sc;
+  const bidsim_world_t *base;
+  bidsim_world_t *own;          /* the current sweep point's world */
+  bidsim_worker_t *worker;      /* ready after bidsim_runner_begin */
+  uint32_t variant;             /* of own and worker; UINT32_MAX = none yet */
+  uint64_t impressions;         /* of workers already replaced */
+} bidsim_runner_t;
+
+int  bidsim_runner_init(bidsim_runner_t *r, const bidsim_scenario_t *sc, const bidsim_world_t *base, bidsim_error_t *err);
+/** @brief Prepare r->worker for unit @p unit (variant-major). */
+int  bidsim_runner_begin(bidsim_runner_t *r, uint32_t unit, bidsim_error_t *err);
+uint64_t bidsim_runner_impressions(const bidsim_runner_t *r);
+void bidsim_runner_free(bidsim_runner_t *r);
+/** @brief Each plan's cap in each variant ([variant][plan], caller frees):
+ *  for sweeps from each point's world, else from the variants' changes. */
+int64_t *bidsim_world_variant_caps(const bidsim_world_t *base, const bidsim_scenario_t *sc, bidsim_error_t *err);
+
 #endif

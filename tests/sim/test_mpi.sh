@@ -40,6 +40,13 @@ cmp "$tmp/ref.h5" "$tmp/np3.h5" || fail "mpirun -np 3 differs from the single-pr
 "$BIN" merge "$tmp/p0.h5" "$tmp/p1.h5" -o "$tmp/merged.h5" >/dev/null
 cmp "$tmp/ref.h5" "$tmp/merged.h5" || fail "MPI part + threaded part merged differ"
 
+# a sweep under MPI: each rank builds the points' worlds it is given
+sed 's/^variants:$/sweep:\n  grid:\n    plans[A1].bids.ordinary: [0.80, 0.90]\n    auction.slots: [2, 3]\nold_variants:/' "$tmp/m.yaml" \
+  | sed '/^old_variants:/,$d' > "$tmp/sweep.yaml"
+"$BIN" run "$tmp/sweep.yaml" -o "$tmp/sw1.h5" --quiet --threads 1
+"${MPIRUN[@]}" -np 2 "$BIN" run "$tmp/sweep.yaml" -o "$tmp/sw2.h5" --quiet
+cmp "$tmp/sw1.h5" "$tmp/sw2.h5" || fail "sweep under mpirun -np 2 differs"
+
 # kill -9 one rank mid-run: mpirun takes the job down; --resume finishes it
 "${MPIRUN[@]}" -np 2 "$BIN" run "$tmp/m.yaml" -o "$tmp/k.h5" --quiet >/dev/null 2>&1 &
 job=$!

@@ -204,6 +204,84 @@ static void test_variants(void **state) {
   }
 }
 
+/* Sweeps: points as a grid (first key slowest) or zipped, ranges in exact
+ * decimal steps, each point a complete scenario with its values set,
+ * invalid points and shape changes reported with the point's parameters. */
+static const char sweep_base[] =
+  "seed: 5\n"
+  "traffic: {impressions_per_day: 1000}\n"
+  "shops: [{name: S, products: [{id: 1, sales: 900}]}]\n"
+  "plans:\n"
+  "  - {name: P, shop: S, products: [1], bids: {ordinary: 1.00, shop: 2.00, similar: 2.00}}\n"
+  "sweep:\n"
+  "%s";
+
+static int load_sweep(const char *spec, bidsim_scenario_t **sc, bidsim_error_t *err) {
+  char buf[2048];
+  snprintf(buf, sizeof buf, sweep_base, spec);
+  return bidsim_scenario_load_string(buf, strlen(buf), "s.yaml", sc, err);
+}
+
+static void test_sweeps(void **state) {
+  (void)state;
+  bidsim_scenario_t *sc = NULL, *b = NULL;
+  bidsim_error_t err;
+  int rc = load_sweep("  grid:\n    plans[P].bids.ordinary: {start: 1.00, stop: 1.30, step: 0.10}\n"
+                      "    auction.slots: [2, 5]\n", &sc, &err);
+  if (rc) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->variant_count, 8);            /* 4 bids x 2 slot counts */
+  assert_int_equal(sc->sweep_key_count, 2);
+  assert_string_equal(sc->variants[0].name, "ordinary=1.00,slots=2");
+  assert_string_equal(sc->variants[1].name, "ordinary=1.00,slots=5");   /* the last key fastest */
+  assert_string_equal(sc->variants[7].name, "ordinary=1.30,slots=5");
+  assert_string_equal(sc->sweep_values[2 * 2 + 0], "1.10");              /* 1.00 + 2 x 0.10, no drift */
+  assert_int_equal(sc->variant_sc[5]->plans[0].bid_li[0], 1200);
+  assert_int_equal(sc->variant_sc[5]->auction.slots, 5);
+  assert_int_equal(sc->variant_sc[4]->auction.slots, 2);
+  assert_int_equal(sc->variant_sc[4]->plans[0].bid_li[1], 2000);        /* other keys untouched */
+  /* the resolved scenario lists the values and reloads to the same points */
+  char *text = bidsim_scenario_resolved_yaml(sc);
+  rc = bidsim_scenario_load_string(text, strlen(text), "resolved.yaml", &b, &err);
+  if (rc) fail_msg("resolved sweep does not load: %s: %s\n%s", err.where, err.msg, text);
+  char *again = bidsim_scenario_resolved_yaml(b);
+  assert_string_equal(text, again);
+  assert_int_equal(b->variant_count, 8);
+  assert_int_equal(b->variant_sc[5]->plans[0].bid_li[0], 1200);
+  assert_true(bidsim_scenario_fingerprint(sc) == bidsim_scenario_fingerprint(b));
+  bidsim_free(text);
+  bidsim_free(again);
+  bidsim_scenario_free(sc);
+  bidsim_scenario_free(b);
+
+  /* zip: the i-th value of every key; a key whose section is left to its
+   * defaults is created */
+  rc = load_sweep("  zip:\n    plans[0].cap: [100, 200.5]\n    users.ctr_mult.shop: [1.5, 3]\n", &sc, &err);
+  if (rc) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->variant_count, 2);
+  assert_int_equal(sc->variant_sc[1]->plans[0].cap_li, 200500);
+  assert_true(sc->variant_sc[1]->ctr_mult[1] == 3.0);
+  bidsim_scenario_free(sc);
+
+  /* errors: an invalid point (premium rule), a point changing the plans,
+   * unequal zip lists, an unsweepable key, a missing list item */
+  static const struct { const char *spec, *want; } bad[] = {
+    { "  grid:\n    plans[P].bids.ordinary: [1.00, 1.90]\n", "point 1 (plans[P].bids.ordinary=1.90) is invalid" },
+    { "  grid:\n    market.plans: [0, 10]\n", "changes the number of shops or plans" },
+    { "  zip:\n    auction.slots: [1, 2]\n    auction.reserve: [0.10]\n", "zip needs lists of one length" },
+    { "  grid:\n    seed: [1, 2]\n", "cannot be swept" },
+    { "  grid:\n    plans[Q].cap: [100]\n", "no such list item" },
+    { "  grid:\n    auction.slots: {start: 1, stop: 5000, step: 1}\n", "more than 4096" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    sc = NULL;
+    rc = load_sweep(bad[i].spec, &sc, &err);
+    if (rc == BIDSIM_OK || !strstr(err.msg, bad[i].want))
+      fail_msg("sweep %zu: rc %d, message '%s', want '%s'", i, rc, err.msg, bad[i].want);
+    assert_null(sc);
+    assert_non_null(strstr(err.where, "s.yaml:"));
+  }
+}
+
 /* Inputs the fuzzer found or that stress the parser: each must fail cleanly. */
 static void test_malformed(void **state) {
   (void)state;
@@ -236,7 +314,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rule_boundaries), cmocka_unit_test(test_defaults_and_shipped),
     cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
-    cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants),
+    cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants), cmocka_unit_test(test_sweeps),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

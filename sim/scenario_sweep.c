@@ -1,0 +1,353 @@
+/* sim/scenario_sweep.c - `sweep:` in a scenario: any scalar key path takes a
+ * list of values (or start/stop/step), several keys as a grid or zipped.
+ * Each point becomes a variant with its own scenario, made by setting the
+ * values in a copy of the document and loading it through the same loader,
+ * so every point is checked against every rule before any work starts.
+ * Points must keep the shape of the output: the same days, replicates, seed,
+ * shops, products and plans. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bidsim/alloc.h"
+#include "sim/scenario_internal.h"
+
+typedef struct { int line, col; } pos_t;
+
+static pos_t pos_of(struct fy_node *n) {
+  pos_t p = { 0, 0 };
+  struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
+  if (t == NULL && n && fy_node_is_mapping(n)) {
+    void *it = NULL;
+    struct fy_node_pair *pr = fy_node_mapping_iterate(n, &it);
+    if (pr) return pos_of(fy_node_pair_key(pr));
+  }
+  if (t == NULL && n && fy_node_is_sequence(n)) {
+    void *it = NULL;
+    struct fy_node *c = fy_node_sequence_iterate(n, &it);
+    if (c) return pos_of(c);
+  }
+  const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+  if (m) { p.line = m->line + 1; p.col = m->column + 1; }
+  return p;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 6, 7)))
+#endif
+static int fail(bidsim_error_t *err, const char *path, struct fy_node *at, int code, const char *key, const char *fmt,
+                ...) {
+  if (err == NULL) return code;
+  pos_t p = pos_of(at);
+  err->code = code;
+  snprintf(err->where, sizeof err->where, "%s:%d:%d: %s", path, p.line, p.col, key);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+static const char *scalar0(struct fy_node *n) { return n && fy_node_is_scalar(n) ? fy_node_get_scalar0(n) : NULL; }
+
+/* ---- values ---------------------------------------------------------------- */
+
+/* A decimal "12.345" as an integer count of 10^-scale. */
+static bool decimal(const char *s, int scale, long long *out) {
+  char *end;
+  if (!s || !*s) return false;
+  double v = strtod(s, &end);
+  if (*end) return false;
+  double m = 1;
+  for (int i = 0; i < scale; i++) m *= 10;
+  *out = llround(v * m);
+  return true;
+}
+
+static int decimals(const char *s) {
+  const char *dot = s ? strchr(s, '.') : NULL;
+  return dot ? (int)strlen(dot + 1) : 0;
+}
+
+/* values: [a, b, ...] or {start: a, stop: b, step: c} (inclusive; integer
+ * arithmetic in units of the finest decimal given, so 0.1 steps do not drift) */
+static int value_list(struct fy_node *n, const char *path, const char *key, char ***out, uint32_t *count,
+                      bidsim_error_t *err) {
+  *out = NULL;
+  *count = 0;
+  if (fy_node_is_sequence(n)) {
+    int cnt = fy_node_sequence_item_count(n);
+    if (cnt < 1 || cnt > BIDSIM_MAX_VARIANTS)
+      return fail(err, path, n, BIDSIM_ESCHEMA, key, "expected 1 to %d values", BIDSIM_MAX_VARIANTS);
+    *out = bidsim_calloc((size_t)cnt, sizeof **out);
+    if (*out == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
+      const char *v = scalar0(item);
+      if (v == NULL) return fail(err, path, item, BIDSIM_ESCHEMA, key, "sweep values must be scalars");
+      if (((*out)[(*count)++] = bidsim_strdup(v)) == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+    }
+    return BIDSIM_OK;
+  }
+  if (!fy_node_is_mapping(n))
+    return fail(err, path, n, BIDSIM_ESCHEMA, key, "expected a list of values or {start, stop, step}");
+  const char *a = scalar0(fy_node_mapping_lookup_by_string(n, "start", FY_NT)),
+             *b = scalar0(fy_node_mapping_lookup_by_string(n, "stop", FY_NT)),
+             *c = scalar0(fy_node_mapping_lookup_by_string(n, "step", FY_NT));
+  if (fy_node_mapping_item_count(n) != 3 || !a || !b || !c)
+    return fail(err, path, n, BIDSIM_ESCHEMA, key, "a range needs exactly start, stop and step");
+  int scale = decimals(a);
+  if (decimals(b) > scale) scale = decimals(b);
+  if (decimals(c) > scale) scale = decimals(c);
+  long long s0, s1, st;
+  if (scale > 6 || !decimal(a, scale, &s0) || !decimal(b, scale, &s1) || !decimal(c, scale, &st) || st <= 0 || s1 < s0)
+    return fail(err, path, n, BIDSIM_ESCHEMA, key, "start <= stop and step > 0 must be numbers with at most 6 decimals");
+  long long cnt = (s1 - s0) / st + 1;
+  if (cnt > BIDSIM_MAX_VARIANTS)
+    return fail(err, path, n, BIDSIM_ELIMIT, key, "the range has %lld values, more than %d", cnt, BIDSIM_MAX_VARIANTS);
+  *out = bidsim_calloc((size_t)cnt, sizeof **out);
+  if (*out == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+  long long div = 1;
+  for (int i = 0; i < scale; i++) div *= 10;
+  for (long long i = 0; i < cnt; i++) {
+    long long v = s0 + i * st;
+    char buf[64];
+    if (scale) snprintf(buf, sizeof buf, "%s%lld.%0*lld", v < 0 ? "-" : "", llabs(v) / div, scale, llabs(v) % div);
+    else snprintf(buf, sizeof buf, "%lld", v);
+    if (((*out)[(*count)++] = bidsim_strdup(buf)) == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+  }
+  return BIDSIM_OK;
+}
+
+/* ---- key paths --------------------------------------------------------------- */
+
+/* Set `key` (a.b[2].c or a[Name].c) to the scalar `value` in doc. Mapping
+ * keys along the way are created when missing; list items must exist
+ * ([i] by index, [Name] by the item's `name`). The last part must be a
+ * mapping key. Returns NULL or the reason it cannot. */
+static const char *set_path(struct fy_document *doc, const char *key, const char *value) {
+  struct fy_node *n = fy_document_root(doc);
+  const char *p = key;
+  char part[256];
+  while (*p) {
+    if (*p == '[') {
+      const char *close = strchr(p, ']');
+      if (!close || close - p - 1 <= 0 || (size_t)(close - p - 1) >= sizeof part) return "a '[' without its ']'";
+      memcpy(part, p + 1, (size_t)(close - p - 1));
+      part[close - p - 1] = '\0';
+      p = close + 1;
+      if (*p == '.') p++;
+      if (!fy_node_is_sequence(n)) return "an index [...] on something that is not a list";
+      char *end;
+      long i = strtol(part, &end, 10);
+      struct fy_node *item = NULL;
+      if (*end == '\0') {
+        item = fy_node_sequence_get_by_index(n, (int)i);
+      } else {
+        void *it = NULL;
+        struct fy_node *c;
+        while (!item && (c = fy_node_sequence_iterate(n, &it)) != NULL) {
+          const char *nm = fy_node_is_mapping(c) ? scalar0(fy_node_mapping_lookup_by_string(c, "name", FY_NT)) : NULL;
+          if (nm && !strcmp(nm, part)) item = c;
+        }
+      }
+      if (item == NULL) return "no such list item";
+      if (*p == '\0') return "the key must end in a mapping key, not a list item";
+      n = item;
+      continue;
+    }
+    size_t len = strcspn(p, ".[");
+    if (len == 0 || len >= sizeof part) return "an empty or over-long key part";
+    memcpy(part, p, len);
+    part[len] = '\0';
+    p += len;
+    if (*p == '.') p++;
+    if (!fy_node_is_mapping(n)) return "a key on something that is not a mapping";
+    struct fy_node_pair *pair = fy_node_mapping_lookup_pair_by_string(n, part, FY_NT);
+    if (*p == '\0') {   /* the last part: set or add the scalar */
+      struct fy_node *v = fy_node_create_scalar_copy(doc, value, FY_NT);
+      if (v == NULL) return "out of memory";
+      if (pair) return fy_node_pair_set_value(pair, v) == 0 ? NULL : "cannot set the value";
+      struct fy_node *k = fy_node_create_scalar_copy(doc, part, FY_NT);
+      return k && fy_node_mapping_append(n, k, v) == 0 ? NULL : "cannot add the key";
+    }
+    if (pair == NULL) {   /* a section left to its defaults: create it */
+      struct fy_node *k = fy_node_create_scalar_copy(doc, part, FY_NT), *m = fy_node_create_mapping(doc);
+      if (!k || !m || fy_node_mapping_append(n, k, m) != 0) return "cannot add the key";
+      n = m;
+    } else {
+      n = fy_node_pair_value(pair);
+    }
+  }
+  return "an empty key";
+}
+
+/* The last part of a key path, for readable variant names. */
+static const char *leaf(const char *key) {
+  const char *dot = strrchr(key, '.');
+  return dot ? dot + 1 : key;
+}
+
+/* The point's scenario keeps the output's shape. */
+static const char *same_shape(const bidsim_scenario_t *a, const bidsim_scenario_t *b) {
+  if (a->days != b->days) return "days";
+  if (a->replicates != b->replicates) return "replicates";
+  if (a->seed != b->seed) return "seed";
+  if (a->start_date.year != b->start_date.year || a->start_date.month != b->start_date.month ||
+      a->start_date.day != b->start_date.day) return "start_date";
+  if (a->shop_count != b->shop_count || a->plan_count != b->plan_count || a->market.plans != b->market.plans)
+    return "the number of shops or plans";
+  for (uint32_t s = 0; s < a->shop_count; s++)
+    if (a->shops[s].product_count != b->shops[s].product_count || strcmp(a->shops[s].name, b->shops[s].name))
+      return "the shops or their products";
+  for (uint32_t i = 0; i < a->plan_count; i++)
+    if (strcmp(a->plans[i].name, b->plans[i].name) || a->plans[i].shop != b->plans[i].shop ||
+        a->plans[i].product_count != b->plans[i].product_count)
+      return "the plans' names, shops or products";
+  return NULL;
+}
+
+void bidsim__sweep_free(bidsim_scenario_t *sc) {
+  if (sc->variant_sc)
+    for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_scenario_free(sc->variant_sc[v]);
+  bidsim_free(sc->variant_sc);
+  if (sc->sweep_values)
+    for (size_t i = 0; i < (size_t)sc->variant_count * sc->sweep_key_count; i++) bidsim_free(sc->sweep_values[i]);
+  bidsim_free(sc->sweep_values);
+  for (uint32_t k = 0; k < sc->sweep_key_count; k++) {
+    for (uint32_t i = 0; sc->sweep_lists && sc->sweep_lists[k] && i < sc->sweep_list_count[k]; i++)
+      bidsim_free(sc->sweep_lists[k][i]);
+    if (sc->sweep_lists) bidsim_free(sc->sweep_lists[k]);
+    if (sc->sweep_keys) bidsim_free(sc->sweep_keys[k]);
+  }
+  bidsim_free(sc->sweep_lists);
+  bidsim_free(sc->sweep_list_count);
+  bidsim_free(sc->sweep_keys);
+  sc->variant_sc = NULL;
+  sc->sweep_values = NULL;
+  sc->sweep_lists = NULL;
+  sc->sweep_list_count = NULL;
+  sc->sweep_keys = NULL;
+  sc->sweep_key_count = 0;
+}
+
+/* The scenario of one point: the document with the point's values set and
+ * without `sweep`, loaded like a file. */
+static int load_point(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *at, const char *path,
+                      uint32_t v, bidsim_scenario_t **out, bidsim_error_t *err) {
+  const uint32_t K = base->sweep_key_count;
+  char params[512] = "";
+  for (uint32_t k = 0; k < K; k++)
+    snprintf(params + strlen(params), sizeof params - strlen(params), "%s%s=%s", k ? ", " : "", base->sweep_keys[k],
+             base->sweep_values[(size_t)v * K + k]);
+  struct fy_document *copy = fy_document_clone(doc);
+  if (copy == NULL) return fail(err, path, at, BIDSIM_ENOMEM, "sweep", "out of memory");
+  struct fy_node *root = fy_document_root(copy);
+  struct fy_node_pair *sw = fy_node_mapping_lookup_pair_by_string(root, "sweep", FY_NT);
+  if (sw) fy_node_mapping_remove(root, sw);
+  for (uint32_t k = 0; k < K; k++) {
+    const char *why = set_path(copy, base->sweep_keys[k], base->sweep_values[(size_t)v * K + k]);
+    if (why) {
+      fy_document_destroy(copy);
+      return fail(err, path, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s): key %s: %s", v, params, base->sweep_keys[k], why);
+    }
+  }
+  char *text = fy_emit_document_to_string(copy, FYECF_MODE_BLOCK | FYECF_WIDTH_INF);
+  fy_document_destroy(copy);
+  if (text == NULL) return fail(err, path, at, BIDSIM_ENOMEM, "sweep", "out of memory");
+  char where[96];
+  snprintf(where, sizeof where, "sweep point %u", v);
+  bidsim_error_t e;
+  int rc = bidsim_scenario_load_string(text, strlen(text), where, out, &e);
+  free(text);
+  if (rc) return fail(err, path, at, rc, "sweep", "point %u (%s) is invalid: %s: %s", v, params, e.where, e.msg);
+  const char *changed = same_shape(base, *out);
+  if (changed)
+    return fail(err, path, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s) changes %s; every point must keep them", v,
+                params, changed);
+  return BIDSIM_OK;
+}
+
+int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
+                         bidsim_error_t *err) {
+  if (!fy_node_is_mapping(sweep))
+    return fail(err, path, sweep, BIDSIM_ESCHEMA, "sweep", "expected a mapping: {grid: {KEY: VALUES, ...}} or {zip: {...}}");
+  struct fy_node *grid = fy_node_mapping_lookup_by_string(sweep, "grid", FY_NT),
+                 *zip = fy_node_mapping_lookup_by_string(sweep, "zip", FY_NT);
+  if (fy_node_mapping_item_count(sweep) != 1 || (!grid && !zip))
+    return fail(err, path, sweep, BIDSIM_ESCHEMA, "sweep", "expected exactly one of grid or zip");
+  struct fy_node *keys = grid ? grid : zip;
+  const char *mode = grid ? "sweep.grid" : "sweep.zip";
+  base->sweep_zip = zip != NULL;
+  int K = fy_node_is_mapping(keys) ? fy_node_mapping_item_count(keys) : -1;
+  if (K < 1 || K > 16)
+    return fail(err, path, keys, BIDSIM_ESCHEMA, mode, "expected a mapping of 1 to 16 key paths to their values");
+  base->sweep_keys = bidsim_calloc((size_t)K, sizeof *base->sweep_keys);
+  base->sweep_lists = bidsim_calloc((size_t)K, sizeof *base->sweep_lists);
+  base->sweep_list_count = bidsim_calloc((size_t)K, sizeof *base->sweep_list_count);
+  if (!base->sweep_keys || !base->sweep_lists || !base->sweep_list_count)
+    return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory");
+  void *it = NULL;
+  struct fy_node_pair *pr;
+  uint64_t points = 1;
+  while ((pr = fy_node_mapping_iterate(keys, &it)) != NULL) {
+    uint32_t k = base->sweep_key_count;
+    const char *name = scalar0(fy_node_pair_key(pr));
+    if (name == NULL || !*name) return fail(err, path, fy_node_pair_key(pr), BIDSIM_ESCHEMA, mode, "a key path must be a scalar");
+    if (!strncmp(name, "sweep", 5) || !strncmp(name, "variants", 8) || !strcmp(name, "seed") ||
+        !strcmp(name, "days") || !strcmp(name, "replicates") || !strcmp(name, "start_date"))
+      return fail(err, path, fy_node_pair_key(pr), BIDSIM_ESCHEMA, mode,
+                  "'%s' cannot be swept (every point shares seed, days, replicates and start_date)", name);
+    if ((base->sweep_keys[k] = bidsim_strdup(name)) == NULL) return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory");
+    base->sweep_key_count++;
+    char sub[320];
+    snprintf(sub, sizeof sub, "%s.%s", mode, name);
+    int rc = value_list(fy_node_pair_value(pr), path, sub, &base->sweep_lists[k], &base->sweep_list_count[k], err);
+    if (rc) return rc;
+    uint32_t n = base->sweep_list_count[k];
+    if (zip && k > 0 && n != base->sweep_list_count[0])
+      return fail(err, path, fy_node_pair_value(pr), BIDSIM_ESCHEMA, sub,
+                  "zip needs lists of one length: %u values here, %u for %s", n, base->sweep_list_count[0],
+                  base->sweep_keys[0]);
+    points = zip ? n : points * n;
+    if (points > BIDSIM_MAX_VARIANTS)
+      return fail(err, path, keys, BIDSIM_ELIMIT, mode, "the sweep has more than %d points", BIDSIM_MAX_VARIANTS);
+  }
+  const uint32_t V = (uint32_t)points, KK = base->sweep_key_count;
+  base->sweep_values = bidsim_calloc((size_t)V * KK, sizeof *base->sweep_values);
+  bidsim_sc_variant_t *vars = bidsim_calloc(V, sizeof *vars);
+  base->variant_sc = bidsim_calloc(V, sizeof *base->variant_sc);
+  if (!base->sweep_values || !vars || !base->variant_sc) { bidsim_free(vars); return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory"); }
+  for (uint32_t v = 0; v < base->variant_count; v++) bidsim_free(base->variants[v].changes);
+  bidsim_free(base->variants);
+  base->variants = vars;
+  base->variant_count = V;
+  /* point v: grid with the first key slowest, or the v-th of every list */
+  for (uint32_t v = 0; v < V; v++) {
+    uint32_t rest = v;
+    for (int k = (int)KK - 1; k >= 0; k--) {
+      uint32_t n = base->sweep_list_count[k], i = zip ? v : rest % n;
+      if (!zip) rest /= n;
+      if ((base->sweep_values[(size_t)v * KK + (uint32_t)k] = bidsim_strdup(base->sweep_lists[k][i])) == NULL)
+        return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory");
+    }
+    char *nm = vars[v].name;
+    for (uint32_t k = 0; k < KK; k++)
+      snprintf(nm + strlen(nm), BIDSIM_NAME_MAX - strlen(nm), "%s%s=%s", k ? "," : "", leaf(base->sweep_keys[k]),
+               base->sweep_values[(size_t)v * KK + k]);
+  }
+  /* names must be unique (same leaf names, or truncated): fall back to numbers */
+  bool unique = true;
+  for (uint32_t v = 0; v < V && unique; v++) {
+    unique = strlen(vars[v].name) < BIDSIM_NAME_MAX - 1;
+    for (uint32_t w = 0; w < v && unique; w++) unique = strcmp(vars[v].name, vars[w].name) != 0;
+  }
+  for (uint32_t v = 0; v < V && !unique; v++) snprintf(vars[v].name, BIDSIM_NAME_MAX, "point-%04u", v);
+  for (uint32_t v = 0; v < V; v++) {
+    int rc = load_point(base, doc, keys, path, v, &base->variant_sc[v], err);
+    if (rc) return rc;
+  }
+  return BIDSIM_OK;
+}
