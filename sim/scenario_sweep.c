@@ -246,7 +246,8 @@ static int load_point(bidsim_scenario_t *base, struct fy_document *doc, struct f
   if (copy == NULL) return fail(err, path, at, BIDSIM_ENOMEM, "sweep", "out of memory");
   struct fy_node *root = fy_document_root(copy);
   struct fy_node_pair *sw = fy_node_mapping_lookup_pair_by_string(root, "sweep", FY_NT);
-  if (sw) fy_node_mapping_remove(root, sw);
+  /* removing by key frees the pair; the returned value is ours to free */
+  if (sw) fy_node_free(fy_node_mapping_remove_by_key(root, fy_node_pair_key(sw)));
   for (uint32_t k = 0; k < K; k++) {
     const char *why = set_path(copy, base->sweep_keys[k], base->sweep_values[(size_t)v * K + k]);
     if (why) {
