@@ -46,6 +46,14 @@ struct bidsim_job {
 
   struct job_thread *threads;
   uint32_t nthreads, started;
+
+  /* the result file, written unit by unit in unit order as soon as the
+   * next unit is finished, so writing overlaps the simulation */
+  uint8_t *finished;                    /* [unit] done: in the store (under lock) */
+  uint8_t *in_shard;                    /* [unit] this run's */
+  bidsim_writer_t *writer;
+  bidsim_day_slab_t out_slab;
+  uint32_t next_out;                    /* next unit to write */
 };
 
 typedef struct job_thread {
@@ -79,10 +87,11 @@ bool bidsim_job_take(bidsim_job_t *job, uint32_t *unit) {
   return ok;
 }
 
-void bidsim_job_unit_done(bidsim_job_t *job, uint64_t impressions) {
+void bidsim_job_unit_done(bidsim_job_t *job, uint32_t unit, uint64_t impressions) {
   pthread_mutex_lock(&job->lock);
   job->done++;
   job->impressions += impressions;
+  job->finished[unit] = 1;
   pthread_mutex_unlock(&job->lock);
 }
 
@@ -100,7 +109,7 @@ static int run_unit(job_thread_t *th, uint32_t u, bidsim_error_t *err) {
   }
   if (rc) { bidsim_unitstore_abandon(&th->file); return rc; }
   if ((rc = bidsim_unitstore_finish(job->store, &th->file, err))) return rc;
-  bidsim_job_unit_done(job, bidsim_runner_impressions(&th->runner) - before);
+  bidsim_job_unit_done(job, u, bidsim_runner_impressions(&th->runner) - before);
   return BIDSIM_OK;
 }
 
@@ -163,6 +172,10 @@ void bidsim_job_close(bidsim_job_t *job) {
     bidsim_free(job->threads);
   }
   bidsim_free(job->pending);
+  bidsim_writer_abort(job->writer);
+  bidsim_day_slab_free(&job->out_slab);
+  bidsim_free(job->finished);
+  bidsim_free(job->in_shard);
   pthread_mutex_destroy(&job->lock);
   bidsim_world_free(job->world);
   bidsim_free(job->resolved);
@@ -196,7 +209,12 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
   bidsim_world_output_meta(job->world, sc->replicates, sc->days, &job->meta);
   job->resolved = bidsim_scenario_resolved_yaml(sc);
   job->pending = bidsim_calloc(units + 1, sizeof *job->pending);
-  if (!job->resolved || !job->pending) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory"); goto fail; }
+  job->finished = bidsim_calloc(units + 1, 1);
+  job->in_shard = bidsim_calloc(units + 1, 1);
+  if (!job->resolved || !job->pending || !job->finished || !job->in_shard) {
+    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory");
+    goto fail;
+  }
   job->meta.resolved_text = job->resolved;
   job->meta.fingerprint = bidsim_scenario_fingerprint(sc);
   if ((job->variant_caps = bidsim_world_variant_caps(job->world, sc, err)) == NULL) { rc = err ? err->code : BIDSIM_ENOMEM; goto fail; }
@@ -210,8 +228,8 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
                                  job->meta.plans, job->meta.products };
   if ((rc = bidsim_unitstore_open(dir, &key, opt->resume, &job->store, &job->discarded, err))) goto fail;
   for (uint32_t u = 0; u < units; u++) {
-    if (!in_shard(opt, u)) continue;
-    if (bidsim_unitstore_has(job->store, u)) job->resumed++;
+    if (!(job->in_shard[u] = in_shard(opt, u))) continue;
+    if (bidsim_unitstore_has(job->store, u)) { job->resumed++; job->finished[u] = 1; }
     else job->pending[job->pending_count++] = u;
   }
   job->expected_impressions = sc->impressions_per_day * (double)sc->days * (double)job->pending_count;
@@ -292,42 +310,61 @@ void bidsim_job_progress(bidsim_job_t *job, bidsim_progress_mode_t mode, bool fi
 }
 
 /* The result file from the unit files, in unit order: the same bytes
- * whatever ran the units and in what order. Removes the store on success. */
-int bidsim_job_assemble(bidsim_job_t *job, bidsim_error_t *err) {
-  const bidsim_scenario_t *sc = job->sc;
+ * whatever ran the units and in what order. Opened at the first step. */
+static int writer_open(bidsim_job_t *job, bidsim_error_t *err) {
   bidsim_output_meta_t *meta = &job->meta;
-  const uint32_t units = sc->variant_count * sc->replicates;
-  uint8_t *mask = bidsim_calloc(units + 1, 1);
-  bidsim_day_slab_t slab;
-  if (mask == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "run", "out of memory");
-  int rc = bidsim_day_slab_init(&slab, meta->plans, meta->products, err);
-  if (rc) { bidsim_free(mask); return rc; }
-  for (uint32_t u = 0; u < units; u++) mask[u] = in_shard(&job->opt, u);
-  meta->units_done = mask;
+  int rc = bidsim_day_slab_init(&job->out_slab, meta->plans, meta->products, err);
+  if (rc) return rc;
+  meta->units_done = job->in_shard;
   meta->shard_index = job->opt.shard_index;
   meta->shard_count = job->opt.shard_count;
-  bidsim_writer_t *w = NULL;
-  if ((rc = bidsim_writer_open(job->out_path, meta, &w, err))) goto out;
-  for (uint32_t u = 0; u < units && rc == BIDSIM_OK; u++) {
-    if (!mask[u]) continue;
-    for (uint32_t d = 0; d < sc->days && rc == BIDSIM_OK; d++) {
-      if ((rc = bidsim_unitstore_read_day(job->store, u, d, &slab, err))) break;
-      slab.variant = u / sc->replicates;
-      slab.replicate = u % sc->replicates;
-      slab.day = d;
-      rc = bidsim_writer_write_day(w, &slab, err);
-    }
+  rc = bidsim_writer_open(job->out_path, meta, &job->writer, err);
+  meta->units_done = NULL;
+  return rc;
+}
+
+int bidsim_job_assemble_step(bidsim_job_t *job, bool *wrote, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = job->sc;
+  const uint32_t units = sc->variant_count * sc->replicates;
+  *wrote = false;
+  while (job->next_out < units && !job->in_shard[job->next_out]) job->next_out++;
+  if (job->next_out >= units) return BIDSIM_OK;
+  pthread_mutex_lock(&job->lock);
+  bool ready = job->finished[job->next_out] != 0;
+  pthread_mutex_unlock(&job->lock);
+  if (!ready) return BIDSIM_OK;
+  int rc = job->writer ? BIDSIM_OK : writer_open(job, err);
+  const uint32_t u = job->next_out;
+  for (uint32_t d = 0; d < sc->days && rc == BIDSIM_OK; d++) {
+    if ((rc = bidsim_unitstore_read_day(job->store, u, d, &job->out_slab, err))) break;
+    job->out_slab.variant = u / sc->replicates;
+    job->out_slab.replicate = u % sc->replicates;
+    job->out_slab.day = d;
+    rc = bidsim_writer_write_day(job->writer, &job->out_slab, err);
   }
-  if (rc) bidsim_writer_abort(w);
-  else rc = bidsim_writer_commit(w, err);
+  if (rc == BIDSIM_OK) {
+    job->next_out++;
+    *wrote = true;
+  }
+  return rc;
+}
+
+int bidsim_job_assemble(bidsim_job_t *job, bidsim_error_t *err) {
+  const uint32_t units = job->sc->variant_count * job->sc->replicates;
+  int rc = BIDSIM_OK;
+  bool wrote = true;
+  while (rc == BIDSIM_OK && wrote) rc = bidsim_job_assemble_step(job, &wrote, err);
+  while (rc == BIDSIM_OK && job->next_out < units && !job->in_shard[job->next_out]) job->next_out++;
+  if (rc == BIDSIM_OK && job->next_out < units)
+    rc = bidsim_error_set(err, BIDSIM_ESTATE, "run", "unit %u is not finished", job->next_out);
+  if (rc == BIDSIM_OK && job->writer == NULL) rc = writer_open(job, err);   /* a shard without units */
+  if (rc) return rc;
+  rc = bidsim_writer_commit(job->writer, err);
+  job->writer = NULL;
   if (rc == BIDSIM_OK) {
     bidsim_unitstore_close(job->store, true);   /* the result file holds everything now */
     job->store = NULL;
   }
-out:
-  meta->units_done = NULL;
-  bidsim_day_slab_free(&slab);
-  bidsim_free(mask);
   return rc;
 }
 
@@ -370,8 +407,14 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
     bidsim_job_status(job, &st);
     if (st.done == st.pending || st.rc != BIDSIM_OK) break;
     bidsim_job_progress(job, mode, false);
-    struct timespec nap = { 0, 20 * 1000 * 1000 };
-    nanosleep(&nap, NULL);
+    /* write finished units while the others run */
+    bool wrote = false;
+    bidsim_error_t e;
+    if ((rc = bidsim_job_assemble_step(job, &wrote, &e))) { bidsim_job_fail(job, rc, &e); break; }
+    if (!wrote) {
+      struct timespec nap = { 0, 5 * 1000 * 1000 };
+      nanosleep(&nap, NULL);
+    }
   }
   bidsim_job_join(job);
   rc = bidsim_job_result(job, NULL, err);

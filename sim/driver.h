@@ -62,14 +62,18 @@ int  bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bi
 int  bidsim_job_start(bidsim_job_t *job, uint32_t nthreads, bidsim_error_t *err);
 /** @brief Hand out the next pending unit (false when none is left or the run failed). Thread-safe. */
 bool bidsim_job_take(bidsim_job_t *job, uint32_t *unit);
-/** @brief Count a unit finished elsewhere (another rank), with its impressions. */
-void bidsim_job_unit_done(bidsim_job_t *job, uint64_t impressions);
+/** @brief Count unit @p unit finished (in the store), with its impressions. */
+void bidsim_job_unit_done(bidsim_job_t *job, uint32_t unit, uint64_t impressions);
 void bidsim_job_fail(bidsim_job_t *job, int rc, const bidsim_error_t *err);
 /** @brief Counters; notices the stop flag and fails the job with BIDSIM_ESTATE. */
 void bidsim_job_status(bidsim_job_t *job, bidsim_job_status_t *st);
 void bidsim_job_progress(bidsim_job_t *job, bidsim_progress_mode_t mode, bool final);
 void bidsim_job_join(bidsim_job_t *job);
-/** @brief Write the result (or part) file from the unit files; on success the store is removed. */
+/** @brief Write the next unit to the result file if it is finished
+ *  (units go in unit order); *wrote says whether it did. Call from one thread. */
+int  bidsim_job_assemble_step(bidsim_job_t *job, bool *wrote, bidsim_error_t *err);
+/** @brief Write the remaining units and commit the result (or part) file;
+ *  on success the store is removed. */
 int  bidsim_job_assemble(bidsim_job_t *job, bidsim_error_t *err);
 int  bidsim_job_result(bidsim_job_t *job, bidsim_run_summary_t *summary, bidsim_error_t *err);
 void bidsim_job_close(bidsim_job_t *job);

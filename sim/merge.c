@@ -23,8 +23,6 @@ int bidsim_merge(const char *const *parts, uint32_t nparts, const char *out, uin
   int rc = BIDSIM_OK;
   uint32_t *owner = NULL, *bad = NULL;
   bidsim_writer_t *w = NULL;
-  bidsim_day_slab_t slab;
-  memset(&slab, 0, sizeof slab);
   bidsim_results_dims_t d0, d;
   for (uint32_t i = 0; i < nparts && rc == BIDSIM_OK; i++) {
     if ((rc = bidsim_results_open(parts[i], &r[i], err))) break;
@@ -66,17 +64,14 @@ int bidsim_merge(const char *const *parts, uint32_t nparts, const char *out, uin
   }
   bidsim_output_meta_t meta;
   bidsim_results_meta(r[0], &meta);
-  if ((rc = bidsim_day_slab_init(&slab, d0.plans, d0.products, err))) goto out;
   if ((rc = bidsim_writer_open(out, &meta, &w, err))) goto out;
+  /* chunks are copied as stored: no decompressing and compressing again */
   for (uint32_t u = 0; u < units && rc == BIDSIM_OK; u++)
-    for (uint32_t day = 0; day < d0.days && rc == BIDSIM_OK; day++)
-      if ((rc = bidsim_results_read_day(r[owner[u]], u / d0.replicates, u % d0.replicates, day, &slab, err)) == BIDSIM_OK)
-        rc = bidsim_writer_write_day(w, &slab, err);
+    rc = bidsim_writer_copy_unit(w, r[owner[u]], u / d0.replicates, u % d0.replicates, err);
   if (rc) bidsim_writer_abort(w);
   else rc = bidsim_writer_commit(w, err);
   if (rc == BIDSIM_OK && units_out) *units_out = units;
 out:
-  bidsim_day_slab_free(&slab);
   bidsim_free(owner);
   bidsim_free(bad);
   for (uint32_t i = 0; i < nparts; i++) bidsim_results_close(r[i]);

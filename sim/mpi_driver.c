@@ -16,7 +16,7 @@
 #include "sim/unitstore.h"
 #include "sim/world.h"
 
-enum { TAG_REQUEST = 1, TAG_ASSIGN = 2, TAG_DAY = 3, TAG_FAIL = 4 };
+enum { TAG_REQUEST = 1, TAG_ASSIGN = 2, TAG_DAY = 3, TAG_FAIL = 4, TAG_BYE = 5 };
 #define NO_UNIT UINT32_MAX
 
 static bool active = false;
@@ -76,9 +76,9 @@ static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsi
   bidsim_day_slab_t slab;
   int rc = bidsim_day_slab_init(&slab, meta->plans, meta->products, err);
   if (!buf || !remote) rc = bidsim_error_set(err, BIDSIM_ENOMEM, "mpi", "out of memory");
-  int stopped = 1;   /* rank 0 itself */
+  int finished = 1;   /* ranks that said goodbye; rank 0 itself */
   bidsim_unitstore_t *store = bidsim_job_store(job);
-  while (rc == BIDSIM_OK && stopped < size) {
+  while (rc == BIDSIM_OK && finished < size) {
     int flag = 0;
     MPI_Status st;
     MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
@@ -87,15 +87,22 @@ static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsi
       bidsim_job_status(job, &js);
       if (js.rc != BIDSIM_OK) { rc = js.rc; break; }
       bidsim_job_progress(job, mode, false);
-      nap_us(200);
+      /* idle: write the next finished unit to the result file */
+      bool wrote = false;
+      if ((rc = bidsim_job_assemble_step(job, &wrote, err))) break;
+      if (!wrote) nap_us(200);
       continue;
     }
     int src = st.MPI_SOURCE;
     if (st.MPI_TAG == TAG_REQUEST) {
       MPI_Recv(NULL, 0, MPI_BYTE, src, TAG_REQUEST, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       uint32_t u = NO_UNIT;
-      if (!bidsim_job_take(job, &u)) { u = NO_UNIT; stopped++; }
+      if (!bidsim_job_take(job, &u)) u = NO_UNIT;
       MPI_Send(&u, 1, MPI_UINT32_T, src, TAG_ASSIGN, MPI_COMM_WORLD);
+    } else if (st.MPI_TAG == TAG_BYE) {
+      /* after the rank's last day: messages from one rank arrive in order */
+      MPI_Recv(NULL, 0, MPI_BYTE, src, TAG_BYE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      finished++;
     } else if (st.MPI_TAG == TAG_DAY) {
       /* [unit, day, impressions of the unit so far, slab words...] */
       MPI_Recv(buf, (int)(words + 3), MPI_INT64_T, src, TAG_DAY, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -108,7 +115,7 @@ static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsi
       if (d + 1 == sc->days) {
         ru->open = false;
         if ((rc = bidsim_unitstore_finish(store, &ru->file, err))) break;
-        bidsim_job_unit_done(job, (uint64_t)buf[2]);
+        bidsim_job_unit_done(job, u, (uint64_t)buf[2]);
       }
     } else if (st.MPI_TAG == TAG_FAIL) {
       char msg[sizeof err->msg];
@@ -150,26 +157,39 @@ static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
   }
   if (rc == BIDSIM_OK) rc = bidsim_day_slab_init(&slab, meta.plans, meta.products, err);
   size_t words = rc == BIDSIM_OK ? bidsim_slab_words(meta.plans, meta.products) : 0;
-  if (rc == BIDSIM_OK && (buf = bidsim_malloc((words + 3) * sizeof *buf)) == NULL)
+  if (rc == BIDSIM_OK && (buf = bidsim_malloc(2 * (words + 3) * sizeof *buf)) == NULL)
     rc = bidsim_error_set(err, BIDSIM_ENOMEM, "mpi", "out of memory");
   if (rc) { send_fail(err); goto out; }
+  /* one assignment ahead and two day buffers in flight, so this rank keeps
+   * simulating while rank 0 is busy writing the result file */
+  uint32_t next = NO_UNIT;
+  MPI_Request ask, sent[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL };
+  MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQUEST, MPI_COMM_WORLD);
+  MPI_Irecv(&next, 1, MPI_UINT32_T, 0, TAG_ASSIGN, MPI_COMM_WORLD, &ask);
+  int k = 0;
   for (;;) {
-    uint32_t u;
-    MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQUEST, MPI_COMM_WORLD);
-    MPI_Recv(&u, 1, MPI_UINT32_T, 0, TAG_ASSIGN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Wait(&ask, MPI_STATUS_IGNORE);
+    uint32_t u = next;
     if (u == NO_UNIT) break;
+    MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQUEST, MPI_COMM_WORLD);
+    MPI_Irecv(&next, 1, MPI_UINT32_T, 0, TAG_ASSIGN, MPI_COMM_WORLD, &ask);
     if ((rc = bidsim_runner_begin(&runner, u, err))) { send_fail(err); break; }
     uint64_t before = bidsim_runner_impressions(&runner);
     for (uint32_t d = 0; d < sc->days; d++) {
       if ((rc = bidsim_worker_run_day(runner.worker, d, &slab, err))) break;
-      buf[0] = u;
-      buf[1] = d;
-      buf[2] = (int64_t)(bidsim_runner_impressions(&runner) - before);
-      bidsim_slab_pack(&slab, buf + 3);
-      MPI_Send(buf, (int)(words + 3), MPI_INT64_T, 0, TAG_DAY, MPI_COMM_WORLD);
+      MPI_Wait(&sent[k], MPI_STATUS_IGNORE);   /* this buffer's last message is out */
+      int64_t *b = buf + (size_t)k * (words + 3);
+      b[0] = u;
+      b[1] = d;
+      b[2] = (int64_t)(bidsim_runner_impressions(&runner) - before);
+      bidsim_slab_pack(&slab, b + 3);
+      MPI_Isend(b, (int)(words + 3), MPI_INT64_T, 0, TAG_DAY, MPI_COMM_WORLD, &sent[k]);
+      k ^= 1;
     }
     if (rc) { send_fail(err); break; }
   }
+  MPI_Waitall(2, sent, MPI_STATUSES_IGNORE);
+  if (rc == BIDSIM_OK) MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_BYE, MPI_COMM_WORLD);
 out:
   bidsim_free(buf);
   bidsim_day_slab_free(&slab);
@@ -198,12 +218,13 @@ int bidsim_mpi_run(const bidsim_scenario_t *sc, const char *out_path, const bids
     bidsim_job_t *job = NULL;
     rc = bidsim_job_open(sc, out_path, opt, &job, err);
     if (rc) {
-      /* tell the other ranks there is nothing to do */
-      for (int served = 1; served < size; served++) {
+      /* tell the other ranks there is nothing to do, until each says goodbye */
+      for (int finished = 1; finished < size;) {
         MPI_Status st;
         MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-        if (st.MPI_TAG != TAG_REQUEST) { MPI_Abort(MPI_COMM_WORLD, BIDSIM_EXIT_FAILURE); }
-        MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_REQUEST, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (st.MPI_TAG != TAG_REQUEST && st.MPI_TAG != TAG_BYE) MPI_Abort(MPI_COMM_WORLD, BIDSIM_EXIT_FAILURE);
+        MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (st.MPI_TAG == TAG_BYE) { finished++; continue; }
         uint32_t none = NO_UNIT;
         MPI_Send(&none, 1, MPI_UINT32_T, st.MPI_SOURCE, TAG_ASSIGN, MPI_COMM_WORLD);
       }

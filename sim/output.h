@@ -79,6 +79,7 @@ typedef struct {
 } bidsim_output_meta_t;
 
 typedef struct bidsim_writer bidsim_writer_t;
+typedef struct bidsim_results bidsim_results_t;
 
 /** @brief Create the file under a temporary name beside @p path
  *  ("path.tmp.PID"), with every dataset sized and its scales attached.
@@ -89,14 +90,17 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
  *  write slabs in (variant, replicate, day) order so that identical runs
  *  give byte-identical files. */
 int bidsim_writer_write_day(bidsim_writer_t *w, const bidsim_day_slab_t *slab, bidsim_error_t *err);
+/** @brief Copy unit (v, rep) of result file @p src into the writer as
+ *  stored (compressed chunks, no decompressing): merge's fast path. The
+ *  files must have the same layout (checked by the caller: same
+ *  fingerprint). Call in unit order, as for bidsim_writer_write_day. */
+int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t v, uint32_t rep, bidsim_error_t *err);
 /** @brief Flush, close and rename onto @p path (replacing it atomically). Frees w. */
 int bidsim_writer_commit(bidsim_writer_t *w, bidsim_error_t *err);
 /** @brief Close and remove the temporary file; @p path is untouched. Frees w (NULL-safe). */
 void bidsim_writer_abort(bidsim_writer_t *w);
 
 /* ---- reading ----------------------------------------------------------- */
-
-typedef struct bidsim_results bidsim_results_t;
 
 typedef enum {
   BIDSIM_TABLE_PLAN_SEGMENT = 0,   /* (V, R, D, P, S) */

@@ -920,3 +920,50 @@ int bidsim_results_read_cap_hit(bidsim_results_t *r, int64_t *buf, bidsim_error_
 int bidsim_results_read_impressions(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err) {
   return read_all(r, "/traffic/impressions", buf, err);
 }
+
+/* ---- merging: chunks copied as stored --------------------------------------- */
+
+/* One dataset's chunk (v, rep, day) from src to dst, still compressed:
+ * every result dataset has one chunk per (variant, replicate, day). */
+static int copy_chunk(hid_t src, hid_t dst, uint32_t v, uint32_t rep, uint32_t day, void **buf, size_t *cap) {
+  hsize_t off[5] = { v, rep, day, 0, 0 }, bytes = 0;
+  if (H5Dget_chunk_storage_size(src, off, &bytes) < 0 || bytes == 0) return -1;
+  if (bytes > *cap) {
+    void *nb = bidsim_realloc(*buf, (size_t)bytes);
+    if (nb == NULL) return -1;
+    *buf = nb;
+    *cap = (size_t)bytes;
+  }
+  uint32_t filters = 0;
+  if (H5Dread_chunk(src, H5P_DEFAULT, off, &filters, *buf) < 0) return -1;
+  return H5Dwrite_chunk(dst, H5P_DEFAULT, filters, off, (size_t)bytes, *buf) < 0 ? -1 : 0;
+}
+
+int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t v, uint32_t rep, bidsim_error_t *err) {
+  const char *paths[TABLE_COUNT * BIDSIM_METRIC_COUNT + 2];
+  hid_t dsts[TABLE_COUNT * BIDSIM_METRIC_COUNT + 2];
+  char names[TABLE_COUNT * BIDSIM_METRIC_COUNT][96];
+  int n = 0;
+  for (int t = 0; t < TABLE_COUNT; t++)
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++, n++) {
+      snprintf(names[n], sizeof names[n], "/%s/%s", tables[t].group, metrics[m].name);
+      paths[n] = names[n];
+      dsts[n] = w->data[t][m];
+    }
+  paths[n] = "/plan/cap_hit_s";
+  dsts[n++] = w->cap_hit;
+  paths[n] = "/traffic/impressions";
+  dsts[n++] = w->impressions;
+  void *buf = NULL;
+  size_t cap = 0;
+  int rc = BIDSIM_OK;
+  for (int i = 0; i < n && rc == BIDSIM_OK; i++) {
+    hid_t d = H5Dopen2(src->file, paths[i], H5P_DEFAULT);
+    for (uint32_t day = 0; day < w->dims.days && rc == BIDSIM_OK; day++)
+      if (d < 0 || copy_chunk(d, dsts[i], v, rep, day, &buf, &cap))
+        rc = bidsim_error_set(err, BIDSIM_EHDF5, paths[i], "cannot copy unit (variant %u, replicate %u) day %u", v, rep, day);
+    if (d >= 0) H5Dclose(d);
+  }
+  bidsim_free(buf);
+  return rc;
+}
