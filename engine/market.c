@@ -47,6 +47,7 @@ typedef struct {
   int64_t  cap_hit_s;
   uint32_t quality;
   uint32_t flags;
+  uint32_t participation_q32;           /* share of auctions entered, of 2^32; UINT32_MAX = all */
 } plan_hot_t;
 
 typedef struct {
@@ -88,7 +89,19 @@ struct bidsim_market {
   unit_t  *units;
 
   index_t *index;                       /* [segment * categories + category] */
+  uint32_t throttled;                   /* plans entering only a share of auctions */
 };
+
+/* A throttled plan sits out an impression when a hash of the impression's
+ * draw and the plan falls above its participation: per impression, with no
+ * scoring, and the same user makes the same decision in every variant. */
+static inline bool throttle_skip(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t plan) {
+  uint32_t q = m->hot[plan].participation_q32;
+  if (q == UINT32_MAX) return false;
+  uint64_t z = ((uint64_t)imp->draw << 32 | plan) * UINT64_C(0x9E3779B97F4A7C15);
+  z = (z ^ (z >> 29)) * UINT64_C(0xBF58476D1CE4E5B9);
+  return (uint32_t)((z ^ (z >> 32)) >> 32) >= q;
+}
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -383,7 +396,9 @@ void bidsim_market_reset(bidsim_market_t *m) {
     h->cap_hit_s = -1;
     h->publish_s = m->plans[p].publish0_s;
     h->flags = h->publish_s <= 0 ? PLAN_PUBLISHED : 0;
+    h->participation_q32 = UINT32_MAX;
   }
+  m->throttled = 0;
   update_next_publish(m);
   if (!m->stale) index_resort(m);
 }
@@ -482,6 +497,7 @@ int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, u
   h->publish_s = spec->publish_s;
   h->cap_hit_s = -1;
   h->flags = spec->publish_s <= m->now_s ? PLAN_PUBLISHED : 0;
+  h->participation_q32 = UINT32_MAX;
   if (!(h->flags & PLAN_PUBLISHED) && spec->publish_s < m->next_publish_s) m->next_publish_s = spec->publish_s;
   m->shops[spec->shop].first_plan = p;
   m->plan_count++;
@@ -617,6 +633,18 @@ int bidsim_market_set_cap(bidsim_market_t *m, uint32_t plan, int64_t cap_li, bid
     h->cap_hit_s = -1;
   }
   plan_refresh_bits(m, plan);
+  return BIDSIM_OK;
+}
+
+int bidsim_market_set_participation(bidsim_market_t *m, uint32_t plan, double share, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  if (!(share >= 0.0 && share <= 1.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "plan.participation", "participation %g is outside [0, 1]", share);
+  plan_hot_t *h = &m->hot[plan];
+  uint32_t q = share >= 1.0 ? UINT32_MAX : (uint32_t)(share * 4294967296.0);
+  m->throttled += (q != UINT32_MAX) - (h->participation_q32 != UINT32_MAX);
+  h->participation_q32 = q;
   return BIDSIM_OK;
 }
 
@@ -774,6 +802,7 @@ static uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp, bids
       const entry_t *e = &ix->e[(w << 6) | (uint32_t)__builtin_ctzll(word)];
       word &= word - 1;
       if (strict && strict_skip(m, &m->hot[e->plan], seg)) continue;
+      if (m->throttled && throttle_skip(m, imp, e->plan)) continue;
       cand[n++] = e;
     } while (word && n < want);
     w++;
@@ -793,6 +822,7 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
   for (uint32_t u = 0; u < m->unit_count; u++) {
     if (m->units[u].category != imp->category || !unit_eligible(m, u, seg)) continue;
     if (strict_skip(m, &m->hot[m->units[u].plan], seg)) continue;
+    if (m->throttled && throttle_skip(m, imp, m->units[u].plan)) continue;
     entry_t e;
     entry_fill(m, &e, u, seg);
     uint32_t i = n < want ? n++ : want;

@@ -30,6 +30,7 @@ const char *bidsim_metric_name(int metric);
  *   plan_hour[m][hour][plan]
  *   product[m][product]
  *   cap_hit_s[plan]                  seconds after midnight, -1 if not hit
+ *   clamps[plan]                     strategy updates the platform's rules clamped
  *   impressions[hour][segment]       impressions that arrived (auctions run) */
 typedef struct {
   uint32_t variant, replicate, day;
@@ -38,6 +39,7 @@ typedef struct {
   int64_t *plan_hour;
   int64_t *product;
   int64_t *cap_hit_s;
+  int64_t *clamps;
   int64_t  impressions[BIDSIM_HOURS][BIDSIM_SEG_COUNT];
 } bidsim_day_slab_t;
 

@@ -82,7 +82,8 @@ int bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products
   s->plan_hour = bidsim_calloc((size_t)BIDSIM_METRIC_COUNT * BIDSIM_HOURS * plans + 1, sizeof(int64_t));
   s->product = bidsim_calloc((size_t)BIDSIM_METRIC_COUNT * products + 1, sizeof(int64_t));
   s->cap_hit_s = bidsim_calloc((size_t)plans + 1, sizeof(int64_t));
-  if (!s->plan_segment || !s->plan_hour || !s->product || !s->cap_hit_s) {
+  s->clamps = bidsim_calloc((size_t)plans + 1, sizeof(int64_t));
+  if (!s->plan_segment || !s->plan_hour || !s->product || !s->cap_hit_s || !s->clamps) {
     bidsim_day_slab_free(s);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "output", "out of memory for a day slab of %u plans", plans);
   }
@@ -95,6 +96,7 @@ void bidsim_day_slab_clear(bidsim_day_slab_t *s) {
   memset(s->plan_hour, 0, (size_t)BIDSIM_METRIC_COUNT * BIDSIM_HOURS * s->plans * sizeof(int64_t));
   memset(s->product, 0, (size_t)BIDSIM_METRIC_COUNT * s->products * sizeof(int64_t));
   for (uint32_t p = 0; p < s->plans; p++) s->cap_hit_s[p] = -1;
+  memset(s->clamps, 0, s->plans * sizeof(int64_t));
   memset(s->impressions, 0, sizeof s->impressions);
 }
 
@@ -104,7 +106,8 @@ void bidsim_day_slab_free(bidsim_day_slab_t *s) {
   bidsim_free(s->plan_hour);
   bidsim_free(s->product);
   bidsim_free(s->cap_hit_s);
-  s->plan_segment = s->plan_hour = s->product = s->cap_hit_s = NULL;
+  bidsim_free(s->clamps);
+  s->plan_segment = s->plan_hour = s->product = s->cap_hit_s = s->clamps = NULL;
 }
 
 /* ---- writing -------------------------------------------------------------- */
@@ -114,7 +117,7 @@ struct bidsim_writer {
   hid_t    file;
   dims_t   dims;
   hid_t    data[TABLE_COUNT][BIDSIM_METRIC_COUNT];
-  hid_t    cap_hit, impressions;
+  hid_t    cap_hit, clamps, impressions;
 };
 
 static int h5fail(bidsim_error_t *err, const char *path, const char *what) {
@@ -318,7 +321,7 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* errors come back as codes, not prints */
   bidsim_writer_t *w = bidsim_calloc(1, sizeof *w);
   if (w == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  w->file = w->cap_hit = w->impressions = -1;
+  w->file = w->cap_hit = w->clamps = w->impressions = -1;
   for (int t = 0; t < TABLE_COUNT; t++)
     for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) w->data[t][m] = -1;
   w->dims = (dims_t){ meta->variants, meta->replicates, meta->days, meta->plans, meta->products };
@@ -371,6 +374,9 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
     w->cap_hit = create_result(plan, "cap_hit_s", SHAPE_PLAN, &w->dims, "seconds after midnight",
                                "when the plan's daily cap stopped it; -1 = not reached that day");
     bad |= w->cap_hit < 0 || attach_scales(w->cap_hit, SHAPE_PLAN, scales);
+    w->clamps = create_result(plan, "strategy_clamps", SHAPE_PLAN, &w->dims, "count",
+                              "strategy updates whose bids the platform's rules clamped that day");
+    bad |= w->clamps < 0 || attach_scales(w->clamps, SHAPE_PLAN, scales);
   } else {
     bad = 1;
   }
@@ -445,6 +451,7 @@ int bidsim_writer_write_day(bidsim_writer_t *w, const bidsim_day_slab_t *s, bids
   }
   shape_extent(SHAPE_PLAN, dm, ext);
   if (write_slab(w->cap_hit, 4, ext, s, s->cap_hit_s)) return h5fail(err, w->path, "write cap_hit_s");
+  if (write_slab(w->clamps, 4, ext, s, s->clamps)) return h5fail(err, w->path, "write strategy_clamps");
   shape_extent(SHAPE_HOUR_SEGMENT, dm, ext);
   if (write_slab(w->impressions, 5, ext, s, s->impressions)) return h5fail(err, w->path, "write impressions");
   return BIDSIM_OK;
@@ -455,6 +462,7 @@ static void writer_close(bidsim_writer_t *w) {
     for (int m = 0; m < BIDSIM_METRIC_COUNT; m++)
       if (w->data[t][m] >= 0) { H5Dclose(w->data[t][m]); w->data[t][m] = -1; }
   if (w->cap_hit >= 0) { H5Dclose(w->cap_hit); w->cap_hit = -1; }
+  if (w->clamps >= 0) { H5Dclose(w->clamps); w->clamps = -1; }
   if (w->impressions >= 0) { H5Dclose(w->impressions); w->impressions = -1; }
 }
 
@@ -854,6 +862,10 @@ int bidsim_results_read_day(bidsim_results_t *r, uint32_t v, uint32_t rep, uint3
   if (read_cell(r, "/plan/cap_hit_s", v, rep, day, s->cap_hit_s) ||
       read_cell(r, "/traffic/impressions", v, rep, day, s->impressions))
     return bidsim_error_set(err, BIDSIM_EFORMAT, "results", "cannot read cap_hit_s or impressions (corrupt file?)");
+  memset(s->clamps, 0, s->plans * sizeof(int64_t));   /* files without strategies may lack the dataset */
+  if (H5Lexists(r->file, "/plan/strategy_clamps", H5P_DEFAULT) > 0 &&
+      read_cell(r, "/plan/strategy_clamps", v, rep, day, s->clamps))
+    return bidsim_error_set(err, BIDSIM_EFORMAT, "/plan/strategy_clamps", "cannot read the dataset (corrupt file?)");
   s->variant = v;
   s->replicate = rep;
   s->day = day;
@@ -940,8 +952,8 @@ static int copy_chunk(hid_t src, hid_t dst, uint32_t v, uint32_t rep, uint32_t d
 }
 
 int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t v, uint32_t rep, bidsim_error_t *err) {
-  const char *paths[TABLE_COUNT * BIDSIM_METRIC_COUNT + 2];
-  hid_t dsts[TABLE_COUNT * BIDSIM_METRIC_COUNT + 2];
+  const char *paths[TABLE_COUNT * BIDSIM_METRIC_COUNT + 3];
+  hid_t dsts[TABLE_COUNT * BIDSIM_METRIC_COUNT + 3];
   char names[TABLE_COUNT * BIDSIM_METRIC_COUNT][96];
   int n = 0;
   for (int t = 0; t < TABLE_COUNT; t++)
@@ -952,6 +964,8 @@ int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t 
     }
   paths[n] = "/plan/cap_hit_s";
   dsts[n++] = w->cap_hit;
+  paths[n] = "/plan/strategy_clamps";
+  dsts[n++] = w->clamps;
   paths[n] = "/traffic/impressions";
   dsts[n++] = w->impressions;
   void *buf = NULL;

@@ -39,6 +39,17 @@ typedef struct {
   bidsim_sc_product_t *products;
 } bidsim_sc_shop_t;
 
+/* A plan's bid strategy (engine/include/bidsim/strategy.h): a built-in by
+ * kind, or a plugin's, with its parameters. Checked at load by creating it. */
+typedef struct {
+  const bidsim_strategy_t *impl;
+  char     kind[BIDSIM_NAME_MAX];      /* the built-in's name, or the plugin's */
+  char    *plugin_path;                /* as written, or NULL for a built-in */
+  void    *plugin_handle;              /* dlopen handle, owned */
+  uint32_t param_count;
+  bidsim_param_t *params;              /* keys owned here */
+} bidsim_sc_strategy_t;
+
 typedef struct {
   char     name[BIDSIM_NAME_MAX];
   uint32_t shop;               /* index into shops */
@@ -49,6 +60,7 @@ typedef struct {
   uint32_t publish_second;     /* seconds after midnight */
   uint32_t product_count;
   uint64_t *product_ids;       /* external IDs within the shop */
+  bidsim_sc_strategy_t *strategy;   /* NULL = fixed bids */
 } bidsim_sc_plan_t;
 
 /* A calendar phase: days [first_day, last_day] (indices from the start
@@ -85,6 +97,7 @@ typedef struct {
   uint32_t plan;                       /* index into plans */
   int64_t  bid_li[BIDSIM_SEG_COUNT];   /* the plan's bids in this variant (merged, checked) */
   int64_t  cap_li;                     /* the plan's cap in this variant */
+  bidsim_sc_strategy_t *strategy;      /* the plan's strategy in this variant; NULL = the plan's */
 } bidsim_sc_change_t;
 
 typedef struct {
@@ -107,6 +120,7 @@ typedef struct bidsim_scenario {
   bidsim_auction_config_t auction;     /* mechanism, slots, reserve, weights */
   double   examination_eta;            /* weights = (1/r)^eta unless listed */
   bool     strict_caps;
+  uint32_t strategy_period_s;          /* seconds between strategy updates (default 60) */
   bidsim_quality_model_t quality_model;
   uint32_t quality_fixed;              /* quality of every plan under the fixed model */
 

@@ -11,6 +11,8 @@
  *  @p path, the sweep key's line and column, and the point's parameters. */
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
                          bidsim_error_t *err);
+/** @brief Free a strategy setting (NULL-safe), closing its plugin. */
+void bidsim__strategy_free(bidsim_sc_strategy_t *st);
 /** @brief Free the sweep fields of @p sc (the points' scenarios included). */
 void bidsim__sweep_free(bidsim_scenario_t *sc);
 

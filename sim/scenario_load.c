@@ -15,6 +15,7 @@
 #include <libfyaml.h>
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
+#include "sim/strategy_plugin.h"
 
 /* DOMAIN.md §3 default diurnal shares, percent, hour 0 first. */
 static const double default_diurnal[BIDSIM_HOURS] = { 4.7, 3.0, 1.7, 1.1, 0.9, 1.0, 1.6, 2.8, 3.8, 4.6, 4.9, 4.9,
@@ -663,8 +664,112 @@ static int load_shops(ctx_t *c, struct fy_node *n) {
   return BIDSIM_OK;
 }
 
+/* ---- strategies --------------------------------------------------------- */
+
+void bidsim__strategy_free(bidsim_sc_strategy_t *st) {
+  if (st == NULL) return;
+  for (uint32_t i = 0; i < st->param_count; i++) bidsim_free((char *)st->params[i].key);
+  bidsim_free(st->params);
+  bidsim_free(st->plugin_path);
+  bidsim_plugin_close(st->plugin_handle);
+  bidsim_free(st);
+}
+
+static int add_param(ctx_t *c, struct fy_node *at, const char *key, bidsim_sc_strategy_t *st, const char *name,
+                     double v) {
+  if (st->param_count >= 1024) return fail(c, node_mark(at), BIDSIM_ELIMIT, key, "more than 1024 parameters");
+  bidsim_param_t *np = bidsim_realloc(st->params, (st->param_count + 1) * sizeof *np);
+  if (np == NULL) return fail(c, node_mark(at), BIDSIM_ENOMEM, key, "out of memory");
+  st->params = np;
+  char *k = bidsim_strdup(name);
+  if (k == NULL) return fail(c, node_mark(at), BIDSIM_ENOMEM, key, "out of memory");
+  st->params[st->param_count++] = (bidsim_param_t){ k, v };
+  return BIDSIM_OK;
+}
+
+/* strategy: {kind: NAME | plugin: PATH, params: {name: number | [numbers]}}.
+ * Checked by creating it once: the strategy names any parameter it rejects. */
+static int load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_strategy_t **out) {
+  static const char *const keys[] = { "kind", "plugin", "params", NULL };
+  *out = NULL;
+  int rc = check_keys(c, n, key, keys);
+  if (rc) return rc;
+  struct fy_node *kind = get(n, "kind"), *plugin = get(n, "plugin"), *params = get(n, "params");
+  if ((kind == NULL) == (plugin == NULL))
+    return fail(c, node_mark(n), BIDSIM_ESCHEMA, key, "a strategy needs exactly one of kind (a built-in) or plugin (a .so path)");
+  bidsim_sc_strategy_t *st = bidsim_calloc(1, sizeof *st);
+  if (st == NULL) return fail(c, node_mark(n), BIDSIM_ENOMEM, key, "out of memory");
+  char sub[256], buf[1024], msg[300];
+  if (kind) {
+    snprintf(sub, sizeof sub, "%s.kind", key);
+    if ((rc = get_name(c, kind, sub, st->kind))) goto fail;
+    if ((st->impl = bidsim_strategy_builtin(st->kind)) == NULL) {
+      char list[256] = "";
+      for (const char *const *nm = bidsim_strategy_builtin_names(); *nm; nm++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "", *nm);
+      rc = fail(c, node_mark(kind), BIDSIM_ESCHEMA, sub, "unknown strategy '%s' (built-ins: %s; or use plugin:)", st->kind, list);
+      goto fail;
+    }
+  } else {
+    snprintf(sub, sizeof sub, "%s.plugin", key);
+    if ((rc = scalar(c, plugin, sub, buf, sizeof buf, "a path to a shared object"))) goto fail;
+    st->plugin_path = bidsim_strdup(buf);
+    /* relative paths are relative to the scenario file */
+    char full[2048];
+    const char *slash = strrchr(c->path, '/');
+    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - c->path), c->path, buf);
+    else snprintf(full, sizeof full, "%s", buf);
+    if (!st->plugin_path || bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
+      rc = fail(c, node_mark(plugin), BIDSIM_EPLUGIN, sub, "%s", st->plugin_path ? msg : "out of memory");
+      goto fail;
+    }
+    snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+  }
+  if (params) {
+    snprintf(sub, sizeof sub, "%s.params", key);
+    if (!fy_node_is_mapping(params)) { rc = fail(c, node_mark(params), BIDSIM_ESCHEMA, sub, "expected a mapping of parameters"); goto fail; }
+    void *it = NULL;
+    struct fy_node_pair *pr;
+    while ((pr = fy_node_mapping_iterate(params, &it)) != NULL) {
+      char name[128], pkey[400];
+      if ((rc = scalar(c, fy_node_pair_key(pr), sub, name, sizeof name, "a parameter name"))) goto fail;
+      struct fy_node *v = fy_node_pair_value(pr);
+      snprintf(pkey, sizeof pkey, "%s.%s", sub, name);
+      if (fy_node_is_sequence(v)) {   /* a list: name.0, name.1, ... */
+        void *it2 = NULL;
+        struct fy_node *item;
+        for (int i = 0; (item = fy_node_sequence_iterate(v, &it2)) != NULL; i++) {
+          double x;
+          char ikey[420], pname[160];
+          snprintf(ikey, sizeof ikey, "%s[%d]", pkey, i);
+          snprintf(pname, sizeof pname, "%s.%d", name, i);
+          if ((rc = get_double(c, item, ikey, -1e12, 1e12, &x)) || (rc = add_param(c, item, ikey, st, pname, x))) goto fail;
+        }
+      } else {
+        double x;
+        if ((rc = get_double(c, v, pkey, -1e12, 1e12, &x)) || (rc = add_param(c, v, pkey, st, name, x))) goto fail;
+      }
+    }
+  }
+  bidsim_params_t ps = { st->param_count, st->params };
+  void *self = NULL;
+  msg[0] = '\0';
+  if (st->impl->create(&ps, &self, msg, sizeof msg) != 0) {
+    rc = fail(c, node_mark(params ? params : n), BIDSIM_ESCHEMA, params ? sub : key, "strategy %s: %s", st->kind,
+              msg[0] ? msg : "rejected its parameters");
+    goto fail;
+  }
+  st->impl->destroy(self);
+  *out = st;
+  return BIDSIM_OK;
+fail:
+  bidsim__strategy_free(st);
+  return rc;
+}
+
 static int load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
-  static const char *const keys[] = { "name", "shop", "cap", "products", "bids", "quality", "publish", NULL };
+  static const char *const keys[] = { "name", "shop", "cap", "products", "bids", "quality", "publish", "strategy",
+                                      NULL };
   bidsim_scenario_t *sc = c->sc;
   bidsim_sc_plan_t *p = &sc->plans[i];
   plan_marks_t *pm = &c->pm[i];
@@ -733,6 +838,10 @@ static int load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
         return fail(c, node_mark(t), BIDSIM_ESCHEMA, tkey, "expected a time of day HH:MM or HH:MM:SS, got '%s'", tb);
       p->publish_second = (uint32_t)(hh * 3600 + mm * 60 + ss);
     }
+  }
+  if ((v = get(n, "strategy"))) {
+    join(sub, sizeof sub, key, "strategy");
+    if ((rc = load_strategy(c, v, sub, &p->strategy))) return rc;
   }
   v = get(n, "products");
   join(sub, sizeof sub, key, "products");
@@ -805,6 +914,7 @@ static int set_defaults(bidsim_scenario_t *sc) {
   sc->days = 1;
   sc->start_date = (bidsim_date_t){ 2026, 11, 1 };
   sc->replicates = 8;
+  sc->strategy_period_s = 60;   /* a simulated minute (issue 4) */
   bidsim_auction_config_default(&sc->auction);
   sc->examination_eta = 1.0;
   sc->quality_model = BIDSIM_QUALITY_CTR;
@@ -931,7 +1041,7 @@ static int find_plan(const bidsim_scenario_t *sc, const char *name) {
 /* plans: {PLAN: {bids: {...}, cap: ...}}. Bids not given keep the plan's;
  * the merged bids and the cap are checked by the engine's rules module. */
 static int load_change(ctx_t *c, struct fy_node_pair *pair, const char *vkey, bidsim_sc_change_t *ch) {
-  static const char *const keys[] = { "bids", "cap", NULL };
+  static const char *const keys[] = { "bids", "cap", "strategy", NULL };
   static const char *const segs[] = { "ordinary", "shop", "similar", NULL };
   bidsim_scenario_t *sc = c->sc;
   struct fy_node *k = fy_node_pair_key(pair), *n = fy_node_pair_value(pair), *v;
@@ -974,6 +1084,10 @@ static int load_change(ctx_t *c, struct fy_node_pair *pair, const char *vkey, bi
     else if ((rc = get_money(c, v, sub, &ch->cap_li)))
       return rc;
     if ((rc = bidsim_rule_check_cap(ch->cap_li, sub, &e))) return fail(c, node_mark(v), rc, sub, "%s", e.msg);
+  }
+  if ((v = get(n, "strategy"))) {
+    join(sub, sizeof sub, key, "strategy");
+    if ((rc = load_strategy(c, v, sub, &ch->strategy))) return rc;
   }
   return BIDSIM_OK;
 }
@@ -1035,7 +1149,7 @@ static int load_variants(ctx_t *c, struct fy_node *n) {
 
 static int load_root(ctx_t *c, struct fy_node *root) {
   static const char *const keys[] = { "seed", "days", "start_date", "replicates", "auction", "traffic", "users",
-                                      "shops", "plans", "market", "variants", "sweep", NULL };
+                                      "shops", "plans", "market", "variants", "sweep", "strategy_period_s", NULL };
   bidsim_scenario_t *sc = c->sc;
   if (root == NULL) return fail(c, (mark_t){ 1, 1 }, BIDSIM_ESCHEMA, "(root)", "the scenario is empty");
   int rc = check_keys(c, root, "(root)", keys);
@@ -1045,6 +1159,7 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   if ((rc = opt_u32(c, root, "", "days", 1, 3660, &sc->days))) return rc;
   if ((v = get(root, "start_date")) && (rc = get_date(c, v, "start_date", &sc->start_date))) return rc;
   if ((rc = opt_u32(c, root, "", "replicates", 1, 1000000, &sc->replicates))) return rc;
+  if ((rc = opt_u32(c, root, "", "strategy_period_s", 1, 86400, &sc->strategy_period_s))) return rc;
   if ((v = get(root, "auction")) && (rc = load_auction(c, v))) return rc;
   if (!(v = get(root, "traffic"))) return fail(c, node_mark(root), BIDSIM_ESCHEMA, "traffic", "missing required section 'traffic'");
   if ((rc = load_traffic(c, v))) return rc;
@@ -1204,12 +1319,18 @@ void bidsim_scenario_free(bidsim_scenario_t *sc) {
     for (uint32_t s = 0; s < sc->shop_count; s++) bidsim_free(sc->shops[s].products);
   bidsim_free(sc->shops);
   if (sc->plans)
-    for (uint32_t i = 0; i < sc->plan_count; i++) bidsim_free(sc->plans[i].product_ids);
+    for (uint32_t i = 0; i < sc->plan_count; i++) {
+      bidsim_free(sc->plans[i].product_ids);
+      bidsim__strategy_free(sc->plans[i].strategy);
+    }
   bidsim_free(sc->plans);
   bidsim_free(sc->market.category_shares);
   bidsim__sweep_free(sc);
   if (sc->variants)
-    for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_free(sc->variants[v].changes);
+    for (uint32_t v = 0; v < sc->variant_count; v++) {
+      for (uint32_t k = 0; k < sc->variants[v].change_count; k++) bidsim__strategy_free(sc->variants[v].changes[k].strategy);
+      bidsim_free(sc->variants[v].changes);
+    }
   bidsim_free(sc->variants);
   bidsim_free(sc);
 }
@@ -1264,13 +1385,35 @@ static void put_name(sbuf_t *b, const char *s) {
   put(b, "\"");
 }
 
+/* A strategy as written: kind or plugin, and its parameters by name (a list
+ * appears as name.0, name.1, ..., which loads back to the same parameters). */
+static void put_strategy(sbuf_t *b, const char *indent, const bidsim_sc_strategy_t *st) {
+  if (st == NULL) return;
+  put(b, "%sstrategy:\n%s  ", indent, indent);
+  if (st->plugin_path) {
+    put(b, "plugin: ");
+    put_name(b, st->plugin_path);
+  } else {
+    put(b, "kind: ");
+    put_name(b, st->kind);
+  }
+  put(b, "\n%s  params: {", indent);
+  for (uint32_t i = 0; i < st->param_count; i++) {
+    put(b, "%s", i ? ", " : "");
+    put_name(b, st->params[i].key);
+    put(b, ": %.17g", st->params[i].value);
+  }
+  put(b, "}\n");
+}
+
 char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   sbuf_t b = { NULL, 0, 0, false };
   char y[32];
   static const char *const noise[] = { "none", "poisson", "negbin" };
   put(&b, "# resolved by bidsim: every default filled in\n");
-  put(&b, "seed: %llu\ndays: %u\nstart_date: %04d-%02d-%02d\nreplicates: %u\n", (unsigned long long)sc->seed, sc->days,
-      sc->start_date.year, sc->start_date.month, sc->start_date.day, sc->replicates);
+  put(&b, "seed: %llu\ndays: %u\nstart_date: %04d-%02d-%02d\nreplicates: %u\nstrategy_period_s: %u\n",
+      (unsigned long long)sc->seed, sc->days, sc->start_date.year, sc->start_date.month, sc->start_date.day,
+      sc->replicates, sc->strategy_period_s);
   put(&b, "auction:\n  mechanism: %s\n  slots: %u\n  reserve: %s\n", bidsim_mechanism_name(sc->auction.mechanism),
       sc->auction.slots, yuan(sc->auction.reserve_li, y));
   put(&b, "  increment: %s\n  examination_eta: %.17g\n  position_weights: [", yuan(sc->auction.increment_li, y),
@@ -1340,6 +1483,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     if (p->quality) put(&b, "    quality: %u\n", p->quality);
     put(&b, "    publish: {day: %u, time: \"%02u:%02u:%02u\"}\n", p->publish_day, p->publish_second / 3600,
         p->publish_second / 60 % 60, p->publish_second % 60);
+    put_strategy(&b, "    ", p->strategy);
   }
   const bidsim_sc_market_t *mk = &sc->market;
   put(&b, "market:\n  plans: %u\n", mk->plans);
@@ -1394,6 +1538,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
           yuan(ch->bid_li[1], y1), yuan(ch->bid_li[2], y2));
       if (ch->cap_li == BIDSIM_CAP_UNLIMITED) put(&b, "        cap: unlimited\n");
       else put(&b, "        cap: %s\n", yuan(ch->cap_li, y));
+      put_strategy(&b, "        ", ch->strategy);
     }
   }
   if (b.oom) { bidsim_free(b.buf); return NULL; }

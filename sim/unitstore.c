@@ -30,7 +30,7 @@ struct bidsim_unitstore {
 
 size_t bidsim_slab_words(uint32_t plans, uint32_t products) {
   return (size_t)BIDSIM_METRIC_COUNT * plans * (BIDSIM_SEG_COUNT + BIDSIM_HOURS) +
-         (size_t)BIDSIM_METRIC_COUNT * products + plans + (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT;
+         (size_t)BIDSIM_METRIC_COUNT * products + 2 * (size_t)plans + (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT;
 }
 
 void bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out) {
@@ -40,7 +40,8 @@ void bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out) {
   memcpy(out + a, s->plan_hour, b * sizeof *out);
   memcpy(out + a + b, s->product, c * sizeof *out);
   memcpy(out + a + b + c, s->cap_hit_s, s->plans * sizeof *out);
-  memcpy(out + a + b + c + s->plans, s->impressions, sizeof s->impressions);
+  memcpy(out + a + b + c + s->plans, s->clamps, s->plans * sizeof *out);
+  memcpy(out + a + b + c + 2 * (size_t)s->plans, s->impressions, sizeof s->impressions);
 }
 
 void bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s) {
@@ -50,7 +51,8 @@ void bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s) {
   memcpy(s->plan_hour, in + a, b * sizeof *in);
   memcpy(s->product, in + a + b, c * sizeof *in);
   memcpy(s->cap_hit_s, in + a + b + c, s->plans * sizeof *in);
-  memcpy(s->impressions, in + a + b + c + s->plans, sizeof s->impressions);
+  memcpy(s->clamps, in + a + b + c + s->plans, s->plans * sizeof *in);
+  memcpy(s->impressions, in + a + b + c + 2 * (size_t)s->plans, sizeof s->impressions);
 }
 
 /* FNV-1a over 64-bit words (the payload is whole int64s): a checksum for
@@ -222,6 +224,7 @@ int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const
     { slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS },
     { slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products },
     { slab->cap_hit_s, slab->plans },
+    { slab->clamps, slab->plans },
     { slab->impressions, (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT },
   };
   uint64_t sum = FNV_BASIS;

@@ -35,6 +35,8 @@ struct bidsim_world {
   uint32_t *touched;
   int64_t (*variant_bids)[BIDSIM_SEG_COUNT];
   int64_t  *variant_cap;
+  const bidsim_sc_strategy_t **variant_strategy;   /* NULL = fixed bids */
+  uint32_t weekday0;                    /* day of week of day 0, 0 = Monday */
   const char **variant_names;
   int64_t  *variant_cap_li;             /* [variant][plan], for the output */
 };
@@ -60,7 +62,25 @@ struct bidsim_worker {
   uint32_t *hour_expo;                  /* [unit][segment] exposures this hour */
   double   *attract;                    /* [unit][segment] P(click | examined), today's */
   double   *convert;                    /* [unit][segment] P(order | click), today's */
+  /* bid strategies of this unit's variant (engine/include/bidsim/strategy.h) */
+  struct strat_run *strats;
+  uint32_t strat_count;
+  uint32_t *strat_of_plan;              /* [plan] index into strats, or UINT32_MAX */
+  int64_t  next_update_s;
 };
+
+/* A listed plan's strategy instance and what it has seen. */
+typedef struct strat_run {
+  uint32_t plan;
+  const bidsim_strategy_t *impl;
+  void    *self;
+  bidsim_strategy_action_t act;         /* as last applied (after the clamp) */
+  int64_t  value_bid_li[BIDSIM_SEG_COUNT];
+  uint64_t exposures, clicks, conversions;   /* today */
+  int64_t  order_value_li;
+  uint64_t total_clicks, total_conversions;
+  int64_t  total_order_value_li, total_spend_li;
+} strat_run_t;
 
 /* ---- distributions ------------------------------------------------------ */
 
@@ -200,7 +220,7 @@ static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
   return BIDSIM_OK;
 }
 
-/* The plans any variant changes, and every variant's settings for them.
+/* Every variant's settings for the listed plans (bids, cap, strategy).
  * Listed plans are the market's first plans, in scenario order. */
 static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
   const bidsim_scenario_t *sc = w->sc;
@@ -210,16 +230,15 @@ static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
   w->variant_cap_li = bidsim_calloc((size_t)V * w->plans + 1, sizeof *w->variant_cap_li);
   if (!w->touched || !w->variant_names || !w->variant_cap_li)
     return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
-  for (uint32_t i = 0; i < sc->plan_count; i++) {
-    bool changed = false;
-    for (uint32_t v = 0; v < V && !changed; v++)
-      for (uint32_t c = 0; c < sc->variants[v].change_count; c++) changed |= sc->variants[v].changes[c].plan == i;
-    if (changed) w->touched[w->touched_count++] = i;
-  }
+  /* every listed plan: strategies move bids, so each unit starts from the
+   * variant's configured settings for all of them */
+  for (uint32_t i = 0; i < sc->plan_count; i++) w->touched[w->touched_count++] = i;
   size_t n = (size_t)V * w->touched_count + 1;
   w->variant_bids = bidsim_calloc(n, sizeof *w->variant_bids);
   w->variant_cap = bidsim_calloc(n, sizeof *w->variant_cap);
-  if (!w->variant_bids || !w->variant_cap) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+  w->variant_strategy = bidsim_calloc(n, sizeof *w->variant_strategy);
+  if (!w->variant_bids || !w->variant_cap || !w->variant_strategy)
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
   for (uint32_t v = 0; v < V; v++) {
     const bidsim_sc_variant_t *var = &sc->variants[v];
     w->variant_names[v] = var->name;
@@ -229,11 +248,16 @@ static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
       size_t at = (size_t)v * w->touched_count + i;
       memcpy(w->variant_bids[at], p->bid_li, sizeof w->variant_bids[at]);
       w->variant_cap[at] = p->cap_li;
+      w->variant_strategy[at] = p->strategy;
       for (uint32_t c = 0; c < var->change_count; c++)
         if (var->changes[c].plan == w->touched[i]) {
           memcpy(w->variant_bids[at], var->changes[c].bid_li, sizeof w->variant_bids[at]);
           w->variant_cap[at] = var->changes[c].cap_li;
+          if (var->changes[c].strategy) w->variant_strategy[at] = var->changes[c].strategy;
         }
+      /* fixed bids need no host work */
+      if (w->variant_strategy[at] && !strcmp(w->variant_strategy[at]->kind, "fixed") && !w->variant_strategy[at]->plugin_path)
+        w->variant_strategy[at] = NULL;
       w->variant_cap_li[(size_t)v * w->plans + w->touched[i]] = w->variant_cap[at];
     }
   }
@@ -335,6 +359,13 @@ int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsi
     if (w->product_plan[product] == BIDSIM_NONE) w->product_plan[product] = plan;
   }
   if ((rc = build_variants(w, err))) goto fail;
+  {
+    /* Sakamoto's method; 0 = Monday */
+    static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+    int y = sc->start_date.year - (sc->start_date.month < 3);
+    int dow = (y + y / 4 - y / 100 + y / 400 + t[sc->start_date.month - 1] + sc->start_date.day) % 7;   /* 0 = Sunday */
+    w->weekday0 = (uint32_t)((dow + 6) % 7);
+  }
   for (uint32_t d = 0; d < sc->days; d++) {
     w->day_labels[d] = bidsim_malloc(16);
     if (w->day_labels[d] == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory"); goto fail; }
@@ -370,6 +401,7 @@ void bidsim_world_free(bidsim_world_t *w) {
   bidsim_free(w->touched);
   bidsim_free(w->variant_bids);
   bidsim_free(w->variant_cap);
+  bidsim_free(w->variant_strategy);
   bidsim_free(w->variant_names);
   bidsim_free(w->variant_cap_li);
   bidsim_free(w);
@@ -403,6 +435,84 @@ void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint
 
 /* ---- the worker ------------------------------------------------------------ */
 
+/* ---- bid strategies ------------------------------------------------------- */
+
+static void strategies_end(bidsim_worker_t *k) {
+  for (uint32_t i = 0; i < k->strat_count; i++) {
+    k->strats[i].impl->destroy(k->strats[i].self);
+    if (k->strat_of_plan) k->strat_of_plan[k->strats[i].plan] = UINT32_MAX;
+  }
+  k->strat_count = 0;
+}
+
+/* Fresh instances for the unit's variant: a strategy's state never carries
+ * from one unit to the next, so units stay independent. */
+static int strategies_begin(bidsim_worker_t *k, uint32_t variant, bidsim_error_t *err) {
+  const bidsim_world_t *w = k->w;
+  strategies_end(k);
+  for (uint32_t i = 0; i < w->touched_count; i++) {
+    size_t at = (size_t)variant * w->touched_count + i;
+    const bidsim_sc_strategy_t *st = w->variant_strategy[at];
+    if (st == NULL) continue;
+    strat_run_t *r = &k->strats[k->strat_count];
+    memset(r, 0, sizeof *r);
+    r->plan = w->touched[i];
+    r->impl = st->impl;
+    memcpy(r->value_bid_li, w->variant_bids[at], sizeof r->value_bid_li);
+    memcpy(r->act.bid_li, r->value_bid_li, sizeof r->act.bid_li);
+    r->act.participation = 1.0;
+    bidsim_params_t ps = { st->param_count, st->params };
+    char msg[256] = "";
+    if (st->impl->create(&ps, &r->self, msg, sizeof msg) != 0)
+      return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "plan %u: %s", r->plan, msg);
+    k->strat_of_plan[r->plan] = k->strat_count++;
+  }
+  k->next_update_s = 0;
+  return BIDSIM_OK;
+}
+
+/* Share of today's traffic expected to have arrived by second `sec`. */
+static double traffic_done(const double hour_share[BIDSIM_HOURS], int64_t sec) {
+  double done = 0.0;
+  int64_t h = sec / 3600;
+  for (int64_t i = 0; i < h && i < BIDSIM_HOURS; i++) done += hour_share[i];
+  if (h < BIDSIM_HOURS) done += hour_share[h] * (double)(sec - h * 3600) / 3600.0;
+  return done > 1.0 ? 1.0 : done;
+}
+
+/* Every period: each strategy sees its plan's state and sets bids (clamped
+ * to the platform's rules, counted in the slab) and participation. */
+static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const double hour_share[BIDSIM_HOURS],
+                             bidsim_day_slab_t *slab, bidsim_error_t *err) {
+  const bidsim_world_t *w = k->w;
+  const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
+  for (uint32_t i = 0; i < k->strat_count; i++) {
+    strat_run_t *r = &k->strats[i];
+    bidsim_plan_info_t info;
+    bidsim_market_plan_info(k->market, r->plan, &info);
+    bidsim_strategy_state_t st = {
+      .now_s = t, .day = day, .second_of_day = (uint32_t)(t - day0), .day_of_week = (w->weekday0 + day) % 7,
+      .period_s = w->sc->strategy_period_s, .cap_li = info.cap_li, .spend_today_li = info.spend_today_li,
+      .traffic_done = traffic_done(hour_share, t - day0), .exposures = r->exposures, .clicks = r->clicks,
+      .conversions = r->conversions, .order_value_li = r->order_value_li, .total_clicks = r->total_clicks,
+      .total_conversions = r->total_conversions, .total_order_value_li = r->total_order_value_li,
+      .total_spend_li = r->total_spend_li };
+    memcpy(st.value_bid_li, r->value_bid_li, sizeof st.value_bid_li);
+    bidsim_strategy_action_t a = r->act;
+    r->impl->update(r->self, &st, &a);
+    if (bidsim_strategy_clamp(a.bid_li)) slab->clamps[r->plan]++;
+    if (!(a.participation >= 0.0)) a.participation = 0.0;   /* NaN too */
+    if (a.participation > 1.0) a.participation = 1.0;
+    int rc = BIDSIM_OK;
+    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) rc = bidsim_market_set_bids(k->market, r->plan, a.bid_li, err);
+    if (rc == BIDSIM_OK && a.participation != r->act.participation)
+      rc = bidsim_market_set_participation(k->market, r->plan, a.participation, err);
+    if (rc) return rc;
+    r->act = a;
+  }
+  return BIDSIM_OK;
+}
+
 int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_error_t *err) {
   *out = NULL;
   bidsim_worker_t *k = bidsim_calloc(1, sizeof *k);
@@ -422,6 +532,13 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
   }
   k->tg = bidsim_gsl_rng_state(k->traffic_rng);
   k->ug = bidsim_gsl_rng_state(k->user_rng);
+  k->strats = bidsim_calloc((size_t)w->sc->plan_count + 1, sizeof *k->strats);
+  k->strat_of_plan = bidsim_malloc(((size_t)w->plans + 1) * sizeof *k->strat_of_plan);
+  if (!k->strats || !k->strat_of_plan) {
+    bidsim_worker_free(k);
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
+  }
+  for (uint32_t p = 0; p < w->plans; p++) k->strat_of_plan[p] = UINT32_MAX;
   *out = k;
   return BIDSIM_OK;
 }
@@ -434,6 +551,9 @@ void bidsim_worker_free(bidsim_worker_t *k) {
   bidsim_free(k->convert);
   if (k->traffic_rng) gsl_rng_free(k->traffic_rng);
   if (k->user_rng) gsl_rng_free(k->user_rng);
+  strategies_end(k);
+  bidsim_free(k->strats);
+  bidsim_free(k->strat_of_plan);
   bidsim_free(k);
 }
 
@@ -454,7 +574,7 @@ int bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate
   bidsim_rng_for_stream(k->tg, seed, replicate);
   /* the user generator's stream; its state is set per impression */
   bidsim_rng_for_stream(k->ug, seed, replicate ^ BIDSIM_STREAM_USERS);
-  return BIDSIM_OK;
+  return strategies_begin(k, variant, err);
 }
 
 uint64_t bidsim_worker_impressions(const bidsim_worker_t *k) { return k->impressions; }
@@ -548,6 +668,12 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   const double window_h = sc->attribution_window_days * 24.0;
   const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
   bidsim_auction_result_t res;
+  for (uint32_t i = 0; i < k->strat_count; i++) {   /* strategies see today's counts */
+    strat_run_t *r = &k->strats[i];
+    r->exposures = r->clicks = r->conversions = 0;
+    r->order_value_li = 0;
+  }
+  k->next_update_s = day0;
 
   for (uint32_t hour = 0; hour < BIDSIM_HOURS; hour++) {
     uint64_t n = draw_count(sc, k->traffic_rng, traffic * hour_share[hour]);
@@ -560,6 +686,12 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         int rc = bidsim_market_advance_to(k->market, t);
         if (rc) return bidsim_error_set(err, rc, "worker", "market clock: %s", bidsim_strerror(rc));
         last_t = t;
+        /* bid strategies act once per period, at its first impression */
+        if (k->strat_count && t >= k->next_update_s) {
+          if ((rc = strategies_update(k, t, day, hour_share, slab, err))) return rc;
+          const int64_t P = sc->strategy_period_s;
+          k->next_update_s = t - (t - day0) % P + P;
+        }
       }
       uint64_t x = bidsim_pcg64_next(k->tg);
       const uint64_t user = bidsim_pcg64_next(k->tg);
@@ -574,12 +706,17 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         for (cat = 0; cat + 1 < C; cat++) if (v < (a += sc->category_shares[cat])) break;
       }
       slab->impressions[hour][seg]++;
-      bidsim_impression_t imp = { seg, cat };
+      bidsim_impression_t imp = { seg, cat, (uint32_t)(user >> 32) };
       /* prices only for clicked slots (a few percent): deferred */
       uint32_t filled = bidsim_market_auction_deferred(k->market, &imp, &res);
       for (uint32_t s = 0; s < filled; s++) {
         uint32_t unit = res.unit[s];
         k->hour_expo[(size_t)unit * BIDSIM_SEG_COUNT + seg]++;
+        strat_run_t *sr = NULL;
+        if (k->strat_count && k->strat_of_plan[res.plan[s]] != UINT32_MAX) {
+          sr = &k->strats[k->strat_of_plan[res.plan[s]]];
+          sr->exposures++;
+        }
         uint64_t h = mix64(user ^ ((uint64_t)unit * UINT64_C(0x9E3779B97F4A7C15)));
         if ((double)(uint32_t)h >= exam[s] * k->attract[(size_t)unit * BIDSIM_SEG_COUNT + seg]) continue;
         /* the rest of this (user, ad) pair's draws: order, delay, value */
@@ -592,14 +729,30 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         add_metric(slab, BIDSIM_METRIC_CLICKS, plan, seg, hour, product, 1);
         add_metric(slab, BIDSIM_METRIC_SPEND_LI, plan, seg, hour, product, charged);
         double pc = k->convert[(size_t)unit * BIDSIM_SEG_COUNT + seg];
-        if (gsl_rng_uniform(k->user_rng) >= pc) continue;
-        if (sc->conversion_delay_hours > 0.0 &&
+        bool converted = gsl_rng_uniform(k->user_rng) < pc;
+        /* ordered after the attribution window: not credited */
+        if (converted && sc->conversion_delay_hours > 0.0 &&
             gsl_ran_exponential(k->user_rng, sc->conversion_delay_hours) > window_h)
-          continue;   /* ordered after the attribution window: not credited */
-        double ov = dist_draw(w->unit_order_value[unit], k->user_rng);
-        add_metric(slab, BIDSIM_METRIC_CONVERSIONS, plan, seg, hour, product, 1);
-        add_metric(slab, BIDSIM_METRIC_ORDER_VALUE_LI, plan, seg, hour, product,
-                   ov > 0.0 ? yuan_to_fen_li(ov) : 0);
+          converted = false;
+        int64_t ov_li = 0;
+        if (converted) {
+          double ov = dist_draw(w->unit_order_value[unit], k->user_rng);
+          ov_li = ov > 0.0 ? yuan_to_fen_li(ov) : 0;
+          add_metric(slab, BIDSIM_METRIC_CONVERSIONS, plan, seg, hour, product, 1);
+          add_metric(slab, BIDSIM_METRIC_ORDER_VALUE_LI, plan, seg, hour, product, ov_li);
+        }
+        if (sr) {   /* the plan's strategy learns from its clicks */
+          sr->clicks++;
+          sr->total_clicks++;
+          sr->total_spend_li += charged;
+          if (converted) {
+            sr->conversions++;
+            sr->total_conversions++;
+            sr->order_value_li += ov_li;
+            sr->total_order_value_li += ov_li;
+          }
+          if (sr->impl->on_click) sr->impl->on_click(sr->self, charged, converted, ov_li);
+        }
       }
     }
     k->impressions += n;

@@ -132,7 +132,7 @@ static void test_gsp_through_market(void **state) {
   uint32_t c = add_plan(m, shops[2], "c", 1000, 40, BIDSIM_CAP_UNLIMITED, 0, prods[2]);
   uint32_t a = add_plan(m, shops[0], "a", 2000, 50, BIDSIM_CAP_UNLIMITED, 0, prods[0]);
   uint32_t b = add_plan(m, shops[1], "b", 1500, 60, BIDSIM_CAP_UNLIMITED, 0, prods[1]);
-  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0 };
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
   assert_int_equal(r.plan[0], a);
@@ -177,7 +177,7 @@ static void test_tie_break_lower_unit_first(void **state) {
     static const uint32_t q[3] = { 30, 60, 40 };
     plans[i] = add_plan(m, s, "p", bid[i], q[i], BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 7, 0, 900, 0));
   }
-  bidsim_impression_t imp = { 0, 0 };
+  bidsim_impression_t imp = { 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
   for (int i = 0; i < 3; i++) assert_int_equal(r.plan[i], plans[i]);
@@ -192,7 +192,7 @@ static void test_caps_platform_mode(void **state) {
   bidsim_market_t *m = new_market(2, 1, false, BIDSIM_MECH_GSP);
   uint32_t s = add_shop(m, "acme");
   uint32_t p = add_plan(m, s, "capped", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
-  bidsim_impression_t imp = { 0, 0 };
+  bidsim_impression_t imp = { 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_advance_to(m, 3600), BIDSIM_OK);
   bool capped = false;
@@ -246,7 +246,7 @@ static void test_caps_strict_mode(void **state) {
   uint32_t s = add_shop(m, "acme");
   /* base 3.00, shop segment 4.50, similar 6.00 */
   uint32_t p = add_plan(m, s, "strict", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
-  bidsim_impression_t shop_user = { BIDSIM_SEG_SHOP, 0 }, ordinary = { 0, 0 };
+  bidsim_impression_t shop_user = { BIDSIM_SEG_SHOP, 0, 0 }, ordinary = { 0, 0, 0 };
   bidsim_auction_result_t r;
   bool capped = false;
   /* spend 96.00: 4.00 remain, below the shop bid 4.50 but above the base 3.00 */
@@ -278,7 +278,7 @@ static void test_publish_and_pause(void **state) {
   /* published at 14:30 on day 0 */
   uint32_t late = add_plan(m, s, "late", 2000, 10, BIDSIM_CAP_UNLIMITED, 14 * 3600 + 1800,
                            add_product(m, s, 2, 0, 900, 0));
-  bidsim_impression_t imp = { 0, 0 };
+  bidsim_impression_t imp = { 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_advance_to(m, 14 * 3600 + 1799), BIDSIM_OK);
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
@@ -370,11 +370,14 @@ static void run_random_market(uint64_t seed, bool strict, int mech) {
       bidsim_market_set_paused(m, p, draw(&g, 2), NULL);
     } else if (op < 6) {
       bidsim_market_publish(m, p, t + (int64_t)draw(&g, 3) * 3000, NULL);
+    } else if (op < 7) {
+      /* throttling: the index walk and the scan must skip the same plans */
+      assert_int_equal(bidsim_market_set_participation(m, p, draw(&g, 5) / 4.0, NULL), BIDSIM_OK);
     } else if (op < 12) {
       t += draw(&g, 9000);
       assert_int_equal(bidsim_market_advance_to(m, t), BIDSIM_OK);
     } else {
-      bidsim_impression_t imp = { draw(&g, 3), draw(&g, cats) };
+      bidsim_impression_t imp = { draw(&g, 3), draw(&g, cats), draw(&g, UINT32_MAX) };
       bidsim_auction_result_t a, b;
       bidsim_market_auction(m, &imp, &a);
       bidsim_market_auction_scan(m, &imp, &b);

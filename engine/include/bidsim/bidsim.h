@@ -8,4 +8,5 @@
 #include "bidsim/rules.h"
 #include "bidsim/auction.h"
 #include "bidsim/market.h"
+#include "bidsim/strategy.h"
 #endif

@@ -47,6 +47,7 @@ typedef struct {
 typedef struct {
   uint32_t segment;
   uint32_t category;
+  uint32_t draw;             /* uniform random bits for throttled plans' participation */
 } bidsim_impression_t;
 
 /* Auction outcome: slots filled best first. unit is the ad unit (a plan's
@@ -117,6 +118,11 @@ BIDSIM_API int bidsim_market_set_bids(bidsim_market_t *m, uint32_t plan,
 /** @brief New daily cap; if today's spend already reaches it the plan stops now. */
 BIDSIM_API int bidsim_market_set_cap(bidsim_market_t *m, uint32_t plan, int64_t cap_li,
                                      bidsim_error_t *err);
+/** @brief Enter only a share of auctions (throttling, 0..1; 1 = all): the
+ *  auction skips the plan for an impression when a hash of the impression's
+ *  draw and the plan falls above the share. BIDSIM_EINVAL outside [0, 1]. */
+BIDSIM_API int bidsim_market_set_participation(bidsim_market_t *m, uint32_t plan, double share,
+                                               bidsim_error_t *err);
 BIDSIM_API int bidsim_market_set_paused(bidsim_market_t *m, uint32_t plan, bool paused,
                                         bidsim_error_t *err);
 /** @brief Publish (or re-schedule) a plan at @p publish_s; if that is not in

@@ -1,0 +1,83 @@
+/* bidsim/strategy.h - bid strategies: a versioned interface that built-in
+ * strategies and user plugins (shared objects) implement alike. The host
+ * (bidsim's simulation loop, or any program using the engine) calls update
+ * once per period with the plan's state and applies the action: bids per
+ * segment, clamped to the platform's rules (and counted when clamped), and
+ * a participation share the auction applies per impression without
+ * scoring anything. Strategies hold their own state, draw no random
+ * numbers and are deterministic given their inputs. */
+#ifndef BIDSIM_STRATEGY_H
+#define BIDSIM_STRATEGY_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bidsim/export.h"
+#include "bidsim/rules.h"
+
+/* Bumped whenever a struct below changes; plugins built for another version
+ * are refused at load. */
+#define BIDSIM_STRATEGY_ABI_VERSION 1
+
+/* Parameters from the scenario: numbers by name; a list `hours: [..]`
+ * arrives as "hours.0", "hours.1", ... */
+typedef struct { const char *key; double value; } bidsim_param_t;
+typedef struct { uint32_t count; const bidsim_param_t *items; } bidsim_params_t;
+
+/** @brief The value of @p key, or @p fallback when it is absent. */
+BIDSIM_API double bidsim_params_get(const bidsim_params_t *p, const char *key, double fallback);
+/** @brief Whether @p key is present. */
+BIDSIM_API bool bidsim_params_has(const bidsim_params_t *p, const char *key);
+
+/* What a strategy sees at each update: its plan, today so far. */
+typedef struct {
+  int64_t  now_s;               /* seconds since day 0 00:00 */
+  uint32_t day, second_of_day, day_of_week;   /* day_of_week: 0 = Monday */
+  uint32_t period_s;            /* seconds until the next update */
+  int64_t  cap_li;              /* daily cap; BIDSIM_CAP_UNLIMITED if none */
+  int64_t  spend_today_li;
+  int64_t  value_bid_li[BIDSIM_SEG_COUNT];    /* the plan's bids as configured: its value per click */
+  double   traffic_done;        /* expected share of today's traffic already arrived (diurnal forecast) */
+  uint64_t exposures, clicks, conversions;    /* today so far */
+  int64_t  order_value_li;      /* today so far */
+  uint64_t total_clicks, total_conversions;   /* since the start of the run */
+  int64_t  total_order_value_li, total_spend_li;
+} bidsim_strategy_state_t;
+
+/* What a strategy asks for. */
+typedef struct {
+  int64_t bid_li[BIDSIM_SEG_COUNT];           /* wanted bids; clamped to the platform's rules */
+  double  participation;                      /* share of auctions to enter, 0..1 */
+} bidsim_strategy_action_t;
+
+typedef struct {
+  uint32_t abi_version;         /* BIDSIM_STRATEGY_ABI_VERSION */
+  const char *name;
+  /** Create the strategy's state from its parameters. Returns 0, or
+   *  nonzero with a sentence in msg naming the parameter and its range. */
+  int  (*create)(const bidsim_params_t *params, void **self, char *msg, size_t msglen);
+  /** Every period: the action for the next period (pre-filled with the
+   *  current one). */
+  void (*update)(void *self, const bidsim_strategy_state_t *state, bidsim_strategy_action_t *action);
+  /** Optional (may be NULL): each charged click, whether it converted and
+   *  the order value. Clicks are a few percent of impressions. */
+  void (*on_click)(void *self, int64_t price_li, bool converted, int64_t order_value_li);
+  void (*destroy)(void *self);
+} bidsim_strategy_t;
+
+/* A plugin exports this function (C linkage, default visibility). */
+#define BIDSIM_STRATEGY_PLUGIN_SYMBOL "bidsim_strategy_plugin"
+typedef const bidsim_strategy_t *(*bidsim_strategy_plugin_fn)(void);
+
+/** @brief A built-in strategy by name: "fixed", "schedule", "throttle",
+ *  "multiplier", "pid", "target_roi", "target_cpa", "shading"; NULL if none. */
+BIDSIM_API const bidsim_strategy_t *bidsim_strategy_builtin(const char *name);
+/** @brief The built-ins' names, NULL-terminated. */
+BIDSIM_API const char *const *bidsim_strategy_builtin_names(void);
+
+/** @brief Round @p bid_li to whole fen and clamp it to the platform's rules
+ *  (DOMAIN.md §1): the base in [0.10, 99.00], the segment bids within
+ *  110%-400% of the base. Returns true if a rule changed a bid (rounding
+ *  alone does not count). */
+BIDSIM_API bool bidsim_strategy_clamp(int64_t bid_li[BIDSIM_SEG_COUNT]);
+
+#endif

@@ -1,0 +1,389 @@
+/* engine/strategy.c - the built-in bid strategies (DOMAIN.md §4-§5) and the
+ * platform clamp. Each is a small deterministic controller over the plan's
+ * state at each period; none draws random numbers or allocates per call. */
+#include "bidsim/strategy.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bidsim/alloc.h"
+
+/* ---- parameters ------------------------------------------------------------ */
+
+double bidsim_params_get(const bidsim_params_t *p, const char *key, double fallback) {
+  for (uint32_t i = 0; p && i < p->count; i++)
+    if (!strcmp(p->items[i].key, key)) return p->items[i].value;
+  return fallback;
+}
+
+bool bidsim_params_has(const bidsim_params_t *p, const char *key) {
+  for (uint32_t i = 0; p && i < p->count; i++)
+    if (!strcmp(p->items[i].key, key)) return true;
+  return false;
+}
+
+/* Every parameter must be one the strategy knows (a typo is an error, not
+ * a silent default), and within its range. */
+typedef struct { const char *key; double lo, hi; bool list; } spec_t;
+
+static int check_params(const bidsim_params_t *p, const spec_t *spec, char *msg, size_t n) {
+  for (uint32_t i = 0; p && i < p->count; i++) {
+    const char *k = p->items[i].key;
+    const spec_t *s = NULL;
+    for (const spec_t *t = spec; t->key && !s; t++) {
+      size_t len = strlen(t->key);
+      if (t->list ? !strncmp(k, t->key, len) && k[len] == '.' : !strcmp(k, t->key)) s = t;
+    }
+    if (s == NULL) {
+      char known[256] = "";
+      for (const spec_t *t = spec; t->key; t++)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s%s", t == spec ? "" : ", ", t->key,
+                 t->list ? "[]" : "");
+      snprintf(msg, n, "unknown parameter '%s' (known: %s)", k, known[0] ? known : "none");
+      return -1;
+    }
+    double v = p->items[i].value;
+    if (!(v >= s->lo && v <= s->hi)) {
+      snprintf(msg, n, "parameter %s = %g is outside [%g, %g]", k, v, s->lo, s->hi);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- the platform clamp ------------------------------------------------------ */
+
+bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
+  /* rounding to whole fen is normalisation, not a clamp: compare after it */
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) b[s] = (b[s] + BIDSIM_LI_PER_FEN / 2) / BIDSIM_LI_PER_FEN * BIDSIM_LI_PER_FEN;
+  int64_t in[BIDSIM_SEG_COUNT];
+  memcpy(in, b, sizeof in);
+  if (b[0] < BIDSIM_BID_MIN_LI) b[0] = BIDSIM_BID_MIN_LI;
+  if (b[0] > BIDSIM_BID_MAX_LI) b[0] = BIDSIM_BID_MAX_LI;
+  /* segment bids: base x 1.10 rounded up .. base x 4.00 rounded down, whole fen, within the range */
+  int64_t lo = (b[0] * (100 + BIDSIM_PREMIUM_MIN_PCT) + 100 * BIDSIM_LI_PER_FEN - 1) / (100 * BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
+  int64_t hi = b[0] * (100 + BIDSIM_PREMIUM_MAX_PCT) / (100 * BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
+  if (hi > BIDSIM_BID_MAX_LI) hi = BIDSIM_BID_MAX_LI;
+  for (int s = 1; s < BIDSIM_SEG_COUNT; s++) {
+    if (b[s] < lo) b[s] = lo;
+    if (b[s] > hi) b[s] = hi;
+  }
+  return memcmp(in, b, sizeof in) != 0;
+}
+
+static void scale_bids(const int64_t value[BIDSIM_SEG_COUNT], double m, int64_t out[BIDSIM_SEG_COUNT]) {
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) out[s] = llround((double)value[s] * m);
+}
+
+static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+/* ---- fixed ---------------------------------------------------------------------- */
+
+static int fixed_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
+  static const spec_t spec[] = { { NULL, 0, 0, false } };
+  *self = NULL;
+  return check_params(p, spec, msg, n);
+}
+static void fixed_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  (void)self;
+  memcpy(a->bid_li, st->value_bid_li, sizeof a->bid_li);
+  a->participation = 1.0;
+}
+static void nothing(void *self) { bidsim_free(self); }
+
+/* ---- schedule: time-of-day discount (DOMAIN.md §4) ------------------------------ */
+
+/* hours.0..23: percent of the bid per hour of day (1-150, default 100);
+ * mon.0..sun.23 override one day of the week. */
+static const char *const weekdays[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+typedef struct { double pct[7][24]; } schedule_t;
+
+static int schedule_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
+  static const spec_t spec[] = { { "hours", 1, 150, true }, { "mon", 1, 150, true }, { "tue", 1, 150, true },
+                                 { "wed", 1, 150, true },   { "thu", 1, 150, true }, { "fri", 1, 150, true },
+                                 { "sat", 1, 150, true },   { "sun", 1, 150, true }, { NULL, 0, 0, false } };
+  if (check_params(p, spec, msg, n)) return -1;
+  for (uint32_t i = 0; i < p->count; i++) {
+    const char *dot = strchr(p->items[i].key, '.');
+    char *end;
+    long h = strtol(dot + 1, &end, 10);
+    if (*end || h < 0 || h > 23) { snprintf(msg, n, "%s: a schedule lists 24 hours (0-23)", p->items[i].key); return -1; }
+    if (p->items[i].value != floor(p->items[i].value)) { snprintf(msg, n, "%s: percent must be whole", p->items[i].key); return -1; }
+  }
+  schedule_t *s = bidsim_malloc(sizeof *s);
+  if (s == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  char key[16];
+  for (int d = 0; d < 7; d++)
+    for (int h = 0; h < 24; h++) {
+      snprintf(key, sizeof key, "hours.%d", h);
+      double v = bidsim_params_get(p, key, 100);
+      snprintf(key, sizeof key, "%s.%d", weekdays[d], h);
+      s->pct[d][h] = bidsim_params_get(p, key, v);
+    }
+  *self = s;
+  return 0;
+}
+static void schedule_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  const schedule_t *s = self;
+  scale_bids(st->value_bid_li, s->pct[st->day_of_week % 7][(st->second_of_day / 3600) % 24] / 100.0, a->bid_li);
+  a->participation = 1.0;
+}
+
+/* ---- throttle: pass-through probability (LinkedIn, KDD 2014) --------------------- */
+
+/* Each period, p shrinks by `adjust` when spend runs ahead of the day's
+ * traffic forecast (spend / cap > traffic done) and grows when behind. */
+typedef struct { double p, adjust, initial, floor_p; uint32_t day; } throttle_t;
+
+static int throttle_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
+  static const spec_t spec[] = { { "adjust", 0.001, 0.9, false }, { "initial", 0.01, 1, false },
+                                 { "min", 0.0001, 1, false }, { NULL, 0, 0, false } };
+  if (check_params(p, spec, msg, n)) return -1;
+  throttle_t *t = bidsim_malloc(sizeof *t);
+  if (t == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  /* 0.5: from all auctions to 1% in seven periods, fast enough for a cap
+   * that fixed bids would spend in minutes */
+  t->adjust = bidsim_params_get(p, "adjust", 0.5);
+  t->initial = t->p = bidsim_params_get(p, "initial", 1.0);
+  t->floor_p = bidsim_params_get(p, "min", 0.001);
+  t->day = UINT32_MAX;
+  *self = t;
+  return 0;
+}
+static void throttle_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  throttle_t *t = self;
+  memcpy(a->bid_li, st->value_bid_li, sizeof a->bid_li);
+  if (st->day != t->day) { t->day = st->day; t->p = t->initial; }
+  if (st->cap_li == BIDSIM_CAP_UNLIMITED) { a->participation = 1.0; return; }
+  double spent = (double)st->spend_today_li / (double)st->cap_li;
+  t->p = clip(spent > st->traffic_done ? t->p * (1 - t->adjust) : t->p * (1 + t->adjust), t->floor_p, 1.0);
+  a->participation = t->p;
+}
+
+/* ---- multiplier pacing (Balseiro & Gur): bid = value / (1 + mu) ------------------ */
+
+/* mu <- clip(mu - eps (rho_t - spend_t) / rho_t, 0, mu_max): rho_t is the
+ * budget share of this period's forecast traffic, spend_t what the last
+ * period spent. Overspending raises mu (lower bids), underspending lowers it. */
+typedef struct { double mu, eps, mu_max, last_done; int64_t last_spend; uint32_t day; } mult_t;
+
+static int mult_create_from(const bidsim_params_t *p, mult_t *m) {
+  m->eps = bidsim_params_get(p, "eps", 0.05);
+  m->mu_max = bidsim_params_get(p, "mu_max", 20);
+  m->mu = 0;
+  m->day = UINT32_MAX;
+  return 0;
+}
+static int mult_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
+  static const spec_t spec[] = { { "eps", 1e-4, 10, false }, { "mu_max", 0, 1000, false }, { NULL, 0, 0, false } };
+  if (check_params(p, spec, msg, n)) return -1;
+  mult_t *m = bidsim_malloc(sizeof *m);
+  if (m == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  mult_create_from(p, m);
+  *self = m;
+  return 0;
+}
+/* advance the dual variable; returns the bid multiplier 1 / (1 + mu) */
+static double mult_step(mult_t *m, const bidsim_strategy_state_t *st) {
+  if (st->day != m->day) { m->day = st->day; m->last_done = 0; m->last_spend = 0; }
+  if (st->cap_li == BIDSIM_CAP_UNLIMITED) { m->mu = 0; return 1.0; }
+  double share = st->traffic_done - m->last_done;
+  double rho = (double)st->cap_li * (share > 1e-6 ? share : 1e-6);
+  double spent = (double)(st->spend_today_li - m->last_spend);
+  m->mu = clip(m->mu - m->eps * (rho - spent) / rho, 0, m->mu_max);
+  m->last_done = st->traffic_done;
+  m->last_spend = st->spend_today_li;
+  return 1.0 / (1.0 + m->mu);
+}
+static void mult_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  scale_bids(st->value_bid_li, mult_step(self, st), a->bid_li);
+  a->participation = 1.0;
+}
+
+/* ---- PID control of the spend rate (Zhang et al., WSDM 2016) ----------------------- */
+
+typedef struct { double kp, ki, kd, lo, hi, integral, last_err; uint32_t day; } pid_t_;
+
+static int pid_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
+  static const spec_t spec[] = { { "kp", 0, 100, false }, { "ki", 0, 100, false }, { "kd", 0, 100, false },
+                                 { "min", 0.01, 1, false }, { "max", 1, 10, false }, { NULL, 0, 0, false } };
+  if (check_params(p, spec, msg, n)) return -1;
+  pid_t_ *c = bidsim_calloc(1, sizeof *c);
+  if (c == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  c->kp = bidsim_params_get(p, "kp", 2.0);
+  c->ki = bidsim_params_get(p, "ki", 0.2);
+  c->kd = bidsim_params_get(p, "kd", 0.0);
+  c->lo = bidsim_params_get(p, "min", 0.1);
+  c->hi = bidsim_params_get(p, "max", 2.0);
+  c->day = UINT32_MAX;
+  *self = c;
+  return 0;
+}
+/* error = (planned spend so far - spend) / cap, planned = cap x traffic done */
+static void pid_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  pid_t_ *c = self;
+  a->participation = 1.0;
+  if (st->day != c->day) { c->day = st->day; c->integral = 0; c->last_err = 0; }
+  if (st->cap_li == BIDSIM_CAP_UNLIMITED) { memcpy(a->bid_li, st->value_bid_li, sizeof a->bid_li); return; }
+  double err = st->traffic_done - (double)st->spend_today_li / (double)st->cap_li;
+  c->integral = clip(c->integral + err, -10, 10);
+  double m = clip(1.0 + c->kp * err + c->ki * c->integral + c->kd * (err - c->last_err), c->lo, c->hi);
+  c->last_err = err;
+  scale_bids(st->value_bid_li, m, a->bid_li);
+}
+
+/* ---- target ROI and target cost per conversion (optimised CPC) -------------------- */
+
+/* The value of a click is learned from the plan's own history, shrunk
+ * towards a prior (prior_value x prior_cvr per click, worth prior_clicks):
+ *   target_roi: bid = value per click / target, so spend <= value / target;
+ *   target_cpa: bid = predicted CVR x target cost per order.
+ * GSP charges less than the bid, so a feedback factor k (realised against
+ * target, since the start of the run) moves the bid until the realised
+ * figure meets the target. Segment bids keep the configured ratios. With
+ * pacing = 1 the bid is also capped by multiplier pacing ("min pacing"). */
+typedef struct {
+  bool roi;                 /* target ROI, else target CPA */
+  double target, prior_cvr, prior_value_li, prior_clicks, k, gain;
+  bool pacing;
+  mult_t pace;
+} target_t;
+
+static int target_create(const bidsim_params_t *p, void **self, char *msg, size_t n, bool roi) {
+  static const spec_t spec_roi[] = { { "target", 0.01, 1000, false }, { "prior_cvr", 0.0001, 1, false },
+                                     { "prior_value", 0.01, 1e6, false }, { "prior_clicks", 0, 1e6, false },
+                                     { "gain", 0, 5, false }, { "pacing", 0, 1, false },
+                                     { "eps", 1e-4, 10, false }, { "mu_max", 0, 1000, false }, { NULL, 0, 0, false } };
+  if (check_params(p, spec_roi, msg, n)) return -1;
+  if (!bidsim_params_has(p, "target")) {
+    snprintf(msg, n, "parameter target is required (%s)", roi ? "ROI = order value / spend" : "yuan per order");
+    return -1;
+  }
+  target_t *t = bidsim_calloc(1, sizeof *t);
+  if (t == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  t->roi = roi;
+  t->target = bidsim_params_get(p, "target", 1);
+  t->prior_cvr = bidsim_params_get(p, "prior_cvr", 0.015);
+  t->prior_value_li = bidsim_params_get(p, "prior_value", 100) * BIDSIM_LI_PER_YUAN;
+  t->prior_clicks = bidsim_params_get(p, "prior_clicks", 200);
+  t->gain = bidsim_params_get(p, "gain", 0.5);
+  t->pacing = bidsim_params_get(p, "pacing", 0) >= 0.5;
+  t->k = 1.0;
+  mult_create_from(p, &t->pace);
+  *self = t;
+  return 0;
+}
+static int roi_create(const bidsim_params_t *p, void **self, char *msg, size_t n) { return target_create(p, self, msg, n, true); }
+static int cpa_create(const bidsim_params_t *p, void **self, char *msg, size_t n) { return target_create(p, self, msg, n, false); }
+
+static void target_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  target_t *t = self;
+  double w = t->prior_clicks, clicks = (double)st->total_clicks;
+  double cvr = ((double)st->total_conversions + t->prior_cvr * w) / (clicks + w);
+  double bid;
+  if (t->roi) {
+    double value = ((double)st->total_order_value_li + t->prior_value_li * t->prior_cvr * w) / (clicks + w);
+    bid = value / t->target;
+    /* realised ROI above target: bid more; below: bid less */
+    if (st->total_spend_li > 0 && st->total_clicks >= 30) {
+      double realised = (double)st->total_order_value_li / (double)st->total_spend_li;
+      t->k = clip(t->k * exp(t->gain * log(realised / t->target) / 10.0), 0.2, 5.0);
+    }
+  } else {
+    bid = cvr * t->target * BIDSIM_LI_PER_YUAN;
+    if (st->total_conversions >= 5) {
+      double realised = (double)st->total_spend_li / (double)st->total_conversions / BIDSIM_LI_PER_YUAN;
+      t->k = clip(t->k * exp(t->gain * log(t->target / realised) / 10.0), 0.2, 5.0);
+    }
+  }
+  bid *= t->k;
+  double base = (double)st->value_bid_li[0];
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) a->bid_li[s] = llround(bid * (double)st->value_bid_li[s] / base);
+  if (t->pacing) {
+    double m = mult_step(&t->pace, st);
+    for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
+      int64_t paced = llround((double)st->value_bid_li[s] * m);
+      if (paced < a->bid_li[s]) a->bid_li[s] = paced;   /* the smaller of the two */
+    }
+  }
+  a->participation = 1.0;
+}
+
+/* ---- bid shading for first price ------------------------------------------------------ */
+
+/* b = value x f, f on a grid 0.30 .. 1.00; the exposures won per unit of
+ * forecast traffic at each f estimate W(f), and f maximises (1 - f) W(f).
+ * Exploration is a deterministic round of every grid point each day
+ * (the first 8 periods), then exploitation of the best estimate. */
+#define SHADE_GRID 8
+typedef struct {
+  double won[SHADE_GRID], traffic[SHADE_GRID], last_done;
+  uint64_t last_exposures;
+  int current;
+  uint32_t day, periods;
+} shade_t;
+
+static double shade_f(int i) { return 0.30 + 0.10 * i; }
+
+static int shade_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
+  static const spec_t spec[] = { { NULL, 0, 0, false } };
+  if (check_params(p, spec, msg, n)) return -1;
+  shade_t *s = bidsim_calloc(1, sizeof *s);
+  if (s == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  s->current = SHADE_GRID - 1;
+  s->day = UINT32_MAX;
+  *self = s;
+  return 0;
+}
+static void shade_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  shade_t *s = self;
+  if (st->day != s->day) { s->day = st->day; s->periods = 0; s->last_done = 0; s->last_exposures = 0; }
+  /* credit the last period to the multiplier it used */
+  double traffic = st->traffic_done - s->last_done;
+  if (s->periods > 0 && traffic > 0) {
+    s->won[s->current] += (double)(st->exposures - s->last_exposures);
+    s->traffic[s->current] += traffic;
+  }
+  s->last_done = st->traffic_done;
+  s->last_exposures = st->exposures;
+  int next;
+  if (s->periods < SHADE_GRID) {
+    next = (int)s->periods;
+  } else {
+    double best = -1;
+    next = SHADE_GRID - 1;
+    for (int i = 0; i < SHADE_GRID; i++) {
+      double w = s->traffic[i] > 0 ? s->won[i] / s->traffic[i] : 0;
+      double u = (1.0 - shade_f(i)) * w;
+      if (u > best) { best = u; next = i; }
+    }
+  }
+  s->periods++;
+  s->current = next;
+  scale_bids(st->value_bid_li, shade_f(next), a->bid_li);
+  a->participation = 1.0;
+}
+
+/* ---- the table ------------------------------------------------------------------------- */
+
+#define ABI BIDSIM_STRATEGY_ABI_VERSION
+static const bidsim_strategy_t builtins[] = {
+  { ABI, "fixed", fixed_create, fixed_update, NULL, nothing },
+  { ABI, "schedule", schedule_create, schedule_update, NULL, nothing },
+  { ABI, "throttle", throttle_create, throttle_update, NULL, nothing },
+  { ABI, "multiplier", mult_create, mult_update, NULL, nothing },
+  { ABI, "pid", pid_create, pid_update, NULL, nothing },
+  { ABI, "target_roi", roi_create, target_update, NULL, nothing },
+  { ABI, "target_cpa", cpa_create, target_update, NULL, nothing },
+  { ABI, "shading", shade_create, shade_update, NULL, nothing },
+};
+static const char *const names[] = { "fixed", "schedule", "throttle", "multiplier", "pid", "target_roi",
+                                     "target_cpa", "shading", NULL };
+
+const bidsim_strategy_t *bidsim_strategy_builtin(const char *name) {
+  for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++)
+    if (!strcmp(builtins[i].name, name)) return &builtins[i];
+  return NULL;
+}
+
+const char *const *bidsim_strategy_builtin_names(void) { return names; }
