@@ -58,8 +58,11 @@ bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++) b[s] = (b[s] + BIDSIM_LI_PER_FEN / 2) / BIDSIM_LI_PER_FEN * BIDSIM_LI_PER_FEN;
   int64_t in[BIDSIM_SEG_COUNT];
   memcpy(in, b, sizeof in);
+  /* the highest base that still leaves room for segment bids at +10%
+   * below 99.00: 90.00 yuan */
+  const int64_t base_max = BIDSIM_BID_MAX_LI * 100 / (100 + BIDSIM_PREMIUM_MIN_PCT) / BIDSIM_LI_PER_FEN * BIDSIM_LI_PER_FEN;
   if (b[0] < BIDSIM_BID_MIN_LI) b[0] = BIDSIM_BID_MIN_LI;
-  if (b[0] > BIDSIM_BID_MAX_LI) b[0] = BIDSIM_BID_MAX_LI;
+  if (b[0] > base_max) b[0] = base_max;
   /* segment bids: base x 1.10 rounded up .. base x 4.00 rounded down, whole fen, within the range */
   int64_t lo = (b[0] * (100 + BIDSIM_PREMIUM_MIN_PCT) + 100 * BIDSIM_LI_PER_FEN - 1) / (100 * BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
   int64_t hi = b[0] * (100 + BIDSIM_PREMIUM_MAX_PCT) / (100 * BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
@@ -236,25 +239,31 @@ static void pid_update(void *self, const bidsim_strategy_state_t *st, bidsim_str
 
 /* The value of a click is learned from the plan's own history, shrunk
  * towards a prior (prior_value x prior_cvr per click, worth prior_clicks):
- *   target_roi: bid = value per click / target, so spend <= value / target;
- *   target_cpa: bid = predicted CVR x target cost per order.
- * GSP charges less than the bid, so a feedback factor k (realised against
- * target, since the start of the run) moves the bid until the realised
- * figure meets the target. Segment bids keep the configured ratios. With
- * pacing = 1 the bid is also capped by multiplier pacing ("min pacing"). */
+ *   target_roi: the wanted cost per click is value per click / target;
+ *   target_cpa: it is predicted CVR x target cost per order.
+ * GSP charges less than the bid, so the bid is that cost times a factor m
+ * steered by the recent cost per click (exponential averages of spend and
+ * clicks, about two hours of memory): m moves by at most `gain` percent a
+ * period towards wanted / recent CPC, and rises while the plan wins nothing
+ * (a cold start needs clicks to learn from). Segment bids keep the
+ * configured ratios. With pacing = 1 the bid is also capped by multiplier
+ * pacing ("min pacing"). */
 typedef struct {
   bool roi;                 /* target ROI, else target CPA */
-  double target, prior_cvr, prior_value_li, prior_clicks, k, gain;
+  double target, prior_cvr, prior_value_li, prior_clicks, gain, m;
+  double ema_clicks, ema_spend;
+  uint64_t last_clicks, last_exposures;
+  int64_t last_spend;
   bool pacing;
   mult_t pace;
 } target_t;
 
 static int target_create(const bidsim_params_t *p, void **self, char *msg, size_t n, bool roi) {
-  static const spec_t spec_roi[] = { { "target", 0.01, 1000, false }, { "prior_cvr", 0.0001, 1, false },
-                                     { "prior_value", 0.01, 1e6, false }, { "prior_clicks", 0, 1e6, false },
-                                     { "gain", 0, 5, false }, { "pacing", 0, 1, false },
-                                     { "eps", 1e-4, 10, false }, { "mu_max", 0, 1000, false }, { NULL, 0, 0, false } };
-  if (check_params(p, spec_roi, msg, n)) return -1;
+  static const spec_t spec[] = { { "target", 0.01, 1000, false }, { "prior_cvr", 0.0001, 1, false },
+                                 { "prior_value", 0.01, 1e6, false }, { "prior_clicks", 0, 1e6, false },
+                                 { "gain", 0, 50, false }, { "pacing", 0, 1, false },
+                                 { "eps", 1e-4, 10, false }, { "mu_max", 0, 1000, false }, { NULL, 0, 0, false } };
+  if (check_params(p, spec, msg, n)) return -1;
   if (!bidsim_params_has(p, "target")) {
     snprintf(msg, n, "parameter target is required (%s)", roi ? "ROI = order value / spend" : "yuan per order");
     return -1;
@@ -266,9 +275,9 @@ static int target_create(const bidsim_params_t *p, void **self, char *msg, size_
   t->prior_cvr = bidsim_params_get(p, "prior_cvr", 0.015);
   t->prior_value_li = bidsim_params_get(p, "prior_value", 100) * BIDSIM_LI_PER_YUAN;
   t->prior_clicks = bidsim_params_get(p, "prior_clicks", 200);
-  t->gain = bidsim_params_get(p, "gain", 0.5);
+  t->gain = bidsim_params_get(p, "gain", 0.5) / 100.0;
   t->pacing = bidsim_params_get(p, "pacing", 0) >= 0.5;
-  t->k = 1.0;
+  t->m = 1.0;
   mult_create_from(p, &t->pace);
   *self = t;
   return 0;
@@ -279,30 +288,36 @@ static int cpa_create(const bidsim_params_t *p, void **self, char *msg, size_t n
 static void target_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
   target_t *t = self;
   double w = t->prior_clicks, clicks = (double)st->total_clicks;
-  double cvr = ((double)st->total_conversions + t->prior_cvr * w) / (clicks + w);
-  double bid;
+  double wanted;   /* cost per click, li */
   if (t->roi) {
     double value = ((double)st->total_order_value_li + t->prior_value_li * t->prior_cvr * w) / (clicks + w);
-    bid = value / t->target;
-    /* realised ROI above target: bid more; below: bid less */
-    if (st->total_spend_li > 0 && st->total_clicks >= 30) {
-      double realised = (double)st->total_order_value_li / (double)st->total_spend_li;
-      t->k = clip(t->k * exp(t->gain * log(realised / t->target) / 10.0), 0.2, 5.0);
-    }
+    wanted = value / t->target;
   } else {
-    bid = cvr * t->target * BIDSIM_LI_PER_YUAN;
-    if (st->total_conversions >= 5) {
-      double realised = (double)st->total_spend_li / (double)st->total_conversions / BIDSIM_LI_PER_YUAN;
-      t->k = clip(t->k * exp(t->gain * log(t->target / realised) / 10.0), 0.2, 5.0);
-    }
+    double cvr = ((double)st->total_conversions + t->prior_cvr * w) / (clicks + w);
+    wanted = cvr * t->target * BIDSIM_LI_PER_YUAN;
   }
-  bid *= t->k;
-  double base = (double)st->value_bid_li[0];
+  /* recent cost per click: averages decaying by 1% a period */
+  uint64_t new_clicks = st->total_clicks - t->last_clicks;
+  int64_t new_spend = st->total_spend_li - t->last_spend;
+  t->ema_clicks = 0.99 * t->ema_clicks + (double)new_clicks;
+  t->ema_spend = 0.99 * t->ema_spend + (double)new_spend;
+  bool won = st->exposures != t->last_exposures || new_clicks > 0;
+  t->last_clicks = st->total_clicks;
+  t->last_spend = st->total_spend_li;
+  t->last_exposures = st->exposures;
+  if (t->ema_clicks >= 5) {
+    double ratio = wanted / (t->ema_spend / t->ema_clicks);
+    t->m *= clip(ratio, 1.0 - t->gain, 1.0 + t->gain);
+  } else if (!won) {
+    t->m *= 1.0 + t->gain;   /* nothing won: reach for traffic to learn from */
+  }
+  t->m = clip(t->m, 0.1, 20.0);
+  double bid = wanted * t->m, base = (double)st->value_bid_li[0];
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++) a->bid_li[s] = llround(bid * (double)st->value_bid_li[s] / base);
   if (t->pacing) {
-    double m = mult_step(&t->pace, st);
+    double pm = mult_step(&t->pace, st);
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
-      int64_t paced = llround((double)st->value_bid_li[s] * m);
+      int64_t paced = llround((double)st->value_bid_li[s] * pm);
       if (paced < a->bid_li[s]) a->bid_li[s] = paced;   /* the smaller of the two */
     }
   }

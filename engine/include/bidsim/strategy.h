@@ -75,8 +75,9 @@ BIDSIM_API const bidsim_strategy_t *bidsim_strategy_builtin(const char *name);
 BIDSIM_API const char *const *bidsim_strategy_builtin_names(void);
 
 /** @brief Round @p bid_li to whole fen and clamp it to the platform's rules
- *  (DOMAIN.md §1): the base in [0.10, 99.00], the segment bids within
- *  110%-400% of the base. Returns true if a rule changed a bid (rounding
+ *  (DOMAIN.md §1): the base in [0.10, 90.00] (above 90.00 no segment bid
+ *  could be 10% higher and within 99.00), the segment bids within
+ *  110%-400% of the base and within 99.00. Returns true if a rule changed a bid (rounding
  *  alone does not count). */
 BIDSIM_API bool bidsim_strategy_clamp(int64_t bid_li[BIDSIM_SEG_COUNT]);
 
