@@ -1,0 +1,70 @@
+"""Checks of bid strategies on simulated results (called by
+test_strategies.sh with Debian's /usr/bin/python3 and h5py). The figures
+the issue asks for, as assertions:
+  - cap_exhaustion.yaml: multiplier, throttle and PID pacing spend within 5%
+    of the 150-yuan cap on average, still spend in the day's last four hours,
+    and reach the cap later than fixed bids (which spend it within the first
+    hour);
+  - target_roi.yaml: for the feasible targets 3, 4 and 6 the realised ROI
+    (order value / spend over all replicates) is within 10% of the target;
+  - the example plugin: evening boost puts a larger share of the plan's
+    exposures into 19:00-23:00 than fixed bids do."""
+import sys
+import h5py
+import numpy as np
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def names(f):
+    return [v.decode() for v in f["scales/variant"][...]]
+
+
+with h5py.File(sys.argv[1], "r") as f:
+    v = names(f)
+    spend = f["plan_hour/spend_li"][...][..., 0] / 1000.0          # (V, R, D, 24) yuan, plan 0
+    day = spend.sum(axis=3)                                        # (V, R, D)
+    hit = f["plan/cap_hit_s"][...][..., 0]                         # (V, R, D)
+    clamps = f["plan/strategy_clamps"][...][..., 0]
+    fixed = v.index("fixed")
+    fixed_hit = np.where(hit[fixed] >= 0, hit[fixed], 86400).mean()
+    check(fixed_hit < 3600, f"fixed bids should hit the cap within an hour, mean {fixed_hit:.0f} s")
+    for name in ("multiplier", "throttle", "pid"):
+        i = v.index(name)
+        mean = day[i].mean()
+        check(abs(mean - 150) <= 0.05 * 150, f"{name}: mean daily spend {mean:.1f}, not within 5% of 150")
+        late = spend[i][..., 20:].sum(axis=2).mean()
+        check(late > 10, f"{name}: spends {late:.1f} yuan in 20:00-24:00, expected pacing to keep some for the evening")
+        h = np.where(hit[i] >= 0, hit[i], 86400).mean()
+        check(h > fixed_hit + 12 * 3600, f"{name}: cap reached at {h:.0f} s on average, fixed at {fixed_hit:.0f} s")
+        print(f"{name}: {mean:.1f} yuan/day, {late:.1f} after 20:00, cap at {h / 3600:.1f} h (fixed {fixed_hit / 3600:.2f} h)")
+    check((clamps >= 0).all(), "clamp counts are counts")
+
+with h5py.File(sys.argv[2], "r") as f:
+    v = names(f)
+    ov = f["plan_segment/order_value_li"][...][..., 0, :].sum(axis=(1, 2, 3))   # per variant
+    sp = f["plan_segment/spend_li"][...][..., 0, :].sum(axis=(1, 2, 3))
+    for target in (3, 4, 6):
+        i = v.index(f"roi_{target}")
+        roi = ov[i] / sp[i]
+        check(abs(roi - target) <= 0.10 * target, f"target ROI {target}: realised {roi:.2f}, not within 10%")
+        print(f"target ROI {target}: realised {roi:.2f}")
+
+with h5py.File(sys.argv[3], "r") as f:
+    v = names(f)
+    e = f["plan_hour/exposures"][...][..., 0].sum(axis=(1, 2))        # (V, 24)
+    share = e[:, 19:23].sum(axis=1) / np.maximum(e.sum(axis=1), 1)
+    fixed, boost = v.index("fixed"), v.index("boost")
+    check(share[boost] > share[fixed] + 0.2, f"evening share: boost {share[boost]:.2f}, fixed {share[fixed]:.2f}")
+    print(f"plugin evening share {share[boost]:.2f} against fixed {share[fixed]:.2f}")
+
+if failures:
+    print(f"{len(failures)} check(s) failed:")
+    for x in failures:
+        print("  " + x)
+    sys.exit(1)
