@@ -165,9 +165,11 @@ static void throttle_update(void *self, const bidsim_strategy_state_t *st, bidsi
 
 /* ---- multiplier pacing (Balseiro & Gur): bid = value / (1 + mu) ------------------ */
 
-/* mu <- clip(mu - eps (rho_t - spend_t) / rho_t, 0, mu_max): rho_t is the
- * budget share of this period's forecast traffic, spend_t what the last
- * period spent. Overspending raises mu (lower bids), underspending lowers it. */
+/* mu <- clip(mu - eps (rho_t - spend_t) / rho_t, 0, mu_max): spend_t is
+ * what the last period spent, rho_t the budget it should have spent: the
+ * budget left at its start spread over the traffic left, so a plan that
+ * could not spend earlier (outbid in the morning) may catch up later.
+ * Overspending raises mu (lower bids), underspending lowers it. */
 typedef struct { double mu, eps, mu_max, last_done; int64_t last_spend; uint32_t day; } mult_t;
 
 static int mult_create_from(const bidsim_params_t *p, mult_t *m) {
@@ -190,8 +192,9 @@ static int mult_create(const bidsim_params_t *p, void **self, char *msg, size_t 
 static double mult_step(mult_t *m, const bidsim_strategy_state_t *st) {
   if (st->day != m->day) { m->day = st->day; m->last_done = 0; m->last_spend = 0; }
   if (st->cap_li == BIDSIM_CAP_UNLIMITED) { m->mu = 0; return 1.0; }
-  double share = st->traffic_done - m->last_done;
-  double rho = (double)st->cap_li * (share > 1e-6 ? share : 1e-6);
+  double share = st->traffic_done - m->last_done, left = 1.0 - m->last_done;
+  double budget_left = (double)(st->cap_li - m->last_spend);
+  double rho = (budget_left > 0 ? budget_left : 1.0) * (share > 1e-6 ? share : 1e-6) / (left > 1e-6 ? left : 1e-6);
   double spent = (double)(st->spend_today_li - m->last_spend);
   m->mu = clip(m->mu - m->eps * (rho - spent) / rho, 0, m->mu_max);
   m->last_done = st->traffic_done;

@@ -152,14 +152,16 @@ static void test_multiplier(void **state) {
   void *m = make("multiplier", p, 2);
   bidsim_strategy_state_t st = base_state();
   bidsim_strategy_action_t a;
-  /* period 1: 10% of traffic, 20% of the cap spent: rho = 10 yuan, spent 20:
+  /* period 1: 10% of traffic, 20% of the cap spent: rho = 100 yuan left x
+   * 10% of the traffic / 100% left = 10 yuan, spent 20:
    * mu = 0 - 0.05 x (10 - 20) / 10 = 0.05 */
   st.traffic_done = 0.10;
   st.spend_today_li = 20000;
   update("multiplier", m, &st, &a);
   assert_int_equal(a.bid_li[0], llround(2000 / 1.05));
   assert_int_equal(a.bid_li[1], llround(3000 / 1.05));
-  /* period 2: 10% more traffic, nothing spent: mu = 0.05 - 0.05 x (10 - 0) / 10 = 0 */
+  /* period 2: 10% more traffic, nothing spent: rho = 80 x 0.1 / 0.9,
+   * mu = 0.05 - 0.05 x (rho - 0) / rho = 0 */
   st.traffic_done = 0.20;
   update("multiplier", m, &st, &a);
   assert_int_equal(a.bid_li[0], 2000);
@@ -167,11 +169,13 @@ static void test_multiplier(void **state) {
   st.traffic_done = 0.30;
   update("multiplier", m, &st, &a);
   assert_int_equal(a.bid_li[0], 2000);
-  /* a burst: 5% of traffic, 50 yuan: mu = 0.05 x (45 / 5) = 0.45 */
+  /* a burst: 5% of the traffic, 50 yuan: rho = 80 yuan left x 0.05 / 0.7
+   * of the traffic left = 5.714 yuan; mu = 0.05 x (50 - 5.714) / 5.714 */
   st.traffic_done = 0.35;
   st.spend_today_li = 70000;
   update("multiplier", m, &st, &a);
-  assert_int_equal(a.bid_li[0], llround(2000 / 1.45));
+  double rho = 80.0 * 0.05 / 0.7, mu = 0.05 * (50 - rho) / rho;
+  assert_int_equal(a.bid_li[0], llround(2000 / (1 + mu)));
   bidsim_strategy_builtin("multiplier")->destroy(m);
 }
 
