@@ -18,6 +18,9 @@ typedef struct {
   int mechanism;
   int json;
   int eager;      /* price every slot in the auction (default: only clicked slots) */
+  const char *strategy;       /* a built-in run by a share of the plans, or NULL */
+  double strategy_share;
+  uint32_t strategy_period_s;
 } bench_opts_t;
 
 typedef struct {
@@ -26,6 +29,14 @@ typedef struct {
   uint32_t  exam_q30[BIDSIM_MAX_SLOTS][BIDSIM_SEG_COUNT];   /* examination x segment multiplier, Q30 */
   uint32_t  thr_conv[BIDSIM_SEG_COUNT];
   uint32_t  plans;
+  /* strategies: plans [0, strat_plans) run o->strategy */
+  const bidsim_strategy_t *strat;
+  uint32_t  strat_plans;
+  void    **selves;
+  int64_t (*value_li)[BIDSIM_SEG_COUNT];      /* configured bids */
+  uint64_t *exposures, *clicks;               /* per plan: today, since the start */
+  int64_t  *spend;
+  uint64_t  updates;
 } bench_world_t;
 
 static void usage(FILE *f) {
@@ -33,6 +44,7 @@ static void usage(FILE *f) {
     "Usage: bidsim bench [--campaigns N] [--slots K] [--impressions M]\n"
     "                    [--mechanism gsp|vcg|first] [--categories C] [--seed S]\n"
     "                    [--repeat R] [--eager-prices] [--json]\n"
+    "                    [--strategy KIND [--strategy-share S] [--strategy-period SEC]]\n"
     "\n"
     "Simulates M impressions of one day against N promotion plans in a synthetic\n"
     "market: each plan has segmented click bids (ordinary, shop +10..300%%, similar\n"
@@ -57,6 +69,11 @@ static void usage(FILE *f) {
     "  --seed S          seed of the market and the traffic (default 1)\n"
     "  --repeat R        runs; the median is reported (default 5)\n"
     "  --eager-prices    price every slot in the auction (bidsim_market_auction)\n"
+    "  --strategy KIND   a built-in bid strategy (multiplier, throttle, pid,\n"
+    "                    schedule, target_roi, ...) for a share of the plans,\n"
+    "                    updated every period as bidsim run does\n"
+    "  --strategy-share S    share of the plans running it (default 1)\n"
+    "  --strategy-period SEC simulated seconds between updates (default 60)\n"
     "  --json            print one JSON object instead of text\n"
     "  -h, --help        this text\n"
     "\n"
@@ -78,8 +95,57 @@ static int cmp_double(const void *a, const void *b) {
 static int64_t round_fen(double yuan) { return (int64_t)llround(yuan * 100.0) * BIDSIM_LI_PER_FEN; }
 
 static void world_free(bench_world_t *w) {
+  for (uint32_t p = 0; w->selves && p < w->strat_plans; p++)
+    if (w->selves[p]) w->strat->destroy(w->selves[p]);
   bidsim_market_free(w->market);
   free(w->ctr_q32);
+  free(w->selves);
+  free(w->value_li);
+  free(w->exposures);
+  free(w->clicks);
+  free(w->spend);
+}
+
+/* Each run starts the strategies afresh. */
+static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *err) {
+  for (uint32_t p = 0; p < w->strat_plans; p++) {
+    if (w->selves[p]) w->strat->destroy(w->selves[p]);
+    w->selves[p] = NULL;
+    char msg[256] = "";
+    bidsim_params_t none = { 0, NULL };
+    bidsim_param_t target = { "target", 3.0 };
+    bidsim_params_t roi = { 1, &target };
+    bool needs_target = !strcmp(o->strategy, "target_roi") || !strcmp(o->strategy, "target_cpa");
+    if (w->strat->create(needs_target ? &roi : &none, &w->selves[p], msg, sizeof msg))
+      return bidsim_error_set(err, BIDSIM_EINVAL, "strategy", "%s: %s", o->strategy, msg);
+  }
+  memset(w->exposures, 0, w->plans * sizeof *w->exposures);
+  memset(w->clicks, 0, w->plans * sizeof *w->clicks);
+  memset(w->spend, 0, w->plans * sizeof *w->spend);
+  return BIDSIM_OK;
+}
+
+/* The host side of a period, as bidsim run does it: state, update, clamp,
+ * new bids and participation into the market. */
+static void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t ts) {
+  for (uint32_t p = 0; p < w->strat_plans; p++) {
+    bidsim_plan_info_t info;
+    bidsim_market_plan_info(w->market, p, &info);
+    bidsim_strategy_state_t st = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
+                                   .cap_li = info.cap_li, .spend_today_li = info.spend_today_li,
+                                   .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY, .exposures = w->exposures[p],
+                                   .clicks = w->clicks[p], .total_clicks = w->clicks[p], .total_spend_li = w->spend[p],
+                                   .total_order_value_li = (int64_t)w->clicks[p] * 1500 };
+    memcpy(st.value_bid_li, w->value_li[p], sizeof st.value_bid_li);
+    bidsim_strategy_action_t a;
+    memcpy(a.bid_li, info.bid_li, sizeof a.bid_li);
+    a.participation = 1.0;
+    w->strat->update(w->selves[p], &st, &a);
+    bidsim_strategy_clamp(a.bid_li);
+    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
+    if (a.participation < 1.0) bidsim_market_set_participation(w->market, p, a.participation, NULL);
+    w->updates++;
+  }
 }
 
 static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *err) {
@@ -94,7 +160,18 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
   if (rc) return rc;
   w->plans = o->campaigns;
   w->ctr_q32 = malloc(sizeof(uint32_t) * o->campaigns);
-  if (!w->ctr_q32) return bidsim_error_set(err, BIDSIM_ENOMEM, "bench", "out of memory");
+  w->value_li = malloc(sizeof *w->value_li * o->campaigns);
+  w->exposures = calloc(o->campaigns, sizeof *w->exposures);
+  w->clicks = calloc(o->campaigns, sizeof *w->clicks);
+  w->spend = calloc(o->campaigns, sizeof *w->spend);
+  w->selves = calloc(o->campaigns, sizeof *w->selves);
+  if (!w->ctr_q32 || !w->value_li || !w->exposures || !w->clicks || !w->spend || !w->selves)
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "bench", "out of memory");
+  if (o->strategy) {
+    if ((w->strat = bidsim_strategy_builtin(o->strategy)) == NULL)
+      return bidsim_error_set(err, BIDSIM_EINVAL, "strategy", "no built-in strategy '%s'", o->strategy);
+    w->strat_plans = (uint32_t)llround(o->strategy_share * o->campaigns);
+  }
   bidsim_pcg64_t g;
   bidsim_rng_for_stream(&g, o->seed, UINT64_C(0xBE7C4));
   static const double seg_ctr_mult[BIDSIM_SEG_COUNT] = { 1.0, 2.0, 1.4 };
@@ -124,6 +201,7 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
     bidsim_plan_spec_t sp = { .name = name, .shop = shop, .cap_li = cap, .bid_li = { b0, b1, b2 },
                               .quality = 1 + (uint32_t)(ctr * 100000.0), .publish_s = 0 };
     if ((rc = bidsim_market_add_plan(w->market, &sp, &plan, err))) return rc;
+    memcpy(w->value_li[plan], sp.bid_li, sizeof w->value_li[plan]);
     if ((rc = bidsim_plan_add_product(w->market, plan, product, err))) return rc;
     w->ctr_q32[plan] = (uint32_t)(ctr * 4294967296.0);
   }
@@ -142,12 +220,19 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
   const uint64_t m = o->impressions;
   const uint32_t C = o->categories;
   const uint32_t seg_thr1 = (uint32_t)(0.70 * 4294967296.0), seg_thr2 = (uint32_t)(0.85 * 4294967296.0);
-  int64_t last_s = -1;
+  int64_t last_s = -1, next_update = 0;
   bidsim_auction_result_t res;
   memset(t, 0, sizeof *t);
   for (uint64_t i = 0; i < m; i++) {
     int64_t ts = (int64_t)(i * BIDSIM_SECONDS_PER_DAY / m);
-    if (ts != last_s) { bidsim_market_advance_to(w->market, ts); last_s = ts; }
+    if (ts != last_s) {
+      bidsim_market_advance_to(w->market, ts);
+      last_s = ts;
+      if (w->strat_plans && ts >= next_update) {
+        strategies_update(o, w, ts);
+        next_update = ts - ts % o->strategy_period_s + o->strategy_period_s;
+      }
+    }
     uint64_t u = bidsim_pcg64_next(&g);
     t->draws++;
     uint32_t hi = (uint32_t)(u >> 32);
@@ -160,11 +245,14 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
       if ((k & 1) == 0) { r = bidsim_pcg64_next(&g); t->draws++; }
       uint32_t x = (k & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
       uint32_t plan = res.plan[k];
+      if (plan < w->strat_plans) w->exposures[plan]++;
       /* P(click) = examination(k) x segment multiplier x CTR, in Q32 */
       if (x < (((uint64_t)w->ctr_q32[plan] * w->exam_q30[k][imp.segment]) >> 30)) {
         bool capped;
-        t->spend_li += bidsim_market_charge(w->market, plan, bidsim_auction_slot_price(w->market, &res, k), &capped);
+        int64_t charged = bidsim_market_charge(w->market, plan, bidsim_auction_slot_price(w->market, &res, k), &capped);
+        t->spend_li += charged;
         t->clicks++;
+        if (plan < w->strat_plans) { w->clicks[plan]++; w->spend[plan] += charged; }
         uint32_t c = (uint32_t)(bidsim_pcg64_next(&g) >> 32);
         t->draws++;
         t->conversions += c < w->thr_conv[imp.segment];
@@ -194,13 +282,15 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, const char *opt, u
 
 int bidsim_cmd_bench(int argc, char **argv) {
   bench_opts_t o = { .campaigns = 10000, .slots = 4, .categories = 20, .repeat = 5,
-                     .impressions = 10000000, .seed = 1, .mechanism = BIDSIM_MECH_GSP };
+                     .impressions = 10000000, .seed = 1, .mechanism = BIDSIM_MECH_GSP,
+                     .strategy_share = 1.0, .strategy_period_s = 60 };
   static const struct option longopts[] = {
     { "campaigns", required_argument, 0, 'n' }, { "slots", required_argument, 0, 'k' },
     { "impressions", required_argument, 0, 'm' }, { "mechanism", required_argument, 0, 'x' },
     { "categories", required_argument, 0, 'c' }, { "seed", required_argument, 0, 's' },
     { "repeat", required_argument, 0, 'r' }, { "json", no_argument, 0, 'j' },
-    { "eager-prices", no_argument, 0, 'e' },
+    { "eager-prices", no_argument, 0, 'e' }, { "strategy", required_argument, 0, 'S' },
+    { "strategy-share", required_argument, 0, 'F' }, { "strategy-period", required_argument, 0, 'T' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   optind = 1;
   int ch;
@@ -222,6 +312,17 @@ int bidsim_cmd_bench(int argc, char **argv) {
         break;
       case 'j': o.json = 1; break;
       case 'e': o.eager = 1; break;
+      case 'S': o.strategy = optarg; break;
+      case 'F': {
+        char *end;
+        o.strategy_share = strtod(optarg, &end);
+        if (*end || !(o.strategy_share >= 0 && o.strategy_share <= 1)) {
+          fprintf(stderr, "bidsim bench: error: --strategy-share must be in [0, 1], got '%s'\n", optarg);
+          return BIDSIM_EXIT_INPUT;
+        }
+        break;
+      }
+      case 'T': if (parse_u64(optarg, 1, 86400, "--strategy-period", &v)) return BIDSIM_EXIT_INPUT; o.strategy_period_s = (uint32_t)v; break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
       default: usage(stderr); return BIDSIM_EXIT_INPUT;
     }
@@ -244,6 +345,12 @@ int bidsim_cmd_bench(int argc, char **argv) {
   bench_tally_t tally = { 0 };
   uint64_t sink = 0;
   for (uint32_t r = 0; r < o.repeat; r++) {
+    if (o.strategy && (rc = strategies_start(&o, &w, &err))) {
+      free(t_auc);
+      free(t_rng);
+      world_free(&w);
+      return bidsim_cli_fail("bench", &err);
+    }
     double t0 = now_s();
     run_day(&o, &w, &tally);
     double t1 = now_s();
@@ -258,11 +365,12 @@ int bidsim_cmd_bench(int argc, char **argv) {
   double ns = ta * 1e9 / (double)o.impressions, floor_ns = tr * 1e9 / (double)o.impressions;
   if (o.json) {
     printf("{\"campaigns\": %u, \"slots\": %u, \"impressions\": %" PRIu64 ", \"mechanism\": \"%s\", "
-           "\"pricing\": \"%s\", "
+           "\"pricing\": \"%s\", \"strategy\": \"%s\", \"strategy_plans\": %u, \"strategy_updates\": %" PRIu64 ", "
            "\"categories\": %u, \"repeats\": %u, \"auctions_per_s\": %.0f, \"ns_per_auction\": %.2f, "
            "\"rng_floor_ns_per_auction\": %.2f, \"ratio\": %.2f, \"draws_per_auction\": %.3f, "
            "\"clicks\": %" PRIu64 ", \"conversions\": %" PRIu64 ", \"spend_li\": %" PRId64 ", \"sink\": %" PRIu64 "}\n",
            o.campaigns, o.slots, o.impressions, bidsim_mechanism_name(o.mechanism), o.eager ? "eager" : "deferred",
+           o.strategy ? o.strategy : "fixed", w.strat_plans, w.updates / o.repeat,
            o.categories, o.repeat, (double)o.impressions / ta, ns, floor_ns, ns / floor_ns, (double)tally.draws / (double)o.impressions,
            tally.clicks, tally.conversions, tally.spend_li, sink & 1);
   } else {
