@@ -146,6 +146,8 @@ static inline void bit_set(index_t *ix, uint32_t pos, bool on) {
   if (ix->bits[w]) ix->sum[w >> 6] |= sb; else ix->sum[w >> 6] &= ~sb;
 }
 
+static inline bool bit_get(const index_t *ix, uint32_t pos) { return (ix->bits[pos >> 6] >> (pos & 63)) & 1; }
+
 /* First set position >= pos, or UINT32_MAX. */
 static inline uint32_t next_set(const index_t *ix, uint32_t pos) {
   if (pos >= ix->n) return UINT32_MAX;
@@ -278,22 +280,25 @@ static void index_move(bidsim_market_t *m, uint32_t u, int s) {
   entry_t moved;
   entry_fill(m, &moved, u, s);
   const uint64_t key = moved.key;
-  uint32_t p = m->units[u].pos[s], lo = p, hi = p;
+  uint32_t p = m->units[u].pos[s];
+  /* the entries passed over shift by one place and keep their eligibility:
+   * their bits shift with them (reading a bit is cheaper than re-deriving
+   * eligibility from each plan's hot state) */
   while (p > 0 && ix->e[p - 1].key < key) {
     ix->e[p] = ix->e[p - 1];
     m->units[key_unit(ix->e[p].key)].pos[s] = p;
+    bit_set(ix, p, bit_get(ix, p - 1));
     p--;
   }
   while (p + 1 < ix->n && ix->e[p + 1].key > key) {
     ix->e[p] = ix->e[p + 1];
     m->units[key_unit(ix->e[p].key)].pos[s] = p;
+    bit_set(ix, p, bit_get(ix, p + 1));
     p++;
   }
   ix->e[p] = moved;
   m->units[u].pos[s] = p;
-  if (p < lo) lo = p;
-  if (p > hi) hi = p;
-  for (uint32_t i = lo; i <= hi; i++) bit_set(ix, i, unit_eligible(m, key_unit(ix->e[i].key), s));
+  bit_set(ix, p, unit_eligible(m, u, s));
 }
 
 static void update_next_publish(bidsim_market_t *m) {

@@ -48,14 +48,17 @@ int bidsim_rule_check_bid(int64_t bid_li, const char *where, bidsim_error_t *err
 int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *where, bidsim_error_t *err) {
   char field[160];
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
+    /* strategies set bids every period: name the field only on failure */
+    if (bidsim_rule_check_bid(bid_li[s], NULL, NULL) == BIDSIM_OK) continue;
     snprintf(field, sizeof field, "%s.%s", where ? where : "bids", bidsim_segment_name(s));
-    int rc = bidsim_rule_check_bid(bid_li[s], field, err);
-    if (rc) return rc;
+    return bidsim_rule_check_bid(bid_li[s], field, err);
   }
   /* Segments 2 and 3: base x 1.10 <= bid <= base x 4.00, i.e. a premium of
    * 10%..300%; compared as 100*bid against (100+pct)*base to stay exact. */
   const int64_t base = bid_li[BIDSIM_SEG_ORDINARY];
   for (int s = BIDSIM_SEG_SHOP; s < BIDSIM_SEG_COUNT; s++) {
+    if (100 * bid_li[s] >= (100 + BIDSIM_PREMIUM_MIN_PCT) * base && 100 * bid_li[s] <= (100 + BIDSIM_PREMIUM_MAX_PCT) * base)
+      continue;
     snprintf(field, sizeof field, "%s.%s", where ? where : "bids", bidsim_segment_name(s));
     char b[32], v[32], lim[32];
     if (100 * bid_li[s] < (100 + BIDSIM_PREMIUM_MIN_PCT) * base) {
