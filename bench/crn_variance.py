@@ -1,11 +1,11 @@
-"""How much common random numbers buy: for each variant of
-scenarios/bid_variants.yaml against `current`, the variance over replicates
+"""How much common random numbers buy: for each variant of a result file
+against a baseline variant (default: the first), the variance over replicates
 of the paired difference (same replicate) of a plan's spend and ROI,
 against the variance of the same difference between independent runs
 (the baseline taken from another replicate: independent streams, same
 market). Usage (Debian's Python):
   ./build/bidsim run scenarios/bid_variants.yaml -o /tmp/crn.h5 --replicates 64 --quiet
-  /usr/bin/python3 bench/crn_variance.py /tmp/crn.h5"""
+  /usr/bin/python3 bench/crn_variance.py /tmp/crn.h5 [BASELINE]"""
 import sys
 import h5py
 import numpy as np
@@ -17,7 +17,7 @@ with h5py.File(sys.argv[1], "r") as f:
     spend = f["plan_segment/spend_li"][...].sum(axis=(2, 4)) / 1000.0        # (V, R, P) yuan
     value = f["plan_segment/order_value_li"][...].sum(axis=(2, 4)) / 1000.0
 R = spend.shape[1]
-base = variants.index("current")
+base = variants.index(sys.argv[2]) if len(sys.argv) > 2 else 0
 print(f"{R} replicates; variance of B - A over replicates: paired / unpaired / ratio")
 print(f"{'variant B':<20} {'plan':<18} {'metric':<7} {'paired':>10} {'unpaired':>10} {'ratio':>7}")
 for v, name in enumerate(variants):
