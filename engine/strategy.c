@@ -382,6 +382,42 @@ static void shade_update(void *self, const bidsim_strategy_state_t *st, bidsim_s
   a->participation = 1.0;
 }
 
+/* ---- bid war: chase the top slot (DOMAIN.md §3) ------------------------------------------ */
+
+/* A plan that did not hold the first slot during the last period raises its
+ * bids by `step` percent, up to `limit` times its value; one that held it
+ * drifts back towards its value by `decay` percent a period. Competitors
+ * given this strategy push the price of the top slot up when many chase it. */
+typedef struct { double m, step, limit, decay; uint64_t last_exposures, last_top; uint32_t day; } bidwar_t;
+
+static int bidwar_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
+  static const spec_t spec[] = { { "step", 0.1, 100, false }, { "limit", 1, 10, false }, { "decay", 0, 100, false },
+                                 { NULL, 0, 0, false } };
+  if (check_params(p, spec, msg, n)) return -1;
+  bidwar_t *b = bidsim_calloc(1, sizeof *b);
+  if (b == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  b->step = bidsim_params_get(p, "step", 5) / 100.0;
+  b->limit = bidsim_params_get(p, "limit", 1.5);
+  b->decay = bidsim_params_get(p, "decay", 2) / 100.0;
+  b->m = 1.0;
+  b->day = UINT32_MAX;
+  *self = b;
+  return 0;
+}
+static void bidwar_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  bidwar_t *b = self;
+  if (st->day != b->day) { b->day = st->day; b->last_exposures = 0; b->last_top = 0; }
+  bool shown = st->exposures > b->last_exposures, top = st->top_exposures > b->last_top;
+  if (shown || st->second_of_day > 0) {   /* the first update of a day has no period behind it */
+    if (top) b->m = b->m * (1.0 - b->decay) < 1.0 ? 1.0 : b->m * (1.0 - b->decay);
+    else b->m = b->m * (1.0 + b->step) > b->limit ? b->limit : b->m * (1.0 + b->step);
+  }
+  b->last_exposures = st->exposures;
+  b->last_top = st->top_exposures;
+  scale_bids(st->value_bid_li, b->m, a->bid_li);
+  a->participation = 1.0;
+}
+
 /* ---- the table ------------------------------------------------------------------------- */
 
 #define ABI BIDSIM_STRATEGY_ABI_VERSION
@@ -394,9 +430,10 @@ static const bidsim_strategy_t builtins[] = {
   { ABI, "target_roi", roi_create, target_update, NULL, nothing },
   { ABI, "target_cpa", cpa_create, target_update, NULL, nothing },
   { ABI, "shading", shade_create, shade_update, NULL, nothing },
+  { ABI, "bidwar", bidwar_create, bidwar_update, NULL, nothing },
 };
 static const char *const names[] = { "fixed", "schedule", "throttle", "multiplier", "pid", "target_roi",
-                                     "target_cpa", "shading", NULL };
+                                     "target_cpa", "shading", "bidwar", NULL };
 
 const bidsim_strategy_t *bidsim_strategy_builtin(const char *name) {
   for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++)

@@ -41,7 +41,7 @@ typedef struct {
 
 /* A plan's bid strategy (engine/include/bidsim/strategy.h): a built-in by
  * kind, or a plugin's, with its parameters. Checked at load by creating it. */
-typedef struct {
+typedef struct bidsim_sc_strategy {
   const bidsim_strategy_t *impl;
   char     kind[BIDSIM_NAME_MAX];      /* the built-in's name, or the plugin's */
   char    *plugin_path;                /* as written, or NULL for a built-in */
@@ -86,6 +86,11 @@ typedef struct {
   bidsim_dist_t ctr, cvr;          /* per product */
   bidsim_dist_t order_value_yuan;
   double       *category_shares;   /* traffic.category_count entries, sum 1 */
+  /* competitors' strategies: a share of the generated plans runs each
+   * (assigned by a hash of the seed and the plan, the same in every replicate) */
+  uint32_t      strategy_count;
+  double       *strategy_share;
+  struct bidsim_sc_strategy **strategies;
 } bidsim_sc_market_t;
 
 /* A variant changes listed plans' settings; every variant of a replicate is

@@ -864,7 +864,8 @@ static int load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
 
 static int load_market(ctx_t *c, struct fy_node *n) {
   static const char *const keys[] = { "plans", "base_bid", "premium_shop", "premium_similar", "quality",
-                                      "unlimited_share", "cap", "ctr", "cvr", "order_value", "category_shares", NULL };
+                                      "unlimited_share", "cap", "ctr", "cvr", "order_value", "category_shares",
+                                      "strategies", NULL };
   bidsim_sc_market_t *mk = &c->sc->market;
   int rc = check_keys(c, n, "market", keys);
   if (rc) return rc;
@@ -903,6 +904,32 @@ static int load_market(ctx_t *c, struct fy_node *n) {
       sum += mk->category_shares[cat];
     }
     if (fabs(sum - 1.0) > 1e-9) return fail(c, node_mark(v), BIDSIM_ESCHEMA, "market.category_shares", "shares sum to %g, not 1", sum);
+  }
+  /* strategies: [{share: s, strategy: {kind|plugin, params}}, ...], shares summing to at most 1 */
+  if ((v = get(n, "strategies"))) {
+    int cnt = fy_node_is_sequence(v) ? fy_node_sequence_item_count(v) : -1;
+    if (cnt < 0 || cnt > 64) return fail(c, node_mark(v), BIDSIM_ESCHEMA, "market.strategies", "expected a list of up to 64 {share, strategy}");
+    mk->strategy_share = bidsim_calloc((size_t)cnt + 1, sizeof *mk->strategy_share);
+    mk->strategies = bidsim_calloc((size_t)cnt + 1, sizeof *mk->strategies);
+    if (!mk->strategy_share || !mk->strategies) return fail(c, node_mark(v), BIDSIM_ENOMEM, "market.strategies", "out of memory");
+    void *it = NULL;
+    struct fy_node *item;
+    double sum = 0.0;
+    static const char *const skeys[] = { "share", "strategy", NULL };
+    for (uint32_t i = 0; (item = fy_node_sequence_iterate(v, &it)) != NULL; i++) {
+      char key[64], sub[96];
+      snprintf(key, sizeof key, "market.strategies[%u]", i);
+      if ((rc = check_keys(c, item, key, skeys))) return rc;
+      if (!get(item, "share") || !get(item, "strategy"))
+        return fail(c, node_mark(item), BIDSIM_ESCHEMA, key, "each entry needs share and strategy");
+      join(sub, sizeof sub, key, "share");
+      if ((rc = get_double(c, get(item, "share"), sub, 0.0, 1.0, &mk->strategy_share[i]))) return rc;
+      sum += mk->strategy_share[i];
+      if (sum > 1.0 + 1e-9) return fail(c, node_mark(get(item, "share")), BIDSIM_ESCHEMA, sub, "the shares sum to %g, more than 1", sum);
+      join(sub, sizeof sub, key, "strategy");
+      if ((rc = load_strategy(c, get(item, "strategy"), sub, &mk->strategies[i]))) return rc;
+      mk->strategy_count = i + 1;
+    }
   }
   return BIDSIM_OK;
 }
@@ -1325,6 +1352,9 @@ void bidsim_scenario_free(bidsim_scenario_t *sc) {
     }
   bidsim_free(sc->plans);
   bidsim_free(sc->market.category_shares);
+  for (uint32_t i = 0; i < sc->market.strategy_count; i++) bidsim__strategy_free(sc->market.strategies[i]);
+  bidsim_free(sc->market.strategies);
+  bidsim_free(sc->market.strategy_share);
   bidsim__sweep_free(sc);
   if (sc->variants)
     for (uint32_t v = 0; v < sc->variant_count; v++) {
@@ -1503,6 +1533,11 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     put(&b, ": %.17g", mk->category_shares[i]);
   }
   put(&b, "}\n");
+  if (mk->strategy_count) put(&b, "  strategies:\n");
+  for (uint32_t i = 0; i < mk->strategy_count; i++) {
+    put(&b, "    - share: %.17g\n", mk->strategy_share[i]);
+    put_strategy(&b, "      ", mk->strategies[i]);
+  }
   if (sc->sweep_key_count) {
     /* the points are regenerated from the spec, values listed */
     put(&b, "sweep:\n  %s:\n", sc->sweep_zip ? "zip" : "grid");

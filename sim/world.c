@@ -36,6 +36,11 @@ struct bidsim_world {
   int64_t (*variant_bids)[BIDSIM_SEG_COUNT];
   int64_t  *variant_cap;
   const bidsim_sc_strategy_t **variant_strategy;   /* NULL = fixed bids */
+  /* generated competitors running strategies (market.strategies) */
+  uint32_t  comp_strat_count;
+  uint32_t *comp_strat_plan;                        /* plan index */
+  const bidsim_sc_strategy_t **comp_strat;
+  int64_t (*comp_strat_bids)[BIDSIM_SEG_COUNT];     /* their generated bids */
   uint32_t weekday0;                    /* day of week of day 0, 0 = Monday */
   const char **variant_names;
   int64_t  *variant_cap_li;             /* [variant][plan], for the output */
@@ -76,7 +81,7 @@ typedef struct strat_run {
   void    *self;
   bidsim_strategy_action_t act;         /* as last applied (after the clamp) */
   int64_t  value_bid_li[BIDSIM_SEG_COUNT];
-  uint64_t exposures, clicks, conversions;   /* today */
+  uint64_t exposures, top_exposures, clicks, conversions;   /* today */
   int64_t  order_value_li;
   uint64_t total_clicks, total_conversions;
   int64_t  total_order_value_li, total_spend_li;
@@ -220,6 +225,35 @@ static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
   return BIDSIM_OK;
 }
 
+/* market.strategies: competitor i runs strategy k when a hash of (seed, i)
+ * falls in k's share. A hash, not the market stream, so that adding
+ * strategies does not change the market drawn. */
+static int assign_competitor_strategies(bidsim_world_t *w, uint32_t first, bidsim_error_t *err) {
+  const bidsim_sc_market_t *mk = &w->sc->market;
+  if (mk->strategy_count == 0) return BIDSIM_OK;
+  uint32_t n = bidsim_market_plan_count(w->market) - first;
+  w->comp_strat_plan = bidsim_calloc((size_t)n + 1, sizeof *w->comp_strat_plan);
+  w->comp_strat = bidsim_calloc((size_t)n + 1, sizeof *w->comp_strat);
+  w->comp_strat_bids = bidsim_calloc((size_t)n + 1, sizeof *w->comp_strat_bids);
+  if (!w->comp_strat_plan || !w->comp_strat || !w->comp_strat_bids)
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    double u = (double)(mix64(w->sc->seed ^ mix64(UINT64_C(0x57A7E9) + i)) >> 11) * 0x1.0p-53, acc = 0.0;
+    for (uint32_t k = 0; k < mk->strategy_count; k++) {
+      acc += mk->strategy_share[k];
+      if (u >= acc) continue;
+      uint32_t plan = first + i, j = w->comp_strat_count++;
+      bidsim_plan_info_t info;
+      bidsim_market_plan_info(w->market, plan, &info);
+      w->comp_strat_plan[j] = plan;
+      w->comp_strat[j] = mk->strategies[k];
+      memcpy(w->comp_strat_bids[j], info.bid_li, sizeof w->comp_strat_bids[j]);
+      break;
+    }
+  }
+  return BIDSIM_OK;
+}
+
 /* Every variant's settings for the listed plans (bids, cap, strategy).
  * Listed plans are the market's first plans, in scenario order. */
 static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
@@ -311,6 +345,7 @@ int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsi
   uint32_t listed_plans = bidsim_market_plan_count(w->market);
   uint32_t listed_products = bidsim_market_product_count(w->market);
   if ((rc = add_competitors(w, r, err))) goto fail;
+  if ((rc = assign_competitor_strategies(w, listed_plans, err))) goto fail;
   for (uint32_t u = listed_units; u < bidsim_market_unit_count(w->market); u++)
     w->unit_order_value[u] = &sc->market.order_value_yuan;
   /* build the index now so clones start ready */
@@ -402,6 +437,9 @@ void bidsim_world_free(bidsim_world_t *w) {
   bidsim_free(w->variant_bids);
   bidsim_free(w->variant_cap);
   bidsim_free(w->variant_strategy);
+  bidsim_free(w->comp_strat_plan);
+  bidsim_free(w->comp_strat);
+  bidsim_free(w->comp_strat_bids);
   bidsim_free(w->variant_names);
   bidsim_free(w->variant_cap_li);
   bidsim_free(w);
@@ -467,6 +505,25 @@ static int strategies_begin(bidsim_worker_t *k, uint32_t variant, bidsim_error_t
       return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "plan %u: %s", r->plan, msg);
     k->strat_of_plan[r->plan] = k->strat_count++;
   }
+  for (uint32_t j = 0; j < w->comp_strat_count; j++) {
+    const bidsim_sc_strategy_t *st = w->comp_strat[j];
+    strat_run_t *r = &k->strats[k->strat_count];
+    memset(r, 0, sizeof *r);
+    r->plan = w->comp_strat_plan[j];
+    r->impl = st->impl;
+    memcpy(r->value_bid_li, w->comp_strat_bids[j], sizeof r->value_bid_li);
+    memcpy(r->act.bid_li, r->value_bid_li, sizeof r->act.bid_li);
+    r->act.participation = 1.0;
+    /* its generated bids again: a strategy's change before the clock first
+     * moved would otherwise carry into the next unit */
+    int rc = bidsim_market_set_bids(k->market, r->plan, r->value_bid_li, err);
+    if (rc) return rc;
+    bidsim_params_t ps = { st->param_count, st->params };
+    char msg[256] = "";
+    if (st->impl->create(&ps, &r->self, msg, sizeof msg) != 0)
+      return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "competitor %u: %s", r->plan, msg);
+    k->strat_of_plan[r->plan] = k->strat_count++;
+  }
   k->next_update_s = 0;
   return BIDSIM_OK;
 }
@@ -496,7 +553,7 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
       .traffic_done = traffic_done(hour_share, t - day0), .exposures = r->exposures, .clicks = r->clicks,
       .conversions = r->conversions, .order_value_li = r->order_value_li, .total_clicks = r->total_clicks,
       .total_conversions = r->total_conversions, .total_order_value_li = r->total_order_value_li,
-      .total_spend_li = r->total_spend_li };
+      .total_spend_li = r->total_spend_li, .top_exposures = r->top_exposures };
     memcpy(st.value_bid_li, r->value_bid_li, sizeof st.value_bid_li);
     bidsim_strategy_action_t a = r->act;
     r->impl->update(r->self, &st, &a);
@@ -532,7 +589,7 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
   }
   k->tg = bidsim_gsl_rng_state(k->traffic_rng);
   k->ug = bidsim_gsl_rng_state(k->user_rng);
-  k->strats = bidsim_calloc((size_t)w->sc->plan_count + 1, sizeof *k->strats);
+  k->strats = bidsim_calloc((size_t)w->sc->plan_count + w->comp_strat_count + 1, sizeof *k->strats);
   k->strat_of_plan = bidsim_malloc(((size_t)w->plans + 1) * sizeof *k->strat_of_plan);
   if (!k->strats || !k->strat_of_plan) {
     bidsim_worker_free(k);
@@ -670,7 +727,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   bidsim_auction_result_t res;
   for (uint32_t i = 0; i < k->strat_count; i++) {   /* strategies see today's counts */
     strat_run_t *r = &k->strats[i];
-    r->exposures = r->clicks = r->conversions = 0;
+    r->exposures = r->top_exposures = r->clicks = r->conversions = 0;
     r->order_value_li = 0;
   }
   k->next_update_s = day0;
@@ -716,6 +773,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         if (k->strat_count && k->strat_of_plan[res.plan[s]] != UINT32_MAX) {
           sr = &k->strats[k->strat_of_plan[res.plan[s]]];
           sr->exposures++;
+          sr->top_exposures += s == 0;
         }
         uint64_t h = mix64(user ^ ((uint64_t)unit * UINT64_C(0x9E3779B97F4A7C15)));
         if ((double)(uint32_t)h >= exam[s] * k->attract[(size_t)unit * BIDSIM_SEG_COUNT + seg]) continue;

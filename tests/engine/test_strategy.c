@@ -74,7 +74,7 @@ static void test_params(void **state) {
   assert_null(bidsim_strategy_builtin("no-such"));
   int n = 0;
   for (const char *const *p = bidsim_strategy_builtin_names(); *p; p++, n++) assert_non_null(bidsim_strategy_builtin(*p));
-  assert_int_equal(n, 8);
+  assert_int_equal(n, 9);
   bidsim_param_t typo[] = { { "epsilon", 0.1 } }, range[] = { { "eps", 20 } }, neg[] = { { "adjust", 0 } };
   reject("multiplier", typo, 1, "unknown parameter 'epsilon'");
   reject("multiplier", range, 1, "eps = 20 is outside [0.0001, 10]");
@@ -270,6 +270,37 @@ static void test_shading(void **state) {
   bidsim_strategy_builtin("shading")->destroy(s);
 }
 
+static void test_bidwar(void **state) {
+  (void)state;
+  bidsim_param_t p[] = { { "step", 10 }, { "limit", 1.2 }, { "decay", 5 } };
+  void *b = make("bidwar", p, 3);
+  bidsim_strategy_state_t st = base_state();
+  bidsim_strategy_action_t a;
+  update("bidwar", b, &st, &a);                 /* 00:00, nothing behind it: the value */
+  assert_int_equal(a.bid_li[0], 2000);
+  st.second_of_day = 60;
+  st.exposures = 10;                            /* shown, never on top: +10% */
+  update("bidwar", b, &st, &a);
+  assert_int_equal(a.bid_li[0], 2200);
+  st.second_of_day = 120;
+  st.exposures = 20;
+  update("bidwar", b, &st, &a);                 /* again: capped at 120% */
+  assert_int_equal(a.bid_li[0], 2400);
+  st.second_of_day = 180;
+  st.exposures = 30;
+  st.top_exposures = 4;                         /* held the top: -5% */
+  update("bidwar", b, &st, &a);
+  assert_int_equal(a.bid_li[0], llround(2000 * 1.2 * 0.95));
+  for (int i = 0; i < 10; i++) {                /* keeps the top: back to its value, not below */
+    st.second_of_day += 60;
+    st.exposures += 10;
+    st.top_exposures += 5;
+    update("bidwar", b, &st, &a);
+  }
+  assert_int_equal(a.bid_li[0], 2000);
+  bidsim_strategy_builtin("bidwar")->destroy(b);
+}
+
 /* Throttled plans sit out a share of auctions; the same draw decides alike. */
 static void test_participation(void **state) {
   (void)state;
@@ -313,7 +344,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_clamp), cmocka_unit_test(test_params), cmocka_unit_test(test_fixed_and_schedule),
     cmocka_unit_test(test_throttle), cmocka_unit_test(test_multiplier), cmocka_unit_test(test_pid),
-    cmocka_unit_test(test_targets), cmocka_unit_test(test_shading), cmocka_unit_test(test_participation),
+    cmocka_unit_test(test_targets), cmocka_unit_test(test_shading), cmocka_unit_test(test_bidwar),
+    cmocka_unit_test(test_participation),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

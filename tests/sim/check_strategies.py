@@ -8,7 +8,9 @@ the issue asks for, as assertions:
   - target_roi.yaml: for the feasible targets 3, 4 and 6 the realised ROI
     (order value / spend over all replicates) is within 10% of the target;
   - the example plugin: evening boost puts a larger share of the plan's
-    exposures into 19:00-23:00 than fixed bids do."""
+    exposures into 19:00-23:00 than fixed bids do;
+  - bid_war.yaml: with 30% of the competitors in a bid war the market's
+    average price per click rises by more than a quarter."""
 import sys
 import h5py
 import numpy as np
@@ -62,6 +64,15 @@ with h5py.File(sys.argv[3], "r") as f:
     fixed, boost = v.index("fixed"), v.index("boost")
     check(share[boost] > share[fixed] + 0.2, f"evening share: boost {share[boost]:.2f}, fixed {share[fixed]:.2f}")
     print(f"plugin evening share {share[boost]:.2f} against fixed {share[fixed]:.2f}")
+
+with h5py.File(sys.argv[4], "r") as f:
+    v = names(f)
+    sp = f["plan_segment/spend_li"][...].sum(axis=(1, 2, 3, 4))
+    cl = f["plan_segment/clicks"][...].sum(axis=(1, 2, 3, 4))
+    calm, war = v.index("share=0"), v.index("share=0.3")
+    cpc = sp / np.maximum(cl, 1) / 1000
+    check(cpc[war] > 1.25 * cpc[calm], f"bid war: market CPC {cpc[war]:.2f} against {cpc[calm]:.2f} without")
+    print(f"bid war: market CPC {cpc[war]:.2f} yuan against {cpc[calm]:.2f} without")
 
 if failures:
     print(f"{len(failures)} check(s) failed:")

@@ -41,6 +41,7 @@ typedef struct {
   int64_t  order_value_li;      /* today so far */
   uint64_t total_clicks, total_conversions;   /* since the start of the run */
   int64_t  total_order_value_li, total_spend_li;
+  uint64_t top_exposures;       /* today's exposures in the first slot */
 } bidsim_strategy_state_t;
 
 /* What a strategy asks for. */
@@ -69,7 +70,8 @@ typedef struct {
 typedef const bidsim_strategy_t *(*bidsim_strategy_plugin_fn)(void);
 
 /** @brief A built-in strategy by name: "fixed", "schedule", "throttle",
- *  "multiplier", "pid", "target_roi", "target_cpa", "shading"; NULL if none. */
+ *  "multiplier", "pid", "target_roi", "target_cpa", "shading", "bidwar";
+ *  NULL if none. */
 BIDSIM_API const bidsim_strategy_t *bidsim_strategy_builtin(const char *name);
 /** @brief The built-ins' names, NULL-terminated. */
 BIDSIM_API const char *const *bidsim_strategy_builtin_names(void);
