@@ -12,6 +12,16 @@
 #define BIDSIM_FORMAT_NAME    "bidsim-result"
 #define BIDSIM_FORMAT_VERSION 1
 
+/* Per plan and day, beside the metrics: /plan/<name> datasets. */
+typedef enum {
+  BIDSIM_EXTRA_CLAMPS   = 0,   /* strategy updates whose bids the platform's rules clamped */
+  BIDSIM_EXTRA_CONSULTS = 1,   /* the plan's shop's consulting users that day (08:00-23:00) */
+  BIDSIM_EXTRA_REPLIED  = 2,   /* ... of them replied to within the hour */
+  BIDSIM_EXTRA_PAUSED   = 3,   /* 1 = the shop's ads were removed that day (service penalty) */
+  BIDSIM_EXTRA_PENALTY  = 4,   /* li: the shop's service penalty imposed that day */
+  BIDSIM_EXTRA_COUNT    = 5
+} bidsim_extra_t;
+
 typedef enum {
   BIDSIM_METRIC_EXPOSURES      = 0,  /* count */
   BIDSIM_METRIC_CLICKS         = 1,  /* count */
@@ -30,7 +40,7 @@ const char *bidsim_metric_name(int metric);
  *   plan_hour[m][hour][plan]
  *   product[m][product]
  *   cap_hit_s[plan]                  seconds after midnight, -1 if not hit
- *   clamps[plan]                     strategy updates the platform's rules clamped
+ *   extra[e][plan]                   per plan and day, e < BIDSIM_EXTRA_COUNT (below)
  *   impressions[hour][segment]       impressions that arrived (auctions run) */
 typedef struct {
   uint32_t variant, replicate, day;
@@ -39,7 +49,7 @@ typedef struct {
   int64_t *plan_hour;
   int64_t *product;
   int64_t *cap_hit_s;
-  int64_t *clamps;
+  int64_t *extra[BIDSIM_EXTRA_COUNT];
   int64_t  impressions[BIDSIM_HOURS][BIDSIM_SEG_COUNT];
 } bidsim_day_slab_t;
 

@@ -82,8 +82,9 @@ int bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products
   s->plan_hour = bidsim_calloc((size_t)BIDSIM_METRIC_COUNT * BIDSIM_HOURS * plans + 1, sizeof(int64_t));
   s->product = bidsim_calloc((size_t)BIDSIM_METRIC_COUNT * products + 1, sizeof(int64_t));
   s->cap_hit_s = bidsim_calloc((size_t)plans + 1, sizeof(int64_t));
-  s->clamps = bidsim_calloc((size_t)plans + 1, sizeof(int64_t));
-  if (!s->plan_segment || !s->plan_hour || !s->product || !s->cap_hit_s || !s->clamps) {
+  bool ok_extra = true;
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) ok_extra &= (s->extra[e] = bidsim_calloc((size_t)plans + 1, sizeof(int64_t))) != NULL;
+  if (!s->plan_segment || !s->plan_hour || !s->product || !s->cap_hit_s || !ok_extra) {
     bidsim_day_slab_free(s);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "output", "out of memory for a day slab of %u plans", plans);
   }
@@ -96,7 +97,7 @@ void bidsim_day_slab_clear(bidsim_day_slab_t *s) {
   memset(s->plan_hour, 0, (size_t)BIDSIM_METRIC_COUNT * BIDSIM_HOURS * s->plans * sizeof(int64_t));
   memset(s->product, 0, (size_t)BIDSIM_METRIC_COUNT * s->products * sizeof(int64_t));
   for (uint32_t p = 0; p < s->plans; p++) s->cap_hit_s[p] = -1;
-  memset(s->clamps, 0, s->plans * sizeof(int64_t));
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) memset(s->extra[e], 0, s->plans * sizeof(int64_t));
   memset(s->impressions, 0, sizeof s->impressions);
 }
 
@@ -106,8 +107,11 @@ void bidsim_day_slab_free(bidsim_day_slab_t *s) {
   bidsim_free(s->plan_hour);
   bidsim_free(s->product);
   bidsim_free(s->cap_hit_s);
-  bidsim_free(s->clamps);
-  s->plan_segment = s->plan_hour = s->product = s->cap_hit_s = s->clamps = NULL;
+  s->plan_segment = s->plan_hour = s->product = s->cap_hit_s = NULL;
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
+    bidsim_free(s->extra[e]);
+    s->extra[e] = NULL;
+  }
 }
 
 /* ---- writing -------------------------------------------------------------- */
@@ -117,7 +121,16 @@ struct bidsim_writer {
   hid_t    file;
   dims_t   dims;
   hid_t    data[TABLE_COUNT][BIDSIM_METRIC_COUNT];
-  hid_t    cap_hit, clamps, impressions;
+  hid_t    cap_hit, extra[BIDSIM_EXTRA_COUNT], impressions;
+};
+
+/* The per-plan, per-day datasets beside the metrics, under /plan. */
+static const struct { const char *name, *units, *description; } extras[BIDSIM_EXTRA_COUNT] = {
+  [BIDSIM_EXTRA_CLAMPS]   = { "strategy_clamps", "count", "strategy updates whose bids the platform's rules clamped that day" },
+  [BIDSIM_EXTRA_CONSULTS] = { "service_consults", "users", "the plan's shop's consulting users that day, 08:00-23:00 (DOMAIN.md section 6)" },
+  [BIDSIM_EXTRA_REPLIED]  = { "service_replied", "users", "the plan's shop's consulting users replied to within an hour" },
+  [BIDSIM_EXTRA_PAUSED]   = { "service_paused", "flag", "1 = the shop's ads were removed that day for a service penalty" },
+  [BIDSIM_EXTRA_PENALTY]  = { "service_penalty_li", "li (0.001 yuan)", "the service penalty imposed on the plan's shop that day" },
 };
 
 static int h5fail(bidsim_error_t *err, const char *path, const char *what) {
@@ -321,7 +334,8 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* errors come back as codes, not prints */
   bidsim_writer_t *w = bidsim_calloc(1, sizeof *w);
   if (w == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  w->file = w->cap_hit = w->clamps = w->impressions = -1;
+  w->file = w->cap_hit = w->impressions = -1;
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) w->extra[e] = -1;
   for (int t = 0; t < TABLE_COUNT; t++)
     for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) w->data[t][m] = -1;
   w->dims = (dims_t){ meta->variants, meta->replicates, meta->days, meta->plans, meta->products };
@@ -374,9 +388,10 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
     w->cap_hit = create_result(plan, "cap_hit_s", SHAPE_PLAN, &w->dims, "seconds after midnight",
                                "when the plan's daily cap stopped it; -1 = not reached that day");
     bad |= w->cap_hit < 0 || attach_scales(w->cap_hit, SHAPE_PLAN, scales);
-    w->clamps = create_result(plan, "strategy_clamps", SHAPE_PLAN, &w->dims, "count",
-                              "strategy updates whose bids the platform's rules clamped that day");
-    bad |= w->clamps < 0 || attach_scales(w->clamps, SHAPE_PLAN, scales);
+    for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
+      w->extra[e] = create_result(plan, extras[e].name, SHAPE_PLAN, &w->dims, extras[e].units, extras[e].description);
+      bad |= w->extra[e] < 0 || attach_scales(w->extra[e], SHAPE_PLAN, scales);
+    }
   } else {
     bad = 1;
   }
@@ -451,7 +466,8 @@ int bidsim_writer_write_day(bidsim_writer_t *w, const bidsim_day_slab_t *s, bids
   }
   shape_extent(SHAPE_PLAN, dm, ext);
   if (write_slab(w->cap_hit, 4, ext, s, s->cap_hit_s)) return h5fail(err, w->path, "write cap_hit_s");
-  if (write_slab(w->clamps, 4, ext, s, s->clamps)) return h5fail(err, w->path, "write strategy_clamps");
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
+    if (write_slab(w->extra[e], 4, ext, s, s->extra[e])) return h5fail(err, w->path, "write a plan-day dataset");
   shape_extent(SHAPE_HOUR_SEGMENT, dm, ext);
   if (write_slab(w->impressions, 5, ext, s, s->impressions)) return h5fail(err, w->path, "write impressions");
   return BIDSIM_OK;
@@ -462,7 +478,8 @@ static void writer_close(bidsim_writer_t *w) {
     for (int m = 0; m < BIDSIM_METRIC_COUNT; m++)
       if (w->data[t][m] >= 0) { H5Dclose(w->data[t][m]); w->data[t][m] = -1; }
   if (w->cap_hit >= 0) { H5Dclose(w->cap_hit); w->cap_hit = -1; }
-  if (w->clamps >= 0) { H5Dclose(w->clamps); w->clamps = -1; }
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
+    if (w->extra[e] >= 0) { H5Dclose(w->extra[e]); w->extra[e] = -1; }
   if (w->impressions >= 0) { H5Dclose(w->impressions); w->impressions = -1; }
 }
 
@@ -862,10 +879,14 @@ int bidsim_results_read_day(bidsim_results_t *r, uint32_t v, uint32_t rep, uint3
   if (read_cell(r, "/plan/cap_hit_s", v, rep, day, s->cap_hit_s) ||
       read_cell(r, "/traffic/impressions", v, rep, day, s->impressions))
     return bidsim_error_set(err, BIDSIM_EFORMAT, "results", "cannot read cap_hit_s or impressions (corrupt file?)");
-  memset(s->clamps, 0, s->plans * sizeof(int64_t));   /* files without strategies may lack the dataset */
-  if (H5Lexists(r->file, "/plan/strategy_clamps", H5P_DEFAULT) > 0 &&
-      read_cell(r, "/plan/strategy_clamps", v, rep, day, s->clamps))
-    return bidsim_error_set(err, BIDSIM_EFORMAT, "/plan/strategy_clamps", "cannot read the dataset (corrupt file?)");
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
+    /* older files lack these datasets: zeros */
+    char ep[96];
+    snprintf(ep, sizeof ep, "/plan/%s", extras[e].name);
+    memset(s->extra[e], 0, s->plans * sizeof(int64_t));
+    if (H5Lexists(r->file, ep, H5P_DEFAULT) > 0 && read_cell(r, ep, v, rep, day, s->extra[e]))
+      return bidsim_error_set(err, BIDSIM_EFORMAT, ep, "cannot read the dataset (corrupt file?)");
+  }
   s->variant = v;
   s->replicate = rep;
   s->day = day;
@@ -952,8 +973,8 @@ static int copy_chunk(hid_t src, hid_t dst, uint32_t v, uint32_t rep, uint32_t d
 }
 
 int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t v, uint32_t rep, bidsim_error_t *err) {
-  const char *paths[TABLE_COUNT * BIDSIM_METRIC_COUNT + 3];
-  hid_t dsts[TABLE_COUNT * BIDSIM_METRIC_COUNT + 3];
+  const char *paths[TABLE_COUNT * BIDSIM_METRIC_COUNT + 2 + BIDSIM_EXTRA_COUNT];
+  hid_t dsts[TABLE_COUNT * BIDSIM_METRIC_COUNT + 2 + BIDSIM_EXTRA_COUNT];
   char names[TABLE_COUNT * BIDSIM_METRIC_COUNT][96];
   int n = 0;
   for (int t = 0; t < TABLE_COUNT; t++)
@@ -964,8 +985,12 @@ int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t 
     }
   paths[n] = "/plan/cap_hit_s";
   dsts[n++] = w->cap_hit;
-  paths[n] = "/plan/strategy_clamps";
-  dsts[n++] = w->clamps;
+  char extra_paths[BIDSIM_EXTRA_COUNT][96];
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
+    snprintf(extra_paths[e], sizeof extra_paths[e], "/plan/%s", extras[e].name);
+    paths[n] = extra_paths[e];
+    dsts[n++] = w->extra[e];
+  }
   paths[n] = "/traffic/impressions";
   dsts[n++] = w->impressions;
   void *buf = NULL;

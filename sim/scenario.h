@@ -37,6 +37,11 @@ typedef struct {
   char     name[BIDSIM_NAME_MAX];
   uint32_t product_count;
   bidsim_sc_product_t *products;
+  /* service health (DOMAIN.md §6), off when consult_share is 0: each click
+   * brings a consulting user with this probability; customer service
+   * replies within the hour to at most capacity_per_hour of them */
+  double   consult_share;
+  double   capacity_per_hour;
 } bidsim_sc_shop_t;
 
 /* A plan's bid strategy (engine/include/bidsim/strategy.h): a built-in by

@@ -625,7 +625,7 @@ static int load_shops(ctx_t *c, struct fy_node *n) {
   if (cnt < 0 || cnt > 100000) return fail(c, node_mark(n), BIDSIM_ESCHEMA, "shops", "expected a list of shops");
   sc->shops = bidsim_calloc((size_t)cnt + 1, sizeof *sc->shops);
   if (!sc->shops) return fail(c, node_mark(n), BIDSIM_ENOMEM, "shops", "out of memory");
-  static const char *const keys[] = { "name", "products", NULL };
+  static const char *const keys[] = { "name", "products", "service", NULL };
   void *it = NULL;
   struct fy_node *item;
   int rc;
@@ -643,6 +643,17 @@ static int load_shops(ctx_t *c, struct fy_node *n) {
       if (!strcmp(sc->shops[t].name, sh->name))
         return fail(c, node_mark(nm), BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
     if (!pl) continue;
+    struct fy_node *sv = get(item, "service");
+    if (sv) {
+      static const char *const svkeys[] = { "consult_share", "capacity_per_hour", NULL };
+      join(sub, sizeof sub, key, "service");
+      if ((rc = check_keys(c, sv, sub, svkeys))) return rc;
+      if (!get(sv, "consult_share") || !get(sv, "capacity_per_hour"))
+        return fail(c, node_mark(sv), BIDSIM_ESCHEMA, sub, "service needs consult_share and capacity_per_hour");
+      if ((rc = opt_double(c, sv, sub, "consult_share", 0.0, 1.0, &sh->consult_share)) ||
+          (rc = opt_double(c, sv, sub, "capacity_per_hour", 0.0, 1e9, &sh->capacity_per_hour)))
+        return rc;
+    }
     join(sub, sizeof sub, key, "products");
     int pc = fy_node_is_sequence(pl) ? fy_node_sequence_item_count(pl) : -1;
     if (pc < 0 || pc > 1000000) return fail(c, node_mark(pl), BIDSIM_ESCHEMA, sub, "expected a list of products");
@@ -1484,6 +1495,8 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     const bidsim_sc_shop_t *sh = &sc->shops[s];
     put(&b, "  - name: ");
     put_name(&b, sh->name);
+    if (sh->consult_share > 0)
+      put(&b, "\n    service: {consult_share: %.17g, capacity_per_hour: %.17g}", sh->consult_share, sh->capacity_per_hour);
     put(&b, "\n    products:%s\n", sh->product_count ? "" : " []");
     for (uint32_t q = 0; q < sh->product_count; q++) {
       const bidsim_sc_product_t *p = &sh->products[q];

@@ -30,7 +30,8 @@ struct bidsim_unitstore {
 
 size_t bidsim_slab_words(uint32_t plans, uint32_t products) {
   return (size_t)BIDSIM_METRIC_COUNT * plans * (BIDSIM_SEG_COUNT + BIDSIM_HOURS) +
-         (size_t)BIDSIM_METRIC_COUNT * products + 2 * (size_t)plans + (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT;
+         (size_t)BIDSIM_METRIC_COUNT * products + (1 + BIDSIM_EXTRA_COUNT) * (size_t)plans +
+         (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT;
 }
 
 void bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out) {
@@ -40,8 +41,9 @@ void bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out) {
   memcpy(out + a, s->plan_hour, b * sizeof *out);
   memcpy(out + a + b, s->product, c * sizeof *out);
   memcpy(out + a + b + c, s->cap_hit_s, s->plans * sizeof *out);
-  memcpy(out + a + b + c + s->plans, s->clamps, s->plans * sizeof *out);
-  memcpy(out + a + b + c + 2 * (size_t)s->plans, s->impressions, sizeof s->impressions);
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
+    memcpy(out + a + b + c + (1 + (size_t)e) * s->plans, s->extra[e], s->plans * sizeof *out);
+  memcpy(out + a + b + c + (1 + (size_t)BIDSIM_EXTRA_COUNT) * s->plans, s->impressions, sizeof s->impressions);
 }
 
 void bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s) {
@@ -51,8 +53,9 @@ void bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s) {
   memcpy(s->plan_hour, in + a, b * sizeof *in);
   memcpy(s->product, in + a + b, c * sizeof *in);
   memcpy(s->cap_hit_s, in + a + b + c, s->plans * sizeof *in);
-  memcpy(s->clamps, in + a + b + c + s->plans, s->plans * sizeof *in);
-  memcpy(s->impressions, in + a + b + c + 2 * (size_t)s->plans, sizeof s->impressions);
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
+    memcpy(s->extra[e], in + a + b + c + (1 + (size_t)e) * s->plans, s->plans * sizeof *in);
+  memcpy(s->impressions, in + a + b + c + (1 + (size_t)BIDSIM_EXTRA_COUNT) * s->plans, sizeof s->impressions);
 }
 
 /* FNV-1a over 64-bit words (the payload is whole int64s): a checksum for
@@ -224,7 +227,11 @@ int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const
     { slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS },
     { slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products },
     { slab->cap_hit_s, slab->plans },
-    { slab->clamps, slab->plans },
+    { slab->extra[BIDSIM_EXTRA_CLAMPS], slab->plans },
+    { slab->extra[BIDSIM_EXTRA_CONSULTS], slab->plans },
+    { slab->extra[BIDSIM_EXTRA_REPLIED], slab->plans },
+    { slab->extra[BIDSIM_EXTRA_PAUSED], slab->plans },
+    { slab->extra[BIDSIM_EXTRA_PENALTY], slab->plans },
     { slab->impressions, (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT },
   };
   uint64_t sum = FNV_BASIS;

@@ -60,7 +60,7 @@ int  bidsim_unitstore_read_day(const bidsim_unitstore_t *s, uint32_t unit, uint3
                                bidsim_error_t *err);
 
 /* Day slabs as one flat array of int64 (for unit files and MPI messages):
- * plan_segment, plan_hour, product, cap_hit_s, clamps, impressions. */
+ * plan_segment, plan_hour, product, cap_hit_s, extra[0..3], impressions. */
 size_t bidsim_slab_words(uint32_t plans, uint32_t products);
 void   bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out);
 void   bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s);

@@ -42,6 +42,7 @@ struct bidsim_world {
   const bidsim_sc_strategy_t **comp_strat;
   int64_t (*comp_strat_bids)[BIDSIM_SEG_COUNT];     /* their generated bids */
   uint32_t weekday0;                    /* day of week of day 0, 0 = Monday */
+  bool     has_service;                 /* some listed shop models its customer service */
   const char **variant_names;
   int64_t  *variant_cap_li;             /* [variant][plan], for the output */
 };
@@ -72,6 +73,9 @@ struct bidsim_worker {
   uint32_t strat_count;
   uint32_t *strat_of_plan;              /* [plan] index into strats, or UINT32_MAX */
   int64_t  next_update_s;
+  /* shop service health (DOMAIN.md §6), listed shops: this hour's
+   * consulting users, today's totals, the day the ads come back */
+  uint32_t *svc_hour, *svc_consults, *svc_replied, *svc_paused_until;
 };
 
 /* A listed plan's strategy instance and what it has seen. */
@@ -394,6 +398,7 @@ int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsi
     if (w->product_plan[product] == BIDSIM_NONE) w->product_plan[product] = plan;
   }
   if ((rc = build_variants(w, err))) goto fail;
+  for (uint32_t i = 0; i < sc->shop_count; i++) w->has_service |= sc->shops[i].consult_share > 0;
   {
     /* Sakamoto's method; 0 = Monday */
     static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
@@ -557,7 +562,7 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
     memcpy(st.value_bid_li, r->value_bid_li, sizeof st.value_bid_li);
     bidsim_strategy_action_t a = r->act;
     r->impl->update(r->self, &st, &a);
-    if (bidsim_strategy_clamp(a.bid_li)) slab->clamps[r->plan]++;
+    if (bidsim_strategy_clamp(a.bid_li)) slab->extra[BIDSIM_EXTRA_CLAMPS][r->plan]++;
     if (!(a.participation >= 0.0)) a.participation = 0.0;   /* NaN too */
     if (a.participation > 1.0) a.participation = 1.0;
     int rc = BIDSIM_OK;
@@ -596,6 +601,15 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
     return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
   }
   for (uint32_t p = 0; p < w->plans; p++) k->strat_of_plan[p] = UINT32_MAX;
+  size_t shops = (size_t)w->sc->shop_count + 1;
+  k->svc_hour = bidsim_calloc(shops, sizeof *k->svc_hour);
+  k->svc_consults = bidsim_calloc(shops, sizeof *k->svc_consults);
+  k->svc_replied = bidsim_calloc(shops, sizeof *k->svc_replied);
+  k->svc_paused_until = bidsim_calloc(shops, sizeof *k->svc_paused_until);
+  if (!k->svc_hour || !k->svc_consults || !k->svc_replied || !k->svc_paused_until) {
+    bidsim_worker_free(k);
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
+  }
   *out = k;
   return BIDSIM_OK;
 }
@@ -611,6 +625,10 @@ void bidsim_worker_free(bidsim_worker_t *k) {
   strategies_end(k);
   bidsim_free(k->strats);
   bidsim_free(k->strat_of_plan);
+  bidsim_free(k->svc_hour);
+  bidsim_free(k->svc_consults);
+  bidsim_free(k->svc_replied);
+  bidsim_free(k->svc_paused_until);
   bidsim_free(k);
 }
 
@@ -631,6 +649,7 @@ int bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate
   bidsim_rng_for_stream(k->tg, seed, replicate);
   /* the user generator's stream; its state is set per impression */
   bidsim_rng_for_stream(k->ug, seed, replicate ^ BIDSIM_STREAM_USERS);
+  memset(k->svc_paused_until, 0, (size_t)w->sc->shop_count * sizeof *k->svc_paused_until);
   return strategies_begin(k, variant, err);
 }
 
@@ -678,6 +697,61 @@ static inline void add_metric(bidsim_day_slab_t *slab, int metric, uint32_t plan
   BIDSIM_SLAB_PS(slab, metric, plan, seg) += v;
   BIDSIM_SLAB_PH(slab, metric, hour, plan) += v;
   BIDSIM_SLAB_PR(slab, metric, product) += v;
+}
+
+/* ---- shop service health (DOMAIN.md §6) ------------------------------------ */
+
+static bool has_service(const bidsim_scenario_t *sc, uint32_t shop) { return sc->shops[shop].consult_share > 0; }
+
+/* Midnight: a penalised shop's plans stay out of the auctions until the
+ * day its ads come back. */
+static int service_day_start(bidsim_worker_t *k, uint32_t day, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = k->w->sc;
+  for (uint32_t i = 0; i < sc->plan_count; i++) {
+    uint32_t shop = sc->plans[i].shop;
+    if (!has_service(sc, shop)) continue;
+    int rc = bidsim_market_set_paused(k->market, i, day < k->svc_paused_until[shop], err);
+    if (rc) return rc;
+  }
+  for (uint32_t s = 0; s < sc->shop_count; s++) k->svc_hour[s] = k->svc_consults[s] = k->svc_replied[s] = 0;
+  return BIDSIM_OK;
+}
+
+/* End of an hour: customer service replies within the hour to at most its
+ * capacity of the users who wrote in it; users count 08:00-23:00. */
+static void service_hour_end(bidsim_worker_t *k, uint32_t hour) {
+  const bidsim_scenario_t *sc = k->w->sc;
+  for (uint32_t s = 0; s < sc->shop_count; s++) {
+    if (!has_service(sc, s)) continue;
+    if (hour >= BIDSIM_SERVICE_FROM_HOUR && hour < BIDSIM_SERVICE_TO_HOUR) {
+      uint32_t cap = (uint32_t)sc->shops[s].capacity_per_hour;
+      k->svc_consults[s] += k->svc_hour[s];
+      k->svc_replied[s] += k->svc_hour[s] < cap ? k->svc_hour[s] : cap;
+    }
+    k->svc_hour[s] = 0;
+  }
+}
+
+/* End of the day: the platform's check; each of the shop's plans records
+ * the shop's figures and whether its ads were out today. */
+static void service_day_end(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *slab) {
+  const bidsim_scenario_t *sc = k->w->sc;
+  for (uint32_t i = 0; i < sc->plan_count; i++) {
+    uint32_t s = sc->plans[i].shop;
+    if (!has_service(sc, s)) continue;
+    slab->extra[BIDSIM_EXTRA_CONSULTS][i] = k->svc_consults[s];
+    slab->extra[BIDSIM_EXTRA_REPLIED][i] = k->svc_replied[s];
+    slab->extra[BIDSIM_EXTRA_PAUSED][i] = day < k->svc_paused_until[s];
+  }
+  for (uint32_t s = 0; s < sc->shop_count; s++) {
+    if (!has_service(sc, s)) continue;
+    if (k->svc_consults[s] >= BIDSIM_SERVICE_MIN_USERS &&
+        100 * (uint64_t)k->svc_replied[s] < (uint64_t)BIDSIM_SERVICE_MIN_RATE_PCT * k->svc_consults[s]) {
+      k->svc_paused_until[s] = day + 1 + BIDSIM_SERVICE_PAUSE_DAYS;   /* out for the next three days */
+      for (uint32_t i = 0; i < sc->plan_count; i++)
+        if (sc->plans[i].shop == s) slab->extra[BIDSIM_EXTRA_PENALTY][i] = BIDSIM_SERVICE_PENALTY_LI;
+    }
+  }
 }
 
 int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *slab, bidsim_error_t *err) {
@@ -731,6 +805,10 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
     r->order_value_li = 0;
   }
   k->next_update_s = day0;
+  if (w->has_service) {
+    int rc = service_day_start(k, day, err);
+    if (rc) return rc;
+  }
 
   for (uint32_t hour = 0; hour < BIDSIM_HOURS; hour++) {
     uint64_t n = draw_count(sc, k->traffic_rng, traffic * hour_share[hour]);
@@ -811,11 +889,18 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
           }
           if (sr->impl->on_click) sr->impl->on_click(sr->self, charged, converted, ov_li);
         }
+        /* a consulting user, for a shop whose service is modelled: one more
+         * draw of this (user, ad) pair, after the order's */
+        if (w->has_service && plan < sc->plan_count && has_service(sc, sc->plans[plan].shop) &&
+            gsl_rng_uniform(k->user_rng) < sc->shops[sc->plans[plan].shop].consult_share)
+          k->svc_hour[sc->plans[plan].shop]++;
       }
     }
     k->impressions += n;
     fold_hour(k, hour, slab);
+    if (w->has_service) service_hour_end(k, hour);
   }
+  if (w->has_service) service_day_end(k, day, slab);
   /* midnight: the next day's caps (DOMAIN.md §1) */
   int rc = bidsim_market_advance_to(k->market, day0 + BIDSIM_SECONDS_PER_DAY);
   if (rc) return bidsim_error_set(err, rc, "worker", "market clock: %s", bidsim_strerror(rc));

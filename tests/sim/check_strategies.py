@@ -10,7 +10,11 @@ the issue asks for, as assertions:
   - the example plugin: evening boost puts a larger share of the plan's
     exposures into 19:00-23:00 than fixed bids do;
   - bid_war.yaml: with 30% of the competitors in a bid war the market's
-    average price per click rises by more than a quarter."""
+    average price per click rises by more than a quarter;
+  - service_health.yaml: the shop that answers 25 users an hour fails the
+    platform's check on Nov 11 (at least 100 consulting users, under 50%
+    replied within the hour), is fined 1,000 yuan and has no ads on exactly
+    the next three days; with 200 an hour it is never penalised."""
 import sys
 import h5py
 import numpy as np
@@ -73,6 +77,30 @@ with h5py.File(sys.argv[4], "r") as f:
     cpc = sp / np.maximum(cl, 1) / 1000
     check(cpc[war] > 1.25 * cpc[calm], f"bid war: market CPC {cpc[war]:.2f} against {cpc[calm]:.2f} without")
     print(f"bid war: market CPC {cpc[war]:.2f} yuan against {cpc[calm]:.2f} without")
+
+with h5py.File(sys.argv[5], "r") as f:
+    v = names(f)
+    days = [d.decode() for d in f["scales/day"][...]]
+    consults = f["plan/service_consults"][...][..., 0]        # (V, R, D)
+    replied = f["plan/service_replied"][...][..., 0]
+    paused = f["plan/service_paused"][...][..., 0]
+    penalty = f["plan/service_penalty_li"][...][..., 0]
+    expo = f["plan_segment/exposures"][...][..., 0, :].sum(axis=3)
+    low, high = v.index("capacity_per_hour=25"), v.index("capacity_per_hour=200")
+    d11 = days.index("2026-11-11")
+    for r in range(consults.shape[1]):
+        check(consults[low, r, d11] >= 100 and 2 * replied[low, r, d11] < consults[low, r, d11],
+              f"r{r}: Nov 11 should fail the check: {consults[low, r, d11]} users, {replied[low, r, d11]} replied")
+        check(penalty[low, r, d11] == 1000000 and (penalty[low, r, :d11] == 0).all(), f"r{r}: the penalty on Nov 11 only")
+        want = [1 if d11 < d <= d11 + 3 else 0 for d in range(len(days))]
+        check(list(paused[low, r]) == want, f"r{r}: paused {list(paused[low, r])}, want {want}")
+        check((expo[low, r, d11 + 1:d11 + 4] == 0).all() and expo[low, r, d11 + 4] > 0, f"r{r}: ads out for exactly three days")
+        check((paused[high, r] == 0).all() and (penalty[high, r] == 0).all(), f"r{r}: 200 replies an hour is never penalised")
+        for d in range(len(days)):   # the rule at its boundaries, from the recorded figures
+            fails = consults[low, r, d] >= 100 and 100 * replied[low, r, d] < 50 * consults[low, r, d]
+            check((penalty[low, r, d] > 0) == fails, f"r{r} {days[d]}: penalty {penalty[low, r, d]} against the rule")
+    print(f"service: Nov 11 {consults[low, :, d11].mean():.0f} users, {replied[low, :, d11].mean():.0f} replied; "
+          f"ads out {int(paused[low, 0].sum())} days")
 
 if failures:
     print(f"{len(failures)} check(s) failed:")

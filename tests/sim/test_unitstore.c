@@ -118,7 +118,7 @@ static void test_pack(void **state) {
   assert_int_equal(bidsim_day_slab_init(&b, PLANS, PRODUCTS, &err), BIDSIM_OK);
   fill(&a, 5);
   size_t n = bidsim_slab_words(PLANS, PRODUCTS);
-  assert_int_equal(n, (size_t)5 * PLANS * 27 + 5 * PRODUCTS + 2 * PLANS + 72);
+  assert_int_equal(n, (size_t)5 * PLANS * 27 + 5 * PRODUCTS + (1 + BIDSIM_EXTRA_COUNT) * PLANS + 72);
   int64_t *w = calloc(n, sizeof *w);
   bidsim_slab_pack(&a, w);
   assert_int_equal(w[0], a.plan_segment[0]);

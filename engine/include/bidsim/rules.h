@@ -21,6 +21,17 @@
 #define BIDSIM_MAX_SLOTS          20
 #define BIDSIM_NAME_MAX           64       /* bytes, including the NUL */
 
+/* Shop service health (DOMAIN.md §6): a reply within an hour is effective;
+ * consulting users count from 08:00 to 23:00; a day with at least 100 of
+ * them and an effective reply rate below 50% costs a 1,000-yuan penalty and
+ * removes the shop's ads, restored after 3 days. */
+#define BIDSIM_SERVICE_FROM_HOUR     8
+#define BIDSIM_SERVICE_TO_HOUR       23
+#define BIDSIM_SERVICE_MIN_USERS     100
+#define BIDSIM_SERVICE_MIN_RATE_PCT  50
+#define BIDSIM_SERVICE_PENALTY_LI    1000000
+#define BIDSIM_SERVICE_PAUSE_DAYS    3
+
 /* User segments (DOMAIN.md §1, click bids). */
 typedef enum {
   BIDSIM_SEG_ORDINARY = 0,   /* no signal: the base bid */
