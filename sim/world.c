@@ -31,8 +31,6 @@ struct bidsim_world {
   char   **day_labels;
   /* variants: the plans any variant changes, and each variant's settings
    * for them ([variant][k]), applied at the start of every unit */
-  uint32_t  touched_count;
-  uint32_t *touched;
   int64_t (*variant_bids)[BIDSIM_SEG_COUNT];
   int64_t  *variant_cap;
   const bidsim_sc_strategy_t **variant_strategy;   /* NULL = fixed bids */
@@ -263,15 +261,14 @@ static int assign_competitor_strategies(bidsim_world_t *w, uint32_t first, bidsi
 static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
   const bidsim_scenario_t *sc = w->sc;
   const uint32_t V = sc->variant_count;
-  w->touched = bidsim_calloc((size_t)sc->plan_count + 1, sizeof *w->touched);
   w->variant_names = bidsim_calloc(V, sizeof *w->variant_names);
   w->variant_cap_li = bidsim_calloc((size_t)V * w->plans + 1, sizeof *w->variant_cap_li);
-  if (!w->touched || !w->variant_names || !w->variant_cap_li)
+  if (!w->variant_names || !w->variant_cap_li)
     return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
-  /* every listed plan: strategies move bids, so each unit starts from the
-   * variant's configured settings for all of them */
-  for (uint32_t i = 0; i < sc->plan_count; i++) w->touched[w->touched_count++] = i;
-  size_t n = (size_t)V * w->touched_count + 1;
+  /* every listed plan (the market's first plan_count plans): strategies
+   * move bids, so each unit starts from the variant's settings for all */
+  const uint32_t L = sc->plan_count;
+  size_t n = (size_t)V * L + 1;
   w->variant_bids = bidsim_calloc(n, sizeof *w->variant_bids);
   w->variant_cap = bidsim_calloc(n, sizeof *w->variant_cap);
   w->variant_strategy = bidsim_calloc(n, sizeof *w->variant_strategy);
@@ -281,14 +278,14 @@ static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
     const bidsim_sc_variant_t *var = &sc->variants[v];
     w->variant_names[v] = var->name;
     memcpy(&w->variant_cap_li[(size_t)v * w->plans], w->plan_cap_li, w->plans * sizeof *w->plan_cap_li);
-    for (uint32_t i = 0; i < w->touched_count; i++) {
-      const bidsim_sc_plan_t *p = &sc->plans[w->touched[i]];
-      size_t at = (size_t)v * w->touched_count + i;
+    for (uint32_t i = 0; i < L; i++) {
+      const bidsim_sc_plan_t *p = &sc->plans[i];
+      size_t at = (size_t)v * L + i;
       memcpy(w->variant_bids[at], p->bid_li, sizeof w->variant_bids[at]);
       w->variant_cap[at] = p->cap_li;
       w->variant_strategy[at] = p->strategy;
       for (uint32_t c = 0; c < var->change_count; c++)
-        if (var->changes[c].plan == w->touched[i]) {
+        if (var->changes[c].plan == i) {
           memcpy(w->variant_bids[at], var->changes[c].bid_li, sizeof w->variant_bids[at]);
           w->variant_cap[at] = var->changes[c].cap_li;
           if (var->changes[c].strategy) w->variant_strategy[at] = var->changes[c].strategy;
@@ -296,7 +293,7 @@ static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
       /* fixed bids need no host work */
       if (w->variant_strategy[at] && !strcmp(w->variant_strategy[at]->kind, "fixed") && !w->variant_strategy[at]->plugin_path)
         w->variant_strategy[at] = NULL;
-      w->variant_cap_li[(size_t)v * w->plans + w->touched[i]] = w->variant_cap[at];
+      w->variant_cap_li[(size_t)v * w->plans + i] = w->variant_cap[at];
     }
   }
   return BIDSIM_OK;
@@ -438,7 +435,6 @@ void bidsim_world_free(bidsim_world_t *w) {
   if (w->day_labels)
     for (uint32_t d = 0; d < w->sc->days; d++) bidsim_free(w->day_labels[d]);
   bidsim_free(w->day_labels);
-  bidsim_free(w->touched);
   bidsim_free(w->variant_bids);
   bidsim_free(w->variant_cap);
   bidsim_free(w->variant_strategy);
@@ -493,13 +489,13 @@ static void strategies_end(bidsim_worker_t *k) {
 static int strategies_begin(bidsim_worker_t *k, uint32_t variant, bidsim_error_t *err) {
   const bidsim_world_t *w = k->w;
   strategies_end(k);
-  for (uint32_t i = 0; i < w->touched_count; i++) {
-    size_t at = (size_t)variant * w->touched_count + i;
+  for (uint32_t i = 0; i < w->sc->plan_count; i++) {
+    size_t at = (size_t)variant * w->sc->plan_count + i;
     const bidsim_sc_strategy_t *st = w->variant_strategy[at];
     if (st == NULL) continue;
     strat_run_t *r = &k->strats[k->strat_count];
     memset(r, 0, sizeof *r);
-    r->plan = w->touched[i];
+    r->plan = i;
     r->impl = st->impl;
     memcpy(r->value_bid_li, w->variant_bids[at], sizeof r->value_bid_li);
     memcpy(r->act.bid_li, r->value_bid_li, sizeof r->act.bid_li);
@@ -638,12 +634,12 @@ int bidsim_worker_begin(bidsim_worker_t *k, uint32_t variant, uint32_t replicate
   k->variant = variant;
   k->replicate = replicate;
   bidsim_market_reset(k->market);
-  /* every plan some variant changes gets this variant's settings (or the
-   * scenario's), before the clock starts */
-  for (uint32_t i = 0; i < w->touched_count; i++) {
-    size_t at = (size_t)variant * w->touched_count + i;
-    int rc = bidsim_market_set_bids(k->market, w->touched[i], w->variant_bids[at], err);
-    if (rc == BIDSIM_OK) rc = bidsim_market_set_cap(k->market, w->touched[i], w->variant_cap[at], err);
+  /* every listed plan gets this variant's bids and cap before the clock
+   * starts: nothing a strategy did in the last unit carries over */
+  for (uint32_t i = 0; i < w->sc->plan_count; i++) {
+    size_t at = (size_t)variant * w->sc->plan_count + i;
+    int rc = bidsim_market_set_bids(k->market, i, w->variant_bids[at], err);
+    if (rc == BIDSIM_OK) rc = bidsim_market_set_cap(k->market, i, w->variant_cap[at], err);
     if (rc) return rc;
   }
   bidsim_rng_for_stream(k->tg, seed, replicate);
