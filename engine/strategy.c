@@ -74,8 +74,9 @@ bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
   return memcmp(in, b, sizeof in) != 0;
 }
 
+/* value x m rounded to the nearest li (bids and m are positive) */
 static void scale_bids(const int64_t value[BIDSIM_SEG_COUNT], double m, int64_t out[BIDSIM_SEG_COUNT]) {
-  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) out[s] = llround((double)value[s] * m);
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) out[s] = (int64_t)((double)value[s] * m + 0.5);
 }
 
 static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }

@@ -141,8 +141,11 @@ static void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t t
     memcpy(a.bid_li, info.bid_li, sizeof a.bid_li);
     a.participation = 1.0;
     w->strat->update(w->selves[p], &st, &a);
-    bidsim_strategy_clamp(a.bid_li);
-    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
+    /* unchanged bids are already valid: no clamp, no re-index */
+    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) {
+      bidsim_strategy_clamp(a.bid_li);
+      if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
+    }
     if (a.participation < 1.0) bidsim_market_set_participation(w->market, p, a.participation, NULL);
     w->updates++;
   }

@@ -558,7 +558,9 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
     memcpy(st.value_bid_li, r->value_bid_li, sizeof st.value_bid_li);
     bidsim_strategy_action_t a = r->act;
     r->impl->update(r->self, &st, &a);
-    if (bidsim_strategy_clamp(a.bid_li)) slab->extra[BIDSIM_EXTRA_CLAMPS][r->plan]++;
+    /* bids equal to the current ones are already valid: skip the clamp */
+    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li) && bidsim_strategy_clamp(a.bid_li))
+      slab->extra[BIDSIM_EXTRA_CLAMPS][r->plan]++;
     if (!(a.participation >= 0.0)) a.participation = 0.0;   /* NaN too */
     if (a.participation > 1.0) a.participation = 1.0;
     int rc = BIDSIM_OK;
