@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bidsim/alloc.h"
+#include "bidsim/error.h"
 
 /* ---- parameters ------------------------------------------------------------ */
 
@@ -115,7 +116,7 @@ static int schedule_create(const bidsim_params_t *p, void **self, char *msg, siz
     if (p->items[i].value != floor(p->items[i].value)) { snprintf(msg, n, "%s: percent must be whole", p->items[i].key); return -1; }
   }
   schedule_t *s = bidsim_malloc(sizeof *s);
-  if (s == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  if (s == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
   char key[16];
   for (int d = 0; d < 7; d++)
     for (int h = 0; h < 24; h++) {
@@ -144,7 +145,7 @@ static int throttle_create(const bidsim_params_t *p, void **self, char *msg, siz
                                  { "min", 0.0001, 1, false }, { NULL, 0, 0, false } };
   if (check_params(p, spec, msg, n)) return -1;
   throttle_t *t = bidsim_malloc(sizeof *t);
-  if (t == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  if (t == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
   /* 0.5: from all auctions to 1% in seven periods, fast enough for a cap
    * that fixed bids would spend in minutes */
   t->adjust = bidsim_params_get(p, "adjust", 0.5);
@@ -184,7 +185,7 @@ static int mult_create(const bidsim_params_t *p, void **self, char *msg, size_t 
   static const spec_t spec[] = { { "eps", 1e-4, 10, false }, { "mu_max", 0, 1000, false }, { NULL, 0, 0, false } };
   if (check_params(p, spec, msg, n)) return -1;
   mult_t *m = bidsim_malloc(sizeof *m);
-  if (m == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  if (m == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
   mult_create_from(p, m);
   *self = m;
   return 0;
@@ -216,7 +217,7 @@ static int pid_create(const bidsim_params_t *p, void **self, char *msg, size_t n
                                  { "min", 0.01, 1, false }, { "max", 1, 10, false }, { NULL, 0, 0, false } };
   if (check_params(p, spec, msg, n)) return -1;
   pid_t_ *c = bidsim_calloc(1, sizeof *c);
-  if (c == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  if (c == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
   c->kp = bidsim_params_get(p, "kp", 2.0);
   c->ki = bidsim_params_get(p, "ki", 0.2);
   c->kd = bidsim_params_get(p, "kd", 0.0);
@@ -273,7 +274,7 @@ static int target_create(const bidsim_params_t *p, void **self, char *msg, size_
     return -1;
   }
   target_t *t = bidsim_calloc(1, sizeof *t);
-  if (t == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  if (t == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
   t->roi = roi;
   t->target = bidsim_params_get(p, "target", 1);
   t->prior_cvr = bidsim_params_get(p, "prior_cvr", 0.015);
@@ -348,7 +349,7 @@ static int shade_create(const bidsim_params_t *p, void **self, char *msg, size_t
   static const spec_t spec[] = { { NULL, 0, 0, false } };
   if (check_params(p, spec, msg, n)) return -1;
   shade_t *s = bidsim_calloc(1, sizeof *s);
-  if (s == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  if (s == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
   s->current = SHADE_GRID - 1;
   s->day = UINT32_MAX;
   *self = s;
@@ -396,7 +397,7 @@ static int bidwar_create(const bidsim_params_t *p, void **self, char *msg, size_
                                  { NULL, 0, 0, false } };
   if (check_params(p, spec, msg, n)) return -1;
   bidwar_t *b = bidsim_calloc(1, sizeof *b);
-  if (b == NULL) { snprintf(msg, n, "out of memory"); return -1; }
+  if (b == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
   b->step = bidsim_params_get(p, "step", 5) / 100.0;
   b->limit = bidsim_params_get(p, "limit", 1.5);
   b->decay = bidsim_params_get(p, "decay", 2) / 100.0;

@@ -765,9 +765,10 @@ static int load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc
   bidsim_params_t ps = { st->param_count, st->params };
   void *self = NULL;
   msg[0] = '\0';
-  if (st->impl->create(&ps, &self, msg, sizeof msg) != 0) {
-    rc = fail(c, node_mark(params ? params : n), BIDSIM_ESCHEMA, params ? sub : key, "strategy %s: %s", st->kind,
-              msg[0] ? msg : "rejected its parameters");
+  int crc = st->impl->create(&ps, &self, msg, sizeof msg);
+  if (crc != 0) {
+    rc = fail(c, node_mark(params ? params : n), crc == BIDSIM_ENOMEM ? BIDSIM_ENOMEM : BIDSIM_ESCHEMA,
+              params ? sub : key, "strategy %s: %s", st->kind, msg[0] ? msg : "rejected its parameters");
     goto fail;
   }
   st->impl->destroy(self);

@@ -19,7 +19,7 @@ typedef struct { double boost, cut; unsigned from, to; } evening_t;
 
 static int create(const bidsim_params_t *p, void **self, char *msg, size_t msglen) {
   evening_t *e = malloc(sizeof *e);
-  if (e == NULL) { snprintf(msg, msglen, "out of memory"); return -1; }
+  if (e == NULL) { snprintf(msg, msglen, "out of memory"); return 1; }   /* 1 = BIDSIM_ENOMEM */
   e->boost = bidsim_params_get(p, "boost", 30);
   e->cut = bidsim_params_get(p, "cut", 0);
   e->from = (unsigned)bidsim_params_get(p, "from", 19);

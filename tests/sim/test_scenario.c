@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bidsim/bidsim.h"
 #include "sim/scenario.h"
@@ -282,6 +283,52 @@ static void test_sweeps(void **state) {
   }
 }
 
+/* Out of memory at each of the loader's allocations in turn (variants,
+ * strategies, service, market strategies, a sweep): only BIDSIM_ENOMEM,
+ * nothing half-built returned (and no leak under the sanitizer build). */
+static long oom_budget = -1, oom_calls;
+static void *oom_malloc(size_t n) { oom_calls++; return oom_budget-- == 0 ? NULL : malloc(n); }
+static void *oom_calloc(size_t c, size_t n) { oom_calls++; return oom_budget-- == 0 ? NULL : calloc(c, n); }
+static void *oom_realloc(void *p, size_t n) { oom_calls++; return oom_budget-- == 0 ? NULL : realloc(p, n); }
+
+static void test_out_of_memory(void **state) {
+  (void)state;
+  static const char text[] =
+    "seed: 3\n"
+    "traffic: {impressions_per_day: 1000, categories: [{name: a, share: 0.5}, {name: b, share: 0.5}]}\n"
+    "shops:\n"
+    "  - name: S\n"
+    "    service: {consult_share: 0.1, capacity_per_hour: 10}\n"
+    "    products: [{id: 1, sales: 1000, category: a}, {id: 2, sales: 1000, category: b}]\n"
+    "plans:\n"
+    "  - {name: A1, shop: S, cap: 200, products: [1], bids: {ordinary: 0.90},\n"
+    "     strategy: {kind: schedule, params: {hours: [100, 90]}}}\n"
+    "  - {name: B1, shop: S, products: [2], bids: {ordinary: 0.90}}\n"
+    "market: {plans: 5, strategies: [{share: 0.5, strategy: {kind: bidwar}}]}\n"
+    "sweep:\n"
+    "  zip:\n"
+    "    plans[B1].cap: [100, 300]\n"
+    "    auction.slots: [2, 3]\n";
+  bidsim_scenario_t *sc = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_replace_allocator(oom_malloc, oom_calloc, oom_realloc, free), BIDSIM_OK);
+  oom_calls = 0;
+  int rc = bidsim_scenario_load_string(text, strlen(text), "oom.yaml", &sc, &err);
+  if (rc) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->variant_count, 2);
+  bidsim_scenario_free(sc);
+  long total = oom_calls;
+  for (long n = 0; n < total; n++) {
+    oom_budget = n;
+    sc = NULL;
+    rc = bidsim_scenario_load_string(text, strlen(text), "oom.yaml", &sc, &err);
+    if (rc != BIDSIM_ENOMEM) fail_msg("allocation %ld of %ld failing: code %d (%s: %s)", n, total, rc, err.where, err.msg);
+    assert_null(sc);
+  }
+  oom_budget = -1;
+  bidsim_replace_allocator(malloc, calloc, realloc, free);
+}
+
 /* Inputs the fuzzer found or that stress the parser: each must fail cleanly. */
 static void test_malformed(void **state) {
   (void)state;
@@ -315,6 +362,7 @@ int main(void) {
     cmocka_unit_test(test_rule_boundaries), cmocka_unit_test(test_defaults_and_shipped),
     cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
     cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants), cmocka_unit_test(test_sweeps),
+    cmocka_unit_test(test_out_of_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,7 +54,8 @@ typedef struct {
   uint32_t abi_version;         /* BIDSIM_STRATEGY_ABI_VERSION */
   const char *name;
   /** Create the strategy's state from its parameters. Returns 0, or
-   *  nonzero with a sentence in msg naming the parameter and its range. */
+   *  nonzero with a sentence in msg naming the parameter and its range
+   *  (BIDSIM_ENOMEM, 1, when memory ran out). */
   int  (*create)(const bidsim_params_t *params, void **self, char *msg, size_t msglen);
   /** Every period: the action for the next period (pre-filled with the
    *  current one). */
