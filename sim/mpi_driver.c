@@ -19,36 +19,39 @@
 enum { TAG_REQUEST = 1, TAG_ASSIGN = 2, TAG_DAY = 3, TAG_FAIL = 4, TAG_BYE = 5 };
 #define NO_UNIT UINT32_MAX
 
-static bool active = false;
+/* MPI's own state says whether it is up: no flag of ours to keep in step */
+static bool mpi_active(void) {
+  int init = 0, done = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&done);
+  return init && !done;
+}
 
 bool bidsim_mpi_init(int *argc, char ***argv) {
   /* started by a launcher? (mpirun sets OMPI_*, PMIx and Slurm set PMI*) */
   if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_RANK")) return false;
   int provided = 0;
-  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return false;
-  active = true;
-  return true;
+  return MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) == MPI_SUCCESS;
 }
 
 void bidsim_mpi_finalize(void) {
-  if (active) MPI_Finalize();
-  active = false;
+  if (mpi_active()) MPI_Finalize();
 }
 
 int bidsim_mpi_rank(void) {
   int r = 0;
-  if (active) MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  if (mpi_active()) MPI_Comm_rank(MPI_COMM_WORLD, &r);
   return r;
 }
 
 int bidsim_mpi_size(void) {
   int n = 1;
-  if (active) MPI_Comm_size(MPI_COMM_WORLD, &n);
+  if (mpi_active()) MPI_Comm_size(MPI_COMM_WORLD, &n);
   return n;
 }
 
 bool bidsim_mpi_agree(bool v) {
-  if (!active) return v;
+  if (!mpi_active()) return v;
   int x = v;
   MPI_Bcast(&x, 1, MPI_INT, 0, MPI_COMM_WORLD);
   return x != 0;
