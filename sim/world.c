@@ -63,9 +63,8 @@ struct bidsim_worker {
   bidsim_pcg64_t *ug;
   uint32_t variant, replicate;
   uint64_t impressions;
-  uint32_t *hour_expo;                  /* [unit][segment] exposures this hour */
-  double   *attract;                    /* [unit][segment] P(click | examined), today's */
-  double   *convert;                    /* [unit][segment] P(order | click), today's */
+  struct unit_hot *unit;                /* [unit]: what a shown ad touches, one cache line */
+  void     *unit_mem;                   /* its allocation (unit is aligned inside it) */
   /* bid strategies of this unit's variant (engine/include/bidsim/strategy.h) */
   struct strat_run *strats;
   uint32_t strat_count;
@@ -75,6 +74,18 @@ struct bidsim_worker {
    * consulting users, today's totals, the day the ads come back */
   uint32_t *svc_hour, *svc_consults, *svc_replied, *svc_paused_until;
 };
+
+/* Per ad unit, everything the impression loop reads or counts when the ad
+ * is shown, in one 64-byte line: today's click and order probabilities per
+ * segment and this hour's exposures (units are scattered over the index,
+ * so separate arrays cost a cache miss each). */
+typedef struct unit_hot {
+  double   attract[BIDSIM_SEG_COUNT];   /* P(click | examined), today's */
+  double   convert[BIDSIM_SEG_COUNT];   /* P(order | click), today's */
+  uint32_t expo[BIDSIM_SEG_COUNT];      /* exposures this hour */
+  uint32_t pad;
+} unit_hot_t;
+_Static_assert(sizeof(unit_hot_t) == 64, "unit_hot_t is one cache line");
 
 /* A listed plan's strategy instance and what it has seen. */
 typedef struct strat_run {
@@ -580,13 +591,12 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
   k->w = w;
   int rc = bidsim_market_clone(w->market, &k->market, err);
   if (rc) { bidsim_worker_free(k); return rc; }
-  size_t n = (size_t)w->units * BIDSIM_SEG_COUNT + 1;
-  k->hour_expo = bidsim_calloc(n, sizeof *k->hour_expo);
-  k->attract = bidsim_calloc(n, sizeof *k->attract);
-  k->convert = bidsim_calloc(n, sizeof *k->convert);
+  /* aligned by hand to 64 bytes: bidsim_calloc promises only malloc's 16 */
+  k->unit_mem = bidsim_calloc((size_t)w->units + 2, sizeof(unit_hot_t));
+  if (k->unit_mem) k->unit = (unit_hot_t *)(((uintptr_t)k->unit_mem + 63) & ~(uintptr_t)63);
   k->traffic_rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
   k->user_rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
-  if (!k->hour_expo || !k->attract || !k->convert || !k->traffic_rng || !k->user_rng) {
+  if (!k->unit_mem || !k->traffic_rng || !k->user_rng) {
     bidsim_worker_free(k);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
   }
@@ -615,9 +625,7 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
 void bidsim_worker_free(bidsim_worker_t *k) {
   if (k == NULL) return;
   bidsim_market_free(k->market);
-  bidsim_free(k->hour_expo);
-  bidsim_free(k->attract);
-  bidsim_free(k->convert);
+  bidsim_free(k->unit_mem);
   if (k->traffic_rng) gsl_rng_free(k->traffic_rng);
   if (k->user_rng) gsl_rng_free(k->user_rng);
   strategies_end(k);
@@ -678,7 +686,7 @@ static uint64_t draw_count(const bidsim_scenario_t *sc, gsl_rng *r, double mean)
 static void fold_hour(bidsim_worker_t *k, uint32_t hour, bidsim_day_slab_t *slab) {
   const bidsim_world_t *w = k->w;
   for (uint32_t u = 0; u < w->units; u++) {
-    uint32_t *e = &k->hour_expo[(size_t)u * BIDSIM_SEG_COUNT];
+    uint32_t *e = k->unit[u].expo;
     uint32_t tot = e[0] + e[1] + e[2];
     if (tot == 0) continue;
     uint32_t plan, product;
@@ -769,8 +777,8 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   double ctr_m = ph ? ph->ctr_mult : 1.0, cvr_m = ph ? ph->cvr_mult : 1.0;
   for (uint32_t u = 0; u < w->units; u++)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
-      k->attract[(size_t)u * BIDSIM_SEG_COUNT + s] = fmin(1.0, w->unit_ctr[u] * sc->ctr_mult[s] * ctr_m);
-      k->convert[(size_t)u * BIDSIM_SEG_COUNT + s] = fmin(1.0, w->unit_cvr[u] * sc->cvr_mult[s] * cvr_m);
+      k->unit[u].attract[s] = fmin(1.0, w->unit_ctr[u] * sc->ctr_mult[s] * ctr_m);
+      k->unit[u].convert[s] = fmin(1.0, w->unit_cvr[u] * sc->cvr_mult[s] * cvr_m);
     }
   double exam[BIDSIM_MAX_SLOTS];
   for (uint32_t s = 0; s < BIDSIM_MAX_SLOTS; s++) exam[s] = sc->auction.position_weight_ppm[s] * 1e-6 * TWO32;
@@ -844,7 +852,8 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
       uint32_t filled = bidsim_market_auction_deferred(k->market, &imp, &res);
       for (uint32_t s = 0; s < filled; s++) {
         uint32_t unit = res.unit[s];
-        k->hour_expo[(size_t)unit * BIDSIM_SEG_COUNT + seg]++;
+        unit_hot_t *uh = &k->unit[unit];
+        uh->expo[seg]++;
         strat_run_t *sr = NULL;
         if (k->strat_count && k->strat_of_plan[res.plan[s]] != UINT32_MAX) {
           sr = &k->strats[k->strat_of_plan[res.plan[s]]];
@@ -852,7 +861,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
           sr->top_exposures += s == 0;
         }
         uint64_t h = mix64(user ^ ((uint64_t)unit * UINT64_C(0x9E3779B97F4A7C15)));
-        if ((double)(uint32_t)h >= exam[s] * k->attract[(size_t)unit * BIDSIM_SEG_COUNT + seg]) continue;
+        if ((double)(uint32_t)h >= exam[s] * uh->attract[seg]) continue;
         /* the rest of this (user, ad) pair's draws: order, delay, value */
         k->ug->state = ((bidsim_u128_t)mix64(h) << 64) | h;
         /* a click: charge it (DOMAIN.md §1 cap stop inside), then maybe an order */
@@ -862,7 +871,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         if (capped) slab->cap_hit_s[plan] = t - day0;
         add_metric(slab, BIDSIM_METRIC_CLICKS, plan, seg, hour, product, 1);
         add_metric(slab, BIDSIM_METRIC_SPEND_LI, plan, seg, hour, product, charged);
-        double pc = k->convert[(size_t)unit * BIDSIM_SEG_COUNT + seg];
+        double pc = uh->convert[seg];
         bool converted = gsl_rng_uniform(k->user_rng) < pc;
         /* ordered after the attribution window: not credited */
         if (converted && sc->conversion_delay_hours > 0.0 &&
