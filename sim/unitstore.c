@@ -81,7 +81,10 @@ static bool same_key(const bidsim_unitstore_key_t *a, const bidsim_unitstore_key
          a->days == b->days && a->plans == b->plans && a->products == b->products;
 }
 
-/* A complete unit file: the right size and a header for this key and unit. */
+/* A complete unit file: the right size, a header for this key and unit,
+ * and every day's checksum right. Units are not fsync'ed (a killed process
+ * loses nothing the kernel holds); after a crash of the machine a renamed
+ * file may hold garbage, which this check turns into a unit to redo. */
 static bool unit_ok(const bidsim_unitstore_t *s, uint32_t unit) {
   char path[4096];
   unit_path(s, unit, "bin", path, sizeof path);
@@ -89,7 +92,14 @@ static bool unit_ok(const bidsim_unitstore_t *s, uint32_t unit) {
   if (f == NULL) return false;
   header_t h;
   bool ok = fread(&h, sizeof h, 1, f) == 1 && !memcmp(h.magic, MAGIC, 8) && h.unit == unit &&
-            same_key(&h.key, &s->key) && fseek(f, 0, SEEK_END) == 0 && ftell(f) == expected_size(s);
+            same_key(&h.key, &s->key) && fseek(f, 0, SEEK_END) == 0 && ftell(f) == expected_size(s) &&
+            fseek(f, (long)sizeof h, SEEK_SET) == 0;
+  int64_t *buf = ok ? bidsim_malloc((s->words + 1) * sizeof *buf) : NULL;
+  ok = ok && buf != NULL;
+  for (uint32_t d = 0; ok && d < s->key.days; d++)
+    ok = fread(buf, sizeof *buf, s->words + 1, f) == s->words + 1 &&
+         fnv1a(buf, s->words * sizeof *buf, FNV_BASIS) == (uint64_t)buf[s->words];
+  bidsim_free(buf);
   fclose(f);
   return ok;
 }
@@ -252,7 +262,6 @@ int bidsim_unitstore_finish(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, bidsi
   char final[4096];
   unit_path(s, uf->unit, "bin", final, sizeof final);
   int bad = uf->days_written != s->key.days;
-  bad |= fflush(uf->f) != 0 || fsync(fileno(uf->f)) != 0;
   bad |= fclose(uf->f) != 0;
   uf->f = NULL;
   if (bad || rename(uf->path, final) != 0) {

@@ -82,6 +82,8 @@ static void test_store(void **state) {
   fputc(c ^ 0x10, f);
   fclose(f);
   assert_int_equal(bidsim_unitstore_open(dir, &key, true, &st, NULL, &err), BIDSIM_OK);
+  assert_false(bidsim_unitstore_has(st, 4));   /* a damaged unit is redone on resume */
+  assert_true(bidsim_unitstore_has(st, 0));
   assert_int_equal(bidsim_unitstore_read_day(st, 4, 0, &got, &err), BIDSIM_OK);   /* day 0 intact */
   assert_int_equal(bidsim_unitstore_read_day(st, 4, 1, &got, &err), BIDSIM_EFORMAT);
   assert_non_null(strstr(err.msg, "checksum"));
