@@ -88,7 +88,9 @@ int bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products
     bidsim_day_slab_free(s);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "output", "out of memory for a day slab of %u plans", plans);
   }
-  bidsim_day_slab_clear(s);
+  /* calloc zeroed the counters (touching them now would only fault the
+   * pages in twice); cap_hit_s starts at "not hit" */
+  for (uint32_t p = 0; p < plans; p++) s->cap_hit_s[p] = -1;
   return BIDSIM_OK;
 }
 
@@ -188,10 +190,26 @@ static hid_t write_vector(hid_t loc, const char *name, hid_t file_type, hid_t me
   return d;
 }
 
+/* Label vectors as fixed-length UTF-8 strings, as long as the longest:
+ * writing 10,000 variable-length strings goes through HDF5's global heap
+ * one by one and cost more than a day of results. */
 static hid_t write_strings(hid_t loc, const char *name, hsize_t n, const char *const *v, const char *description) {
-  hid_t t = str_type();
-  hid_t d = write_vector(loc, name, t, t, n, v, NULL, description);
+  size_t width = 1;
+  for (hsize_t i = 0; i < n; i++) {
+    size_t len = v[i] ? strlen(v[i]) + 1 : 1;
+    if (len > width) width = len;
+  }
+  char *buf = bidsim_calloc((size_t)n + 1, width);
+  if (buf == NULL) return -1;
+  for (hsize_t i = 0; i < n; i++)
+    if (v[i]) memcpy(buf + i * width, v[i], strlen(v[i]));
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, width);
+  H5Tset_strpad(t, H5T_STR_NULLTERM);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  hid_t d = write_vector(loc, name, t, t, n, buf, NULL, description);
   H5Tclose(t);
+  bidsim_free(buf);
   return d;
 }
 
@@ -583,11 +601,39 @@ static long vector_len(hid_t file, const char *path) {
   return rank == 1 && n < (hsize_t)UINT32_MAX ? (long)n : -1;
 }
 
+static void free_strings(char **v, uint32_t n);
+
 static char **read_strings(hid_t file, const char *path, uint32_t n) {
   char **v = bidsim_calloc((size_t)n + 1, sizeof *v);
   if (v == NULL) return NULL;
   if (n == 0) return v;
   hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+  if (d < 0) { bidsim_free(v); return NULL; }
+  /* fixed-length labels (what the writer makes) or variable-length ones */
+  hid_t ft = H5Dget_type(d);
+  bool fixed = H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) == 0;
+  size_t width = fixed ? H5Tget_size(ft) : 0;
+  /* read in the file's own string type: HDF5 does not convert between
+   * character sets */
+  hid_t mt = fixed ? H5Tcopy(ft) : -1;
+  H5Tclose(ft);
+  if (fixed) {
+    char *buf = bidsim_calloc((size_t)n + 1, width + 1);
+    herr_t rc = buf ? H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : -1;
+    H5Tclose(mt);
+    H5Dclose(d);
+    bool ok = rc >= 0;
+    for (uint32_t i = 0; ok && i < n; i++) {
+      char *c = bidsim_malloc(width + 1);
+      if (c == NULL) { ok = false; break; }
+      memcpy(c, buf + (size_t)i * width, width);
+      c[width] = '\0';
+      v[i] = c;
+    }
+    bidsim_free(buf);
+    if (!ok) { free_strings(v, n); return NULL; }
+    return v;
+  }
   hid_t t = str_type();
   herr_t rc = d < 0 ? -1 : H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
   H5Tclose(t);
