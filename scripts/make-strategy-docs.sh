@@ -123,10 +123,10 @@ refused with exit status 2 at the key's file:line:column.
 
 ## Pacing against fixed bids (scenarios/cap_exhaustion.yaml)
 
-An aggressive plan (bids 2.50/4.00/3.00 yuan) with a 150-yuan cap, 400
+An aggressive plan (bids 2.50/4.00/3.00 yuan) with a 15,000-yuan cap, 400
 capped competitors, 3 days x 8 replicates, every variant on the same
-traffic. Fixed bids spend the cap within minutes of midnight; the three
-pacing strategies spend it through the day and reach it late in the evening:
+traffic. Fixed bids spend the cap by mid-afternoon; the three pacing
+strategies spend it through the day and reach it at midnight or not quite:
 
 MD
 sed -n '1,/^$/p' /tmp/bidsim-strategy-tables.md
@@ -134,10 +134,11 @@ cat <<'MD'
 
 ![cumulative spend by strategy](figures/strategies/pacing_cumulative_spend.png)
 
-Paced, the plan buys three times the clicks for the same budget at a lower
-price per click (ROI about 2.7 against 0.9): at midnight traffic is thin and
-the plan's high bids buy the top slot at a high second price; spread over the
-day, lower bids win cheaper slots.
+Paced, the plan buys half as many clicks again for the same budget at a
+lower price per click, and its ROI rises from about 1.7 to 2.4: with fixed
+bids it buys the top slot at a high second price through the morning and is
+gone for the evening peak; spread over the day, lower bids win cheaper
+slots.
 
 ## Target ROI: the trade-off (scenarios/target_roi.yaml)
 

@@ -1,10 +1,10 @@
 """Checks of bid strategies on simulated results (called by
 test_strategies.sh with Debian's /usr/bin/python3 and h5py). The figures
 the issue asks for, as assertions:
-  - cap_exhaustion.yaml: multiplier, throttle and PID pacing spend within 5%
-    of the 150-yuan cap on average, still spend in the day's last four hours,
-    and reach the cap later than fixed bids (which spend it within the first
-    hour);
+  - cap_exhaustion.yaml: fixed bids reach the 15,000-yuan cap by
+    mid-afternoon; multiplier, throttle and PID pacing spend within 5% of the
+    cap on average, still spend in the day's last four hours, and reach the
+    cap (if at all) at least four hours later than fixed bids;
   - target_roi.yaml: for the feasible targets 3, 4 and 6 the realised ROI
     (order value / spend over all replicates) is within 10% of the target;
   - the example plugin: evening boost puts a larger share of the plan's
@@ -38,16 +38,18 @@ with h5py.File(sys.argv[1], "r") as f:
     hit = f["plan/cap_hit_s"][...][..., 0]                         # (V, R, D)
     clamps = f["plan/strategy_clamps"][...][..., 0]
     fixed = v.index("fixed")
+    cap = f["variant/cap_li"][...][fixed, 0] / 1000.0
     fixed_hit = np.where(hit[fixed] >= 0, hit[fixed], 86400).mean()
-    check(fixed_hit < 3600, f"fixed bids should hit the cap within an hour, mean {fixed_hit:.0f} s")
+    check((hit[fixed] >= 0).all() and fixed_hit < 17 * 3600,
+          f"fixed bids should reach the cap by mid-afternoon, mean {fixed_hit / 3600:.1f} h")
     for name in ("multiplier", "throttle", "pid"):
         i = v.index(name)
         mean = day[i].mean()
-        check(abs(mean - 150) <= 0.05 * 150, f"{name}: mean daily spend {mean:.1f}, not within 5% of 150")
+        check(abs(mean - cap) <= 0.05 * cap, f"{name}: mean daily spend {mean:.1f}, not within 5% of {cap:.0f}")
         late = spend[i][..., 20:].sum(axis=2).mean()
-        check(late > 10, f"{name}: spends {late:.1f} yuan in 20:00-24:00, expected pacing to keep some for the evening")
+        check(late > 0.1 * cap, f"{name}: spends {late:.1f} yuan in 20:00-24:00, expected pacing to keep some for the evening")
         h = np.where(hit[i] >= 0, hit[i], 86400).mean()
-        check(h > fixed_hit + 12 * 3600, f"{name}: cap reached at {h:.0f} s on average, fixed at {fixed_hit:.0f} s")
+        check(h > fixed_hit + 4 * 3600, f"{name}: cap reached at {h:.0f} s on average, fixed at {fixed_hit:.0f} s")
         print(f"{name}: {mean:.1f} yuan/day, {late:.1f} after 20:00, cap at {h / 3600:.1f} h (fixed {fixed_hit / 3600:.2f} h)")
     check((clamps >= 0).all(), "clamp counts are counts")
 
