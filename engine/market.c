@@ -892,6 +892,16 @@ int bidsim_market_plan_info(const bidsim_market_t *m, uint32_t plan, bidsim_plan
   return BIDSIM_OK;
 }
 
+int bidsim_market_plan_spend(const bidsim_market_t *m, uint32_t plan, int64_t *spend_today_li, int64_t *cap_li,
+                             int64_t bid_li[BIDSIM_SEG_COUNT]) {
+  if (plan >= m->plan_count) return BIDSIM_ENOTFOUND;
+  const plan_hot_t *h = &m->hot[plan];
+  *spend_today_li = h->spend_li;
+  *cap_li = h->cap_li;
+  memcpy(bid_li, h->bid_li, sizeof h->bid_li);
+  return BIDSIM_OK;
+}
+
 int bidsim_market_find_plan(const bidsim_market_t *m, uint32_t shop, const char *name, uint32_t *plan_out) {
   if (shop >= m->shop_count) return BIDSIM_ENOTFOUND;
   for (uint32_t p = m->shops[shop].first_plan; p != BIDSIM_NONE; p = m->plans[p].next_in_shop)

@@ -129,22 +129,22 @@ static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_erro
  * new bids and participation into the market. */
 static void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t ts) {
   for (uint32_t p = 0; p < w->strat_plans; p++) {
-    bidsim_plan_info_t info;
-    bidsim_market_plan_info(w->market, p, &info);
+    int64_t spend, cap, bids[BIDSIM_SEG_COUNT];
+    bidsim_market_plan_spend(w->market, p, &spend, &cap, bids);
     bidsim_strategy_state_t st = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
-                                   .cap_li = info.cap_li, .spend_today_li = info.spend_today_li,
+                                   .cap_li = cap, .spend_today_li = spend,
                                    .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY, .exposures = w->exposures[p],
                                    .clicks = w->clicks[p], .total_clicks = w->clicks[p], .total_spend_li = w->spend[p],
                                    .total_order_value_li = (int64_t)w->clicks[p] * 1500 };
     memcpy(st.value_bid_li, w->value_li[p], sizeof st.value_bid_li);
     bidsim_strategy_action_t a;
-    memcpy(a.bid_li, info.bid_li, sizeof a.bid_li);
+    memcpy(a.bid_li, bids, sizeof a.bid_li);
     a.participation = 1.0;
     w->strat->update(w->selves[p], &st, &a);
     /* unchanged bids are already valid: no clamp, no re-index */
-    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) {
+    if (memcmp(a.bid_li, bids, sizeof a.bid_li)) {
       bidsim_strategy_clamp(a.bid_li);
-      if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
+      if (memcmp(a.bid_li, bids, sizeof a.bid_li)) bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
     }
     if (a.participation < 1.0) bidsim_market_set_participation(w->market, p, a.participation, NULL);
     w->updates++;

@@ -557,11 +557,11 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
   const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
   for (uint32_t i = 0; i < k->strat_count; i++) {
     strat_run_t *r = &k->strats[i];
-    bidsim_plan_info_t info;
-    bidsim_market_plan_info(k->market, r->plan, &info);
+    int64_t spend, cap, bids[BIDSIM_SEG_COUNT];
+    bidsim_market_plan_spend(k->market, r->plan, &spend, &cap, bids);
     bidsim_strategy_state_t st = {
       .now_s = t, .day = day, .second_of_day = (uint32_t)(t - day0), .day_of_week = (w->weekday0 + day) % 7,
-      .period_s = w->sc->strategy_period_s, .cap_li = info.cap_li, .spend_today_li = info.spend_today_li,
+      .period_s = w->sc->strategy_period_s, .cap_li = cap, .spend_today_li = spend,
       .traffic_done = traffic_done(hour_share, t - day0), .exposures = r->exposures, .clicks = r->clicks,
       .conversions = r->conversions, .order_value_li = r->order_value_li, .total_clicks = r->total_clicks,
       .total_conversions = r->total_conversions, .total_order_value_li = r->total_order_value_li,
@@ -570,12 +570,12 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
     bidsim_strategy_action_t a = r->act;
     r->impl->update(r->self, &st, &a);
     /* bids equal to the current ones are already valid: skip the clamp */
-    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li) && bidsim_strategy_clamp(a.bid_li))
+    if (memcmp(a.bid_li, bids, sizeof a.bid_li) && bidsim_strategy_clamp(a.bid_li))
       slab->extra[BIDSIM_EXTRA_CLAMPS][r->plan]++;
     if (!(a.participation >= 0.0)) a.participation = 0.0;   /* NaN too */
     if (a.participation > 1.0) a.participation = 1.0;
     int rc = BIDSIM_OK;
-    if (memcmp(a.bid_li, info.bid_li, sizeof a.bid_li)) rc = bidsim_market_set_bids(k->market, r->plan, a.bid_li, err);
+    if (memcmp(a.bid_li, bids, sizeof a.bid_li)) rc = bidsim_market_set_bids(k->market, r->plan, a.bid_li, err);
     if (rc == BIDSIM_OK && a.participation != r->act.participation)
       rc = bidsim_market_set_participation(k->market, r->plan, a.participation, err);
     if (rc) return rc;
