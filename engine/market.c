@@ -723,7 +723,6 @@ static inline bool strict_skip(const bidsim_market_t *m, const plan_hot_t *h, in
   return m->cfg.strict_caps && h->cap_li != BIDSIM_CAP_UNLIMITED && h->cap_li - h->spend_li < h->bid_li[seg];
 }
 
-/* Price up to slots+1 ranked candidates and fill the result. */
 /* GSP price of a slot from its bid, quality and the score ranked below it. */
 static inline int64_t gsp_slot_price(const bidsim_auction_config_t *cfg, int64_t bid_li, uint32_t quality,
                                      uint64_t next_score) {
@@ -731,6 +730,7 @@ static inline int64_t gsp_slot_price(const bidsim_auction_config_t *cfg, int64_t
   return bidsim__gsp_price(cfg, bid_li, quality, next_score);
 }
 
+/* Price up to slots+1 ranked candidates and fill the result. */
 static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *cand, uint32_t n,
                              bidsim_auction_result_t *res, bool defer) {
   const bidsim_auction_config_t *cfg = &m->cfg.auction;
@@ -776,29 +776,23 @@ int64_t bidsim_auction_slot_price(const bidsim_market_t *m, const bidsim_auction
   return gsp_slot_price(&m->cfg.auction, res->bid_li[slot], res->quality[slot], res->next_score[slot]);
 }
 
-static uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res,
-                        bool defer);
-
-uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res) {
-  return auction(m, imp, res, false);
-}
-
-uint32_t bidsim_market_auction_deferred(bidsim_market_t *m, const bidsim_impression_t *imp,
-                                        bidsim_auction_result_t *res) {
-  return auction(m, imp, res, true);
-}
-
-static uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res,
-                        bool defer) {
+/* The auction body, specialised twice (eager and deferred pricing): forced
+ * inline so `defer` folds away and the walk, the fill and the pricing are
+ * one loop with no call between them. */
+static inline __attribute__((always_inline)) uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp,
+                                                              bidsim_auction_result_t *res, bool defer) {
   res->n = 0;
   res->priced = true;
   if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
   if (m->stale && index_rebuild(m) != BIDSIM_OK) return 0;
   const int seg = (int)imp->segment;
   const index_t *ix = index_of(m, seg, imp->category);
-  const uint32_t want = m->cfg.auction.slots + 1;   /* the runner-up prices the last slot */
-  const bool strict = m->cfg.strict_caps;
-  const entry_t *cand[BIDSIM_MAX_SLOTS + 1];
+  const bidsim_auction_config_t *cfg = &m->cfg.auction;
+  const uint32_t slots = cfg->slots;
+  const uint32_t want = slots + 1;              /* the runner-up prices the last slot */
+  const bool strict = m->cfg.strict_caps, throttled = m->throttled != 0;
+  const bool gsp = cfg->mechanism == BIDSIM_MECH_GSP;
+  const entry_t *cand[BIDSIM_MAX_SLOTS + 1];    /* VCG and first price only */
   uint32_t n = 0;
   /* walk set bits word by word from the top of the ranking */
   for (uint32_t w = 0; w < ix->words && n < want;) {
@@ -813,12 +807,43 @@ static uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp, bids
       const entry_t *e = &ix->e[(w << 6) | (uint32_t)__builtin_ctzll(word)];
       word &= word - 1;
       if (strict && strict_skip(m, &m->hot[e->plan], seg)) continue;
-      if (m->throttled && throttle_skip(m, imp, e->plan)) continue;
-      cand[n++] = e;
+      if (throttled && throttle_skip(m, imp, e->plan)) continue;
+      if (!gsp) {
+        cand[n++] = e;
+        continue;
+      }
+      /* GSP: the result is filled as the walk goes; each entry's score is
+       * the next score of the slot above it */
+      if (n > 0) res->next_score[n - 1] = e->key >> 32;
+      if (n < slots) {
+        res->plan[n] = e->plan;
+        res->unit[n] = key_unit(e->key);
+        res->product[n] = e->product;
+        res->bid_li[n] = e->bid_li;
+        res->quality[n] = e->quality;
+      }
+      n++;
     } while (word && n < want);
     w++;
   }
-  return price_ranked(m, cand, n, res, defer);
+  if (!gsp) return price_ranked(m, cand, n, res, false);
+  const uint32_t filled = n < slots ? n : slots;
+  if (n <= slots && filled > 0) res->next_score[filled - 1] = UINT64_MAX;
+  if (!defer)
+    for (uint32_t i = 0; i < filled; i++)
+      res->price_li[i] = gsp_slot_price(cfg, res->bid_li[i], res->quality[i], res->next_score[i]);
+  res->priced = !defer;
+  res->n = filled;
+  return filled;
+}
+
+uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp, bidsim_auction_result_t *res) {
+  return auction(m, imp, res, false);
+}
+
+uint32_t bidsim_market_auction_deferred(bidsim_market_t *m, const bidsim_impression_t *imp,
+                                        bidsim_auction_result_t *res) {
+  return auction(m, imp, res, true);
 }
 
 uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,

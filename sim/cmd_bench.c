@@ -225,7 +225,10 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
   const uint32_t seg_thr1 = (uint32_t)(0.70 * 4294967296.0), seg_thr2 = (uint32_t)(0.85 * 4294967296.0);
   int64_t last_s = -1, next_update = 0;
   bidsim_auction_result_t res;
-  memset(t, 0, sizeof *t);
+  /* tallies in locals: the compiler keeps them in registers across the
+   * auction call instead of storing through `t` on every draw */
+  uint64_t draws = 0, clicks = 0, conversions = 0;
+  int64_t spend_li = 0;
   for (uint64_t i = 0; i < m; i++) {
     int64_t ts = (int64_t)(i * BIDSIM_SECONDS_PER_DAY / m);
     if (ts != last_s) {
@@ -237,31 +240,36 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
       }
     }
     uint64_t u = bidsim_pcg64_next(&g);
-    t->draws++;
+    draws++;
     uint32_t hi = (uint32_t)(u >> 32);
-    bidsim_impression_t imp = { .segment = hi < seg_thr1 ? 0u : hi < seg_thr2 ? 1u : 2u,
-                                .category = (uint32_t)(((uint64_t)(uint32_t)u * C) >> 32) };
+    /* branch-free: the segment is as unpredictable as the draw */
+    const uint32_t seg = (uint32_t)(hi >= seg_thr1) + (uint32_t)(hi >= seg_thr2);
+    bidsim_impression_t imp = { .segment = seg, .category = (uint32_t)(((uint64_t)(uint32_t)u * C) >> 32) };
     uint32_t n = o->eager ? bidsim_market_auction(w->market, &imp, &res)
                           : bidsim_market_auction_deferred(w->market, &imp, &res);
     uint64_t r = 0;
     for (uint32_t k = 0; k < n; k++) {
-      if ((k & 1) == 0) { r = bidsim_pcg64_next(&g); t->draws++; }
+      if ((k & 1) == 0) { r = bidsim_pcg64_next(&g); draws++; }
       uint32_t x = (k & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
       uint32_t plan = res.plan[k];
       if (plan < w->strat_plans) w->exposures[plan]++;
       /* P(click) = examination(k) x segment multiplier x CTR, in Q32 */
-      if (x < (((uint64_t)w->ctr_q32[plan] * w->exam_q30[k][imp.segment]) >> 30)) {
+      if (x < (((uint64_t)w->ctr_q32[plan] * w->exam_q30[k][seg]) >> 30)) {
         bool capped;
         int64_t charged = bidsim_market_charge(w->market, plan, bidsim_auction_slot_price(w->market, &res, k), &capped);
-        t->spend_li += charged;
-        t->clicks++;
+        spend_li += charged;
+        clicks++;
         if (plan < w->strat_plans) { w->clicks[plan]++; w->spend[plan] += charged; }
         uint32_t c = (uint32_t)(bidsim_pcg64_next(&g) >> 32);
-        t->draws++;
-        t->conversions += c < w->thr_conv[imp.segment];
+        draws++;
+        conversions += c < w->thr_conv[seg];
       }
     }
   }
+  t->draws = draws;
+  t->clicks = clicks;
+  t->conversions = conversions;
+  t->spend_li = spend_li;
 }
 
 static uint64_t rng_floor(uint64_t seed, uint64_t draws) {
