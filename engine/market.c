@@ -776,25 +776,20 @@ int64_t bidsim_auction_slot_price(const bidsim_market_t *m, const bidsim_auction
   return gsp_slot_price(&m->cfg.auction, res->bid_li[slot], res->quality[slot], res->next_score[slot]);
 }
 
-/* The auction body, specialised twice (eager and deferred pricing): forced
- * inline so `defer` folds away and the walk, the fill and the pricing are
- * one loop with no call between them. */
-static inline __attribute__((always_inline)) uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp,
-                                                              bidsim_auction_result_t *res, bool defer) {
-  res->n = 0;
-  res->priced = true;
-  if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
-  if (m->stale && index_rebuild(m) != BIDSIM_OK) return 0;
+/* The index walk: up to slots + 1 eligible entries from the top of the
+ * ranking (the runner-up prices the last slot). Under GSP it fills the
+ * result as it goes, each entry's score being the next score of the slot
+ * above it; otherwise it collects the entries in `cand` for pricing. The
+ * options are parameters of a forced-inline function so the common case
+ * (no strict caps, no throttled plan, GSP) gets its own loop without them. */
+static inline __attribute__((always_inline)) uint32_t walk(const bidsim_market_t *m, const bidsim_impression_t *imp,
+                                                           const index_t *ix, uint32_t slots,
+                                                           bidsim_auction_result_t *res, const entry_t **cand,
+                                                           bool strict, bool throttled, bool gsp) {
   const int seg = (int)imp->segment;
-  const index_t *ix = index_of(m, seg, imp->category);
-  const bidsim_auction_config_t *cfg = &m->cfg.auction;
-  const uint32_t slots = cfg->slots;
-  const uint32_t want = slots + 1;              /* the runner-up prices the last slot */
-  const bool strict = m->cfg.strict_caps, throttled = m->throttled != 0;
-  const bool gsp = cfg->mechanism == BIDSIM_MECH_GSP;
-  const entry_t *cand[BIDSIM_MAX_SLOTS + 1];    /* VCG and first price only */
+  const uint32_t want = slots + 1;
   uint32_t n = 0;
-  /* walk set bits word by word from the top of the ranking */
+  /* set bits word by word from the top */
   for (uint32_t w = 0; w < ix->words && n < want;) {
     uint64_t word = ix->bits[w];
     if (word == 0) {
@@ -812,8 +807,6 @@ static inline __attribute__((always_inline)) uint32_t auction(bidsim_market_t *m
         cand[n++] = e;
         continue;
       }
-      /* GSP: the result is filled as the walk goes; each entry's score is
-       * the next score of the slot above it */
       if (n > 0) res->next_score[n - 1] = e->key >> 32;
       if (n < slots) {
         res->plan[n] = e->plan;
@@ -826,6 +819,26 @@ static inline __attribute__((always_inline)) uint32_t auction(bidsim_market_t *m
     } while (word && n < want);
     w++;
   }
+  return n;
+}
+
+/* The auction body, specialised twice (eager and deferred pricing): forced
+ * inline so `defer` folds away and the walk, the fill and the pricing are
+ * one function with no call between them. */
+static inline __attribute__((always_inline)) uint32_t auction(bidsim_market_t *m, const bidsim_impression_t *imp,
+                                                              bidsim_auction_result_t *res, bool defer) {
+  res->n = 0;
+  res->priced = true;
+  if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
+  if (m->stale && index_rebuild(m) != BIDSIM_OK) return 0;
+  const index_t *ix = index_of(m, (int)imp->segment, imp->category);
+  const bidsim_auction_config_t *cfg = &m->cfg.auction;
+  const uint32_t slots = cfg->slots;
+  const bool strict = m->cfg.strict_caps, throttled = m->throttled != 0;
+  const bool gsp = cfg->mechanism == BIDSIM_MECH_GSP;
+  const entry_t *cand[BIDSIM_MAX_SLOTS + 1];    /* VCG and first price only */
+  const uint32_t n = !strict && !throttled && gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
+                                                  : walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
   if (!gsp) return price_ranked(m, cand, n, res, false);
   const uint32_t filled = n < slots ? n : slots;
   if (n <= slots && filled > 0) res->next_score[filled - 1] = UINT64_MAX;

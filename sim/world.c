@@ -837,7 +837,8 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
       uint64_t x = bidsim_pcg64_next(k->tg);
       const uint64_t user = bidsim_pcg64_next(k->tg);
       uint32_t hi = (uint32_t)(x >> 32), lo = (uint32_t)x;
-      uint32_t seg = hi < seg_thr[0] ? 0u : hi < seg_thr[1] ? 1u : 2u;
+      /* branch-free (cumulative thresholds): the segment is as unpredictable as the draw */
+      const uint32_t seg = (uint32_t)(hi >= seg_thr[0]) + (uint32_t)(hi >= seg_thr[1]);
       uint32_t cat = 0;
       if (few_cats) {
         cat = cat_guide[lo >> 24];
