@@ -229,24 +229,28 @@ int bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_fil
   return BIDSIM_OK;
 }
 
+/* The slab's arrays in the unit file's order (the pack order). */
+typedef struct { int64_t *p; size_t n; } slab_part_t;
+enum { SLAB_PARTS = 5 + BIDSIM_EXTRA_COUNT };
+
+static void slab_parts(const bidsim_day_slab_t *slab, slab_part_t parts[SLAB_PARTS]) {
+  size_t i = 0;
+  parts[i++] = (slab_part_t){ slab->plan_segment, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_SEG_COUNT };
+  parts[i++] = (slab_part_t){ slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS };
+  parts[i++] = (slab_part_t){ slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products };
+  parts[i++] = (slab_part_t){ slab->cap_hit_s, slab->plans };
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) parts[i++] = (slab_part_t){ slab->extra[e], slab->plans };
+  parts[i++] = (slab_part_t){ (int64_t *)slab->impressions, (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT };
+}
+
 int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const bidsim_day_slab_t *slab,
                             bidsim_error_t *err) {
-  /* the slab's arrays in pack order, each written straight from the slab */
-  const struct { const void *p; size_t n; } parts[] = {
-    { slab->plan_segment, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_SEG_COUNT },
-    { slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS },
-    { slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products },
-    { slab->cap_hit_s, slab->plans },
-    { slab->extra[BIDSIM_EXTRA_CLAMPS], slab->plans },
-    { slab->extra[BIDSIM_EXTRA_CONSULTS], slab->plans },
-    { slab->extra[BIDSIM_EXTRA_REPLIED], slab->plans },
-    { slab->extra[BIDSIM_EXTRA_PAUSED], slab->plans },
-    { slab->extra[BIDSIM_EXTRA_PENALTY], slab->plans },
-    { slab->impressions, (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT },
-  };
+  /* each array written straight from the slab */
+  slab_part_t parts[SLAB_PARTS];
+  slab_parts(slab, parts);
   uint64_t sum = FNV_BASIS;
   size_t words = 0;
-  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+  for (size_t i = 0; i < SLAB_PARTS; i++) {
     words += parts[i].n;
     sum = fnv1a(parts[i].p, parts[i].n * sizeof(int64_t), sum);
     if (fwrite(parts[i].p, sizeof(int64_t), parts[i].n, uf->f) != parts[i].n) goto fail;
@@ -285,18 +289,24 @@ int bidsim_unitstore_read_day(const bidsim_unitstore_t *s, uint32_t unit, uint32
   unit_path(s, unit, "bin", path, sizeof path);
   FILE *f = fopen(path, "rb");
   if (f == NULL) return bidsim_error_set(err, BIDSIM_EIO, path, "cannot open a unit file: %s", strerror(errno));
-  int64_t *buf = bidsim_malloc((s->words + 1) * sizeof *buf);
+  /* straight into the slab's arrays, as append wrote them: no day-sized
+   * buffer to fault in and copy out of */
+  slab_part_t parts[SLAB_PARTS];
+  slab_parts(slab, parts);
   int rc = BIDSIM_OK;
   long at = (long)(sizeof(header_t) + (size_t)day * (s->words + 1) * sizeof(int64_t));
-  if (buf == NULL) rc = bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  else if (fseek(f, at, SEEK_SET) != 0 || fread(buf, sizeof *buf, s->words + 1, f) != s->words + 1)
+  uint64_t sum = FNV_BASIS, stored = 0;
+  bool whole = fseek(f, at, SEEK_SET) == 0;
+  for (size_t i = 0; whole && i < SLAB_PARTS; i++) {
+    whole = fread(parts[i].p, sizeof(int64_t), parts[i].n, f) == parts[i].n;
+    sum = fnv1a(parts[i].p, parts[i].n * sizeof(int64_t), sum);
+  }
+  whole = whole && fread(&stored, sizeof stored, 1, f) == 1;
+  if (!whole)
     rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "unit file is truncated at day %u", day);
-  else if (fnv1a(buf, s->words * sizeof *buf, FNV_BASIS) != (uint64_t)buf[s->words])
+  else if (sum != stored)
     rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "checksum mismatch at day %u: the unit file is damaged "
                           "(delete it and rerun with --resume)", day);
-  else
-    bidsim_slab_unpack(buf, slab);
-  bidsim_free(buf);
   fclose(f);
   return rc;
 }

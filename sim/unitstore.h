@@ -55,7 +55,8 @@ void bidsim_unitstore_abandon(bidsim_unit_file_t *uf);
 
 /** @brief Read day @p day of a complete unit into @p slab (sized for the
  *  key's plans and products), checking its checksum. Errors: BIDSIM_EIO,
- *  BIDSIM_EFORMAT (a damaged unit file). */
+ *  BIDSIM_EFORMAT (a damaged unit file); on an error the slab's counters
+ *  are unspecified. */
 int  bidsim_unitstore_read_day(const bidsim_unitstore_t *s, uint32_t unit, uint32_t day, bidsim_day_slab_t *slab,
                                bidsim_error_t *err);
 
