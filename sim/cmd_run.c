@@ -248,7 +248,7 @@ int bidsim_cmd_run(int argc, char **argv) {
     return bidsim_cli_fail("run", &err);
   }
   if (!quiet) {
-    fprintf(stderr, "bidsim run: %" PRIu64 " impressions in %.2f s (%.2fM/s), %u unit(s)\n", sum.impressions,
+    fprintf(stderr, "bidsim run: %" PRIu64 " impressions in %.3f s (%.2fM/s), %u unit(s)\n", sum.impressions,
             sum.seconds, sum.seconds > 0 ? (double)sum.impressions / sum.seconds / 1e6 : 0.0, sum.units);
     if (shard_count) {
       printf("part %u/%u: %s (join the parts with bidsim merge)\n", shard_index, shard_count, out);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# bench/rounds.sh - the figures of BENCHMARKS.md, measured in alternating
+# rounds on a shared machine: within a round every case runs once, one
+# after the other, so each ratio compares cases measured side by side.
+# Prints one line per case and round, then the medians.
+#
+#   bench/rounds.sh [ROUNDS]        (default 6; about 25 s a round)
+#
+# Cases: the engine at 1,000 / 10,000 / 100,000 plans (deferred pricing) and
+# 10,000 with eager prices; `bidsim run` on bench/e2e_10k.yaml against the
+# engine at 10,000 plans; strategies against fixed bids at 10,000 plans.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-6}
+B=./build/bidsim
+[ -x "$B" ] || make build >/dev/null
+out=$(mktemp)
+trap 'rm -f "$out" /tmp/bidsim-rounds-$$.h5' EXIT
+
+ns() {   # ns per auction and the RNG floor of one bench run
+  "$B" bench --json "$@" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ns_per_auction"], d["rng_floor_ns_per_auction"])'
+}
+for r in $(seq "$rounds"); do
+  echo "$r engine-1k $(ns --campaigns 1000 --repeat 5)"
+  echo "$r engine-10k $(ns --campaigns 10000 --repeat 5)"
+  echo "$r engine-100k $(ns --campaigns 100000 --repeat 5)"
+  echo "$r engine-10k-eager $(ns --campaigns 10000 --repeat 5 --eager-prices)"
+  echo "$r e2e-bench $(ns --campaigns 10000 --repeat 3)"
+  s=$("$B" run bench/e2e_10k.yaml -o /tmp/bidsim-rounds-$$.h5 --threads 1 --progress none --no-summary 2>&1 |
+      sed -n 's/.* in \([0-9.]*\) s .*/\1/p')
+  echo "$r e2e-run-ns $(python3 -c "print($s * 100)") 0"
+  S="--campaigns 10000 --repeat 3"
+  echo "$r strat-fixed $(ns $S)"
+  echo "$r strat-multiplier-10pct-60s $(ns $S --strategy multiplier --strategy-share 0.1)"
+  echo "$r strat-target_roi-10pct-60s $(ns $S --strategy target_roi --strategy-share 0.1)"
+  echo "$r strat-multiplier-all-600s $(ns $S --strategy multiplier --strategy-period 600)"
+  echo "$r strat-multiplier-all-60s $(ns $S --strategy multiplier)"
+done | tee "$out"
+
+python3 - "$out" <<'EOF'
+import statistics as st, sys
+rows = {}
+for line in open(sys.argv[1]):
+    r, case, ns, floor = line.split()
+    rows.setdefault(case, {})[int(r)] = float(ns)
+def med(xs): return st.median(xs) if xs else float("nan")
+print("\nmedians over %d rounds (ns per auction; run: ns per impression, fixed costs included)"
+      % len(rows["engine-10k"]))
+for case, v in rows.items():
+    print("  %-30s %7.2f   (%s)" % (case, med(list(v.values())), " / ".join("%.1f" % v[k] for k in sorted(v))))
+def ratio(a, b):
+    xs = [rows[a][r] / rows[b][r] for r in rows[a] if r in rows[b]]
+    return med(xs), " / ".join("%.2f" % x for x in xs)
+print("ratios within each round (median; every round):")
+for a, b in [("engine-100k", "engine-1k"), ("e2e-run-ns", "e2e-bench"),
+             ("strat-multiplier-10pct-60s", "strat-fixed"), ("strat-target_roi-10pct-60s", "strat-fixed"),
+             ("strat-multiplier-all-600s", "strat-fixed"), ("strat-multiplier-all-60s", "strat-fixed")]:
+    m, each = ratio(a, b)
+    print("  %-44s %5.2f   (%s)" % (a + " / " + b, m, each))
+print("engine at 10,000 plans: %.1f M auctions/s (median)" % (1e3 / med(list(rows["engine-10k"].values()))))
+EOF
