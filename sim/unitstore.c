@@ -34,28 +34,32 @@ size_t bidsim_slab_words(uint32_t plans, uint32_t products) {
          (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT;
 }
 
+/* The slab's arrays in pack order: the order of a unit file's day and of
+ * an MPI day message. The pointers are to the slab's own arrays; callers
+ * given a const slab only read through them. */
+typedef struct { int64_t *p; size_t n; } slab_part_t;
+enum { SLAB_PARTS = 5 + BIDSIM_EXTRA_COUNT };
+
+static void slab_parts(const bidsim_day_slab_t *slab, slab_part_t parts[SLAB_PARTS]) {
+  size_t i = 0;
+  parts[i++] = (slab_part_t){ slab->plan_segment, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_SEG_COUNT };
+  parts[i++] = (slab_part_t){ slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS };
+  parts[i++] = (slab_part_t){ slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products };
+  parts[i++] = (slab_part_t){ slab->cap_hit_s, slab->plans };
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) parts[i++] = (slab_part_t){ slab->extra[e], slab->plans };
+  parts[i++] = (slab_part_t){ (int64_t *)&slab->impressions[0][0], (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT };
+}
+
 void bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out) {
-  size_t a = (size_t)BIDSIM_METRIC_COUNT * s->plans * BIDSIM_SEG_COUNT,
-         b = (size_t)BIDSIM_METRIC_COUNT * s->plans * BIDSIM_HOURS, c = (size_t)BIDSIM_METRIC_COUNT * s->products;
-  memcpy(out, s->plan_segment, a * sizeof *out);
-  memcpy(out + a, s->plan_hour, b * sizeof *out);
-  memcpy(out + a + b, s->product, c * sizeof *out);
-  memcpy(out + a + b + c, s->cap_hit_s, s->plans * sizeof *out);
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
-    memcpy(out + a + b + c + (1 + (size_t)e) * s->plans, s->extra[e], s->plans * sizeof *out);
-  memcpy(out + a + b + c + (1 + (size_t)BIDSIM_EXTRA_COUNT) * s->plans, s->impressions, sizeof s->impressions);
+  slab_part_t parts[SLAB_PARTS];
+  slab_parts(s, parts);
+  for (size_t i = 0; i < SLAB_PARTS; out += parts[i].n, i++) memcpy(out, parts[i].p, parts[i].n * sizeof *out);
 }
 
 void bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s) {
-  size_t a = (size_t)BIDSIM_METRIC_COUNT * s->plans * BIDSIM_SEG_COUNT,
-         b = (size_t)BIDSIM_METRIC_COUNT * s->plans * BIDSIM_HOURS, c = (size_t)BIDSIM_METRIC_COUNT * s->products;
-  memcpy(s->plan_segment, in, a * sizeof *in);
-  memcpy(s->plan_hour, in + a, b * sizeof *in);
-  memcpy(s->product, in + a + b, c * sizeof *in);
-  memcpy(s->cap_hit_s, in + a + b + c, s->plans * sizeof *in);
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
-    memcpy(s->extra[e], in + a + b + c + (1 + (size_t)e) * s->plans, s->plans * sizeof *in);
-  memcpy(s->impressions, in + a + b + c + (1 + (size_t)BIDSIM_EXTRA_COUNT) * s->plans, sizeof s->impressions);
+  slab_part_t parts[SLAB_PARTS];
+  slab_parts(s, parts);
+  for (size_t i = 0; i < SLAB_PARTS; in += parts[i].n, i++) memcpy(parts[i].p, in, parts[i].n * sizeof *in);
 }
 
 /* FNV-1a over 64-bit words (the payload is whole int64s): a checksum for
@@ -227,20 +231,6 @@ int bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_fil
     return bidsim_error_set(err, BIDSIM_EIO, uf->path, "cannot write a unit file: %s", strerror(errno));
   }
   return BIDSIM_OK;
-}
-
-/* The slab's arrays in the unit file's order (the pack order). */
-typedef struct { int64_t *p; size_t n; } slab_part_t;
-enum { SLAB_PARTS = 5 + BIDSIM_EXTRA_COUNT };
-
-static void slab_parts(const bidsim_day_slab_t *slab, slab_part_t parts[SLAB_PARTS]) {
-  size_t i = 0;
-  parts[i++] = (slab_part_t){ slab->plan_segment, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_SEG_COUNT };
-  parts[i++] = (slab_part_t){ slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS };
-  parts[i++] = (slab_part_t){ slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products };
-  parts[i++] = (slab_part_t){ slab->cap_hit_s, slab->plans };
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) parts[i++] = (slab_part_t){ slab->extra[e], slab->plans };
-  parts[i++] = (slab_part_t){ (int64_t *)slab->impressions, (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT };
 }
 
 int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const bidsim_day_slab_t *slab,
