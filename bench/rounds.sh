@@ -11,7 +11,13 @@
 # engine at 10,000 plans; strategies against fixed bids at 10,000 plans.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+usage="usage: bench/rounds.sh [ROUNDS]   (a positive number of rounds, default 6)"
+case "${1:-}" in -h|--help) echo "$usage"; exit 0 ;; esac
 rounds=${1:-6}
+if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "$usage" >&2
+  exit 2
+fi
 B=./build/bidsim
 [ -x "$B" ] || make build >/dev/null
 out=$(mktemp)
