@@ -128,14 +128,16 @@ static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_erro
 /* The host side of a period, as bidsim run does it: state, update, clamp,
  * new bids and participation into the market. */
 static void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t ts) {
+  const bidsim_strategy_state_t now = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
+                                        .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY };
   for (uint32_t p = 0; p < w->strat_plans; p++) {
-    int64_t spend, cap, bids[BIDSIM_SEG_COUNT];
-    bidsim_market_plan_spend(w->market, p, &spend, &cap, bids);
-    bidsim_strategy_state_t st = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
-                                   .cap_li = cap, .spend_today_li = spend,
-                                   .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY, .exposures = w->exposures[p],
-                                   .clicks = w->clicks[p], .total_clicks = w->clicks[p], .total_spend_li = w->spend[p],
-                                   .total_order_value_li = (int64_t)w->clicks[p] * 1500 };
+    int64_t bids[BIDSIM_SEG_COUNT];
+    bidsim_strategy_state_t st = now;
+    bidsim_market_plan_spend(w->market, p, &st.spend_today_li, &st.cap_li, bids);
+    st.exposures = w->exposures[p];
+    st.clicks = st.total_clicks = w->clicks[p];
+    st.total_spend_li = w->spend[p];
+    st.total_order_value_li = (int64_t)w->clicks[p] * 1500;
     memcpy(st.value_bid_li, w->value_li[p], sizeof st.value_bid_li);
     bidsim_strategy_action_t a;
     memcpy(a.bid_li, bids, sizeof a.bid_li);

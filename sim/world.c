@@ -555,17 +555,24 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
                              bidsim_day_slab_t *slab, bidsim_error_t *err) {
   const bidsim_world_t *w = k->w;
   const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
+  /* what every plan sees alike, computed once a period rather than per plan */
+  const bidsim_strategy_state_t now = {
+    .now_s = t, .day = day, .second_of_day = (uint32_t)(t - day0), .day_of_week = (w->weekday0 + day) % 7,
+    .period_s = w->sc->strategy_period_s, .traffic_done = traffic_done(hour_share, t - day0) };
   for (uint32_t i = 0; i < k->strat_count; i++) {
     strat_run_t *r = &k->strats[i];
-    int64_t spend, cap, bids[BIDSIM_SEG_COUNT];
-    bidsim_market_plan_spend(k->market, r->plan, &spend, &cap, bids);
-    bidsim_strategy_state_t st = {
-      .now_s = t, .day = day, .second_of_day = (uint32_t)(t - day0), .day_of_week = (w->weekday0 + day) % 7,
-      .period_s = w->sc->strategy_period_s, .cap_li = cap, .spend_today_li = spend,
-      .traffic_done = traffic_done(hour_share, t - day0), .exposures = r->exposures, .clicks = r->clicks,
-      .conversions = r->conversions, .order_value_li = r->order_value_li, .total_clicks = r->total_clicks,
-      .total_conversions = r->total_conversions, .total_order_value_li = r->total_order_value_li,
-      .total_spend_li = r->total_spend_li, .top_exposures = r->top_exposures };
+    int64_t bids[BIDSIM_SEG_COUNT];
+    bidsim_strategy_state_t st = now;
+    bidsim_market_plan_spend(k->market, r->plan, &st.spend_today_li, &st.cap_li, bids);
+    st.exposures = r->exposures;
+    st.clicks = r->clicks;
+    st.conversions = r->conversions;
+    st.order_value_li = r->order_value_li;
+    st.total_clicks = r->total_clicks;
+    st.total_conversions = r->total_conversions;
+    st.total_order_value_li = r->total_order_value_li;
+    st.total_spend_li = r->total_spend_li;
+    st.top_exposures = r->top_exposures;
     memcpy(st.value_bid_li, r->value_bid_li, sizeof st.value_bid_li);
     bidsim_strategy_action_t a = r->act;
     r->impl->update(r->self, &st, &a);
