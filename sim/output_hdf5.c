@@ -893,21 +893,34 @@ void bidsim_results_meta(const bidsim_results_t *r, bidsim_output_meta_t *meta) 
   meta->sweep_values = (const char *const *)r->sweep_values;
 }
 
-/* One (v, rep, day) hyperslab of a dataset into buf. */
-static int read_cell(bidsim_results_t *r, const char *path, uint32_t v, uint32_t rep, uint32_t day, void *buf) {
-  hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
+/* The block of a dataset at start[0 .. fixed-1] in its first `fixed`
+ * dimensions (one index each) and whole in the others, into buf: 0, -1 if
+ * the dataset cannot be opened, -2 if it cannot be read as such a block
+ * (too few dimensions, or more than ours ever have). */
+static int read_block(hid_t file, const char *path, const hsize_t start[5], int fixed, void *buf) {
+  hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
   if (d < 0) return -1;
   hid_t fs = H5Dget_space(d);
-  hsize_t ext[5], start[5] = { v, rep, day, 0, 0 };
-  int rank = H5Sget_simple_extent_dims(fs, ext, NULL);
-  ext[0] = ext[1] = ext[2] = 1;
-  herr_t rc = rank < 4 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, ext, NULL);
-  hid_t ms = rank < 4 ? -1 : H5Screate_simple(rank, ext, NULL);
-  if (rc >= 0 && ms >= 0) rc = H5Dread(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf);
+  hsize_t ext[5], at[5] = { 0, 0, 0, 0, 0 };
+  int rank = H5Sget_simple_extent_ndims(fs);
+  bool ok = rank > fixed && rank <= 5 && H5Sget_simple_extent_dims(fs, ext, NULL) == rank;
+  for (int i = 0; ok && i < fixed; i++) {
+    ext[i] = 1;
+    at[i] = start[i];
+  }
+  hid_t ms = ok ? H5Screate_simple(rank, ext, NULL) : -1;
+  ok = ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, at, NULL, ext, NULL) >= 0 &&
+       H5Dread(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf) >= 0;
   if (ms >= 0) H5Sclose(ms);
   H5Sclose(fs);
   H5Dclose(d);
-  return rc < 0 || ms < 0 ? -1 : 0;
+  return ok ? 0 : -2;
+}
+
+/* One (v, rep, day) block of a dataset into buf. */
+static int read_cell(bidsim_results_t *r, const char *path, uint32_t v, uint32_t rep, uint32_t day, void *buf) {
+  const hsize_t start[5] = { v, rep, day, 0, 0 };
+  return read_block(r->file, path, start, 3, buf) ? -1 : 0;
 }
 
 int bidsim_results_read_day(bidsim_results_t *r, uint32_t v, uint32_t rep, uint32_t day, bidsim_day_slab_t *s,
@@ -964,19 +977,10 @@ static int read_unit(bidsim_results_t *r, const char *path, uint32_t v, uint32_t
   if (v >= r->dims.variants || rep >= r->dims.replicates)
     return bidsim_error_set(err, BIDSIM_EINVAL, path, "no unit (variant %u, replicate %u) in a %u x %u file", v, rep,
                             r->dims.variants, r->dims.replicates);
-  hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
-  if (d < 0) return bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot open the dataset (corrupt file?)");
-  hid_t fs = H5Dget_space(d);
-  hsize_t ext[5], start[5] = { v, rep, 0, 0, 0 };
-  int rank = H5Sget_simple_extent_dims(fs, ext, NULL);
-  ext[0] = ext[1] = 1;
-  herr_t rc = rank < 3 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, ext, NULL);
-  hid_t ms = rank < 3 ? -1 : H5Screate_simple(rank, ext, NULL);
-  if (rc >= 0 && ms >= 0) rc = H5Dread(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf);
-  if (ms >= 0) H5Sclose(ms);
-  H5Sclose(fs);
-  H5Dclose(d);
-  if (rc < 0 || ms < 0) return bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read the dataset (corrupt file?)");
+  const hsize_t start[5] = { v, rep, 0, 0, 0 };
+  int rc = read_block(r->file, path, start, 2, buf);
+  if (rc == -1) return bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot open the dataset (corrupt file?)");
+  if (rc) return bidsim_error_set(err, BIDSIM_EFORMAT, path, "cannot read the dataset (corrupt file?)");
   return BIDSIM_OK;
 }
 
