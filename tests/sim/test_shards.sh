@@ -11,26 +11,7 @@ BIN="${BIDSIM_BUILD_DIR:-build}/bidsim"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-cat > "$tmp/s.yaml" <<'YAML'
-seed: 21
-days: 2
-replicates: 12
-auction: {slots: 3}
-traffic:
-  impressions_per_day: 150000
-  categories: [{name: a, share: 0.5}, {name: b, share: 0.5}]
-shops:
-  - name: S
-    products: [{id: 1, sales: 1000, category: a}, {id: 2, sales: 1000, category: b}]
-plans:
-  - {name: A1, shop: S, cap: 200, products: [1], bids: {ordinary: 0.90}}
-  - {name: B1, shop: S, products: [2], bids: {ordinary: 0.90}}
-market: {plans: 200, cap: {dist: uniform, min: 100, max: 300}}
-variants:
-  - name: base
-  - name: up
-    plans: {A1: {bids: {ordinary: 1.10, shop: 1.21, similar: 1.21}}}
-YAML
+cp "$(dirname "$0")/two_variants.yaml" "$tmp/s.yaml"
 "$BIN" run "$tmp/s.yaml" -o "$tmp/ref.h5" --quiet --threads 2
 
 # 3 shards and merge: the same datasets and attributes as the single run
