@@ -17,15 +17,13 @@ import sys
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checks import check, finish  # noqa: E402
+
 T975 = {1: 12.706204736174698, 2: 4.302652729911275, 3: 3.182446305284263,
         9: 2.262157162740991}   # t(0.975, df), standard table
-failures = []
 METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
 
 
 def run(*args, ok=0):
@@ -231,9 +229,4 @@ for src in (REAL, SYNTH):
         w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
         check(head[:8] == b"\x89PNG\r\n\x1a\n" and w >= 600 and h >= 400, f"{png}: not a PNG figure ({w}x{h})")
 
-if failures:
-    print(f"{len(failures)} check(s) failed:")
-    for f in failures[:40]:
-        print("  " + f)
-    sys.exit(1)
-print("report, compare and plot: all checks passed")
+finish("report, compare and plot")

@@ -3,19 +3,18 @@ tests/sim/test_run.sh with Debian's /usr/bin/python3 and h5py). Tolerances
 come from the sampling distributions, with fixed seeds:
   binomial counts: |x - np| < 4.5 sd      (two-sided p ~ 7e-6 per check)
   chi-square:      below the 0.9999 quantile for its degrees of freedom."""
+import os
 import sys
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checks import check, finish  # noqa: E402
+
 DIURNAL = np.array([4.7, 3.0, 1.7, 1.1, 0.9, 1.0, 1.6, 2.8, 3.8, 4.6, 4.9, 4.9,
                     5.1, 4.9, 4.6, 4.6, 4.7, 4.6, 4.8, 5.5, 6.4, 7.0, 6.8, 6.0])
 DIURNAL = DIURNAL / DIURNAL.sum()
-failures = []
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
 
 
 def binom_ok(x, n, p, what):
@@ -92,7 +91,4 @@ with h5py.File(market, "r") as f:
     check(len(f["scales/plan"]) == 301, "plan scale")
     check(f["plan_segment/clicks"].attrs["units"] in (b"count", "count"), "units attribute")
 
-if failures:
-    print("\n".join("FAIL " + x for x in failures))
-    sys.exit(1)
-print("check_run: all checks passed")
+finish("run")

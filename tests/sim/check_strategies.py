@@ -15,16 +15,15 @@ the issue asks for, as assertions:
     platform's check on Nov 11 (at least 100 consulting users, under 50%
     replied within the hour), is fined 1,000 yuan and has no ads on exactly
     the next three days; with 200 an hour it is never penalised."""
+import os
 import sys
 import h5py
 import numpy as np
 
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checks import check, finish  # noqa: E402
 
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
 
 
 def names(f):
@@ -104,8 +103,4 @@ with h5py.File(sys.argv[5], "r") as f:
     print(f"service: Nov 11 {consults[low, :, d11].mean():.0f} users, {replied[low, :, d11].mean():.0f} replied; "
           f"ads out {int(paused[low, 0].sum())} days")
 
-if failures:
-    print(f"{len(failures)} check(s) failed:")
-    for x in failures:
-        print("  " + x)
-    sys.exit(1)
+finish("strategies")

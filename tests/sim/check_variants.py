@@ -9,17 +9,16 @@ streams, same market). Measured 2.8 with this seed; the test asks for 1.5.
 With 40 replicates ln(F(39, 39)) has sd 0.32, so a true ratio of 3 would
 show below 1.5 with probability about 2% for a random seed (the seed is
 fixed, so the test is deterministic)."""
+import os
 import sys
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checks import check, finish  # noqa: E402
+
 METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
-failures = []
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
 
 
 with h5py.File(sys.argv[1], "r") as f:
@@ -63,9 +62,4 @@ with h5py.File(sys.argv[1], "r") as f:
     print(f"A1 clicks, a_up - base: variance paired {paired:.1f}, unpaired {unpaired:.1f}, ratio {ratio:.2f}")
     check(ratio > 1.5, f"common random numbers cut the variance only {ratio:.2f}x")
 
-if failures:
-    print(f"{len(failures)} check(s) failed:")
-    for x in failures[:30]:
-        print("  " + x)
-    sys.exit(1)
-print("variants: all checks passed")
+finish("variants")
