@@ -730,27 +730,11 @@ static inline int64_t gsp_slot_price(const bidsim_auction_config_t *cfg, int64_t
   return bidsim__gsp_price(cfg, bid_li, quality, next_score);
 }
 
-/* Price up to slots+1 ranked candidates and fill the result. */
+/* Price up to slots+1 ranked candidates by the generic rules of auction.c
+ * and fill the result: VCG and first price in the auction, every mechanism
+ * in the full scan (which the fused GSP walk is tested against). */
 static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *cand, uint32_t n,
-                             bidsim_auction_result_t *res, bool defer) {
-  const bidsim_auction_config_t *cfg = &m->cfg.auction;
-  if (cfg->mechanism == BIDSIM_MECH_GSP) {
-    /* fused GSP: the score below is already in the next entry's key */
-    const uint32_t filled = n < cfg->slots ? n : cfg->slots;
-    for (uint32_t i = 0; i < filled; i++) {
-      const entry_t *e = cand[i];
-      res->plan[i] = e->plan;
-      res->unit[i] = key_unit(e->key);
-      res->product[i] = e->product;
-      res->bid_li[i] = e->bid_li;
-      res->quality[i] = e->quality;
-      res->next_score[i] = i + 1 < n ? cand[i + 1]->key >> 32 : UINT64_MAX;
-      if (!defer) res->price_li[i] = gsp_slot_price(cfg, e->bid_li, e->quality, res->next_score[i]);
-    }
-    res->priced = !defer;
-    res->n = filled;
-    return filled;
-  }
+                             bidsim_auction_result_t *res) {
   res->priced = true;
   int64_t bid[BIDSIM_MAX_SLOTS + 1];
   uint32_t q[BIDSIM_MAX_SLOTS + 1];
@@ -839,7 +823,7 @@ static inline __attribute__((always_inline)) uint32_t auction(bidsim_market_t *m
   const entry_t *cand[BIDSIM_MAX_SLOTS + 1];    /* VCG and first price only */
   const uint32_t n = !strict && !throttled && gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
                                                   : walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
-  if (!gsp) return price_ranked(m, cand, n, res, false);
+  if (!gsp) return price_ranked(m, cand, n, res);
   const uint32_t filled = n < slots ? n : slots;
   if (n <= slots && filled > 0) res->next_score[filled - 1] = UINT64_MAX;
   if (!defer)
@@ -881,7 +865,7 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
   }
   const entry_t *cand[BIDSIM_MAX_SLOTS + 1];
   for (uint32_t i = 0; i < n; i++) cand[i] = &best[i];
-  return price_ranked(m, cand, n, res, false);
+  return price_ranked(m, cand, n, res);
 }
 
 int64_t bidsim_market_charge(bidsim_market_t *m, uint32_t plan, int64_t price_li, bool *capped) {
