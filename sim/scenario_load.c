@@ -1271,16 +1271,17 @@ int bidsim_scenario_load_string(const char *text, size_t len, const char *path, 
   }
 
   /* libfyaml 0.8 (Debian 12) can loop forever scanning a malformed '%'
-   * directive (found by tests/fuzz; regression input in
-   * tests/fuzz/regressions/). Scenarios need no directives: refuse them. */
+   * directive (found by tests/fuzz; regression inputs in
+   * tests/fuzz/regressions/). Scenarios need no directives: refuse them.
+   * A line starts after any YAML line break: LF, CR LF, or a CR alone. */
   for (size_t i = 0, line = 1; i < len; i++) {
-    if (text[i] == '%' && (i == 0 || text[i - 1] == '\n')) {
+    if (text[i] == '%' && (i == 0 || text[i - 1] == '\n' || text[i - 1] == '\r')) {
       mark_t m = { (int)line, 1 };
       fail(&c, m, BIDSIM_EPARSE, "(yaml)", "YAML directives ('%%YAML', '%%TAG') are not supported in scenarios");
       bidsim_scenario_free(sc);
       return BIDSIM_EPARSE;
     }
-    if (text[i] == '\n') line++;
+    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'))) line++;
   }
 
   struct fy_diag_cfg dcfg;

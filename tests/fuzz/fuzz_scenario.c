@@ -2,7 +2,8 @@
  * any byte string must load or fail with an error code and a message, never
  * crash, leak or read out of bounds. Built by `make fuzz` with clang-14;
  * crashes it finds become files in tests/fuzz/regressions/, which
- * tests/sim/test_fuzz_regressions.c replays in every normal build. */
+ * test_fuzz_regressions in tests/sim/test_scenario.c replays in every
+ * normal build. */
 #include <stddef.h>
 #include <stdint.h>
 #include "bidsim/bidsim.h"

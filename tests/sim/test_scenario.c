@@ -348,7 +348,8 @@ static void test_malformed(void **state) {
 /* Findings of the fuzz harness (tests/fuzz/fuzz_scenario.c), kept as files. */
 static void test_fuzz_regressions(void **state) {
   (void)state;
-  static const char *const files[] = { "tests/fuzz/regressions/directive_hang.yaml" };
+  static const char *const files[] = { "tests/fuzz/regressions/directive_hang.yaml",
+                                       "tests/fuzz/regressions/directive_after_cr_hang.yaml" };
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     bidsim_scenario_t *sc = NULL;
     bidsim_error_t err;
