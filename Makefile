@@ -42,14 +42,19 @@ bench: build
 
 # Fuzz the scenario loader with libFuzzer (clang-14) for FUZZ_SECONDS,
 # starting from the shipped scenarios. Crashes land in build-fuzz/crashes/.
+# FUZZ_SEED and FUZZ_RUNS (CI sets both) fix the seed and the number of
+# inputs, so a gate's run does the same amount of work whatever the
+# machine's speed (libFuzzer is still not exactly repeatable).
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
+FUZZ_RUNS ?= -1
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
 	  -DCMAKE_BUILD_TYPE=Debug -DBIDSIM_SANITIZE=ON -DBIDSIM_FUZZ=ON -DBIDSIM_TESTS=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_scenario
 	@mkdir -p build-fuzz/corpus build-fuzz/crashes
 	@cp scenarios/*.yaml scenarios/invalid/*.yaml build-fuzz/corpus/ 2>/dev/null || true
-	./build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	./build-fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 \
 	  -artifact_prefix=build-fuzz/crashes/ build-fuzz/corpus
 
 clean:
