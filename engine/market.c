@@ -33,25 +33,29 @@ typedef struct {
   uint32_t shop, next_in_shop;
   int64_t  bid0_li[BIDSIM_SEG_COUNT];   /* restored by reset */
   int64_t  publish0_s;
-  uint32_t first_unit;                  /* units of this plan, BIDSIM_NONE-terminated */
+  int64_t  cap_hit_s;                   /* when today's cap stopped the plan; -1 unless capped */
   uint32_t product_count, product_cap;
   uint32_t *products;
 } plan_cold_t;
 
-/* Hot plan state, read for each candidate an auction looks at. */
+/* Hot plan state, read for each candidate an auction looks at, and by a
+ * strategy host every period. The plan's first unit sits here rather than
+ * with the cold data: a bid change starts from it, right after the host
+ * read this line, instead of waiting on a miss before the index misses. */
 typedef struct {
   int64_t  bid_li[BIDSIM_SEG_COUNT];
   int64_t  cap_li;
   int64_t  spend_li;                    /* today's */
   int64_t  publish_s;
-  int64_t  cap_hit_s;
   uint32_t quality;
   uint32_t flags;
+  uint32_t first_unit;                  /* units of this plan, BIDSIM_NONE-terminated */
+  uint32_t pad;
 } plan_hot_t;
+_Static_assert(sizeof(plan_hot_t) == 64, "plan_hot_t is a cache line's size");
 
 typedef struct {
   uint32_t plan, category, product, next_in_plan;
-  uint32_t pos[BIDSIM_SEG_COUNT];       /* position in its (segment, category) index */
 } unit_t;
 
 /* One ranked position. Everything an auction reads about a candidate sits
@@ -88,6 +92,8 @@ struct bidsim_market {
   unit_t  *units;
 
   index_t *index;                       /* [segment * categories + category] */
+  uint32_t *pos;                        /* [unit * segments + segment]: where the unit was put when it
+                                         * last moved, the hint index_find searches from */
   uint32_t throttled;                   /* plans entering only a share of auctions */
   uint32_t *participation_q32;          /* [plan] share of auctions entered, of 2^32; UINT32_MAX = all.
                                          * Its own array: 4 bytes a plan the walk can afford to read */
@@ -117,10 +123,13 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
   return BIDSIM_OK;
 }
 
+static inline uint64_t key_of(int64_t bid_li, uint32_t quality, uint32_t u) {
+  return ((uint64_t)bid_li * quality) << 32 | (uint64_t)(UINT32_MAX - u);
+}
+
 static inline uint64_t unit_key(const bidsim_market_t *m, uint32_t u, int seg) {
   const plan_hot_t *h = &m->hot[m->units[u].plan];
-  uint64_t score = (uint64_t)h->bid_li[seg] * h->quality;
-  return (score << 32) | (uint64_t)(UINT32_MAX - u);
+  return key_of(h->bid_li[seg], h->quality, u);
 }
 
 static inline uint32_t key_unit(uint64_t key) { return UINT32_MAX - (uint32_t)key; }
@@ -166,12 +175,49 @@ static inline uint32_t next_set(const index_t *ix, uint32_t pos) {
   return (w << 6) | (uint32_t)__builtin_ctzll(ix->bits[w]);
 }
 
+/* The position of the entry with this key (which the index holds), searched
+ * from a hint: the place the unit had when it last moved. Entries shifted by
+ * other units' moves keep stale hints (rewriting the place of every entry a
+ * move shifts costs scattered writes); the search gallops from the hint and
+ * halves the bracket, O(log drift). */
+static uint32_t index_find(const index_t *ix, uint64_t key, uint32_t hint) {
+  const entry_t *e = ix->e;
+  const uint32_t n = ix->n;
+  uint32_t h = hint < n ? hint : n - 1;
+  if (e[h].key == key) return h;
+  uint32_t lo, hi;                      /* e[lo].key >= key >= e[hi].key */
+  if (e[h].key > key) {                 /* further down */
+    lo = h;
+    hi = h + 1;
+    for (uint32_t step = 2; hi < n - 1 && e[hi].key > key; step <<= 1) {
+      lo = hi;
+      hi = h + step < n - 1 ? h + step : n - 1;
+    }
+  } else {                              /* further up */
+    hi = h;
+    lo = h - 1;
+    for (uint32_t step = 2; lo > 0 && e[lo].key < key; step <<= 1) {
+      hi = lo;
+      lo = h > step ? h - step : 0;
+    }
+  }
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (e[mid].key >= key) lo = mid; else hi = mid;
+  }
+  return e[lo].key == key ? lo : hi;
+}
+
 /* Set the plan's bits in every index it appears in. */
 static void plan_refresh_bits(bidsim_market_t *m, uint32_t p) {
   if (m->stale) return;   /* the rebuild will compute them */
-  for (uint32_t u = m->plans[p].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
-    for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
-      bit_set(index_of(m, s, m->units[u].category), m->units[u].pos[s], unit_eligible(m, u, s));
+  for (uint32_t u = m->hot[p].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+    for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
+      index_t *ix = index_of(m, s, m->units[u].category);
+      uint32_t *pos = &m->pos[(size_t)u * BIDSIM_SEG_COUNT + s];
+      *pos = index_find(ix, unit_key(m, u, s), *pos);
+      bit_set(ix, *pos, unit_eligible(m, u, s));
+    }
 }
 
 /* In-place heapsort, descending (keys are distinct). Allocation-free, so
@@ -218,7 +264,7 @@ static void index_resort(bidsim_market_t *m) {
       memset(ix->sum, 0, (size_t)ix->sums * sizeof *ix->sum);
       for (uint32_t i = 0; i < ix->n; i++) {
         uint32_t u = key_unit(ix->e[i].key);
-        m->units[u].pos[s] = i;
+        m->pos[(size_t)u * BIDSIM_SEG_COUNT + s] = i;
         if (unit_eligible(m, u, s)) bit_set(ix, i, true);
       }
     }
@@ -233,6 +279,8 @@ static void index_free(bidsim_market_t *m) {
   }
   bidsim_free(m->index);
   m->index = NULL;
+  bidsim_free(m->pos);
+  m->pos = NULL;
 }
 
 /* Build every index from scratch after catalogue changes. */
@@ -240,7 +288,8 @@ static int index_rebuild(bidsim_market_t *m) {
   size_t count = (size_t)BIDSIM_SEG_COUNT * m->cfg.categories;
   index_free(m);
   m->index = bidsim_calloc(count, sizeof *m->index);
-  if (m->index == NULL) return BIDSIM_ENOMEM;
+  m->pos = bidsim_calloc((size_t)m->unit_count * BIDSIM_SEG_COUNT + 1, sizeof *m->pos);
+  if (m->index == NULL || m->pos == NULL) { index_free(m); return BIDSIM_ENOMEM; }
   uint32_t *per_cat = bidsim_calloc(m->cfg.categories, sizeof *per_cat);
   if (per_cat == NULL) return BIDSIM_ENOMEM;
   for (uint32_t u = 0; u < m->unit_count; u++) per_cat[m->units[u].category]++;
@@ -273,32 +322,58 @@ static inline int ensure_index(bidsim_market_t *m) {
   return m->stale ? index_rebuild(m) : BIDSIM_OK;
 }
 
-/* Move unit u of segment s to the place its new key belongs, shifting the
- * units in between by one; O(distance moved). */
-static void index_move(bidsim_market_t *m, uint32_t u, int s) {
+/* Bit i of positions lo <= i < hi moves to i + 1 (up = true) or bit i of
+ * lo < i <= hi to i - 1, a word at a time; the summary follows. The bit
+ * left behind at the end of the range is the caller's to set. */
+static void bits_shift(index_t *ix, uint32_t lo, uint32_t hi, bool up) {
+  const uint32_t wa = lo >> 6, wb = hi >> 6;
+  if (wa == wb) {   /* most moves are short and stay within one word */
+    const uint64_t mask = (~UINT64_C(0) << (lo & 63)) & (~UINT64_C(0) >> (63 - (hi & 63)));
+    const uint64_t word = ix->bits[wa], moved = up ? word << 1 : word >> 1;
+    ix->bits[wa] = (word & ~mask) | (moved & mask);
+    const uint64_t sb = UINT64_C(1) << (wa & 63);
+    if (ix->bits[wa]) ix->sum[wa >> 6] |= sb; else ix->sum[wa >> 6] &= ~sb;
+    return;
+  }
+  for (uint32_t i = 0; i <= wb - wa; i++) {
+    /* upward shifts read the word below before it changes: go top down */
+    const uint32_t w = up ? wb - i : wa + i;
+    uint64_t mask = ~UINT64_C(0);
+    if (w == wa) mask &= ~UINT64_C(0) << (lo & 63);
+    if (w == wb) mask &= ~UINT64_C(0) >> (63 - (hi & 63));
+    uint64_t moved = up ? ix->bits[w] << 1 | (w > wa ? ix->bits[w - 1] >> 63 : 0)
+                        : ix->bits[w] >> 1 | (w < wb ? ix->bits[w + 1] << 63 : 0);
+    ix->bits[w] = (ix->bits[w] & ~mask) | (moved & mask);
+    uint64_t sb = UINT64_C(1) << (w & 63);
+    if (ix->bits[w]) ix->sum[w >> 6] |= sb; else ix->sum[w >> 6] &= ~sb;
+  }
+}
+
+/* Move unit u of segment s from its old key's place to the place its new
+ * key belongs: the entries in between shift by one place as a block and
+ * keep their eligibility (their bits shift with them, a word at a time:
+ * reading a bit is cheaper than re-deriving eligibility from each plan's
+ * hot state). O(log drift + distance). */
+static void index_move(bidsim_market_t *m, uint32_t u, int s, uint64_t old_key) {
   index_t *ix = index_of(m, s, m->units[u].category);
   entry_t moved;
   entry_fill(m, &moved, u, s);
   const uint64_t key = moved.key;
-  uint32_t p = m->units[u].pos[s];
-  /* the entries passed over shift by one place and keep their eligibility:
-   * their bits shift with them (reading a bit is cheaper than re-deriving
-   * eligibility from each plan's hot state) */
-  while (p > 0 && ix->e[p - 1].key < key) {
-    ix->e[p] = ix->e[p - 1];
-    m->units[key_unit(ix->e[p].key)].pos[s] = p;
-    bit_set(ix, p, bit_get(ix, p - 1));
-    p--;
+  const uint32_t from = index_find(ix, old_key, m->pos[(size_t)u * BIDSIM_SEG_COUNT + s]);
+  uint32_t to = from;
+  while (to > 0 && ix->e[to - 1].key < key) to--;
+  if (to == from)
+    while (to + 1 < ix->n && ix->e[to + 1].key > key) to++;
+  if (to < from) {
+    memmove(&ix->e[to + 1], &ix->e[to], (size_t)(from - to) * sizeof *ix->e);
+    bits_shift(ix, to, from, true);
+  } else if (to > from) {
+    memmove(&ix->e[from], &ix->e[from + 1], (size_t)(to - from) * sizeof *ix->e);
+    bits_shift(ix, from, to, false);
   }
-  while (p + 1 < ix->n && ix->e[p + 1].key > key) {
-    ix->e[p] = ix->e[p + 1];
-    m->units[key_unit(ix->e[p].key)].pos[s] = p;
-    bit_set(ix, p, bit_get(ix, p + 1));
-    p++;
-  }
-  ix->e[p] = moved;
-  m->units[u].pos[s] = p;
-  bit_set(ix, p, unit_eligible(m, u, s));
+  ix->e[to] = moved;
+  m->pos[(size_t)u * BIDSIM_SEG_COUNT + s] = to;
+  bit_set(ix, to, unit_eligible(m, u, s));
 }
 
 static void update_next_publish(bidsim_market_t *m) {
@@ -350,6 +425,7 @@ int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out, bidsi
   if (m == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory");
   *m = *src;
   m->shops = NULL; m->products = NULL; m->plans = NULL; m->hot = NULL; m->units = NULL; m->index = NULL;
+  m->pos = NULL;
   m->participation_q32 = NULL;
   m->shop_cap = src->shop_count; m->product_cap = src->product_count;
   m->plan_cap = src->plan_count; m->unit_cap = src->unit_count;
@@ -370,6 +446,7 @@ int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out, bidsi
     }
   }
   if (!src->stale) {
+    DUP_ARRAY(m->pos, src->pos, (size_t)src->unit_count * BIDSIM_SEG_COUNT + 1, uint32_t);
     size_t count = (size_t)BIDSIM_SEG_COUNT * src->cfg.categories;
     m->index = bidsim_calloc(count, sizeof *m->index);
     if (m->index == NULL) goto fail;
@@ -401,7 +478,7 @@ void bidsim_market_reset(bidsim_market_t *m) {
     plan_hot_t *h = &m->hot[p];
     memcpy(h->bid_li, m->plans[p].bid0_li, sizeof h->bid_li);
     h->spend_li = 0;
-    h->cap_hit_s = -1;
+    m->plans[p].cap_hit_s = -1;
     h->publish_s = m->plans[p].publish0_s;
     h->flags = h->publish_s <= 0 ? PLAN_PUBLISHED : 0;
     m->participation_q32[p] = UINT32_MAX;
@@ -500,14 +577,14 @@ int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, u
   c->next_in_shop = m->shops[spec->shop].first_plan;
   memcpy(c->bid0_li, spec->bid_li, sizeof c->bid0_li);
   c->publish0_s = spec->publish_s;
-  c->first_unit = BIDSIM_NONE;
+  c->cap_hit_s = -1;
   plan_hot_t *h = &m->hot[p];
   memset(h, 0, sizeof *h);
+  h->first_unit = BIDSIM_NONE;
   memcpy(h->bid_li, spec->bid_li, sizeof h->bid_li);
   h->cap_li = spec->cap_li;
   h->quality = spec->quality;
   h->publish_s = spec->publish_s;
-  h->cap_hit_s = -1;
   h->flags = spec->publish_s <= m->now_s ? PLAN_PUBLISHED : 0;
   m->participation_q32[p] = UINT32_MAX;
   if (!(h->flags & PLAN_PUBLISHED) && spec->publish_s < m->next_publish_s) m->next_publish_s = spec->publish_s;
@@ -542,7 +619,7 @@ static int plan_product_append(bidsim_market_t *m, uint32_t plan, uint32_t produ
   plan_cold_t *c = &m->plans[plan];
   uint32_t cat = m->products[product].spec.category;
   bool has_unit = false;
-  for (uint32_t u = c->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+  for (uint32_t u = m->hot[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
     if (m->units[u].category == cat) has_unit = true;
   if (grow((void **)&c->products, &c->product_cap, c->product_count + 1, sizeof *c->products))
     return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
@@ -556,7 +633,7 @@ static int plan_product_append(bidsim_market_t *m, uint32_t plan, uint32_t produ
     un->product = product;
     /* append at the end of the plan's list so units keep creation order */
     un->next_in_plan = BIDSIM_NONE;
-    uint32_t *link = &c->first_unit;
+    uint32_t *link = &m->hot[plan].first_unit;
     while (*link != BIDSIM_NONE) link = &m->units[*link].next_in_plan;
     *link = m->unit_count;
     m->unit_count++;
@@ -611,11 +688,15 @@ int bidsim_market_set_bids(bidsim_market_t *m, uint32_t plan, const int64_t bid_
   int rc = check_plan(m, plan, err);
   if (rc) return rc;
   if ((rc = bidsim_rule_check_bids(bid_li, "plan.bids", err))) return rc;
-  memcpy(m->hot[plan].bid_li, bid_li, sizeof m->hot[plan].bid_li);
+  plan_hot_t *h = &m->hot[plan];
+  int64_t old[BIDSIM_SEG_COUNT];
+  memcpy(old, h->bid_li, sizeof old);
+  memcpy(h->bid_li, bid_li, sizeof h->bid_li);
   if (!m->advanced) memcpy(m->plans[plan].bid0_li, bid_li, sizeof m->plans[plan].bid0_li);
   if (!m->stale)
-    for (uint32_t u = m->plans[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
-      for (int s = 0; s < BIDSIM_SEG_COUNT; s++) index_move(m, u, s);
+    for (uint32_t u = h->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+      for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
+        if (bid_li[s] != old[s]) index_move(m, u, s, key_of(old[s], h->quality, u));
   return BIDSIM_OK;
 }
 
@@ -639,10 +720,10 @@ int bidsim_market_set_cap(bidsim_market_t *m, uint32_t plan, int64_t cap_li, bid
   plan_hot_t *h = &m->hot[plan];
   h->cap_li = cap_li;
   if (cap_reached(m, h)) {
-    if (!(h->flags & PLAN_CAPPED)) { h->flags |= PLAN_CAPPED; h->cap_hit_s = m->now_s; }
+    if (!(h->flags & PLAN_CAPPED)) { h->flags |= PLAN_CAPPED; m->plans[plan].cap_hit_s = m->now_s; }
   } else {
     h->flags &= ~PLAN_CAPPED;   /* a raised cap resumes the plan today */
-    h->cap_hit_s = -1;
+    m->plans[plan].cap_hit_s = -1;
   }
   plan_refresh_bits(m, plan);
   return BIDSIM_OK;
@@ -698,9 +779,9 @@ int bidsim_market_advance_to(bidsim_market_t *m, int64_t t_s) {
     for (uint32_t p = 0; p < m->plan_count; p++) {
       plan_hot_t *h = &m->hot[p];
       h->spend_li = 0;
-      h->cap_hit_s = -1;
-      if (h->flags & PLAN_CAPPED) {
+      if (h->flags & PLAN_CAPPED) {   /* only a capped plan has a cap-hit time */
         h->flags &= ~PLAN_CAPPED;
+        m->plans[p].cap_hit_s = -1;
         plan_refresh_bits(m, p);
       }
     }
@@ -868,6 +949,38 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
   return price_ranked(m, cand, n, res);
 }
 
+int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err) {
+  if (m->stale || m->index == NULL) return BIDSIM_OK;   /* the next auction rebuilds it */
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
+    for (uint32_t c = 0; c < m->cfg.categories; c++) {
+      const index_t *ix = index_of(m, s, c);
+      for (uint32_t i = 0; i < ix->n; i++) {
+        const uint32_t u = key_unit(ix->e[i].key);
+        entry_t want;
+        entry_fill(m, &want, u, s);
+        if (u >= m->unit_count || m->units[u].category != c || memcmp(&want, &ix->e[i], sizeof want))
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "segment %d category %u position %u: "
+                                  "the entry is not unit %u's current one", s, c, i, u);
+        if (i > 0 && ix->e[i - 1].key <= ix->e[i].key)
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "segment %d category %u: positions %u and "
+                                  "%u are out of order", s, c, i - 1, i);
+        if (index_find(ix, ix->e[i].key, m->pos[(size_t)u * BIDSIM_SEG_COUNT + s]) != i)
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "segment %d category %u position %u: "
+                                  "a search from unit %u's hint %u does not find it", s, c, i, u,
+                                  m->pos[(size_t)u * BIDSIM_SEG_COUNT + s]);
+        if (bit_get(ix, i) != unit_eligible(m, u, s))
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "segment %d category %u position %u: bit %d, "
+                                  "but unit %u is %seligible", s, c, i, bit_get(ix, i), u,
+                                  unit_eligible(m, u, s) ? "" : "not ");
+      }
+      for (uint32_t w = 0; w < ix->words; w++)
+        if ((ix->bits[w] != 0) != ((ix->sum[w >> 6] >> (w & 63)) & 1))
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "segment %d category %u: summary bit of "
+                                  "word %u disagrees with the word", s, c, w);
+    }
+  return BIDSIM_OK;
+}
+
 int64_t bidsim_market_charge(bidsim_market_t *m, uint32_t plan, int64_t price_li, bool *capped) {
   if (capped) *capped = false;
   if (plan >= m->plan_count || price_li <= 0) return 0;
@@ -878,7 +991,7 @@ int64_t bidsim_market_charge(bidsim_market_t *m, uint32_t plan, int64_t price_li
   h->spend_li += amount;
   if (!(h->flags & PLAN_CAPPED) && cap_reached(m, h)) {
     h->flags |= PLAN_CAPPED;
-    h->cap_hit_s = m->now_s;
+    m->plans[plan].cap_hit_s = m->now_s;
     plan_refresh_bits(m, plan);
     if (capped) *capped = true;
   }
@@ -908,7 +1021,7 @@ int bidsim_market_plan_info(const bidsim_market_t *m, uint32_t plan, bidsim_plan
   out->paused = (h->flags & PLAN_PAUSED) != 0;
   out->capped = (h->flags & PLAN_CAPPED) != 0;
   out->spend_today_li = h->spend_li;
-  out->cap_hit_s = h->cap_hit_s;
+  out->cap_hit_s = c->cap_hit_s;
   out->product_count = c->product_count;
   out->products = c->products;
   return BIDSIM_OK;
@@ -921,6 +1034,17 @@ int bidsim_market_plan_spend(const bidsim_market_t *m, uint32_t plan, int64_t *s
   *spend_today_li = h->spend_li;
   *cap_li = h->cap_li;
   memcpy(bid_li, h->bid_li, sizeof h->bid_li);
+  return BIDSIM_OK;
+}
+
+int bidsim_market_plans_spend(const bidsim_market_t *m, uint32_t count, const uint32_t *plans,
+                              int64_t *spend_today_li, int64_t *cap_li) {
+  for (uint32_t i = 0; i < count; i++) {
+    if (plans[i] >= m->plan_count) return BIDSIM_ENOTFOUND;
+    const plan_hot_t *h = &m->hot[plans[i]];
+    spend_today_li[i] = h->spend_li;
+    cap_li[i] = h->cap_li;
+  }
   return BIDSIM_OK;
 }
 

@@ -2,6 +2,7 @@
  * The market API and the scenario loader both call these. All arithmetic is
  * exact integer arithmetic in li (0.001 yuan). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "bidsim/rules.h"
@@ -30,7 +31,20 @@ const char *bidsim_li_to_yuan(int64_t li, char buf[32]) {
   return buf;
 }
 
+/* The rules as predicates, without messages: strategies set bids every
+ * period, so the valid case is the one to make cheap; messages are built
+ * only once a rule is known to be broken. */
+static inline bool bid_ok(int64_t bid_li) {
+  return bid_li >= BIDSIM_BID_MIN_LI && bid_li <= BIDSIM_BID_MAX_LI && bid_li % BIDSIM_LI_PER_FEN == 0;
+}
+
+static inline bool premium_ok(int64_t bid_li, int64_t base_li) {
+  return 100 * bid_li >= (100 + BIDSIM_PREMIUM_MIN_PCT) * base_li &&
+         100 * bid_li <= (100 + BIDSIM_PREMIUM_MAX_PCT) * base_li;
+}
+
 int bidsim_rule_check_bid(int64_t bid_li, const char *where, bidsim_error_t *err) {
+  if (bid_ok(bid_li)) return BIDSIM_OK;
   char v[32];
   if (bid_li < BIDSIM_BID_MIN_LI)
     return bidsim_error_set(err, BIDSIM_EBIDRANGE, where,
@@ -45,11 +59,11 @@ int bidsim_rule_check_bid(int64_t bid_li, const char *where, bidsim_error_t *err
   return BIDSIM_OK;
 }
 
-int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *where, bidsim_error_t *err) {
+/* Which rule a set of bids breaks, with the field named: the slow path. */
+static int bids_failure(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *where, bidsim_error_t *err) {
   char field[160];
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
-    /* strategies set bids every period: name the field only on failure */
-    if (bidsim_rule_check_bid(bid_li[s], NULL, NULL) == BIDSIM_OK) continue;
+    if (bid_ok(bid_li[s])) continue;
     snprintf(field, sizeof field, "%s.%s", where ? where : "bids", bidsim_segment_name(s));
     return bidsim_rule_check_bid(bid_li[s], field, err);
   }
@@ -57,8 +71,7 @@ int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *w
    * 10%..300%; compared as 100*bid against (100+pct)*base to stay exact. */
   const int64_t base = bid_li[BIDSIM_SEG_ORDINARY];
   for (int s = BIDSIM_SEG_SHOP; s < BIDSIM_SEG_COUNT; s++) {
-    if (100 * bid_li[s] >= (100 + BIDSIM_PREMIUM_MIN_PCT) * base && 100 * bid_li[s] <= (100 + BIDSIM_PREMIUM_MAX_PCT) * base)
-      continue;
+    if (premium_ok(bid_li[s], base)) continue;
     snprintf(field, sizeof field, "%s.%s", where ? where : "bids", bidsim_segment_name(s));
     char b[32], v[32], lim[32];
     if (100 * bid_li[s] < (100 + BIDSIM_PREMIUM_MIN_PCT) * base) {
@@ -78,6 +91,13 @@ int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *w
                               bidsim_li_to_yuan((100 + BIDSIM_PREMIUM_MAX_PCT) * base / 100, lim));
   }
   return BIDSIM_OK;
+}
+
+int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *where, bidsim_error_t *err) {
+  bool ok = true;
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) ok &= bid_ok(bid_li[s]);
+  for (int s = BIDSIM_SEG_SHOP; s < BIDSIM_SEG_COUNT; s++) ok &= premium_ok(bid_li[s], bid_li[BIDSIM_SEG_ORDINARY]);
+  return ok ? BIDSIM_OK : bids_failure(bid_li, where, err);
 }
 
 int bidsim_rule_check_cap(int64_t cap_li, const char *where, bidsim_error_t *err) {

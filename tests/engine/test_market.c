@@ -240,6 +240,30 @@ static void test_caps_platform_mode(void **state) {
   bidsim_market_free(m);
 }
 
+/* A strategy host's gather: today's spend and the cap of listed plans, in
+ * the order listed, repeats allowed; an unknown plan is refused. */
+static void test_plans_spend(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(2, 1, false, BIDSIM_MECH_GSP);
+  uint32_t s = add_shop(m, "acme");
+  uint32_t capped = add_plan(m, s, "capped", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
+  uint32_t open = add_plan(m, s, "open", 2000, 100, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 2, 0, 900, 0));
+  assert_int_equal(bidsim_market_advance_to(m, 60), BIDSIM_OK);
+  assert_int_equal(bidsim_market_charge(m, open, 700, NULL), 700);
+  assert_int_equal(bidsim_market_charge(m, capped, 1200, NULL), 1200);
+  uint32_t which[3] = { open, capped, open };
+  int64_t spend[3] = { -1, -1, -1 }, cap[3] = { -1, -1, -1 };
+  assert_int_equal(bidsim_market_plans_spend(m, 3, which, spend, cap), BIDSIM_OK);
+  assert_int_equal(spend[0], 700);
+  assert_int_equal(cap[0], BIDSIM_CAP_UNLIMITED);
+  assert_int_equal(spend[1], 1200);
+  assert_int_equal(cap[1], Y(100));
+  assert_int_equal(spend[2], 700);
+  which[1] = 2;
+  assert_int_equal(bidsim_market_plans_spend(m, 3, which, spend, cap), BIDSIM_ENOTFOUND);
+  bidsim_market_free(m);
+}
+
 static void test_caps_strict_mode(void **state) {
   (void)state;
   bidsim_market_t *m = new_market(2, 1, true, BIDSIM_MECH_GSP);
@@ -302,6 +326,54 @@ static void test_publish_and_pause(void **state) {
   bidsim_market_free(m);
 }
 
+/* A bid change moves a unit in its index as a block, and the bits of the
+ * units passed over shift a word at a time. Here the only eligible unit of
+ * 200 sits at position 63, the last bit of the first word; moving another
+ * unit from the bottom to the top pushes it into the second word (the first
+ * word and its summary bit must empty, the second's fill), and back. */
+static void test_index_move_across_words(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(4, 1, false, BIDSIM_MECH_GSP);
+  uint32_t shop = add_shop(m, "acme");
+  enum { N = 200 };
+  uint32_t plan[N];
+  for (uint32_t i = 0; i < N; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "p%u", i);
+    /* plan i bids 0.10 + 0.01 i yuan: position N - 1 - i, highest last */
+    plan[i] = add_plan(m, shop, name, Y(0.10) + 10 * (int64_t)i, 100, BIDSIM_CAP_UNLIMITED, 0,
+                       add_product(m, shop, i + 1, 0, 600, BIDSIM_PRODUCT_ON_SALE));
+  }
+  const uint32_t lone = N - 1 - 63;   /* at position 63 */
+  for (uint32_t i = 0; i < N; i++)
+    if (i != lone) assert_int_equal(bidsim_market_set_paused(m, plan[i], true, NULL), BIDSIM_OK);
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 7 };
+  bidsim_auction_result_t r;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);   /* builds the index */
+  assert_int_equal(r.plan[0], plan[lone]);
+  /* the bottom unit (plan 0) to the top: everything above it moves down one */
+  int64_t top[BIDSIM_SEG_COUNT] = { Y(50), Y(60), Y(70) };
+  assert_int_equal(bidsim_market_set_bids(m, plan[0], top, NULL), BIDSIM_OK);
+  if (bidsim_market_check(m, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(r.plan[0], plan[lone]);
+  /* and back to the bottom: the lone unit returns to position 63 */
+  int64_t bottom[BIDSIM_SEG_COUNT] = { Y(0.10), Y(0.11), Y(0.20) };
+  assert_int_equal(bidsim_market_set_bids(m, plan[0], bottom, NULL), BIDSIM_OK);
+  if (bidsim_market_check(m, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(r.plan[0], plan[lone]);
+  /* the lone unit itself across the boundary, up and down */
+  assert_int_equal(bidsim_market_set_bids(m, plan[lone], top, NULL), BIDSIM_OK);
+  if (bidsim_market_check(m, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(bidsim_market_set_bids(m, plan[lone], bottom, NULL), BIDSIM_OK);
+  if (bidsim_market_check(m, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
+  assert_int_equal(r.plan[0], plan[lone]);
+  bidsim_market_free(m);
+}
+
 /* ---- randomized: index == full scan, ordering, price bounds ------------ */
 
 static uint32_t draw(bidsim_pcg64_t *g, uint32_t n) { return (uint32_t)(bidsim_pcg64_next(g) % n); }
@@ -359,6 +431,11 @@ static void run_random_market(uint64_t seed, bool strict, int mech) {
       assert_int_equal(bidsim_market_clone(m, &twin, NULL), BIDSIM_OK);
       bidsim_market_free(m);
       m = twin;   /* continue on the clone: it must behave the same */
+    }
+    /* auctions read only the top of an index: check all of it */
+    if (step % 8 == 0) {
+      bidsim_error_t err;
+      if (bidsim_market_check(m, &err)) fail_msg("step %d: %s: %s", step, err.where, err.msg);
     }
     uint32_t op = draw(&g, 100);
     uint32_t p = draw(&g, nplans);
@@ -424,7 +501,9 @@ int main(void) {
     cmocka_unit_test(test_tie_break_lower_unit_first),
     cmocka_unit_test(test_caps_platform_mode),
     cmocka_unit_test(test_caps_strict_mode),
+    cmocka_unit_test(test_plans_spend),
     cmocka_unit_test(test_publish_and_pause),
+    cmocka_unit_test(test_index_move_across_words),
     cmocka_unit_test(test_index_equals_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,6 +197,12 @@ BIDSIM_API int bidsim_market_plan_info(const bidsim_market_t *m, uint32_t plan, 
  *  the cap and the current bids, from the plan's hot state only. */
 BIDSIM_API int bidsim_market_plan_spend(const bidsim_market_t *m, uint32_t plan, int64_t *spend_today_li,
                                         int64_t *cap_li, int64_t bid_li[BIDSIM_SEG_COUNT]);
+/** @brief Today's spend and the cap of @p count plans, gathered into arrays:
+ *  what a strategy host reads every period, in one call instead of one per
+ *  plan. BIDSIM_ENOTFOUND (nothing written after the bad entry) if a plan
+ *  index is out of range. */
+BIDSIM_API int bidsim_market_plans_spend(const bidsim_market_t *m, uint32_t count, const uint32_t *plans,
+                                         int64_t *spend_today_li, int64_t *cap_li);
 BIDSIM_API int bidsim_market_find_plan(const bidsim_market_t *m, uint32_t shop, const char *name,
                                        uint32_t *plan_out);
 BIDSIM_API const char *bidsim_market_shop_name(const bidsim_market_t *m, uint32_t shop);
@@ -210,5 +216,13 @@ BIDSIM_API void bidsim_market_unit(const bidsim_market_t *m, uint32_t unit, uint
  *  tests and debugging: must give exactly what bidsim_market_auction gives. */
 BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
                                                bidsim_auction_result_t *res);
+
+/** @brief Check the ranking index whole, for tests and debugging: every
+ *  (segment, category) index sorted by score, each unit's recorded place
+ *  right, each position's bit equal to the unit's eligibility and the
+ *  summary bits equal to their words. An auction only reads the top of an
+ *  index; this finds damage anywhere. BIDSIM_OK, or BIDSIM_ESTATE with the
+ *  first broken invariant in @p err. O(units). */
+BIDSIM_API int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err);
 
 #endif
