@@ -75,8 +75,12 @@ bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
   return memcmp(in, b, sizeof in) != 0;
 }
 
-/* value x m rounded to the nearest li (bids and m are positive) */
+/* value x m rounded to the nearest li (bids and m are positive). A pacing
+ * strategy at rest multiplies by exactly 1, which gives the value back:
+ * skipping the arithmetic changes no result and is most of the updates at
+ * 10,000 plans updated every simulated minute. */
 static void scale_bids(const int64_t value[BIDSIM_SEG_COUNT], double m, int64_t out[BIDSIM_SEG_COUNT]) {
+  if (m == 1.0) { memcpy(out, value, sizeof(int64_t) * BIDSIM_SEG_COUNT); return; }
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++) out[s] = (int64_t)((double)value[s] * m + 0.5);
 }
 
@@ -190,18 +194,29 @@ static int mult_create(const bidsim_params_t *p, void **self, char *msg, size_t 
   *self = m;
   return 0;
 }
-/* advance the dual variable; returns the bid multiplier 1 / (1 + mu) */
+/* advance the dual variable; returns the bid multiplier 1 / (1 + mu).
+ * The step is computed as mu - eps + eps spent / rho, rho = budget left x
+ * share / left: most periods of most plans spend nothing (at 10,000 plans a
+ * plan sees a click every few simulated minutes), and those need no
+ * division at all; the others need one, where the textbook form chains two,
+ * and a plan at rest (mu = 0) none for its multiplier either. */
 static double mult_step(mult_t *m, const bidsim_strategy_state_t *st) {
   if (st->day != m->day) { m->day = st->day; m->last_done = 0; m->last_spend = 0; }
   if (st->cap_li == BIDSIM_CAP_UNLIMITED) { m->mu = 0; return 1.0; }
-  double share = st->traffic_done - m->last_done, left = 1.0 - m->last_done;
-  double budget_left = (double)(st->cap_li - m->last_spend);
-  double rho = (budget_left > 0 ? budget_left : 1.0) * (share > 1e-6 ? share : 1e-6) / (left > 1e-6 ? left : 1e-6);
-  double spent = (double)(st->spend_today_li - m->last_spend);
-  m->mu = clip(m->mu - m->eps * (rho - spent) / rho, 0, m->mu_max);
+  const int64_t spent_li = st->spend_today_li - m->last_spend;
+  double mu = m->mu - m->eps;
+  if (spent_li != 0) {
+    double share = st->traffic_done - m->last_done, left = 1.0 - m->last_done;
+    double budget_left = (double)(st->cap_li - m->last_spend);
+    if (share < 1e-6) share = 1e-6;
+    if (left < 1e-6) left = 1e-6;
+    if (budget_left <= 0) budget_left = 1.0;
+    mu += m->eps * (double)spent_li * left / (budget_left * share);
+  }
+  m->mu = clip(mu, 0, m->mu_max);
   m->last_done = st->traffic_done;
   m->last_spend = st->spend_today_li;
-  return 1.0 / (1.0 + m->mu);
+  return m->mu == 0 ? 1.0 : 1.0 / (1.0 + m->mu);
 }
 static void mult_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
   scale_bids(st->value_bid_li, mult_step(self, st), a->bid_li);
