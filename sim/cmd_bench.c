@@ -34,9 +34,14 @@ typedef struct {
   uint32_t  strat_plans;
   void    **selves;
   int64_t (*value_li)[BIDSIM_SEG_COUNT];      /* configured bids */
+  int64_t (*applied_li)[BIDSIM_SEG_COUNT];    /* bids in the market */
+  double   *applied_share;                    /* participation in the market */
   uint64_t *exposures, *clicks;               /* per plan: today, since the start */
   int64_t  *spend;
+  uint32_t *plan_ids;                         /* 0, 1, ...: the plans whose spend a period gathers */
+  int64_t  *spend_today_li, *cap_li;          /* gathered at each period */
   uint64_t  updates;
+  double    update_s;                         /* this run's time in strategy updates */
 } bench_world_t;
 
 static void usage(FILE *f) {
@@ -101,6 +106,11 @@ static void world_free(bench_world_t *w) {
   free(w->ctr_q32);
   free(w->selves);
   free(w->value_li);
+  free(w->applied_li);
+  free(w->applied_share);
+  free(w->plan_ids);
+  free(w->spend_today_li);
+  free(w->cap_li);
   free(w->exposures);
   free(w->clicks);
   free(w->spend);
@@ -119,38 +129,61 @@ static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_erro
     if (w->strat->create(needs_target ? &roi : &none, &w->selves[p], msg, sizeof msg))
       return bidsim_error_set(err, BIDSIM_EINVAL, "strategy", "%s: %s", o->strategy, msg);
   }
+  memcpy(w->applied_li, w->value_li, w->plans * sizeof *w->applied_li);   /* what reset restores */
+  for (uint32_t p = 0; p < w->plans; p++) w->applied_share[p] = 1.0;
   memset(w->exposures, 0, w->plans * sizeof *w->exposures);
   memset(w->clicks, 0, w->plans * sizeof *w->clicks);
   memset(w->spend, 0, w->plans * sizeof *w->spend);
+  w->update_s = 0;
   return BIDSIM_OK;
 }
 
 /* The host side of a period, as bidsim run does it: state, update, clamp,
- * new bids and participation into the market. */
-static void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t ts) {
-  const bidsim_strategy_state_t now = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
-                                        .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY };
-  for (uint32_t p = 0; p < w->strat_plans; p++) {
-    int64_t bids[BIDSIM_SEG_COUNT];
-    bidsim_strategy_state_t st = now;
-    bidsim_market_plan_spend(w->market, p, &st.spend_today_li, &st.cap_li, bids);
-    st.exposures = w->exposures[p];
-    st.clicks = st.total_clicks = w->clicks[p];
-    st.total_spend_li = w->spend[p];
-    st.total_order_value_li = (int64_t)w->clicks[p] * 1500;
-    memcpy(st.value_bid_li, w->value_li[p], sizeof st.value_bid_li);
+ * new bids and participation into the market. Kept out of the auction
+ * loop, so the compiler gives this loop its own registers. */
+static __attribute__((noinline)) void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t ts) {
+  const uint32_t n = w->strat_plans;
+  bidsim_market_plans_spend(w->market, n, w->plan_ids, w->spend_today_li, w->cap_li);
+  /* one state for all plans: the shared fields are set once a period and
+   * each plan overwrites only its own (copying a whole state per plan cost
+   * more than the multiplier's update itself) */
+  bidsim_strategy_state_t st = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
+                                 .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY };
+  /* the arrays in locals: the update call could change *w as far as the
+   * compiler knows, and would make it reload every pointer per plan */
+  void (*const update)(void *, const bidsim_strategy_state_t *, bidsim_strategy_action_t *) = w->strat->update;
+  void *const *const selves = w->selves;
+  const int64_t *const spend_today = w->spend_today_li, *const cap = w->cap_li, *const spend = w->spend;
+  const uint64_t *const exposures = w->exposures, *const clicks = w->clicks;
+  const int64_t (*const value)[BIDSIM_SEG_COUNT] = w->value_li;
+  int64_t (*const applied)[BIDSIM_SEG_COUNT] = w->applied_li;
+  double *const share = w->applied_share;
+  for (uint32_t p = 0; p < n; p++) {
+    st.spend_today_li = spend_today[p];
+    st.cap_li = cap[p];
+    st.exposures = exposures[p];
+    st.clicks = st.total_clicks = clicks[p];
+    st.total_spend_li = spend[p];
+    st.total_order_value_li = (int64_t)clicks[p] * 1500;
+    memcpy(st.value_bid_li, value[p], sizeof st.value_bid_li);
     bidsim_strategy_action_t a;
-    memcpy(a.bid_li, bids, sizeof a.bid_li);
-    a.participation = 1.0;
-    w->strat->update(w->selves[p], &st, &a);
+    memcpy(a.bid_li, applied[p], sizeof a.bid_li);
+    a.participation = share[p];
+    update(selves[p], &st, &a);
     /* unchanged bids are already valid: no clamp, no re-index */
-    if (memcmp(a.bid_li, bids, sizeof a.bid_li)) {
+    if (memcmp(a.bid_li, applied[p], sizeof a.bid_li)) {
       bidsim_strategy_clamp(a.bid_li);
-      if (memcmp(a.bid_li, bids, sizeof a.bid_li)) bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
+      if (memcmp(a.bid_li, applied[p], sizeof a.bid_li)) {
+        bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
+        memcpy(applied[p], a.bid_li, sizeof a.bid_li);
+      }
     }
-    if (a.participation < 1.0) bidsim_market_set_participation(w->market, p, a.participation, NULL);
-    w->updates++;
+    if (a.participation != share[p]) {
+      bidsim_market_set_participation(w->market, p, a.participation, NULL);
+      share[p] = a.participation;
+    }
   }
+  w->updates += n;
 }
 
 static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *err) {
@@ -166,11 +199,17 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
   w->plans = o->campaigns;
   w->ctr_q32 = malloc(sizeof(uint32_t) * o->campaigns);
   w->value_li = malloc(sizeof *w->value_li * o->campaigns);
+  w->applied_li = malloc(sizeof *w->applied_li * o->campaigns);
+  w->applied_share = malloc(sizeof *w->applied_share * o->campaigns);
+  w->plan_ids = malloc(sizeof *w->plan_ids * o->campaigns);
+  w->spend_today_li = malloc(sizeof *w->spend_today_li * o->campaigns);
+  w->cap_li = malloc(sizeof *w->cap_li * o->campaigns);
   w->exposures = calloc(o->campaigns, sizeof *w->exposures);
   w->clicks = calloc(o->campaigns, sizeof *w->clicks);
   w->spend = calloc(o->campaigns, sizeof *w->spend);
   w->selves = calloc(o->campaigns, sizeof *w->selves);
-  if (!w->ctr_q32 || !w->value_li || !w->exposures || !w->clicks || !w->spend || !w->selves)
+  if (!w->ctr_q32 || !w->value_li || !w->applied_li || !w->applied_share || !w->plan_ids || !w->spend_today_li || !w->cap_li ||
+      !w->exposures || !w->clicks || !w->spend || !w->selves)
     return bidsim_error_set(err, BIDSIM_ENOMEM, "bench", "out of memory");
   if (o->strategy) {
     if ((w->strat = bidsim_strategy_builtin(o->strategy)) == NULL)
@@ -209,6 +248,7 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
     memcpy(w->value_li[plan], sp.bid_li, sizeof w->value_li[plan]);
     if ((rc = bidsim_plan_add_product(w->market, plan, product, err))) return rc;
     w->ctr_q32[plan] = (uint32_t)(ctr * 4294967296.0);
+    w->plan_ids[plan] = plan;
   }
   static const double cvr[BIDSIM_SEG_COUNT] = { 0.01, 0.025, 0.015 };
   for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++) w->thr_conv[s] = (uint32_t)(cvr[s] * 4294967296.0);
@@ -237,7 +277,9 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
       bidsim_market_advance_to(w->market, ts);
       last_s = ts;
       if (w->strat_plans && ts >= next_update) {
+        double u0 = now_s();
         strategies_update(o, w, ts);
+        w->update_s += now_s() - u0;
         next_update = ts - ts % o->strategy_period_s + o->strategy_period_s;
       }
     }
@@ -354,13 +396,15 @@ int bidsim_cmd_bench(int argc, char **argv) {
     return bidsim_cli_fail("bench", &err);
   }
   double *t_auc = calloc(o.repeat, sizeof(double)), *t_rng = calloc(o.repeat, sizeof(double));
-  if (!t_auc || !t_rng) { free(t_auc); free(t_rng); world_free(&w); return BIDSIM_EXIT_FAILURE; }
+  double *t_upd = calloc(o.repeat, sizeof(double));
+  if (!t_auc || !t_rng || !t_upd) { free(t_auc); free(t_rng); free(t_upd); world_free(&w); return BIDSIM_EXIT_FAILURE; }
   bench_tally_t tally = { 0 };
   uint64_t sink = 0;
   for (uint32_t r = 0; r < o.repeat; r++) {
     if (o.strategy && (rc = strategies_start(&o, &w, &err))) {
       free(t_auc);
       free(t_rng);
+      free(t_upd);
       world_free(&w);
       return bidsim_cli_fail("bench", &err);
     }
@@ -371,19 +415,25 @@ int bidsim_cmd_bench(int argc, char **argv) {
     double t2 = now_s();
     t_auc[r] = t1 - t0;
     t_rng[r] = t2 - t1;
+    t_upd[r] = w.update_s;
   }
   qsort(t_auc, o.repeat, sizeof(double), cmp_double);
   qsort(t_rng, o.repeat, sizeof(double), cmp_double);
+  qsort(t_upd, o.repeat, sizeof(double), cmp_double);
+  /* the time in strategy updates (inside ns/auction), per plan update */
+  const uint64_t updates_per_run = w.updates / o.repeat;
+  double upd_ns = updates_per_run ? t_upd[o.repeat / 2] * 1e9 / (double)updates_per_run : 0.0;
   double ta = t_auc[o.repeat / 2], tr = t_rng[o.repeat / 2];
   double ns = ta * 1e9 / (double)o.impressions, floor_ns = tr * 1e9 / (double)o.impressions;
   if (o.json) {
     printf("{\"campaigns\": %u, \"slots\": %u, \"impressions\": %" PRIu64 ", \"mechanism\": \"%s\", "
            "\"pricing\": \"%s\", \"strategy\": \"%s\", \"strategy_plans\": %u, \"strategy_updates\": %" PRIu64 ", "
+           "\"ns_per_update\": %.2f, "
            "\"categories\": %u, \"repeats\": %u, \"auctions_per_s\": %.0f, \"ns_per_auction\": %.2f, "
            "\"rng_floor_ns_per_auction\": %.2f, \"ratio\": %.2f, \"draws_per_auction\": %.3f, "
            "\"clicks\": %" PRIu64 ", \"conversions\": %" PRIu64 ", \"spend_li\": %" PRId64 ", \"sink\": %" PRIu64 "}\n",
            o.campaigns, o.slots, o.impressions, bidsim_mechanism_name(o.mechanism), o.eager ? "eager" : "deferred",
-           o.strategy ? o.strategy : "fixed", w.strat_plans, w.updates / o.repeat,
+           o.strategy ? o.strategy : "fixed", w.strat_plans, updates_per_run, upd_ns,
            o.categories, o.repeat, (double)o.impressions / ta, ns, floor_ns, ns / floor_ns, (double)tally.draws / (double)o.impressions,
            tally.clicks, tally.conversions, tally.spend_li, sink & 1);
   } else {
@@ -395,11 +445,15 @@ int bidsim_cmd_bench(int argc, char **argv) {
     printf("  RNG floor ns/auct.  %.2f  (%.3f draws per auction)\n", floor_ns,
            (double)tally.draws / (double)o.impressions);
     printf("  ratio               %.2f\n", ns / floor_ns);
+    if (w.strat_plans)
+      printf("  strategy updates    %" PRIu64 " a run (%s on %u plans every %u s), %.2f ns each\n", updates_per_run,
+             o.strategy, w.strat_plans, o.strategy_period_s, upd_ns);
     printf("  last run: %" PRIu64 " clicks, %" PRIu64 " conversions, spend %s yuan\n", tally.clicks,
            tally.conversions, bidsim_li_to_yuan(tally.spend_li, y));
   }
   free(t_auc);
   free(t_rng);
+  free(t_upd);
   world_free(&w);
   return BIDSIM_EXIT_OK;
 }

@@ -68,6 +68,8 @@ struct bidsim_worker {
   /* bid strategies of this unit's variant (engine/include/bidsim/strategy.h) */
   struct strat_run *strats;
   uint32_t strat_count;
+  uint32_t *strat_plan;                 /* [i] strats[i].plan, and their spend and cap gathered each period */
+  int64_t  *strat_spend_li, *strat_cap_li;
   uint32_t *strat_of_plan;              /* [plan] index into strats, or UINT32_MAX */
   int64_t  next_update_s;
   /* shop service health (DOMAIN.md §6), listed shops: this hour's
@@ -515,6 +517,7 @@ static int strategies_begin(bidsim_worker_t *k, uint32_t variant, bidsim_error_t
     char msg[256] = "";
     if (st->impl->create(&ps, &r->self, msg, sizeof msg) != 0)
       return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "plan %u: %s", r->plan, msg);
+    k->strat_plan[k->strat_count] = r->plan;
     k->strat_of_plan[r->plan] = k->strat_count++;
   }
   for (uint32_t j = 0; j < w->comp_strat_count; j++) {
@@ -534,6 +537,7 @@ static int strategies_begin(bidsim_worker_t *k, uint32_t variant, bidsim_error_t
     char msg[256] = "";
     if (st->impl->create(&ps, &r->self, msg, sizeof msg) != 0)
       return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "competitor %u: %s", r->plan, msg);
+    k->strat_plan[k->strat_count] = r->plan;
     k->strat_of_plan[r->plan] = k->strat_count++;
   }
   k->next_update_s = 0;
@@ -555,15 +559,19 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
                              bidsim_day_slab_t *slab, bidsim_error_t *err) {
   const bidsim_world_t *w = k->w;
   const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
-  /* what every plan sees alike, computed once a period rather than per plan */
-  const bidsim_strategy_state_t now = {
+  int rc = bidsim_market_plans_spend(k->market, k->strat_count, k->strat_plan, k->strat_spend_li, k->strat_cap_li);
+  if (rc) return bidsim_error_set(err, rc, "strategy", "a strategy's plan is not in the market");
+  /* One state for every plan: what all see alike is set once a period, and
+   * each plan overwrites only its own fields (all of them, so nothing of one
+   * plan reaches the next). Copying a whole state per plan cost more than a
+   * pacing strategy's update. */
+  bidsim_strategy_state_t st = {
     .now_s = t, .day = day, .second_of_day = (uint32_t)(t - day0), .day_of_week = (w->weekday0 + day) % 7,
     .period_s = w->sc->strategy_period_s, .traffic_done = traffic_done(hour_share, t - day0) };
   for (uint32_t i = 0; i < k->strat_count; i++) {
     strat_run_t *r = &k->strats[i];
-    int64_t bids[BIDSIM_SEG_COUNT];
-    bidsim_strategy_state_t st = now;
-    bidsim_market_plan_spend(k->market, r->plan, &st.spend_today_li, &st.cap_li, bids);
+    st.spend_today_li = k->strat_spend_li[i];
+    st.cap_li = k->strat_cap_li[i];
     st.exposures = r->exposures;
     st.clicks = r->clicks;
     st.conversions = r->conversions;
@@ -576,13 +584,13 @@ static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const 
     memcpy(st.value_bid_li, r->value_bid_li, sizeof st.value_bid_li);
     bidsim_strategy_action_t a = r->act;
     r->impl->update(r->self, &st, &a);
-    /* bids equal to the current ones are already valid: skip the clamp */
-    if (memcmp(a.bid_li, bids, sizeof a.bid_li) && bidsim_strategy_clamp(a.bid_li))
+    /* bids equal to the current ones (r->act's, as applied) are already
+     * valid: skip the clamp */
+    if (memcmp(a.bid_li, r->act.bid_li, sizeof a.bid_li) && bidsim_strategy_clamp(a.bid_li))
       slab->extra[BIDSIM_EXTRA_CLAMPS][r->plan]++;
     if (!(a.participation >= 0.0)) a.participation = 0.0;   /* NaN too */
     if (a.participation > 1.0) a.participation = 1.0;
-    int rc = BIDSIM_OK;
-    if (memcmp(a.bid_li, bids, sizeof a.bid_li)) rc = bidsim_market_set_bids(k->market, r->plan, a.bid_li, err);
+    if (memcmp(a.bid_li, r->act.bid_li, sizeof a.bid_li)) rc = bidsim_market_set_bids(k->market, r->plan, a.bid_li, err);
     if (rc == BIDSIM_OK && a.participation != r->act.participation)
       rc = bidsim_market_set_participation(k->market, r->plan, a.participation, err);
     if (rc) return rc;
@@ -611,7 +619,11 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
   k->ug = bidsim_gsl_rng_state(k->user_rng);
   k->strats = bidsim_calloc((size_t)w->sc->plan_count + w->comp_strat_count + 1, sizeof *k->strats);
   k->strat_of_plan = bidsim_malloc(((size_t)w->plans + 1) * sizeof *k->strat_of_plan);
-  if (!k->strats || !k->strat_of_plan) {
+  const size_t strat_cap = (size_t)w->sc->plan_count + w->comp_strat_count + 1;
+  k->strat_plan = bidsim_malloc(strat_cap * sizeof *k->strat_plan);
+  k->strat_spend_li = bidsim_malloc(strat_cap * sizeof *k->strat_spend_li);
+  k->strat_cap_li = bidsim_malloc(strat_cap * sizeof *k->strat_cap_li);
+  if (!k->strats || !k->strat_of_plan || !k->strat_plan || !k->strat_spend_li || !k->strat_cap_li) {
     bidsim_worker_free(k);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
   }
@@ -638,6 +650,9 @@ void bidsim_worker_free(bidsim_worker_t *k) {
   strategies_end(k);
   bidsim_free(k->strats);
   bidsim_free(k->strat_of_plan);
+  bidsim_free(k->strat_plan);
+  bidsim_free(k->strat_spend_li);
+  bidsim_free(k->strat_cap_li);
   bidsim_free(k->svc_hour);
   bidsim_free(k->svc_consults);
   bidsim_free(k->svc_replied);
