@@ -322,19 +322,9 @@ static inline int ensure_index(bidsim_market_t *m) {
   return m->stale ? index_rebuild(m) : BIDSIM_OK;
 }
 
-/* Bit i of positions lo <= i < hi moves to i + 1 (up = true) or bit i of
- * lo < i <= hi to i - 1, a word at a time; the summary follows. The bit
- * left behind at the end of the range is the caller's to set. */
-static void bits_shift(index_t *ix, uint32_t lo, uint32_t hi, bool up) {
+/* bits_shift over more than one word (see there). */
+static __attribute__((noinline)) void bits_shift_words(index_t *ix, uint32_t lo, uint32_t hi, bool up) {
   const uint32_t wa = lo >> 6, wb = hi >> 6;
-  if (wa == wb) {   /* most moves are short and stay within one word */
-    const uint64_t mask = (~UINT64_C(0) << (lo & 63)) & (~UINT64_C(0) >> (63 - (hi & 63)));
-    const uint64_t word = ix->bits[wa], moved = up ? word << 1 : word >> 1;
-    ix->bits[wa] = (word & ~mask) | (moved & mask);
-    const uint64_t sb = UINT64_C(1) << (wa & 63);
-    if (ix->bits[wa]) ix->sum[wa >> 6] |= sb; else ix->sum[wa >> 6] &= ~sb;
-    return;
-  }
   for (uint32_t i = 0; i <= wb - wa; i++) {
     /* upward shifts read the word below before it changes: go top down */
     const uint32_t w = up ? wb - i : wa + i;
@@ -349,17 +339,29 @@ static void bits_shift(index_t *ix, uint32_t lo, uint32_t hi, bool up) {
   }
 }
 
-/* Move unit u of segment s from its old key's place to the place its new
- * key belongs: the entries in between shift by one place as a block and
- * keep their eligibility (their bits shift with them, a word at a time:
- * reading a bit is cheaper than re-deriving eligibility from each plan's
- * hot state). O(log drift + distance). */
-static void index_move(bidsim_market_t *m, uint32_t u, int s, uint64_t old_key) {
-  index_t *ix = index_of(m, s, m->units[u].category);
-  entry_t moved;
-  entry_fill(m, &moved, u, s);
-  const uint64_t key = moved.key;
-  const uint32_t from = index_find(ix, old_key, m->pos[(size_t)u * BIDSIM_SEG_COUNT + s]);
+/* Bit i of positions lo <= i < hi moves to i + 1 (up = true) or bit i of
+ * lo < i <= hi to i - 1, a word at a time; the summary follows. The bit
+ * left behind at the end of the range is the caller's to set. Most moves
+ * are short and stay within one word: that case inline. */
+static inline void bits_shift(index_t *ix, uint32_t lo, uint32_t hi, bool up) {
+  const uint32_t w = lo >> 6;
+  if (w != hi >> 6) { bits_shift_words(ix, lo, hi, up); return; }
+  const uint64_t mask = (~UINT64_C(0) << (lo & 63)) & (~UINT64_C(0) >> (63 - (hi & 63)));
+  const uint64_t word = ix->bits[w], moved = up ? word << 1 : word >> 1;
+  ix->bits[w] = (word & ~mask) | (moved & mask);
+  const uint64_t sb = UINT64_C(1) << (w & 63);
+  if (ix->bits[w]) ix->sum[w >> 6] |= sb; else ix->sum[w >> 6] &= ~sb;
+}
+
+/* Move a unit's entry from the place of its old key (found from the hint,
+ * where the unit was put last) to the place its new entry @p e belongs:
+ * the entries in between shift by one place as a block and keep their
+ * eligibility (their bits shift with them, a word at a time: reading a bit
+ * is cheaper than re-deriving eligibility from each plan's hot state).
+ * O(log drift + distance). */
+static void index_move(index_t *ix, uint32_t *hint, uint64_t old_key, const entry_t *e, bool eligible) {
+  const uint64_t key = e->key;
+  const uint32_t from = index_find(ix, old_key, *hint);
   uint32_t to = from;
   while (to > 0 && ix->e[to - 1].key < key) to--;
   if (to == from)
@@ -371,9 +373,9 @@ static void index_move(bidsim_market_t *m, uint32_t u, int s, uint64_t old_key) 
     memmove(&ix->e[from], &ix->e[from + 1], (size_t)(to - from) * sizeof *ix->e);
     bits_shift(ix, from, to, false);
   }
-  ix->e[to] = moved;
-  m->pos[(size_t)u * BIDSIM_SEG_COUNT + s] = to;
-  bit_set(ix, to, unit_eligible(m, u, s));
+  ix->e[to] = *e;
+  *hint = to;
+  bit_set(ix, to, eligible);
 }
 
 static void update_next_publish(bidsim_market_t *m) {
@@ -693,10 +695,17 @@ int bidsim_market_set_bids(bidsim_market_t *m, uint32_t plan, const int64_t bid_
   memcpy(old, h->bid_li, sizeof old);
   memcpy(h->bid_li, bid_li, sizeof h->bid_li);
   if (!m->advanced) memcpy(m->plans[plan].bid0_li, bid_li, sizeof m->plans[plan].bid0_li);
-  if (!m->stale)
-    for (uint32_t u = h->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
-      for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
-        if (bid_li[s] != old[s]) index_move(m, u, s, key_of(old[s], h->quality, u));
+  if (m->stale) return BIDSIM_OK;   /* the rebuild will place them */
+  const bool active = plan_active(h);
+  for (uint32_t u = h->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
+    const unit_t un = m->units[u];
+    for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
+      if (bid_li[s] == old[s]) continue;
+      const entry_t e = { key_of(bid_li[s], h->quality, u), plan, un.product, (int32_t)bid_li[s], h->quality };
+      index_move(index_of(m, s, un.category), &m->pos[(size_t)u * BIDSIM_SEG_COUNT + s],
+                 key_of(old[s], h->quality, u), &e, active && bid_li[s] >= m->cfg.auction.reserve_li);
+    }
+  }
   return BIDSIM_OK;
 }
 
