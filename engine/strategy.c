@@ -75,6 +75,49 @@ bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
   return memcmp(in, b, sizeof in) != 0;
 }
 
+/* ---- batches (ABI 2) ------------------------------------------------------------ */
+
+void bidsim_strategy_batch_state(const bidsim_strategy_batch_t *b, uint32_t i, bidsim_strategy_state_t *st) {
+  *st = *b->shared;
+  st->cap_li = b->cap_li[i];
+  st->spend_today_li = b->spend_today_li[i];
+  memcpy(st->value_bid_li, b->value_bid_li[i], sizeof st->value_bid_li);
+  st->exposures = b->exposures[i];
+  st->clicks = b->clicks[i];
+  st->conversions = b->conversions[i];
+  st->order_value_li = b->order_value_li[i];
+  st->total_clicks = b->total_clicks[i];
+  st->total_conversions = b->total_conversions[i];
+  st->total_order_value_li = b->total_order_value_li[i];
+  st->total_spend_li = b->total_spend_li[i];
+  st->top_exposures = b->top_exposures[i];
+}
+
+void bidsim_strategy_update_batch(const bidsim_strategy_t *s, void *const *selves, const bidsim_strategy_batch_t *b,
+                                  bidsim_strategy_action_t *actions) {
+  if (s->update_many) { s->update_many(selves, b, actions); return; }
+  /* one state for every plan: the shared fields are copied once and each
+   * plan overwrites all of its own (copying a whole state per plan stalled
+   * on store forwarding) */
+  bidsim_strategy_state_t st;
+  bidsim_strategy_batch_state(b, 0, &st);
+  for (uint32_t i = 0; i < b->count; i++) {
+    st.cap_li = b->cap_li[i];
+    st.spend_today_li = b->spend_today_li[i];
+    memcpy(st.value_bid_li, b->value_bid_li[i], sizeof st.value_bid_li);
+    st.exposures = b->exposures[i];
+    st.clicks = b->clicks[i];
+    st.conversions = b->conversions[i];
+    st.order_value_li = b->order_value_li[i];
+    st.total_clicks = b->total_clicks[i];
+    st.total_conversions = b->total_conversions[i];
+    st.total_order_value_li = b->total_order_value_li[i];
+    st.total_spend_li = b->total_spend_li[i];
+    st.top_exposures = b->top_exposures[i];
+    s->update(selves[i], &st, &actions[i]);
+  }
+}
+
 /* value x m rounded to the nearest li (bids and m are positive). A pacing
  * strategy at rest multiplies by exactly 1, which gives the value back:
  * skipping the arithmetic changes no result and is most of the updates at
@@ -97,6 +140,13 @@ static void fixed_update(void *self, const bidsim_strategy_state_t *st, bidsim_s
   (void)self;
   memcpy(a->bid_li, st->value_bid_li, sizeof a->bid_li);
   a->participation = 1.0;
+}
+static void fixed_update_many(void *const *selves, const bidsim_strategy_batch_t *b, bidsim_strategy_action_t *a) {
+  (void)selves;
+  for (uint32_t i = 0; i < b->count; i++) {
+    memcpy(a[i].bid_li, b->value_bid_li[i], sizeof a[i].bid_li);
+    a[i].participation = 1.0;
+  }
 }
 static void nothing(void *self) { bidsim_free(self); }
 
@@ -159,14 +209,24 @@ static int throttle_create(const bidsim_params_t *p, void **self, char *msg, siz
   *self = t;
   return 0;
 }
+/* the participation for the next period; update and update_many share it */
+static inline double throttle_step(throttle_t *t, uint32_t day, int64_t cap_li, int64_t spend_li, double done) {
+  if (day != t->day) { t->day = day; t->p = t->initial; }
+  if (cap_li == BIDSIM_CAP_UNLIMITED) return 1.0;
+  double spent = (double)spend_li / (double)cap_li;
+  t->p = clip(spent > done ? t->p * (1 - t->adjust) : t->p * (1 + t->adjust), t->floor_p, 1.0);
+  return t->p;
+}
 static void throttle_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
-  throttle_t *t = self;
   memcpy(a->bid_li, st->value_bid_li, sizeof a->bid_li);
-  if (st->day != t->day) { t->day = st->day; t->p = t->initial; }
-  if (st->cap_li == BIDSIM_CAP_UNLIMITED) { a->participation = 1.0; return; }
-  double spent = (double)st->spend_today_li / (double)st->cap_li;
-  t->p = clip(spent > st->traffic_done ? t->p * (1 - t->adjust) : t->p * (1 + t->adjust), t->floor_p, 1.0);
-  a->participation = t->p;
+  a->participation = throttle_step(self, st->day, st->cap_li, st->spend_today_li, st->traffic_done);
+}
+static void throttle_update_many(void *const *selves, const bidsim_strategy_batch_t *b, bidsim_strategy_action_t *a) {
+  const bidsim_strategy_state_t *sh = b->shared;
+  for (uint32_t i = 0; i < b->count; i++) {
+    memcpy(a[i].bid_li, b->value_bid_li[i], sizeof a[i].bid_li);
+    a[i].participation = throttle_step(selves[i], sh->day, b->cap_li[i], b->spend_today_li[i], sh->traffic_done);
+  }
 }
 
 /* ---- multiplier pacing (Balseiro & Gur): bid = value / (1 + mu) ------------------ */
@@ -200,27 +260,35 @@ static int mult_create(const bidsim_params_t *p, void **self, char *msg, size_t 
  * plan sees a click every few simulated minutes), and those need no
  * division at all; the others need one, where the textbook form chains two,
  * and a plan at rest (mu = 0) none for its multiplier either. */
-static double mult_step(mult_t *m, const bidsim_strategy_state_t *st) {
-  if (st->day != m->day) { m->day = st->day; m->last_done = 0; m->last_spend = 0; }
-  if (st->cap_li == BIDSIM_CAP_UNLIMITED) { m->mu = 0; return 1.0; }
-  const int64_t spent_li = st->spend_today_li - m->last_spend;
+static inline double mult_step(mult_t *m, uint32_t day, int64_t cap_li, int64_t spend_li, double done) {
+  if (day != m->day) { m->day = day; m->last_done = 0; m->last_spend = 0; }
+  if (cap_li == BIDSIM_CAP_UNLIMITED) { m->mu = 0; return 1.0; }
+  const int64_t spent_li = spend_li - m->last_spend;
   double mu = m->mu - m->eps;
   if (spent_li != 0) {
-    double share = st->traffic_done - m->last_done, left = 1.0 - m->last_done;
-    double budget_left = (double)(st->cap_li - m->last_spend);
+    double share = done - m->last_done, left = 1.0 - m->last_done;
+    double budget_left = (double)(cap_li - m->last_spend);
     if (share < 1e-6) share = 1e-6;
     if (left < 1e-6) left = 1e-6;
     if (budget_left <= 0) budget_left = 1.0;
     mu += m->eps * (double)spent_li * left / (budget_left * share);
   }
   m->mu = clip(mu, 0, m->mu_max);
-  m->last_done = st->traffic_done;
-  m->last_spend = st->spend_today_li;
+  m->last_done = done;
+  m->last_spend = spend_li;
   return m->mu == 0 ? 1.0 : 1.0 / (1.0 + m->mu);
 }
 static void mult_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
-  scale_bids(st->value_bid_li, mult_step(self, st), a->bid_li);
+  scale_bids(st->value_bid_li, mult_step(self, st->day, st->cap_li, st->spend_today_li, st->traffic_done), a->bid_li);
   a->participation = 1.0;
+}
+static void mult_update_many(void *const *selves, const bidsim_strategy_batch_t *b, bidsim_strategy_action_t *a) {
+  const bidsim_strategy_state_t *sh = b->shared;
+  for (uint32_t i = 0; i < b->count; i++) {
+    scale_bids(b->value_bid_li[i], mult_step(selves[i], sh->day, b->cap_li[i], b->spend_today_li[i], sh->traffic_done),
+               a[i].bid_li);
+    a[i].participation = 1.0;
+  }
 }
 
 /* ---- PID control of the spend rate (Zhang et al., WSDM 2016) ----------------------- */
@@ -243,16 +311,27 @@ static int pid_create(const bidsim_params_t *p, void **self, char *msg, size_t n
   return 0;
 }
 /* error = (planned spend so far - spend) / cap, planned = cap x traffic done */
-static void pid_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
-  pid_t_ *c = self;
-  a->participation = 1.0;
-  if (st->day != c->day) { c->day = st->day; c->integral = 0; c->last_err = 0; }
-  if (st->cap_li == BIDSIM_CAP_UNLIMITED) { memcpy(a->bid_li, st->value_bid_li, sizeof a->bid_li); return; }
-  double err = st->traffic_done - (double)st->spend_today_li / (double)st->cap_li;
+/* the bid multiplier for the next period; update and update_many share it */
+static inline double pid_step(pid_t_ *c, uint32_t day, int64_t cap_li, int64_t spend_li, double done) {
+  if (day != c->day) { c->day = day; c->integral = 0; c->last_err = 0; }
+  if (cap_li == BIDSIM_CAP_UNLIMITED) return 1.0;
+  double err = done - (double)spend_li / (double)cap_li;
   c->integral = clip(c->integral + err, -10, 10);
   double m = clip(1.0 + c->kp * err + c->ki * c->integral + c->kd * (err - c->last_err), c->lo, c->hi);
   c->last_err = err;
-  scale_bids(st->value_bid_li, m, a->bid_li);
+  return m;
+}
+static void pid_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
+  scale_bids(st->value_bid_li, pid_step(self, st->day, st->cap_li, st->spend_today_li, st->traffic_done), a->bid_li);
+  a->participation = 1.0;
+}
+static void pid_update_many(void *const *selves, const bidsim_strategy_batch_t *b, bidsim_strategy_action_t *a) {
+  const bidsim_strategy_state_t *sh = b->shared;
+  for (uint32_t i = 0; i < b->count; i++) {
+    scale_bids(b->value_bid_li[i], pid_step(selves[i], sh->day, b->cap_li[i], b->spend_today_li[i], sh->traffic_done),
+               a[i].bid_li);
+    a[i].participation = 1.0;
+  }
 }
 
 /* ---- target ROI and target cost per conversion (optimised CPC) -------------------- */
@@ -335,7 +414,7 @@ static void target_update(void *self, const bidsim_strategy_state_t *st, bidsim_
   double bid = wanted * t->m, base = (double)st->value_bid_li[0];
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++) a->bid_li[s] = llround(bid * (double)st->value_bid_li[s] / base);
   if (t->pacing) {
-    double pm = mult_step(&t->pace, st);
+    double pm = mult_step(&t->pace, st->day, st->cap_li, st->spend_today_li, st->traffic_done);
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       int64_t paced = llround((double)st->value_bid_li[s] * pm);
       if (paced < a->bid_li[s]) a->bid_li[s] = paced;   /* the smaller of the two */
@@ -439,15 +518,15 @@ static void bidwar_update(void *self, const bidsim_strategy_state_t *st, bidsim_
 
 #define ABI BIDSIM_STRATEGY_ABI_VERSION
 static const bidsim_strategy_t builtins[] = {
-  { ABI, "fixed", fixed_create, fixed_update, NULL, nothing },
-  { ABI, "schedule", schedule_create, schedule_update, NULL, nothing },
-  { ABI, "throttle", throttle_create, throttle_update, NULL, nothing },
-  { ABI, "multiplier", mult_create, mult_update, NULL, nothing },
-  { ABI, "pid", pid_create, pid_update, NULL, nothing },
-  { ABI, "target_roi", roi_create, target_update, NULL, nothing },
-  { ABI, "target_cpa", cpa_create, target_update, NULL, nothing },
-  { ABI, "shading", shade_create, shade_update, NULL, nothing },
-  { ABI, "bidwar", bidwar_create, bidwar_update, NULL, nothing },
+  { ABI, "fixed", fixed_create, fixed_update, NULL, nothing, fixed_update_many },
+  { ABI, "schedule", schedule_create, schedule_update, NULL, nothing, NULL },
+  { ABI, "throttle", throttle_create, throttle_update, NULL, nothing, throttle_update_many },
+  { ABI, "multiplier", mult_create, mult_update, NULL, nothing, mult_update_many },
+  { ABI, "pid", pid_create, pid_update, NULL, nothing, pid_update_many },
+  { ABI, "target_roi", roi_create, target_update, NULL, nothing, NULL },
+  { ABI, "target_cpa", cpa_create, target_update, NULL, nothing, NULL },
+  { ABI, "shading", shade_create, shade_update, NULL, nothing, NULL },
+  { ABI, "bidwar", bidwar_create, bidwar_update, NULL, nothing, NULL },
 };
 static const char *const names[] = { "fixed", "schedule", "throttle", "multiplier", "pid", "target_roi",
                                      "target_cpa", "shading", "bidwar", NULL };

@@ -12,6 +12,8 @@
 #include "bidsim/bidsim.h"
 #include "sim/commands.h"
 
+enum { BENCH_CHUNK = 256 };   /* plans per strategy batch */
+
 typedef struct {
   uint32_t campaigns, slots, categories, repeat;
   uint64_t impressions, seed;
@@ -34,10 +36,11 @@ typedef struct {
   uint32_t  strat_plans;
   void    **selves;
   int64_t (*value_li)[BIDSIM_SEG_COUNT];      /* configured bids */
-  int64_t (*applied_li)[BIDSIM_SEG_COUNT];    /* bids in the market */
-  double   *applied_share;                    /* participation in the market */
+  bidsim_strategy_action_t *act, *want;       /* per plan: as in the market; what the update asks */
   uint64_t *exposures, *clicks;               /* per plan: today, since the start */
-  int64_t  *spend;
+  int64_t  *spend, *order_value_li;           /* since the start (orders: 15 yuan a click) */
+  uint64_t *zero_u;                           /* counts the bench does not keep (conversions, ...) */
+  int64_t  *zero_i;
   uint32_t *plan_ids;                         /* 0, 1, ...: the plans whose spend a period gathers */
   int64_t  *spend_today_li, *cap_li;          /* gathered at each period */
   uint64_t  updates;
@@ -108,8 +111,11 @@ static void world_free(bench_world_t *w) {
   free(w->ctr_q32);
   free(w->selves);
   free(w->value_li);
-  free(w->applied_li);
-  free(w->applied_share);
+  free(w->act);
+  free(w->want);
+  free(w->order_value_li);
+  free(w->zero_u);
+  free(w->zero_i);
   free(w->plan_ids);
   free(w->spend_today_li);
   free(w->cap_li);
@@ -131,8 +137,11 @@ static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_erro
     if (w->strat->create(needs_target ? &roi : &none, &w->selves[p], msg, sizeof msg))
       return bidsim_error_set(err, BIDSIM_EINVAL, "strategy", "%s: %s", o->strategy, msg);
   }
-  memcpy(w->applied_li, w->value_li, w->plans * sizeof *w->applied_li);   /* what reset restores */
-  for (uint32_t p = 0; p < w->plans; p++) w->applied_share[p] = 1.0;
+  for (uint32_t p = 0; p < w->plans; p++) {   /* what reset restores */
+    memcpy(w->act[p].bid_li, w->value_li[p], sizeof w->act[p].bid_li);
+    w->act[p].participation = 1.0;
+  }
+  memset(w->order_value_li, 0, w->plans * sizeof *w->order_value_li);
   memset(w->exposures, 0, w->plans * sizeof *w->exposures);
   memset(w->clicks, 0, w->plans * sizeof *w->clicks);
   memset(w->spend, 0, w->plans * sizeof *w->spend);
@@ -140,52 +149,43 @@ static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_erro
   return BIDSIM_OK;
 }
 
-/* The host side of a period, as bidsim run does it: state, update, clamp,
- * new bids and participation into the market. Kept out of the auction
- * loop, so the compiler gives this loop its own registers. */
+/* The host side of a period, as bidsim run does it: spend and caps
+ * gathered, one batch update over the arrays, then clamp, new bids and
+ * participation into the market. Kept out of the auction loop, so the
+ * compiler gives this loop its own registers. */
 static __attribute__((noinline)) void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t ts) {
-  const uint32_t n = w->strat_plans;
-  bidsim_market_plans_spend(w->market, n, w->plan_ids, w->spend_today_li, w->cap_li);
-  /* one state for all plans: the shared fields are set once a period and
-   * each plan overwrites only its own (copying a whole state per plan cost
-   * more than the multiplier's update itself) */
-  bidsim_strategy_state_t st = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
-                                 .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY };
-  /* the arrays in locals: the update call could change *w as far as the
-   * compiler knows, and would make it reload every pointer per plan */
-  void (*const update)(void *, const bidsim_strategy_state_t *, bidsim_strategy_action_t *) = w->strat->update;
-  void *const *const selves = w->selves;
-  const int64_t *const spend_today = w->spend_today_li, *const cap = w->cap_li, *const spend = w->spend;
-  const uint64_t *const exposures = w->exposures, *const clicks = w->clicks;
-  const int64_t (*const value)[BIDSIM_SEG_COUNT] = w->value_li;
-  int64_t (*const applied)[BIDSIM_SEG_COUNT] = w->applied_li;
-  double *const share = w->applied_share;
-  for (uint32_t p = 0; p < n; p++) {
-    st.spend_today_li = spend_today[p];
-    st.cap_li = cap[p];
-    st.exposures = exposures[p];
-    st.clicks = st.total_clicks = clicks[p];
-    st.total_spend_li = spend[p];
-    st.total_order_value_li = (int64_t)clicks[p] * 1500;
-    memcpy(st.value_bid_li, value[p], sizeof st.value_bid_li);
-    bidsim_strategy_action_t a;
-    memcpy(a.bid_li, applied[p], sizeof a.bid_li);
-    a.participation = share[p];
-    update(selves[p], &st, &a);
-    /* unchanged bids are already valid: no clamp, no re-index */
-    if (memcmp(a.bid_li, applied[p], sizeof a.bid_li)) {
-      bidsim_strategy_clamp(a.bid_li);
-      if (memcmp(a.bid_li, applied[p], sizeof a.bid_li)) {
-        bidsim_market_set_bids(w->market, p, a.bid_li, NULL);
-        memcpy(applied[p], a.bid_li, sizeof a.bid_li);
+  const bidsim_strategy_state_t shared = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
+                                           .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY };
+  /* in chunks: gathered spend, actions and their comparison stay in the
+   * first-level cache from one pass to the next */
+  for (uint32_t c = 0; c < w->strat_plans; c += BENCH_CHUNK) {
+    const uint32_t n = w->strat_plans - c < BENCH_CHUNK ? w->strat_plans - c : BENCH_CHUNK;
+    bidsim_market_plans_spend(w->market, n, w->plan_ids + c, w->spend_today_li + c, w->cap_li + c);
+    const bidsim_strategy_batch_t b = {
+      .count = n, .shared = &shared, .value_bid_li = (const int64_t (*)[BIDSIM_SEG_COUNT])w->value_li + c,
+      .cap_li = w->cap_li + c, .spend_today_li = w->spend_today_li + c, .order_value_li = w->zero_i + c,
+      .exposures = w->exposures + c, .top_exposures = w->zero_u + c, .clicks = w->clicks + c,
+      .conversions = w->zero_u + c, .total_clicks = w->clicks + c, .total_conversions = w->zero_u + c,
+      .total_order_value_li = w->order_value_li + c, .total_spend_li = w->spend + c };
+    memcpy(w->want + c, w->act + c, n * sizeof *w->want);   /* pre-filled with the current actions */
+    bidsim_strategy_update_batch(w->strat, w->selves + c, &b, w->want + c);
+    for (uint32_t p = c; p < c + n; p++) {
+      bidsim_strategy_action_t *a = &w->want[p], *now = &w->act[p];
+      /* unchanged bids are already valid: no clamp, no re-index */
+      if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) {
+        bidsim_strategy_clamp(a->bid_li);
+        if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) {
+          bidsim_market_set_bids(w->market, p, a->bid_li, NULL);
+          memcpy(now->bid_li, a->bid_li, sizeof now->bid_li);
+        }
+      }
+      if (a->participation != now->participation) {
+        bidsim_market_set_participation(w->market, p, a->participation, NULL);
+        now->participation = a->participation;
       }
     }
-    if (a.participation != share[p]) {
-      bidsim_market_set_participation(w->market, p, a.participation, NULL);
-      share[p] = a.participation;
-    }
   }
-  w->updates += n;
+  w->updates += w->strat_plans;
 }
 
 static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *err) {
@@ -201,8 +201,11 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
   w->plans = o->campaigns;
   w->ctr_q32 = malloc(sizeof(uint32_t) * o->campaigns);
   w->value_li = malloc(sizeof *w->value_li * o->campaigns);
-  w->applied_li = malloc(sizeof *w->applied_li * o->campaigns);
-  w->applied_share = malloc(sizeof *w->applied_share * o->campaigns);
+  w->act = malloc(sizeof *w->act * o->campaigns);
+  w->want = malloc(sizeof *w->want * o->campaigns);
+  w->order_value_li = calloc(o->campaigns, sizeof *w->order_value_li);
+  w->zero_u = calloc(o->campaigns, sizeof *w->zero_u);
+  w->zero_i = calloc(o->campaigns, sizeof *w->zero_i);
   w->plan_ids = malloc(sizeof *w->plan_ids * o->campaigns);
   w->spend_today_li = malloc(sizeof *w->spend_today_li * o->campaigns);
   w->cap_li = malloc(sizeof *w->cap_li * o->campaigns);
@@ -210,7 +213,8 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
   w->clicks = calloc(o->campaigns, sizeof *w->clicks);
   w->spend = calloc(o->campaigns, sizeof *w->spend);
   w->selves = calloc(o->campaigns, sizeof *w->selves);
-  if (!w->ctr_q32 || !w->value_li || !w->applied_li || !w->applied_share || !w->plan_ids || !w->spend_today_li || !w->cap_li ||
+  if (!w->ctr_q32 || !w->value_li || !w->act || !w->want || !w->order_value_li || !w->zero_u || !w->zero_i ||
+      !w->plan_ids || !w->spend_today_li || !w->cap_li ||
       !w->exposures || !w->clicks || !w->spend || !w->selves)
     return bidsim_error_set(err, BIDSIM_ENOMEM, "bench", "out of memory");
   if (o->strategy) {
@@ -305,7 +309,11 @@ static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
         int64_t charged = bidsim_market_charge(w->market, plan, bidsim_auction_slot_price(w->market, &res, k), &capped);
         spend_li += charged;
         clicks++;
-        if (plan < w->strat_plans) { w->clicks[plan]++; w->spend[plan] += charged; }
+        if (plan < w->strat_plans) {
+          w->clicks[plan]++;
+          w->spend[plan] += charged;
+          w->order_value_li[plan] += 1500;
+        }
         uint32_t c = (uint32_t)(bidsim_pcg64_next(&g) >> 32);
         draws++;
         conversions += c < w->thr_conv[seg];

@@ -66,10 +66,7 @@ struct bidsim_worker {
   struct unit_hot *unit;                /* [unit]: what a shown ad touches, one cache line */
   void     *unit_mem;                   /* its allocation (unit is aligned inside it) */
   /* bid strategies of this unit's variant (engine/include/bidsim/strategy.h) */
-  struct strat_run *strats;
-  uint32_t strat_count;
-  uint32_t *strat_plan;                 /* [i] strats[i].plan, and their spend and cap gathered each period */
-  int64_t  *strat_spend_li, *strat_cap_li;
+  struct strat_set *strats;
   uint32_t *strat_of_plan;              /* [plan] index into strats, or UINT32_MAX */
   int64_t  next_update_s;
   /* shop service health (DOMAIN.md §6), listed shops: this hour's
@@ -89,18 +86,24 @@ typedef struct unit_hot {
 } unit_hot_t;
 _Static_assert(sizeof(unit_hot_t) == 64, "unit_hot_t is one cache line");
 
-/* A listed plan's strategy instance and what it has seen. */
-typedef struct strat_run {
-  uint32_t plan;
-  const bidsim_strategy_t *impl;
-  void    *self;
-  bidsim_strategy_action_t act;         /* as last applied (after the clamp) */
-  int64_t  value_bid_li[BIDSIM_SEG_COUNT];
-  uint64_t exposures, top_exposures, clicks, conversions;   /* today */
-  int64_t  order_value_li;
-  uint64_t total_clicks, total_conversions;
-  int64_t  total_order_value_li, total_spend_li;
-} strat_run_t;
+/* The plans running strategies in this unit, as arrays over them (entry i
+ * is the i-th such plan): their instances, what they have seen, and what a
+ * period's update reads; a batch (bidsim_strategy_batch_t) points straight
+ * into these, so a period builds nothing per plan. */
+typedef struct strat_set {
+  uint32_t count;
+  uint32_t *plan;
+  const bidsim_strategy_t **impl;
+  void    **self;
+  bidsim_strategy_action_t *act;        /* as last applied (after the clamp) */
+  bidsim_strategy_action_t *want;       /* what the update asks for */
+  int64_t (*value_bid_li)[BIDSIM_SEG_COUNT];
+  int64_t  *spend_today_li, *cap_li;    /* gathered each period */
+  uint64_t *exposures, *top_exposures, *clicks, *conversions;   /* today */
+  int64_t  *order_value_li;
+  uint64_t *total_clicks, *total_conversions;
+  int64_t  *total_order_value_li, *total_spend_li;
+} strat_set_t;
 
 /* ---- distributions ------------------------------------------------------ */
 
@@ -490,11 +493,31 @@ void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint
 /* ---- bid strategies ------------------------------------------------------- */
 
 static void strategies_end(bidsim_worker_t *k) {
-  for (uint32_t i = 0; i < k->strat_count; i++) {
-    k->strats[i].impl->destroy(k->strats[i].self);
-    if (k->strat_of_plan) k->strat_of_plan[k->strats[i].plan] = UINT32_MAX;
+  strat_set_t *S = k->strats;
+  for (uint32_t i = 0; S && i < S->count; i++) {
+    S->impl[i]->destroy(S->self[i]);
+    if (k->strat_of_plan) k->strat_of_plan[S->plan[i]] = UINT32_MAX;
   }
-  k->strat_count = 0;
+  if (S) S->count = 0;
+}
+
+/* The next entry of the set: plan, instance, value, its action at rest. */
+static int strategy_add(bidsim_worker_t *k, uint32_t plan, const bidsim_sc_strategy_t *st,
+                        const int64_t value_li[BIDSIM_SEG_COUNT], char *msg, size_t msglen) {
+  strat_set_t *S = k->strats;
+  const uint32_t i = S->count;
+  S->plan[i] = plan;
+  S->impl[i] = st->impl;
+  S->self[i] = NULL;
+  memcpy(S->value_bid_li[i], value_li, sizeof S->value_bid_li[i]);
+  memcpy(S->act[i].bid_li, value_li, sizeof S->act[i].bid_li);
+  S->act[i].participation = 1.0;
+  S->total_clicks[i] = S->total_conversions[i] = 0;
+  S->total_order_value_li[i] = S->total_spend_li[i] = 0;
+  bidsim_params_t ps = { st->param_count, st->params };
+  if (st->impl->create(&ps, &S->self[i], msg, msglen) != 0) return -1;
+  k->strat_of_plan[plan] = S->count++;
+  return 0;
 }
 
 /* Fresh instances for the unit's variant: a strategy's state never carries
@@ -506,39 +529,19 @@ static int strategies_begin(bidsim_worker_t *k, uint32_t variant, bidsim_error_t
     size_t at = (size_t)variant * w->sc->plan_count + i;
     const bidsim_sc_strategy_t *st = w->variant_strategy[at];
     if (st == NULL) continue;
-    strat_run_t *r = &k->strats[k->strat_count];
-    memset(r, 0, sizeof *r);
-    r->plan = i;
-    r->impl = st->impl;
-    memcpy(r->value_bid_li, w->variant_bids[at], sizeof r->value_bid_li);
-    memcpy(r->act.bid_li, r->value_bid_li, sizeof r->act.bid_li);
-    r->act.participation = 1.0;
-    bidsim_params_t ps = { st->param_count, st->params };
     char msg[256] = "";
-    if (st->impl->create(&ps, &r->self, msg, sizeof msg) != 0)
-      return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "plan %u: %s", r->plan, msg);
-    k->strat_plan[k->strat_count] = r->plan;
-    k->strat_of_plan[r->plan] = k->strat_count++;
+    if (strategy_add(k, i, st, w->variant_bids[at], msg, sizeof msg))
+      return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "plan %u: %s", i, msg);
   }
   for (uint32_t j = 0; j < w->comp_strat_count; j++) {
-    const bidsim_sc_strategy_t *st = w->comp_strat[j];
-    strat_run_t *r = &k->strats[k->strat_count];
-    memset(r, 0, sizeof *r);
-    r->plan = w->comp_strat_plan[j];
-    r->impl = st->impl;
-    memcpy(r->value_bid_li, w->comp_strat_bids[j], sizeof r->value_bid_li);
-    memcpy(r->act.bid_li, r->value_bid_li, sizeof r->act.bid_li);
-    r->act.participation = 1.0;
+    const uint32_t plan = w->comp_strat_plan[j];
     /* its generated bids again: a strategy's change before the clock first
      * moved would otherwise carry into the next unit */
-    int rc = bidsim_market_set_bids(k->market, r->plan, r->value_bid_li, err);
+    int rc = bidsim_market_set_bids(k->market, plan, w->comp_strat_bids[j], err);
     if (rc) return rc;
-    bidsim_params_t ps = { st->param_count, st->params };
     char msg[256] = "";
-    if (st->impl->create(&ps, &r->self, msg, sizeof msg) != 0)
-      return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "competitor %u: %s", r->plan, msg);
-    k->strat_plan[k->strat_count] = r->plan;
-    k->strat_of_plan[r->plan] = k->strat_count++;
+    if (strategy_add(k, plan, w->comp_strat[j], w->comp_strat_bids[j], msg, sizeof msg))
+      return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "competitor %u: %s", plan, msg);
   }
   k->next_update_s = 0;
   return BIDSIM_OK;
@@ -554,49 +557,104 @@ static double traffic_done(const double hour_share[BIDSIM_HOURS], int64_t sec) {
 }
 
 /* Every period: each strategy sees its plan's state and sets bids (clamped
- * to the platform's rules, counted in the slab) and participation. */
+ * to the platform's rules, counted in the slab) and participation. Plans
+ * with the same strategy in a row update in one batch over the set's
+ * arrays (bidsim_strategy_update_batch), a chunk of plans at a time so the
+ * gathered spend and the actions stay in cache from one pass to the next. */
+enum { STRAT_CHUNK = 256 };
 static int strategies_update(bidsim_worker_t *k, int64_t t, uint32_t day, const double hour_share[BIDSIM_HOURS],
                              bidsim_day_slab_t *slab, bidsim_error_t *err) {
   const bidsim_world_t *w = k->w;
+  strat_set_t *S = k->strats;
   const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
-  int rc = bidsim_market_plans_spend(k->market, k->strat_count, k->strat_plan, k->strat_spend_li, k->strat_cap_li);
-  if (rc) return bidsim_error_set(err, rc, "strategy", "a strategy's plan is not in the market");
-  /* One state for every plan: what all see alike is set once a period, and
-   * each plan overwrites only its own fields (all of them, so nothing of one
-   * plan reaches the next). Copying a whole state per plan cost more than a
-   * pacing strategy's update. */
-  bidsim_strategy_state_t st = {
+  const bidsim_strategy_state_t shared = {
     .now_s = t, .day = day, .second_of_day = (uint32_t)(t - day0), .day_of_week = (w->weekday0 + day) % 7,
     .period_s = w->sc->strategy_period_s, .traffic_done = traffic_done(hour_share, t - day0) };
-  for (uint32_t i = 0; i < k->strat_count; i++) {
-    strat_run_t *r = &k->strats[i];
-    st.spend_today_li = k->strat_spend_li[i];
-    st.cap_li = k->strat_cap_li[i];
-    st.exposures = r->exposures;
-    st.clicks = r->clicks;
-    st.conversions = r->conversions;
-    st.order_value_li = r->order_value_li;
-    st.total_clicks = r->total_clicks;
-    st.total_conversions = r->total_conversions;
-    st.total_order_value_li = r->total_order_value_li;
-    st.total_spend_li = r->total_spend_li;
-    st.top_exposures = r->top_exposures;
-    memcpy(st.value_bid_li, r->value_bid_li, sizeof st.value_bid_li);
-    bidsim_strategy_action_t a = r->act;
-    r->impl->update(r->self, &st, &a);
-    /* bids equal to the current ones (r->act's, as applied) are already
-     * valid: skip the clamp */
-    if (memcmp(a.bid_li, r->act.bid_li, sizeof a.bid_li) && bidsim_strategy_clamp(a.bid_li))
-      slab->extra[BIDSIM_EXTRA_CLAMPS][r->plan]++;
-    if (!(a.participation >= 0.0)) a.participation = 0.0;   /* NaN too */
-    if (a.participation > 1.0) a.participation = 1.0;
-    if (memcmp(a.bid_li, r->act.bid_li, sizeof a.bid_li)) rc = bidsim_market_set_bids(k->market, r->plan, a.bid_li, err);
-    if (rc == BIDSIM_OK && a.participation != r->act.participation)
-      rc = bidsim_market_set_participation(k->market, r->plan, a.participation, err);
-    if (rc) return rc;
-    r->act = a;
+  for (uint32_t c = 0; c < S->count; c += STRAT_CHUNK) {
+    const uint32_t end = S->count - c < STRAT_CHUNK ? S->count : c + STRAT_CHUNK;
+    int rc = bidsim_market_plans_spend(k->market, end - c, S->plan + c, S->spend_today_li + c, S->cap_li + c);
+    if (rc) return bidsim_error_set(err, rc, "strategy", "a strategy's plan is not in the market");
+    memcpy(S->want + c, S->act + c, (size_t)(end - c) * sizeof *S->want);   /* pre-filled: the current actions */
+    for (uint32_t i = c, j; i < end; i = j) {
+      for (j = i + 1; j < end && S->impl[j] == S->impl[i]; j++) continue;
+      const bidsim_strategy_batch_t b = {
+        .count = j - i, .shared = &shared, .value_bid_li = (const int64_t (*)[BIDSIM_SEG_COUNT])S->value_bid_li + i,
+        .cap_li = S->cap_li + i, .spend_today_li = S->spend_today_li + i, .order_value_li = S->order_value_li + i,
+        .exposures = S->exposures + i, .top_exposures = S->top_exposures + i, .clicks = S->clicks + i,
+        .conversions = S->conversions + i, .total_clicks = S->total_clicks + i,
+        .total_conversions = S->total_conversions + i, .total_order_value_li = S->total_order_value_li + i,
+        .total_spend_li = S->total_spend_li + i };
+      bidsim_strategy_update_batch(S->impl[i], S->self + i, &b, S->want + i);
+    }
+    for (uint32_t i = c; i < end; i++) {
+      bidsim_strategy_action_t *a = &S->want[i], *now = &S->act[i];
+      const uint32_t plan = S->plan[i];
+      /* bids equal to the current ones (as applied) are already valid:
+       * skip the clamp */
+      if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li) && bidsim_strategy_clamp(a->bid_li))
+        slab->extra[BIDSIM_EXTRA_CLAMPS][plan]++;
+      if (!(a->participation >= 0.0)) a->participation = 0.0;   /* NaN too */
+      if (a->participation > 1.0) a->participation = 1.0;
+      if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) rc = bidsim_market_set_bids(k->market, plan, a->bid_li, err);
+      if (rc == BIDSIM_OK && a->participation != now->participation)
+        rc = bidsim_market_set_participation(k->market, plan, a->participation, err);
+      if (rc) return rc;
+      *now = *a;
+    }
   }
   return BIDSIM_OK;
+}
+
+static void strat_set_free(strat_set_t *S) {
+  if (S == NULL) return;
+  bidsim_free(S->plan);
+  bidsim_free(S->impl);
+  bidsim_free(S->self);
+  bidsim_free(S->act);
+  bidsim_free(S->want);
+  bidsim_free(S->value_bid_li);
+  bidsim_free(S->spend_today_li);
+  bidsim_free(S->cap_li);
+  bidsim_free(S->exposures);
+  bidsim_free(S->top_exposures);
+  bidsim_free(S->clicks);
+  bidsim_free(S->conversions);
+  bidsim_free(S->order_value_li);
+  bidsim_free(S->total_clicks);
+  bidsim_free(S->total_conversions);
+  bidsim_free(S->total_order_value_li);
+  bidsim_free(S->total_spend_li);
+  bidsim_free(S);
+}
+
+/* Room for n strategy plans, or NULL when memory ran out. */
+static strat_set_t *strat_set_create(size_t n) {
+  strat_set_t *S = bidsim_calloc(1, sizeof *S);
+  if (S == NULL) return NULL;
+  S->plan = bidsim_calloc(n, sizeof *S->plan);
+  S->impl = bidsim_calloc(n, sizeof *S->impl);
+  S->self = bidsim_calloc(n, sizeof *S->self);
+  S->act = bidsim_calloc(n, sizeof *S->act);
+  S->want = bidsim_calloc(n, sizeof *S->want);
+  S->value_bid_li = bidsim_calloc(n, sizeof *S->value_bid_li);
+  S->spend_today_li = bidsim_calloc(n, sizeof *S->spend_today_li);
+  S->cap_li = bidsim_calloc(n, sizeof *S->cap_li);
+  S->exposures = bidsim_calloc(n, sizeof *S->exposures);
+  S->top_exposures = bidsim_calloc(n, sizeof *S->top_exposures);
+  S->clicks = bidsim_calloc(n, sizeof *S->clicks);
+  S->conversions = bidsim_calloc(n, sizeof *S->conversions);
+  S->order_value_li = bidsim_calloc(n, sizeof *S->order_value_li);
+  S->total_clicks = bidsim_calloc(n, sizeof *S->total_clicks);
+  S->total_conversions = bidsim_calloc(n, sizeof *S->total_conversions);
+  S->total_order_value_li = bidsim_calloc(n, sizeof *S->total_order_value_li);
+  S->total_spend_li = bidsim_calloc(n, sizeof *S->total_spend_li);
+  if (!S->plan || !S->impl || !S->self || !S->act || !S->want || !S->value_bid_li || !S->spend_today_li ||
+      !S->cap_li || !S->exposures || !S->top_exposures || !S->clicks || !S->conversions || !S->order_value_li ||
+      !S->total_clicks || !S->total_conversions || !S->total_order_value_li || !S->total_spend_li) {
+    strat_set_free(S);
+    return NULL;
+  }
+  return S;
 }
 
 int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_error_t *err) {
@@ -617,13 +675,9 @@ int bidsim_worker_create(const bidsim_world_t *w, bidsim_worker_t **out, bidsim_
   }
   k->tg = bidsim_gsl_rng_state(k->traffic_rng);
   k->ug = bidsim_gsl_rng_state(k->user_rng);
-  k->strats = bidsim_calloc((size_t)w->sc->plan_count + w->comp_strat_count + 1, sizeof *k->strats);
+  k->strats = strat_set_create((size_t)w->sc->plan_count + w->comp_strat_count + 1);
   k->strat_of_plan = bidsim_malloc(((size_t)w->plans + 1) * sizeof *k->strat_of_plan);
-  const size_t strat_cap = (size_t)w->sc->plan_count + w->comp_strat_count + 1;
-  k->strat_plan = bidsim_malloc(strat_cap * sizeof *k->strat_plan);
-  k->strat_spend_li = bidsim_malloc(strat_cap * sizeof *k->strat_spend_li);
-  k->strat_cap_li = bidsim_malloc(strat_cap * sizeof *k->strat_cap_li);
-  if (!k->strats || !k->strat_of_plan || !k->strat_plan || !k->strat_spend_li || !k->strat_cap_li) {
+  if (!k->strats || !k->strat_of_plan) {
     bidsim_worker_free(k);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
   }
@@ -648,11 +702,8 @@ void bidsim_worker_free(bidsim_worker_t *k) {
   if (k->traffic_rng) gsl_rng_free(k->traffic_rng);
   if (k->user_rng) gsl_rng_free(k->user_rng);
   strategies_end(k);
-  bidsim_free(k->strats);
+  strat_set_free(k->strats);
   bidsim_free(k->strat_of_plan);
-  bidsim_free(k->strat_plan);
-  bidsim_free(k->strat_spend_li);
-  bidsim_free(k->strat_cap_li);
   bidsim_free(k->svc_hour);
   bidsim_free(k->svc_consults);
   bidsim_free(k->svc_replied);
@@ -827,10 +878,13 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   const double window_h = sc->attribution_window_days * 24.0;
   const int64_t day0 = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
   bidsim_auction_result_t res;
-  for (uint32_t i = 0; i < k->strat_count; i++) {   /* strategies see today's counts */
-    strat_run_t *r = &k->strats[i];
-    r->exposures = r->top_exposures = r->clicks = r->conversions = 0;
-    r->order_value_li = 0;
+  {   /* strategies see today's counts */
+    strat_set_t *S = k->strats;
+    memset(S->exposures, 0, (size_t)S->count * sizeof *S->exposures);
+    memset(S->top_exposures, 0, (size_t)S->count * sizeof *S->top_exposures);
+    memset(S->clicks, 0, (size_t)S->count * sizeof *S->clicks);
+    memset(S->conversions, 0, (size_t)S->count * sizeof *S->conversions);
+    memset(S->order_value_li, 0, (size_t)S->count * sizeof *S->order_value_li);
   }
   k->next_update_s = day0;
   if (w->has_service) {
@@ -850,7 +904,7 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         if (rc) return bidsim_error_set(err, rc, "worker", "market clock: %s", bidsim_strerror(rc));
         last_t = t;
         /* bid strategies act once per period, at its first impression */
-        if (k->strat_count && t >= k->next_update_s) {
+        if (k->strats->count && t >= k->next_update_s) {
           if ((rc = strategies_update(k, t, day, hour_share, slab, err))) return rc;
           const int64_t P = sc->strategy_period_s;
           k->next_update_s = t - (t - day0) % P + P;
@@ -877,11 +931,11 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
         uint32_t unit = res.unit[s];
         unit_hot_t *uh = &k->unit[unit];
         uh->expo[seg]++;
-        strat_run_t *sr = NULL;
-        if (k->strat_count && k->strat_of_plan[res.plan[s]] != UINT32_MAX) {
-          sr = &k->strats[k->strat_of_plan[res.plan[s]]];
-          sr->exposures++;
-          sr->top_exposures += s == 0;
+        strat_set_t *const S = k->strats;
+        const uint32_t si = S->count ? k->strat_of_plan[res.plan[s]] : UINT32_MAX;
+        if (si != UINT32_MAX) {
+          S->exposures[si]++;
+          S->top_exposures[si] += s == 0;
         }
         uint64_t h = mix64(user ^ ((uint64_t)unit * UINT64_C(0x9E3779B97F4A7C15)));
         if ((double)(uint32_t)h >= exam[s] * uh->attract[seg]) continue;
@@ -907,17 +961,17 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
           add_metric(slab, BIDSIM_METRIC_CONVERSIONS, plan, seg, hour, product, 1);
           add_metric(slab, BIDSIM_METRIC_ORDER_VALUE_LI, plan, seg, hour, product, ov_li);
         }
-        if (sr) {   /* the plan's strategy learns from its clicks */
-          sr->clicks++;
-          sr->total_clicks++;
-          sr->total_spend_li += charged;
+        if (si != UINT32_MAX) {   /* the plan's strategy learns from its clicks */
+          S->clicks[si]++;
+          S->total_clicks[si]++;
+          S->total_spend_li[si] += charged;
           if (converted) {
-            sr->conversions++;
-            sr->total_conversions++;
-            sr->order_value_li += ov_li;
-            sr->total_order_value_li += ov_li;
+            S->conversions[si]++;
+            S->total_conversions[si]++;
+            S->order_value_li[si] += ov_li;
+            S->total_order_value_li[si] += ov_li;
           }
-          if (sr->impl->on_click) sr->impl->on_click(sr->self, charged, converted, ov_li);
+          if (S->impl[si]->on_click) S->impl[si]->on_click(S->self[si], charged, converted, ov_li);
         }
         /* a consulting user, for a shop whose service is modelled: one more
          * draw of this (user, ad) pair, after the order's */

@@ -45,6 +45,7 @@ static void destroy(void *self) { free(self); }
 
 static const bidsim_strategy_t evening_boost = {
   BIDSIM_STRATEGY_ABI_VERSION, "evening_boost", create, update, NULL, destroy,
+  NULL,   /* no update_many: bidsim calls update once per plan */
 };
 
 __attribute__((visibility("default"))) const bidsim_strategy_t *bidsim_strategy_plugin(void) { return &evening_boost; }

@@ -340,12 +340,110 @@ static void test_participation(void **state) {
   bidsim_market_free(m);
 }
 
+/* A batch update (bidsim_strategy_update_batch: update_many where a
+ * strategy has one, else update per plan) must give exactly what update
+ * gives each plan in turn: every built-in, 9 plans (capped and not), three
+ * days of 40 periods with clicks fed to both sets of instances alike. */
+static void test_batch_equals_update(void **state) {
+  (void)state;
+  enum { N = 9, PERIODS = 40, DAYS = 3 };
+  const bidsim_param_t target[] = { { "target", 3.0 } }, hours[] = { { "hours.3", 50 }, { "hours.20", 150 } };
+  /* gains low enough that the controller does not sit at a bound */
+  const bidsim_param_t gains[] = { { "kp", 0.5 }, { "ki", 0.05 }, { "kd", 0.5 }, { "max", 10 } };
+  for (const char *const *name = bidsim_strategy_builtin_names(); *name; name++) {
+    const bidsim_strategy_t *s = bidsim_strategy_builtin(*name);
+    const bidsim_param_t *p = NULL;
+    uint32_t np = 0;
+    if (!strcmp(*name, "target_roi") || !strcmp(*name, "target_cpa")) p = target, np = 1;
+    if (!strcmp(*name, "schedule")) p = hours, np = 2;
+    if (!strcmp(*name, "pid")) p = gains, np = 4;
+    void *one[N], *many[N];
+    for (int i = 0; i < N; i++) {
+      one[i] = make(*name, p, np);
+      many[i] = make(*name, p, np);
+    }
+    int64_t value[N][BIDSIM_SEG_COUNT], cap[N], spend[N], order[N], total_order[N], total_spend[N];
+    uint64_t expo[N], top[N], clicks[N], conv[N], total_clicks[N], total_conv[N];
+    bidsim_strategy_action_t a_one[N], a_many[N];
+    uint32_t moved = 0;   /* actions away from the values: the comparison must see some */
+    bidsim_pcg64_t g;
+    bidsim_rng_for_stream(&g, 7, 1);
+    for (int i = 0; i < N; i++) {
+      int64_t base = 200 + 10 * (int64_t)(bidsim_pcg64_next(&g) % 300);
+      value[i][0] = base;
+      value[i][1] = (base * 15 / 10 + 9) / 10 * 10;
+      value[i][2] = base * 2;
+      cap[i] = i % 3 == 0 ? BIDSIM_CAP_UNLIMITED : 100000 + 20000 * i;   /* 100-260 yuan: pacing binds */
+      total_order[i] = total_spend[i] = 0;
+      total_clicks[i] = total_conv[i] = 0;
+      memcpy(a_one[i].bid_li, value[i], sizeof a_one[i].bid_li);
+      a_one[i].participation = 1.0;
+      a_many[i] = a_one[i];
+    }
+    for (uint32_t day = 0; day < DAYS; day++) {
+      for (int i = 0; i < N; i++) spend[i] = order[i] = 0, expo[i] = top[i] = clicks[i] = conv[i] = 0;
+      for (uint32_t t = 0; t < PERIODS; t++) {
+        bidsim_strategy_state_t shared;
+        memset(&shared, 0, sizeof shared);
+        shared.day = day;
+        shared.day_of_week = day % 7;
+        shared.period_s = 1800;
+        shared.second_of_day = t * 1800;
+        shared.now_s = (int64_t)day * 86400 + shared.second_of_day;
+        shared.traffic_done = (t + 0.5) / PERIODS;
+        for (int i = 0; i < N; i++) {   /* the period's traffic, the same for both sets */
+          uint64_t r = bidsim_pcg64_next(&g);
+          expo[i] += r % 50;
+          top[i] += r % 7;
+          uint32_t k = (uint32_t)(r >> 32) % 5;
+          for (uint32_t c = 0; c < k; c++) {
+            int64_t price = 100 + (int64_t)((r >> (8 * c)) % 3000);
+            bool converted = (r >> (40 + c)) & 1;
+            int64_t ov = converted ? 15000 : 0;
+            clicks[i]++, total_clicks[i]++, spend[i] += price, total_spend[i] += price;
+            conv[i] += converted, total_conv[i] += converted, order[i] += ov, total_order[i] += ov;
+            if (s->on_click) {
+              s->on_click(one[i], price, converted, ov);
+              s->on_click(many[i], price, converted, ov);
+            }
+          }
+        }
+        for (int i = 0; i < N; i++) {
+          bidsim_strategy_state_t st = shared;
+          st.cap_li = cap[i], st.spend_today_li = spend[i], st.order_value_li = order[i];
+          memcpy(st.value_bid_li, value[i], sizeof st.value_bid_li);
+          st.exposures = expo[i], st.top_exposures = top[i], st.clicks = clicks[i], st.conversions = conv[i];
+          st.total_clicks = total_clicks[i], st.total_conversions = total_conv[i];
+          st.total_order_value_li = total_order[i], st.total_spend_li = total_spend[i];
+          s->update(one[i], &st, &a_one[i]);
+        }
+        const bidsim_strategy_batch_t b = {
+          N, &shared, (const int64_t (*)[BIDSIM_SEG_COUNT])value, cap, spend, order, expo, top, clicks, conv,
+          total_clicks, total_conv, total_order, total_spend };
+        bidsim_strategy_update_batch(s, many, &b, a_many);
+        for (int i = 0; i < N; i++) moved += memcmp(a_one[i].bid_li, value[i], sizeof value[i]) || a_one[i].participation != 1.0;
+        for (int i = 0; i < N; i++)
+          if (memcmp(&a_one[i], &a_many[i], sizeof a_one[i]))
+            fail_msg("%s, day %u period %u, plan %d: batch gives %lld/%lld/%lld at %g, update %lld/%lld/%lld at %g",
+                     *name, day, t, i, (long long)a_many[i].bid_li[0], (long long)a_many[i].bid_li[1],
+                     (long long)a_many[i].bid_li[2], a_many[i].participation, (long long)a_one[i].bid_li[0],
+                     (long long)a_one[i].bid_li[1], (long long)a_one[i].bid_li[2], a_one[i].participation);
+      }
+    }
+    if (strcmp(*name, "fixed") && moved == 0) fail_msg("%s never moved off the values: the test compares nothing", *name);
+    for (int i = 0; i < N; i++) {
+      s->destroy(one[i]);
+      s->destroy(many[i]);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_clamp), cmocka_unit_test(test_params), cmocka_unit_test(test_fixed_and_schedule),
     cmocka_unit_test(test_throttle), cmocka_unit_test(test_multiplier), cmocka_unit_test(test_pid),
     cmocka_unit_test(test_targets), cmocka_unit_test(test_shading), cmocka_unit_test(test_bidwar),
-    cmocka_unit_test(test_participation),
+    cmocka_unit_test(test_participation), cmocka_unit_test(test_batch_equals_update),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

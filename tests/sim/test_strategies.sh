@@ -40,7 +40,11 @@ YAML
 /usr/bin/python3 tests/sim/check_strategies.py "$tmp/cap.h5" "$tmp/roi.h5" "$tmp/plugin.h5" "$tmp/war.h5" "$tmp/svc.h5"
 
 # plugins bidsim must refuse: exit 2, the reason, the key's position
-for case in "abi_mismatch.so:built for strategy ABI version 42" "no_symbol.so:has no symbol bidsim_strategy_plugin" \
+# (abi_mismatch.so declares this bidsim's ABI version + 41)
+abi=$(sed -n 's/^#define BIDSIM_STRATEGY_ABI_VERSION \([0-9]*\)$/\1/p' engine/include/bidsim/strategy.h)
+[ -n "$abi" ] || fail "no BIDSIM_STRATEGY_ABI_VERSION in strategy.h"
+for case in "abi_mismatch.so:built for strategy ABI version $((abi + 41)); this bidsim uses version $abi" \
+            "no_symbol.so:has no symbol bidsim_strategy_plugin" \
             "missing.so:cannot load the plugin"; do
   so=${case%%:*}
   want=${case#*:}
