@@ -271,6 +271,9 @@ static void index_resort(bidsim_market_t *m) {
 }
 
 static void index_free(bidsim_market_t *m) {
+  /* the places first: a failed rebuild or clone may hold them without an index */
+  bidsim_free(m->pos);
+  m->pos = NULL;
   if (m->index == NULL) return;
   for (size_t i = 0; i < (size_t)BIDSIM_SEG_COUNT * m->cfg.categories; i++) {
     bidsim_free(m->index[i].e);
@@ -279,8 +282,6 @@ static void index_free(bidsim_market_t *m) {
   }
   bidsim_free(m->index);
   m->index = NULL;
-  bidsim_free(m->pos);
-  m->pos = NULL;
 }
 
 /* Build every index from scratch after catalogue changes. */
