@@ -77,8 +77,8 @@ bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
 
 /* ---- batches (ABI 2) ------------------------------------------------------------ */
 
-void bidsim_strategy_batch_state(const bidsim_strategy_batch_t *b, uint32_t i, bidsim_strategy_state_t *st) {
-  *st = *b->shared;
+/* Plan i's own fields of a state, from a batch; the shared ones untouched. */
+static inline void batch_plan_fields(const bidsim_strategy_batch_t *b, uint32_t i, bidsim_strategy_state_t *st) {
   st->cap_li = b->cap_li[i];
   st->spend_today_li = b->spend_today_li[i];
   memcpy(st->value_bid_li, b->value_bid_li[i], sizeof st->value_bid_li);
@@ -93,27 +93,20 @@ void bidsim_strategy_batch_state(const bidsim_strategy_batch_t *b, uint32_t i, b
   st->top_exposures = b->top_exposures[i];
 }
 
+void bidsim_strategy_batch_state(const bidsim_strategy_batch_t *b, uint32_t i, bidsim_strategy_state_t *st) {
+  *st = *b->shared;
+  batch_plan_fields(b, i, st);
+}
+
 void bidsim_strategy_update_batch(const bidsim_strategy_t *s, void *const *selves, const bidsim_strategy_batch_t *b,
                                   bidsim_strategy_action_t *actions) {
   if (s->update_many) { s->update_many(selves, b, actions); return; }
   /* one state for every plan: the shared fields are copied once and each
    * plan overwrites all of its own (copying a whole state per plan stalled
    * on store forwarding) */
-  bidsim_strategy_state_t st;
-  bidsim_strategy_batch_state(b, 0, &st);
+  bidsim_strategy_state_t st = *b->shared;
   for (uint32_t i = 0; i < b->count; i++) {
-    st.cap_li = b->cap_li[i];
-    st.spend_today_li = b->spend_today_li[i];
-    memcpy(st.value_bid_li, b->value_bid_li[i], sizeof st.value_bid_li);
-    st.exposures = b->exposures[i];
-    st.clicks = b->clicks[i];
-    st.conversions = b->conversions[i];
-    st.order_value_li = b->order_value_li[i];
-    st.total_clicks = b->total_clicks[i];
-    st.total_conversions = b->total_conversions[i];
-    st.total_order_value_li = b->total_order_value_li[i];
-    st.total_spend_li = b->total_spend_li[i];
-    st.top_exposures = b->top_exposures[i];
+    batch_plan_fields(b, i, &st);
     s->update(selves[i], &st, &actions[i]);
   }
 }
