@@ -1037,16 +1037,6 @@ int bidsim_market_plan_info(const bidsim_market_t *m, uint32_t plan, bidsim_plan
   return BIDSIM_OK;
 }
 
-int bidsim_market_plan_spend(const bidsim_market_t *m, uint32_t plan, int64_t *spend_today_li, int64_t *cap_li,
-                             int64_t bid_li[BIDSIM_SEG_COUNT]) {
-  if (plan >= m->plan_count) return BIDSIM_ENOTFOUND;
-  const plan_hot_t *h = &m->hot[plan];
-  *spend_today_li = h->spend_li;
-  *cap_li = h->cap_li;
-  memcpy(bid_li, h->bid_li, sizeof h->bid_li);
-  return BIDSIM_OK;
-}
-
 int bidsim_market_plans_spend(const bidsim_market_t *m, uint32_t count, const uint32_t *plans,
                               int64_t *spend_today_li, int64_t *cap_li) {
   for (uint32_t i = 0; i < count; i++) {

@@ -193,10 +193,6 @@ typedef struct {
 } bidsim_plan_info_t;
 
 BIDSIM_API int bidsim_market_plan_info(const bidsim_market_t *m, uint32_t plan, bidsim_plan_info_t *out);
-/** @brief The state a bid strategy's host reads every period: today's spend,
- *  the cap and the current bids, from the plan's hot state only. */
-BIDSIM_API int bidsim_market_plan_spend(const bidsim_market_t *m, uint32_t plan, int64_t *spend_today_li,
-                                        int64_t *cap_li, int64_t bid_li[BIDSIM_SEG_COUNT]);
 /** @brief Today's spend and the cap of @p count plans, gathered into arrays:
  *  what a strategy host reads every period, in one call instead of one per
  *  plan. BIDSIM_ENOTFOUND (nothing written after the bad entry) if a plan
