@@ -214,11 +214,12 @@ BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const b
                                                bidsim_auction_result_t *res);
 
 /** @brief Check the ranking index whole, for tests and debugging: every
- *  (segment, category) index sorted by score, each unit's recorded place
- *  right, each position's bit equal to the unit's eligibility and the
- *  summary bits equal to their words. An auction only reads the top of an
- *  index; this finds damage anywhere. BIDSIM_OK, or BIDSIM_ESTATE with the
- *  first broken invariant in @p err. O(units). */
+ *  (segment, category) index sorted by score, each entry the unit's current
+ *  one and found by a search from the place the unit was last put, each
+ *  position's bit equal to the unit's eligibility and the summary bits
+ *  equal to their words. An auction only reads the top of an index; this
+ *  finds damage anywhere. BIDSIM_OK, or BIDSIM_ESTATE with the first broken
+ *  invariant in @p err. O(units x log of how far places drifted). */
 BIDSIM_API int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err);
 
 #endif
