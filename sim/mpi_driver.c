@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bidsim/alloc.h"
-#include "sim/commands.h"
+#include "cli/commands.h"
 #include "sim/unitstore.h"
 #include "sim/world.h"
 

@@ -1,4 +1,4 @@
-/* sim/cmd_run.c - `bidsim run`: load a scenario, simulate every replicate,
+/* cli/cmd_run.c - `bidsim run`: load a scenario, simulate every replicate,
  * write the HDF5 result file atomically, print a per-plan summary. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bidsim/alloc.h"
-#include "sim/commands.h"
+#include "cli/commands.h"
 #include "sim/driver.h"
 #include "sim/output.h"
 #ifdef BIDSIM_MPI

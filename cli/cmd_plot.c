@@ -1,4 +1,4 @@
-/* analysis/cmd_plot.c - `bidsim plot`: PNG figures of a result file. The
+/* cli/cmd_plot.c - `bidsim plot`: PNG figures of a result file. The
  * figures are drawn by analysis/plot.py with Debian's python3-h5py and
  * python3-matplotlib; this command checks its arguments and the file first,
  * so a bad file gets the same error and exit status as report and compare. */
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "analysis/args.h"
-#include "sim/commands.h"
+#include "cli/args.h"
+#include "cli/commands.h"
 
 #ifndef BIDSIM_PLOT_SCRIPT
 #define BIDSIM_PLOT_SCRIPT "analysis/plot.py"

@@ -1,7 +1,7 @@
-/* sim/commands.h - the `bidsim` subcommands and their exit statuses. Only
+/* cli/commands.h - the `bidsim` subcommands and their exit statuses. Only
  * command code prints, and only it turns errors into exit statuses. */
-#ifndef BIDSIM_SIM_COMMANDS_H
-#define BIDSIM_SIM_COMMANDS_H
+#ifndef BIDSIM_CLI_COMMANDS_H
+#define BIDSIM_CLI_COMMANDS_H
 #include "bidsim/error.h"
 
 enum {
@@ -12,13 +12,13 @@ enum {
 };
 
 /* Each takes argv with argv[0] = the subcommand name, prints its own --help. */
-int bidsim_cmd_run(int argc, char **argv);       /* sim/cmd_run.c */
-int bidsim_cmd_validate(int argc, char **argv);  /* sim/cmd_validate.c */
-int bidsim_cmd_bench(int argc, char **argv);     /* sim/cmd_bench.c */
-int bidsim_cmd_merge(int argc, char **argv);     /* sim/cmd_merge.c */
-int bidsim_cmd_report(int argc, char **argv);    /* analysis/cmd_report.c */
-int bidsim_cmd_compare(int argc, char **argv);   /* analysis/cmd_compare.c */
-int bidsim_cmd_plot(int argc, char **argv);      /* analysis/cmd_plot.c */
+int bidsim_cmd_run(int argc, char **argv);       /* cli/cmd_run.c */
+int bidsim_cmd_validate(int argc, char **argv);  /* cli/cmd_validate.c */
+int bidsim_cmd_bench(int argc, char **argv);     /* cli/cmd_bench.c */
+int bidsim_cmd_merge(int argc, char **argv);     /* cli/cmd_merge.c */
+int bidsim_cmd_report(int argc, char **argv);    /* cli/cmd_report.c */
+int bidsim_cmd_compare(int argc, char **argv);   /* cli/cmd_compare.c */
+int bidsim_cmd_plot(int argc, char **argv);      /* cli/cmd_plot.c */
 
 /** @brief Print "bidsim CMD: error: WHERE: MSG" to stderr and return the exit
  *  status for the error's code (input errors 2, the rest 1). */

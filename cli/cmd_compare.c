@@ -1,4 +1,4 @@
-/* analysis/cmd_compare.c - `bidsim compare`: paired differences between
+/* cli/cmd_compare.c - `bidsim compare`: paired differences between
  * variants of one result file. Every variant of a replicate saw the same
  * traffic and user draws (common random numbers), so B - A is taken
  * replicate by replicate and its interval is far narrower than that of two
@@ -7,11 +7,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "analysis/args.h"
-#include "analysis/format.h"
+#include "cli/args.h"
+#include "cli/format.h"
 #include "analysis/reptable.h"
 #include "analysis/stats.h"
-#include "sim/commands.h"
+#include "cli/commands.h"
 
 #define LEVEL 0.95
 

@@ -1,7 +1,7 @@
-/* analysis/format.c - table, CSV and JSON formatting helpers. Numbers use
+/* cli/format.c - table, CSV and JSON formatting helpers. Numbers use
  * %.15g in CSV and JSON: enough digits to reproduce the report's doubles to
  * 1e-15, without the noise digits of %.17g. */
-#include "analysis/format.h"
+#include "cli/format.h"
 #include <math.h>
 #include <string.h>
 

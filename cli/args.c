@@ -1,5 +1,5 @@
-/* analysis/args.c - resolve command-line names against a result file. */
-#include "analysis/args.h"
+/* cli/args.c - resolve command-line names against a result file. */
+#include "cli/args.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

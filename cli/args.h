@@ -1,8 +1,8 @@
-/* analysis/args.h - command-line values that name things inside a result
+/* cli/args.h - command-line values that name things inside a result
  * file (a variant, a day, a grouping), shared by report, compare and plot.
  * Errors are BIDSIM_EINVAL with the accepted values in the message. */
-#ifndef BIDSIM_ANALYSIS_ARGS_H
-#define BIDSIM_ANALYSIS_ARGS_H
+#ifndef BIDSIM_CLI_ARGS_H
+#define BIDSIM_CLI_ARGS_H
 #include <stdint.h>
 #include "analysis/reptable.h"
 

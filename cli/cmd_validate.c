@@ -1,8 +1,8 @@
-/* sim/cmd_validate.c - `bidsim validate`: load and check a scenario (every
+/* cli/cmd_validate.c - `bidsim validate`: load and check a scenario (every
  * platform rule through the engine) and print a one-screen summary. */
 #include <getopt.h>
 #include <stdio.h>
-#include "sim/commands.h"
+#include "cli/commands.h"
 #include "sim/scenario.h"
 
 static void usage(FILE *f) {

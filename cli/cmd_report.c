@@ -1,4 +1,4 @@
-/* analysis/cmd_report.c - `bidsim report`: the platform's promotion reports
+/* cli/cmd_report.c - `bidsim report`: the platform's promotion reports
  * (shop summary, per plan, per product; by date or hour) from a result file,
  * each figure a mean over replicates with a 95% Student-t interval. */
 #include <getopt.h>
@@ -6,11 +6,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "analysis/args.h"
-#include "analysis/format.h"
+#include "cli/args.h"
+#include "cli/format.h"
 #include "analysis/reptable.h"
 #include "analysis/stats.h"
-#include "sim/commands.h"
+#include "cli/commands.h"
 
 #define LEVEL 0.95
 

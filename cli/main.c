@@ -1,8 +1,8 @@
-/* sim/main.c - the `bidsim` command: dispatches to subcommands. */
+/* cli/main.c - the `bidsim` command: dispatches to subcommands. */
 #include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
-#include "sim/commands.h"
+#include "cli/commands.h"
 #ifdef BIDSIM_MPI
 #include "sim/mpi_driver.h"
 #endif

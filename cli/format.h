@@ -1,7 +1,7 @@
-/* analysis/format.h - number and field formatting shared by the report and
+/* cli/format.h - number and field formatting shared by the report and
  * compare commands: aligned tables, CSV (RFC 4180 quoting) and JSON. */
-#ifndef BIDSIM_ANALYSIS_FORMAT_H
-#define BIDSIM_ANALYSIS_FORMAT_H
+#ifndef BIDSIM_CLI_FORMAT_H
+#define BIDSIM_CLI_FORMAT_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>

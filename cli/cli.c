@@ -1,6 +1,6 @@
-/* sim/cli.c - helpers shared by the command implementations. */
+/* cli/cli.c - helpers shared by the command implementations. */
 #include <stdio.h>
-#include "sim/commands.h"
+#include "cli/commands.h"
 
 int bidsim_cli_fail(const char *cmd, const bidsim_error_t *err) {
   int code = err ? err->code : BIDSIM_EINVAL;

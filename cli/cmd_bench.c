@@ -1,4 +1,4 @@
-/* sim/cmd_bench.c - `bidsim bench`: auction throughput of the engine in a
+/* cli/cmd_bench.c - `bidsim bench`: auction throughput of the engine in a
  * synthetic market (segmented bids, caps, categories) with click and
  * conversion draws and spend accounting, against the "RNG floor": the time
  * to draw the same number of random numbers alone, measured in the same run. */
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "bidsim/bidsim.h"
-#include "sim/commands.h"
+#include "cli/commands.h"
 
 enum { BENCH_CHUNK = 256 };   /* plans per strategy batch */
 

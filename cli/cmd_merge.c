@@ -1,7 +1,7 @@
-/* sim/cmd_merge.c - `bidsim merge`: join the part files of a sharded run. */
+/* cli/cmd_merge.c - `bidsim merge`: join the part files of a sharded run. */
 #include <getopt.h>
 #include <stdio.h>
-#include "sim/commands.h"
+#include "cli/commands.h"
 #include "sim/merge.h"
 
 static void usage(FILE *f) {
