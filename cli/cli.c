@@ -1,4 +1,6 @@
 /* cli/cli.c - helpers shared by the command implementations. */
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include "cli/commands.h"
 
@@ -15,4 +17,23 @@ int bidsim_cli_fail(const char *cmd, const bidsim_error_t *err) {
     default:
       return BIDSIM_EXIT_INPUT;
   }
+}
+
+int bidsim_cli_usage_error(const char *cmd, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "bidsim %s: error: %s (see 'bidsim %s --help')\n", cmd, msg, cmd);
+  return BIDSIM_EXIT_INPUT;
+}
+
+int bidsim_cli_option_error(const char *cmd, int ch, char **argv) {
+  /* getopt_long has already moved optind past the offending word */
+  const char *word = optind > 0 ? argv[optind - 1] : "?";
+  if (ch == ':') return bidsim_cli_usage_error(cmd, "option '%s' needs a value", word);
+  if (optopt && word[0] == '-' && word[1] != '-')
+    return bidsim_cli_usage_error(cmd, "unknown option '-%c'", optopt);
+  return bidsim_cli_usage_error(cmd, "unknown option '%s'", word);
 }

@@ -49,46 +49,56 @@ typedef struct {
 
 static void usage(FILE *f) {
   fprintf(f,
-    "Usage: bidsim bench [--campaigns N] [--slots K] [--impressions M]\n"
-    "                    [--mechanism gsp|vcg|first] [--categories C] [--seed S]\n"
-    "                    [--repeat R] [--eager-prices] [--json]\n"
-    "                    [--strategy KIND [--strategy-share S] [--strategy-period SEC]]\n"
+    "NAME\n"
+    "    bidsim bench - measure the auction engine's throughput against the RNG floor\n"
     "\n"
-    "Simulates M impressions of one day against N promotion plans in a synthetic\n"
-    "market: each plan has segmented click bids (ordinary, shop +10..300%%, similar\n"
-    "+10..300%%), a quality score, one product in one of C categories, and a daily\n"
-    "cap (30%% unlimited, the rest 100-600 yuan, so many bind during the day).\n"
-    "Per impression: a segment and category draw, the auction over the engine's\n"
-    "index, a click draw per filled slot ((1/r) examination x 4%% CTR, retargeted\n"
-    "users 2x), a conversion draw per click, and spend accounting with cap stops.\n"
-    "Clicked slots are priced on demand (bidsim_market_auction_deferred), as\n"
-    "`bidsim run` does; --eager-prices prices every filled slot in the auction.\n"
+    "SYNOPSIS\n"
+    "    bidsim bench [--campaigns N] [--slots K] [--impressions M]\n"
+    "                 [--mechanism gsp|vcg|first] [--categories C] [--seed S]\n"
+    "                 [--repeat R] [--eager-prices] [--json]\n"
+    "                 [--strategy KIND [--strategy-share S] [--strategy-period SEC]]\n"
     "\n"
-    "It reports the median over R runs of auctions per second and ns per auction,\n"
-    "and the RNG floor: the time to draw the same number of random numbers alone,\n"
-    "measured in the same run, and the ratio of the two. With --strategy, also the\n"
-    "time per plan update (state, update, clamp, re-index), which ns/auction\n"
-    "includes.\n"
+    "DESCRIPTION\n"
+    "    Simulates M impressions of one day against N promotion plans in a\n"
+    "    synthetic market: each plan has segmented click bids (ordinary, shop\n"
+    "    +10..300%%, similar +10..300%%), a quality score, one product in one of C\n"
+    "    categories, and a daily cap (30%% unlimited, the rest 100-600 yuan, so many\n"
+    "    bind during the day). Per impression: a segment and category draw, the\n"
+    "    auction over the engine's index, a click draw per filled slot ((1/r)\n"
+    "    examination x 4%% CTR, retargeted users 2x), a conversion draw per click,\n"
+    "    and spend accounting with cap stops. Clicked slots are priced on demand\n"
+    "    (bidsim_market_auction_deferred), as `bidsim run` does; --eager-prices\n"
+    "    prices every filled slot in the auction.\n"
     "\n"
-    "Options:\n"
-    "  --campaigns N     plans in the market (default 10000)\n"
-    "  --slots K         ad slots per impression, 1..20 (default 4)\n"
-    "  --impressions M   impressions per run (default 10000000)\n"
-    "  --mechanism X     gsp, vcg or first (default gsp)\n"
-    "  --categories C    categories the plans spread over (default 20)\n"
-    "  --seed S          seed of the market and the traffic (default 1)\n"
-    "  --repeat R        runs; the median is reported (default 5)\n"
-    "  --eager-prices    price every slot in the auction (bidsim_market_auction)\n"
-    "  --strategy KIND   a built-in bid strategy (multiplier, throttle, pid,\n"
-    "                    schedule, target_roi, ...) for a share of the plans,\n"
-    "                    updated every period as bidsim run does\n"
-    "  --strategy-share S    share of the plans running it (default 1)\n"
-    "  --strategy-period SEC simulated seconds between updates (default 60)\n"
-    "  --json            print one JSON object instead of text\n"
-    "  -h, --help        this text\n"
+    "    Reports the median over R runs of auctions per second and ns per auction,\n"
+    "    and the RNG floor: the time to draw the same number of random numbers\n"
+    "    alone, measured in the same run, and the ratio of the two. With\n"
+    "    --strategy, also the time per plan update (state, update, clamp,\n"
+    "    re-index), which ns/auction includes. BENCHMARKS.md quotes these figures\n"
+    "    as measured by bench/rounds.sh.\n"
     "\n"
-    "Exit status: 0 success, 1 run-time failure, 2 bad option.\n"
-    "Example: bidsim bench --campaigns 100000 --json\n");
+    "OPTIONS\n"
+    "        --campaigns N        plans in the market (default 10000)\n"
+    "        --slots K            ad slots per impression, 1..20 (default 4)\n"
+    "        --impressions M      impressions per run (default 10000000)\n"
+    "        --mechanism X        gsp, vcg or first (default gsp)\n"
+    "        --categories C       categories the plans spread over (default 20)\n"
+    "        --seed S             seed of the market and the traffic (default 1)\n"
+    "        --repeat R           runs; the median is reported (default 5)\n"
+    "        --eager-prices       price every slot in the auction (bidsim_market_auction)\n"
+    "        --strategy KIND      a built-in bid strategy (multiplier, throttle, pid,\n"
+    "                             schedule, target_roi, ...) for a share of the plans,\n"
+    "                             updated every period as bidsim run does\n"
+    "        --strategy-share S   share of the plans running it (default 1)\n"
+    "        --strategy-period SEC simulated seconds between updates (default 60)\n"
+    "        --json               print one JSON object instead of text\n"
+    "    -h, --help               this text\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 success; 1 run-time failure (memory); 2 bad usage.\n"
+    "\n"
+    "EXAMPLE\n"
+    "    bidsim bench --campaigns 100000 --json\n");
 }
 
 static double now_s(void) {
@@ -358,9 +368,10 @@ int bidsim_cmd_bench(int argc, char **argv) {
     { "strategy-share", required_argument, 0, 'F' }, { "strategy-period", required_argument, 0, 'T' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   optind = 1;
+  opterr = 0;
   int ch;
   uint64_t v;
-  while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     switch (ch) {
       case 'n': if (parse_u64(optarg, 1, 10000000, "--campaigns", &v)) return BIDSIM_EXIT_INPUT; o.campaigns = (uint32_t)v; break;
       case 'k': if (parse_u64(optarg, 1, BIDSIM_MAX_SLOTS, "--slots", &v)) return BIDSIM_EXIT_INPUT; o.slots = (uint32_t)v; break;
@@ -389,7 +400,7 @@ int bidsim_cmd_bench(int argc, char **argv) {
       }
       case 'T': if (parse_u64(optarg, 1, 86400, "--strategy-period", &v)) return BIDSIM_EXIT_INPUT; o.strategy_period_s = (uint32_t)v; break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
-      default: usage(stderr); return BIDSIM_EXIT_INPUT;
+      default: return bidsim_cli_option_error("bench", ch, argv);
     }
   }
   if (optind < argc) {

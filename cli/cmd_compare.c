@@ -130,7 +130,8 @@ int bidsim_cmd_compare(int argc, char **argv) {
   bidsim_error_t err;
   bidsim_error_clear(&err);
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "B:v:b:d:af:h", longopts, NULL)) != -1) {
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":B:v:b:d:af:h", longopts, NULL)) != -1) {
     switch (ch) {
       case 'B': base_s = optarg; break;
       case 'v': variant_s = optarg; break;
@@ -144,17 +145,13 @@ int bidsim_cmd_compare(int argc, char **argv) {
         }
         break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
-      default: usage(stderr); return BIDSIM_EXIT_INPUT;
+      default: return bidsim_cli_option_error("compare", ch, argv);
     }
   }
-  if (optind + 1 != argc) {
-    fprintf(stderr, "bidsim compare: error: expected exactly one result file (try 'bidsim compare --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
-  if (base_s == NULL) {
-    fprintf(stderr, "bidsim compare: error: --baseline A is required (try 'bidsim compare --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
+  if (optind + 1 != argc)
+    return bidsim_cli_usage_error("compare", "expected exactly one result file");
+  if (base_s == NULL)
+    return bidsim_cli_usage_error("compare", "--baseline A is required");
   if (bidsim_args_group_by(by_s, &opt.by, &err)) return bidsim_cli_fail("compare", &err);
   bidsim_results_t *res = NULL;
   bidsim_reptable_t *t = NULL;

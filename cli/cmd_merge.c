@@ -39,17 +39,16 @@ int bidsim_cmd_merge(int argc, char **argv) {
   const char *out = NULL;
   int ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
     switch (ch) {
       case 'o': out = optarg; break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
-      default: usage(stderr); return BIDSIM_EXIT_INPUT;
+      default: return bidsim_cli_option_error("merge", ch, argv);
     }
   }
-  if (out == NULL || optind >= argc) {
-    fprintf(stderr, "bidsim merge: error: expected PART.h5... -o OUT.h5 (try 'bidsim merge --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
+  if (out == NULL || optind >= argc)
+    return bidsim_cli_usage_error("merge", "expected PART.h5... -o OUT.h5");
   bidsim_error_t err;
   bidsim_error_clear(&err);
   uint32_t units = 0;

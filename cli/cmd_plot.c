@@ -60,7 +60,8 @@ int bidsim_cmd_plot(int argc, char **argv) {
   const char *dir = NULL, *variant_s = NULL, *dpi = "100";
   int ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "o:v:h", longopts, NULL)) != -1) {
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":o:v:h", longopts, NULL)) != -1) {
     switch (ch) {
       case 'o': dir = optarg; break;
       case 'v': variant_s = optarg; break;
@@ -75,13 +76,11 @@ int bidsim_cmd_plot(int argc, char **argv) {
         break;
       }
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
-      default: usage(stderr); return BIDSIM_EXIT_INPUT;
+      default: return bidsim_cli_option_error("plot", ch, argv);
     }
   }
-  if (optind + 1 != argc || dir == NULL) {
-    fprintf(stderr, "bidsim plot: error: expected OUT.h5 -o DIR (try 'bidsim plot --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
+  if (optind + 1 != argc || dir == NULL)
+    return bidsim_cli_usage_error("plot", "expected OUT.h5 -o DIR");
   const char *path = argv[optind];
   bidsim_error_t err;
   bidsim_error_clear(&err);

@@ -218,7 +218,8 @@ int bidsim_cmd_report(int argc, char **argv) {
   bidsim_error_t err;
   bidsim_error_clear(&err);
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "b:v:d:Haf:h", longopts, NULL)) != -1) {
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":b:v:d:Haf:h", longopts, NULL)) != -1) {
     switch (ch) {
       case 'b': by_s = optarg; break;
       case 'v': variant_s = optarg; break;
@@ -232,13 +233,11 @@ int bidsim_cmd_report(int argc, char **argv) {
         }
         break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
-      default: usage(stderr); return BIDSIM_EXIT_INPUT;
+      default: return bidsim_cli_option_error("report", ch, argv);
     }
   }
-  if (optind + 1 != argc) {
-    fprintf(stderr, "bidsim report: error: expected exactly one result file (try 'bidsim report --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
+  if (optind + 1 != argc)
+    return bidsim_cli_usage_error("report", "expected exactly one result file");
   if (bidsim_args_group_by(by_s, &opt.by, &err)) return bidsim_cli_fail("report", &err);
   bidsim_results_t *res = NULL;
   bidsim_reptable_t *t = NULL;

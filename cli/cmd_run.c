@@ -152,8 +152,9 @@ int bidsim_cmd_run(int argc, char **argv) {
   uint32_t shard_index = 0, shard_count = 0;
   bidsim_progress_mode_t mode = BIDSIM_PROGRESS_AUTO;
   optind = 1;
+  opterr = 0;
   int ch;
-  while ((ch = getopt_long(argc, argv, "o:t:r:s:d:qh", longopts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":o:t:r:s:d:qh", longopts, NULL)) != -1) {
     switch (ch) {
       case 'o': out = optarg; break;
       case 't': if (parse_u64(optarg, 1, 1024, "--threads", &v)) return BIDSIM_EXIT_INPUT; threads = v; break;
@@ -181,17 +182,13 @@ int bidsim_cmd_run(int argc, char **argv) {
         break;
       }
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
-      default: usage(stderr); return BIDSIM_EXIT_INPUT;
+      default: return bidsim_cli_option_error("run", ch, argv);
     }
   }
-  if (optind + 1 != argc) {
-    fprintf(stderr, "bidsim run: error: expected exactly one SCENARIO.yaml (try 'bidsim run --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
-  if (out == NULL) {
-    fprintf(stderr, "bidsim run: error: -o OUT.h5 is required (try 'bidsim run --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
+  if (optind + 1 != argc)
+    return bidsim_cli_usage_error("run", "expected exactly one SCENARIO.yaml");
+  if (out == NULL)
+    return bidsim_cli_usage_error("run", "-o OUT.h5 is required");
   bidsim_error_t err;
   bidsim_error_clear(&err);
   bidsim_scenario_t *sc = NULL;

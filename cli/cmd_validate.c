@@ -28,16 +28,14 @@ static void usage(FILE *f) {
 int bidsim_cmd_validate(int argc, char **argv) {
   static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   optind = 1;
+  opterr = 0;
   int ch;
-  while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (ch == 'h') { usage(stdout); return BIDSIM_EXIT_OK; }
-    usage(stderr);
-    return BIDSIM_EXIT_INPUT;
+    return bidsim_cli_option_error("validate", ch, argv);
   }
-  if (optind + 1 != argc) {
-    fprintf(stderr, "bidsim validate: error: expected exactly one SCENARIO.yaml (try 'bidsim validate --help')\n");
-    return BIDSIM_EXIT_INPUT;
-  }
+  if (optind + 1 != argc)
+    return bidsim_cli_usage_error("validate", "expected exactly one SCENARIO.yaml");
   bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
   if (bidsim_scenario_load(argv[optind], &sc, &err)) {

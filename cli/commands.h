@@ -24,4 +24,17 @@ int bidsim_cmd_plot(int argc, char **argv);      /* cli/cmd_plot.c */
  *  status for the error's code (input errors 2, the rest 1). */
 int bidsim_cli_fail(const char *cmd, const bidsim_error_t *err);
 
+/** @brief A usage mistake: print "bidsim CMD: error: MSG (see 'bidsim CMD
+ *  --help')" on one line to stderr; returns BIDSIM_EXIT_INPUT. */
+int bidsim_cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/** @brief The one-line message for what getopt_long returned as @p ch ('?'
+ *  unknown option, ':' missing argument; the option string must start with
+ *  ':' and opterr be 0); returns BIDSIM_EXIT_INPUT. */
+int bidsim_cli_option_error(const char *cmd, int ch, char **argv);
+
 #endif

@@ -70,7 +70,6 @@ static int dispatch(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "bidsim: unknown command '%s'\n\n", argv[1]);
-  usage(stderr);
+  fprintf(stderr, "bidsim: error: unknown command '%s' (see 'bidsim --help')\n", argv[1]);
   return BIDSIM_EXIT_INPUT;
 }
