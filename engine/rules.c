@@ -100,6 +100,14 @@ int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *w
   return ok ? BIDSIM_OK : bids_failure(bid_li, where, err);
 }
 
+void bidsim_rule_premium_bounds(int64_t base_li, int64_t *lo_li, int64_t *hi_li) {
+  const int64_t b = base_li < 0 ? 0 : base_li > BIDSIM_BID_MAX_LI ? BIDSIM_BID_MAX_LI : base_li;
+  const int64_t fen100 = 100 * BIDSIM_LI_PER_FEN;
+  *lo_li = ((100 + BIDSIM_PREMIUM_MIN_PCT) * b + fen100 - 1) / fen100 * BIDSIM_LI_PER_FEN;
+  const int64_t hi = (100 + BIDSIM_PREMIUM_MAX_PCT) * b / fen100 * BIDSIM_LI_PER_FEN;
+  *hi_li = hi < BIDSIM_BID_MAX_LI ? hi : BIDSIM_BID_MAX_LI;
+}
+
 int bidsim_rule_check_cap(int64_t cap_li, const char *where, bidsim_error_t *err) {
   char v[32];
   if (cap_li == BIDSIM_CAP_UNLIMITED) return BIDSIM_OK;

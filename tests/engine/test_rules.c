@@ -72,6 +72,36 @@ static void segment_bids_are_checked_for_range_first(void **state) {
   assert_string_equal(err.where, "p.shop");
 }
 
+/* The bounds are the tightest whole-fen bids the premium rule accepts:
+ * each bound passes bidsim_rule_check_bids and one fen beyond it fails. */
+static void premium_bounds_are_the_rule_s_edges(void **state) {
+  (void)state;
+  int64_t lo, hi, b[3];
+  bidsim_rule_premium_bounds(1000, &lo, &hi);          /* 1.00 yuan: 1.10 .. 4.00 */
+  assert_int_equal(lo, 1100);
+  assert_int_equal(hi, 4000);
+  bidsim_rule_premium_bounds(1230, &lo, &hi);          /* 1.23: 1.353 -> 1.36, 4.92 */
+  assert_int_equal(lo, 1360);
+  assert_int_equal(hi, 4920);
+  for (int64_t base = 100; base <= 90000; base += 10) {
+    bidsim_rule_premium_bounds(base, &lo, &hi);
+    bids3(b, base, lo, hi);
+    assert_int_equal(bidsim_rule_check_bids(b, "bids", NULL), BIDSIM_OK);
+    bids3(b, base, lo - 10, hi);
+    assert_int_not_equal(bidsim_rule_check_bids(b, "bids", NULL), BIDSIM_OK);
+    bids3(b, base, lo, hi + 10);
+    assert_int_not_equal(bidsim_rule_check_bids(b, "bids", NULL), BIDSIM_OK);
+  }
+  bidsim_rule_premium_bounds(30000, &lo, &hi);         /* 300.00 x 4 is capped at 99.00 */
+  assert_int_equal(hi, 99000);
+  bidsim_rule_premium_bounds(90010, &lo, &hi);         /* above 90.00: nothing fits */
+  assert_true(lo > hi);
+  bidsim_rule_premium_bounds(INT64_MAX, &lo, &hi);     /* no overflow: clamped to 99.00 first */
+  assert_true(lo > hi && hi == 99000);
+  bidsim_rule_premium_bounds(-5, &lo, &hi);
+  assert_int_equal(lo, 0);
+}
+
 static void cap_boundaries(void **state) {
   bidsim_error_t err;
   assert_int_equal(bidsim_rule_check_cap(99990, "daily_cap", &err), BIDSIM_ECAP);        /* 99.99 */
@@ -127,6 +157,7 @@ int main(void) {
     cmocka_unit_test(segment_premium_boundaries),
     cmocka_unit_test(segment_premium_is_exact_for_odd_bases),
     cmocka_unit_test(segment_bids_are_checked_for_range_first),
+    cmocka_unit_test(premium_bounds_are_the_rule_s_edges),
     cmocka_unit_test(cap_boundaries),
     cmocka_unit_test(product_sales_and_status),
     cmocka_unit_test(quality_and_name_limits),

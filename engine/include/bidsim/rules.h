@@ -62,6 +62,14 @@ BIDSIM_API int bidsim_rule_check_bid(int64_t bid_li, const char *where, bidsim_e
 BIDSIM_API int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *where,
                                       bidsim_error_t *err);
 
+/** @brief The segment bids (shop, similar) a base bid allows, in whole fen:
+ *  *lo_li = base x 1.10 rounded up, *hi_li = base x 4.00 rounded down and at
+ *  most 99.00 yuan. The one place the premium bounds are derived; exact
+ *  integer arithmetic for any base (a base outside [0, 99.00] is first
+ *  clamped into it). *lo_li > *hi_li when no segment bid fits (a base above
+ *  90.00 yuan). */
+BIDSIM_API void bidsim_rule_premium_bounds(int64_t base_li, int64_t *lo_li, int64_t *hi_li);
+
 /** @brief Daily cap: BIDSIM_CAP_UNLIMITED or at least 100 yuan. */
 BIDSIM_API int bidsim_rule_check_cap(int64_t cap_li, const char *where, bidsim_error_t *err);
 
