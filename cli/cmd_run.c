@@ -7,19 +7,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bidsim/alloc.h"
+#include <unistd.h>
 #include "cli/commands.h"
-#include "sim/driver.h"
+#include "cli/progress.h"
+#include "sim/job.h"
 #include "sim/output.h"
 #ifdef BIDSIM_MPI
-#include "sim/mpi_driver.h"
+#include <mpi.h>
+#include "sim/job_mpi.h"
 #endif
 
 /* The one piece of global mutable state in the program: signal handlers
- * can reach nothing else. The driver polls it. */
+ * can reach nothing else. The workers poll it every few thousand
+ * impressions. */
 static volatile sig_atomic_t interrupted = 0;
 
+/* The first SIGINT or SIGTERM stops the run cleanly (finished units stay
+ * resumable); a second one ends the process at once, for a run stuck where
+ * nothing polls the flag, such as a strategy plugin that never returns. */
 static void on_signal(int sig) {
   (void)sig;
+  if (interrupted) {
+    static const char msg[] = "\nbidsim run: interrupted again: stopping now (finished units are kept)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(BIDSIM_EXIT_SIGNAL);
+  }
   interrupted = 1;
 }
 
@@ -150,7 +163,7 @@ int bidsim_cmd_run(int argc, char **argv) {
   uint64_t threads = 0, reps = 0, seed = 0, days = 0, v;
   bool have_seed = false, quiet = false, summary = true, resume = false;
   uint32_t shard_index = 0, shard_count = 0;
-  bidsim_progress_mode_t mode = BIDSIM_PROGRESS_AUTO;
+  bidsim_cli_progress_mode_t mode = BIDSIM_CLI_PROGRESS_AUTO;
   optind = 1;
   opterr = 0;
   int ch;
@@ -164,9 +177,9 @@ int bidsim_cmd_run(int argc, char **argv) {
       case 'q': quiet = true; break;
       case 'N': summary = false; break;
       case 'P':
-        if (!strcmp(optarg, "bar")) mode = BIDSIM_PROGRESS_BAR;
-        else if (!strcmp(optarg, "lines")) mode = BIDSIM_PROGRESS_LINES;
-        else if (!strcmp(optarg, "none")) mode = BIDSIM_PROGRESS_NONE;
+        if (!strcmp(optarg, "bar")) mode = BIDSIM_CLI_PROGRESS_BAR;
+        else if (!strcmp(optarg, "lines")) mode = BIDSIM_CLI_PROGRESS_LINES;
+        else if (!strcmp(optarg, "none")) mode = BIDSIM_CLI_PROGRESS_NONE;
         else { fprintf(stderr, "bidsim run: error: --progress must be bar, lines or none, got '%s'\n", optarg); return BIDSIM_EXIT_INPUT; }
         break;
       case 'R': resume = true; break;
@@ -219,30 +232,35 @@ int bidsim_cmd_run(int argc, char **argv) {
     bidsim_scenario_free(sc);
     return BIDSIM_EXIT_OK;
   }
-  bidsim_run_options_t opt = { (uint32_t)threads, quiet ? BIDSIM_PROGRESS_NONE : mode, &interrupted, resume,
-                               shard_index, shard_count };
+  bidsim_run_options_t opt = { .threads = (uint32_t)threads, .stop = &interrupted, .resume = resume,
+                               .shard_index = shard_index, .shard_count = shard_count };
+  bidsim_cli_progress_t progress;
+  if (!quiet) bidsim_cli_progress_init(&progress, mode, &opt);
   bidsim_run_summary_t sum;
 #ifdef BIDSIM_MPI
-  if (nranks > 1) rc = bidsim_mpi_run(sc, out, &opt, &sum, &err);
+  bool abort_all = false;
+  if (nranks > 1) rc = bidsim_job_run_mpi(sc, out, &opt, &sum, &abort_all, &err);
   else
 #endif
-  rc = bidsim_run(sc, out, &opt, &sum, &err);
+  rc = bidsim_job_run(sc, out, &opt, &sum, &err);
   (void)nranks;
-  if (!quiet && sum.units_discarded)
-    fprintf(stderr, "bidsim run: discarded %u finished unit(s) of an earlier run (use --resume to keep them)\n",
-            sum.units_discarded);
-  if (!quiet && sum.units_resumed)
-    fprintf(stderr, "bidsim run: resumed: %u unit(s) were already finished\n", sum.units_resumed);
+  if (!quiet) bidsim_cli_progress_end(&progress);
   if (rc) {
     bidsim_scenario_free(sc);
-    if (interrupted) {
+    int status = BIDSIM_EXIT_SIGNAL;
+    if (rc == BIDSIM_EINTR) {
       char dir[4096];
-      bidsim_run_store_dir(out, dir, sizeof dir);
+      bidsim_job_store_dir(out, dir, sizeof dir);
       fprintf(stderr, "bidsim run: interrupted; no file written to %s (%u unit(s) finished this time are kept in "
                       "%s: rerun with --resume)\n", out, sum.units, dir);
-      return BIDSIM_EXIT_SIGNAL;
+    } else {
+      status = bidsim_cli_fail("run", &err);
     }
-    return bidsim_cli_fail("run", &err);
+#ifdef BIDSIM_MPI
+    /* rank 0 failed while other ranks may still be sending: end them all */
+    if (abort_all) MPI_Abort(MPI_COMM_WORLD, status);
+#endif
+    return status;
   }
   if (!quiet) {
     fprintf(stderr, "bidsim run: %" PRIu64 " impressions in %.3f s (%.2fM/s), %u unit(s)\n", sum.impressions,

@@ -16,7 +16,7 @@
 #include <string.h>
 #include "analysis/reptable.h"
 #include "analysis/stats.h"
-#include "sim/driver.h"
+#include "sim/job.h"
 
 #define GROUPS 1000
 #define PER_GROUP 10
@@ -43,9 +43,9 @@ static void test_interval_coverage(void **state) {
   bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
   assert_int_equal(bidsim_scenario_load_string(scenario, strlen(scenario), "calibration.yaml", &sc, &err), BIDSIM_OK);
-  bidsim_run_options_t opt = { .progress = BIDSIM_PROGRESS_NONE };
+  bidsim_run_options_t opt = { .threads = 0 };
   bidsim_run_summary_t sum;
-  assert_int_equal(bidsim_run(sc, path, &opt, &sum, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_job_run(sc, path, &opt, &sum, &err), BIDSIM_OK);
   bidsim_scenario_free(sc);
 
   bidsim_results_t *res = NULL;
