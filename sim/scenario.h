@@ -1,6 +1,6 @@
 /* sim/scenario.h - a scenario resolved from YAML: every default filled in,
  * every platform rule already checked by the engine's rules module.
- * The loader (scenario_load.c) is the only code that parses YAML. */
+ * The loader (sim/scenario_*.c) is the only code that parses YAML. */
 #ifndef BIDSIM_SIM_SCENARIO_H
 #define BIDSIM_SIM_SCENARIO_H
 #include <stdbool.h>
