@@ -27,6 +27,7 @@ typedef struct {
   bidsim_scenario_t *sc;
   plan_marks_t *pm;
   mark_t *product_marks;   /* per shop, per product (flattened) */
+  const bidsim_scenario_options_t *opt;   /* never NULL in the loader */
 } ctx_t;
 
 /* ---- YAML reading (scenario_yaml.c) ---------------------------------------- */
@@ -116,10 +117,11 @@ int bidsim__find_plan(const bidsim_scenario_t *sc, const char *name);
 
 /** @brief Expand the `sweep` node of @p doc into variants of @p base (already
  *  loaded from the same document, the sweep key ignored): one complete
- *  scenario per point, each loaded and checked like a file. Errors name
+ *  scenario per point, each loaded and checked like a file with the same
+ *  options (overrides, plugins). Errors name
  *  @p path, the sweep key's line and column, and the point's parameters. */
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
-                         bidsim_error_t *err);
+                         const bidsim_scenario_options_t *opt, bidsim_error_t *err);
 /** @brief Free the sweep fields of @p sc (the points' scenarios included). */
 void bidsim__sweep_free(bidsim_scenario_t *sc);
 

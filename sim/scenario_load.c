@@ -60,6 +60,31 @@ static int set_defaults(bidsim_scenario_t *sc) {
 
 /* ---- entry points ------------------------------------------------------- */
 
+/* --seed, --days, --replicates over the file's values, at the key they
+ * replace (or the top of the file), in the file's own ranges. */
+static int apply_overrides(ctx_t *c, struct fy_node *root) {
+  const bidsim_scenario_overrides_t *ov = &c->opt->overrides;
+  bidsim_scenario_t *sc = c->sc;
+  struct fy_node *at;
+  if (ov->days) {
+    at = bidsim__get(root, "days");
+    if (ov->days > BIDSIM_DAYS_MAX)
+      return bidsim__fail_at(c, at ? at : root, BIDSIM_ESCHEMA, "days", "--days %u is outside the allowed range [1, %u]",
+                             ov->days, BIDSIM_DAYS_MAX);
+    sc->days = ov->days;
+  }
+  if (ov->replicates) {
+    at = bidsim__get(root, "replicates");
+    if (ov->replicates > BIDSIM_REPLICATES_MAX)
+      return bidsim__fail_at(c, at ? at : root, BIDSIM_ESCHEMA, "replicates",
+                             "--replicates %u is outside the allowed range [1, %u]", ov->replicates,
+                             BIDSIM_REPLICATES_MAX);
+    sc->replicates = ov->replicates;
+  }
+  if (ov->seed_set) sc->seed = ov->seed;
+  return BIDSIM_OK;
+}
+
 static int load_root(ctx_t *c, struct fy_node *root) {
   static const char *const keys[] = { "seed", "days", "start_date", "replicates", "auction", "traffic", "users",
                                       "shops", "plans", "market", "variants", "sweep", "strategy_period_s", NULL };
@@ -69,9 +94,11 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   if (rc) return rc;
   struct fy_node *v;
   if ((v = bidsim__get(root, "seed")) && (rc = bidsim__get_u64(c, v, "seed", 0, UINT64_MAX, &sc->seed))) return rc;
-  if ((rc = bidsim__opt_u32(c, root, "", "days", 1, 3660, &sc->days))) return rc;
+  if ((rc = bidsim__opt_u32(c, root, "", "days", 1, BIDSIM_DAYS_MAX, &sc->days))) return rc;
   if ((v = bidsim__get(root, "start_date")) && (rc = bidsim__get_date(c, v, "start_date", &sc->start_date))) return rc;
-  if ((rc = bidsim__opt_u32(c, root, "", "replicates", 1, 1000000, &sc->replicates))) return rc;
+  if ((rc = bidsim__opt_u32(c, root, "", "replicates", 1, BIDSIM_REPLICATES_MAX, &sc->replicates))) return rc;
+  /* before anything reads them: as if the file said so */
+  if ((rc = apply_overrides(c, root))) return rc;
   if ((rc = bidsim__opt_u32(c, root, "", "strategy_period_s", 1, 86400, &sc->strategy_period_s))) return rc;
   if ((v = bidsim__get(root, "auction")) && (rc = bidsim__load_auction(c, v))) return rc;
   if (!(v = bidsim__get(root, "traffic"))) return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "traffic", "missing required section 'traffic'");
@@ -113,23 +140,31 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   if ((v = bidsim__get(root, "market")) && (rc = bidsim__load_market(c, v))) return rc;
   if (sc->plan_count + sc->market.plans == 0)
     return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "plans", "the scenario has no plans: list some under plans or set market.plans");
+  char days_note[32];
+  snprintf(days_note, sizeof days_note, " (--days %u)", sc->days);
   for (uint32_t i = 0; i < sc->plan_count; i++)
     if (sc->plans[i].publish_day >= sc->days)
-      return bidsim__fail(c, c->pm[i].self, BIDSIM_ESCHEMA, "plans.publish.day", "plan '%s' is published on day %u, after the last day %u",
-                  sc->plans[i].name, sc->plans[i].publish_day, sc->days - 1);
+      return bidsim__fail(c, c->pm[i].self, BIDSIM_ESCHEMA, "plans.publish.day",
+                          "plan '%s' is published on day %u, after the last day %u%s", sc->plans[i].name,
+                          sc->plans[i].publish_day, sc->days - 1, c->opt->overrides.days ? days_note : "");
   if ((rc = bidsim__engine_check(c))) return rc;
   /* variants change listed plans, so they come after the plans are checked */
   if ((v = bidsim__get(root, "variants")) && (rc = bidsim__load_variants(c, v))) return rc;
   return BIDSIM_OK;
 }
 
-int bidsim_scenario_load_string(const char *text, size_t len, const char *path, bidsim_scenario_t **out,
-                                bidsim_error_t *err) {
+/* The defaults of the calls without options: what a run needs. */
+static const bidsim_scenario_options_t default_options = { { false, 0, 0, 0 } };
+
+int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,
+                                    const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
+                                    bidsim_error_t *err) {
   *out = NULL;
   bidsim_error_clear(err);
+  if (opt == NULL) opt = &default_options;
   bidsim_scenario_t *sc = bidsim_calloc(1, sizeof *sc);
   if (sc == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  ctx_t c = { path, err, sc, NULL, NULL };
+  ctx_t c = { path, err, sc, NULL, NULL, opt };
   int rc = set_defaults(sc);
   sc->source_path = bidsim_strdup(path);
   sc->source_text = bidsim_malloc(len + 1);
@@ -182,7 +217,7 @@ int bidsim_scenario_load_string(const char *text, size_t len, const char *path, 
   if (sweep && bidsim__get(fy_document_root(doc), "variants"))
     rc = bidsim__fail(&c, bidsim__node_mark(sweep), BIDSIM_ESCHEMA, "sweep", "a scenario has variants or a sweep, not both");
   else if (sweep)
-    rc = bidsim__sweep_expand(sc, doc, sweep, path, err);
+    rc = bidsim__sweep_expand(sc, doc, sweep, path, opt, err);
   fy_document_destroy(doc);
   if (diag) fy_diag_destroy(diag);
   if (c.pm)
@@ -197,7 +232,17 @@ int bidsim_scenario_load_string(const char *text, size_t len, const char *path, 
   return BIDSIM_OK;
 }
 
+int bidsim_scenario_load_string(const char *text, size_t len, const char *path, bidsim_scenario_t **out,
+                                bidsim_error_t *err) {
+  return bidsim_scenario_load_string_opt(text, len, path, NULL, out, err);
+}
+
 int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error_t *err) {
+  return bidsim_scenario_load_opt(path, NULL, out, err);
+}
+
+int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
+                             bidsim_error_t *err) {
   *out = NULL;
   FILE *f = fopen(path, "rb");
   if (f == NULL) return bidsim_error_set(err, BIDSIM_EIO, path, "cannot open the scenario: %s", strerror(errno));
@@ -217,7 +262,7 @@ int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error
   fclose(f);
   if (buf == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
   if (bad) { bidsim_free(buf); return bidsim_error_set(err, BIDSIM_EIO, path, "cannot read the scenario"); }
-  int rc = bidsim_scenario_load_string(buf, len, path, out, err);
+  int rc = bidsim_scenario_load_string_opt(buf, len, path, opt, out, err);
   bidsim_free(buf);
   return rc;
 }
