@@ -171,9 +171,9 @@ int bidsim_cmd_run(int argc, char **argv) {
     switch (ch) {
       case 'o': out = optarg; break;
       case 't': if (parse_u64(optarg, 1, 1024, "--threads", &v)) return BIDSIM_EXIT_INPUT; threads = v; break;
-      case 'r': if (parse_u64(optarg, 1, 1000000, "--replicates", &v)) return BIDSIM_EXIT_INPUT; reps = v; break;
+      case 'r': if (parse_u64(optarg, 1, BIDSIM_REPLICATES_MAX, "--replicates", &v)) return BIDSIM_EXIT_INPUT; reps = v; break;
       case 's': if (parse_u64(optarg, 0, UINT64_MAX, "--seed", &v)) return BIDSIM_EXIT_INPUT; seed = v; have_seed = true; break;
-      case 'd': if (parse_u64(optarg, 1, 3660, "--days", &v)) return BIDSIM_EXIT_INPUT; days = v; break;
+      case 'd': if (parse_u64(optarg, 1, BIDSIM_DAYS_MAX, "--days", &v)) return BIDSIM_EXIT_INPUT; days = v; break;
       case 'q': quiet = true; break;
       case 'N': summary = false; break;
       case 'P':
@@ -205,11 +205,10 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_error_t err;
   bidsim_error_clear(&err);
   bidsim_scenario_t *sc = NULL;
-  int rc = bidsim_scenario_load(argv[optind], &sc, &err);
+  /* the overrides reach every variant and sweep point, checked as the file's values are */
+  bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps } };
+  int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
   if (rc) return bidsim_cli_fail("run", &err);
-  if (reps) sc->replicates = (uint32_t)reps;
-  if (have_seed) sc->seed = seed;
-  if (days) sc->days = (uint32_t)days;
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

@@ -1,6 +1,6 @@
 /* sim/scenario.h - a scenario resolved from YAML: every default filled in,
  * every platform rule already checked by the engine's rules module.
- * The loader (scenario_load.c) is the only code that parses YAML. */
+ * The loader (sim/scenario_*.c) is the only code that parses YAML. */
 #ifndef BIDSIM_SIM_SCENARIO_H
 #define BIDSIM_SIM_SCENARIO_H
 #include <stdbool.h>
@@ -179,6 +179,28 @@ typedef struct bidsim_scenario {
  * by the engine while building the market) still point into the file. */
 typedef struct bidsim_scenario_map bidsim_scenario_map_t;
 
+/* The limits of the run's shape, the same for the file's keys and for
+ * overrides. */
+#define BIDSIM_DAYS_MAX       3660u
+#define BIDSIM_REPLICATES_MAX 1000000u
+
+/* The command line's --seed, --days and --replicates: applied while loading,
+ * exactly as if the file said so, so every variant and every sweep point's
+ * own scenario gets them and every check the file's values get (a plan
+ * published after the last day, the double11 preset's phases over the days)
+ * runs on them. Messages name the options (--days). */
+typedef struct {
+  bool     seed_set;
+  uint64_t seed;
+  uint32_t days;          /* 1..BIDSIM_DAYS_MAX, or 0: as written */
+  uint32_t replicates;    /* 1..BIDSIM_REPLICATES_MAX, or 0: as written */
+} bidsim_scenario_overrides_t;
+
+/* How to load. Zero-initialised: no overrides. */
+typedef struct {
+  bidsim_scenario_overrides_t overrides;
+} bidsim_scenario_options_t;
+
 /** @brief Parse and validate a scenario file. On success *out is owned by the
  *  caller (bidsim_scenario_free). On failure err->where is
  *  "FILE:LINE:COL: key.path" and err->msg names the rule and the limit;
@@ -187,6 +209,13 @@ int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error
 /** @brief The same from a string (path is used in messages only). */
 int bidsim_scenario_load_string(const char *text, size_t len, const char *path,
                                 bidsim_scenario_t **out, bidsim_error_t *err);
+/** @brief bidsim_scenario_load and _load_string with options (@p opt NULL:
+ *  the defaults of the two above, no overrides). */
+int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
+                             bidsim_error_t *err);
+int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,
+                                    const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
+                                    bidsim_error_t *err);
 void bidsim_scenario_free(bidsim_scenario_t *sc);
 
 /** @brief The resolved scenario (every default filled in) as YAML text;

@@ -1,18 +1,127 @@
-/* sim/scenario_internal.h - between the scenario loader's two files:
- * scenario_load.c (the format) and scenario_sweep.c (sweep points). */
+/* sim/scenario_internal.h - between the scenario loader's files: the YAML
+ * reading helpers (scenario_yaml.c), the section loaders (scenario_sections.c,
+ * scenario_shops.c, scenario_strategy.c, scenario_market.c,
+ * scenario_variants.c), sweep points (scenario_sweep.c), the resolved writer
+ * (scenario_resolved.c) and the entry points (scenario_load.c). Nothing
+ * outside sim/scenario_*.c includes it. */
 #ifndef BIDSIM_SIM_SCENARIO_INTERNAL_H
 #define BIDSIM_SIM_SCENARIO_INTERNAL_H
+#include <stdbool.h>
 #include <libfyaml.h>
 #include "sim/scenario.h"
 
-/** @brief Expand the `sweep` node of @p doc into variants of @p base (already
- *  loaded from the same document, the sweep key ignored): one complete
- *  scenario per point, each loaded and checked like a file. Errors name
- *  @p path, the sweep key's line and column, and the point's parameters. */
-int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
-                         bidsim_error_t *err);
+typedef struct { int line, col; } mark_t;   /* 1-based; 0 = unknown */
+
+/* Where each listed plan's fields came from, for engine errors. */
+typedef struct {
+  mark_t name, cap, quality, bids[BIDSIM_SEG_COUNT], self;
+  mark_t *products;
+} plan_marks_t;
+
+/* One load: the file's name for messages, the caller's error record, the
+ * scenario being filled, and the source positions kept for later checks
+ * (pm and product_marks; NULL outside the loader, e.g. in a sweep). */
+typedef struct {
+  const char *path;
+  bidsim_error_t *err;
+  bidsim_scenario_t *sc;
+  plan_marks_t *pm;
+  mark_t *product_marks;   /* per shop, per product (flattened) */
+  const bidsim_scenario_options_t *opt;   /* never NULL in the loader */
+} ctx_t;
+
+/* ---- YAML reading (scenario_yaml.c) ---------------------------------------- */
+
+/** @brief Position of @p n (a collection: of its first key or item). */
+mark_t bidsim__node_mark(struct fy_node *n);
+/** @brief Fill c->err: where = "PATH:LINE:COL: KEY", msg from @p fmt; returns @p code. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+int bidsim__fail(ctx_t *c, mark_t m, int code, const char *key, const char *fmt, ...);
+/** @brief The same at the position of node @p at. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+int bidsim__fail_at(ctx_t *c, struct fy_node *at, int code, const char *key, const char *fmt, ...);
+/** @brief "a mapping", "a list" or "a scalar". */
+const char *bidsim__type_name(struct fy_node *n);
+/** @brief The scalar text of @p n as a NUL-terminated copy in buf (at most
+ *  cap - 1 characters), or an error naming @p want. */
+int bidsim__scalar(ctx_t *c, struct fy_node *n, const char *key, char *buf, size_t cap, const char *want);
+/** @brief Written without quotes (numbers and keywords must be plain). */
+bool bidsim__plain(struct fy_node *n);
+int bidsim__get_double(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi, double *out);
+int bidsim__get_u64(ctx_t *c, struct fy_node *n, const char *key, uint64_t lo, uint64_t hi, uint64_t *out);
+int bidsim__get_u32(ctx_t *c, struct fy_node *n, const char *key, uint32_t lo, uint32_t hi, uint32_t *out);
+int bidsim__get_bool(ctx_t *c, struct fy_node *n, const char *key, bool *out);
+/** @brief A non-empty name of fewer than BIDSIM_NAME_MAX characters. */
+int bidsim__get_name(ctx_t *c, struct fy_node *n, const char *key, char out[BIDSIM_NAME_MAX]);
+/** @brief Yuan as written ("1.50") to li, exactly (no floating point). */
+int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out_li);
+/** @brief A calendar date YYYY-MM-DD from 1970 to 9999. */
+int bidsim__get_date(ctx_t *c, struct fy_node *n, const char *key, bidsim_date_t *out);
+/** @brief Every key of @p map is one of @p allowed (NULL-terminated). */
+int bidsim__check_keys(ctx_t *c, struct fy_node *map, const char *key, const char *const *allowed);
+/** @brief The value of key @p name in @p map, or NULL. */
+struct fy_node *bidsim__get(struct fy_node *map, const char *name);
+/** @brief "a.b" (or "b" when @p a is empty) into out, truncated to n. */
+void bidsim__join(char *out, size_t n, const char *a, const char *b);
+/** @brief Key @p name of @p map into *out if present (else *out is left). */
+int bidsim__opt_double(ctx_t *c, struct fy_node *map, const char *parent, const char *name, double lo, double hi,
+                       double *out);
+int bidsim__opt_u32(ctx_t *c, struct fy_node *map, const char *parent, const char *name, uint32_t lo, uint32_t hi,
+                    uint32_t *out);
+/** @brief {ordinary: x, shop: y, similar: z}, each optional. */
+int bidsim__segment_map(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi,
+                        double out[BIDSIM_SEG_COUNT]);
+/** @brief {dist: fixed, value} | {dist: uniform, min, max} | {dist: lognormal, median, sigma}. */
+int bidsim__dist(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi, bidsim_dist_t *out);
+
+/* ---- dates (scenario_date.c) ------------------------------------------------ */
+
+/** @brief Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t bidsim__days_from_civil(int y, int m, int d);
+bidsim_date_t bidsim__civil_from_days(int64_t z);
+
+/* ---- sections -------------------------------------------------------------- */
+
+/* Each fills c->sc from its node, or fails with c->err set. */
+int bidsim__load_auction(ctx_t *c, struct fy_node *n);   /* scenario_sections.c */
+int bidsim__load_traffic(ctx_t *c, struct fy_node *n);
+int bidsim__load_users(ctx_t *c, struct fy_node *n);
+/** @brief Index of the traffic category @p name, or -1. */
+int bidsim__find_category(const bidsim_scenario_t *sc, const char *name);
+
+int bidsim__load_shops(ctx_t *c, struct fy_node *n);     /* scenario_shops.c */
+/** @brief plans[i] from @p n (sc->plans and c->pm allocated by the caller). */
+int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i);
+/** @brief The listed shops, products and plans through a throwaway engine
+ *  market: the platform rules, reported at the key that broke them. */
+int bidsim__engine_check(ctx_t *c);
+
+/** @brief strategy: {kind | plugin, params}, checked by creating it once
+ *  (scenario_strategy.c). */
+int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_strategy_t **out);
 /** @brief Free a strategy setting (NULL-safe), closing its plugin. */
 void bidsim__strategy_free(bidsim_sc_strategy_t *st);
+
+int bidsim__load_market(ctx_t *c, struct fy_node *n);    /* scenario_market.c */
+
+int bidsim__load_variants(ctx_t *c, struct fy_node *n);  /* scenario_variants.c */
+/** @brief A listed plan by name, or "Shop/Plan" when names repeat across
+ *  shops: its index, -1 if none, -2 if the bare name is ambiguous. */
+int bidsim__find_plan(const bidsim_scenario_t *sc, const char *name);
+
+/* ---- sweeps (scenario_sweep.c) ----------------------------------------------- */
+
+/** @brief Expand the `sweep` node of @p doc into variants of @p base (already
+ *  loaded from the same document, the sweep key ignored): one complete
+ *  scenario per point, each loaded and checked like a file with the same
+ *  options (overrides, plugins). Errors name
+ *  @p path, the sweep key's line and column, and the point's parameters. */
+int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
+                         const bidsim_scenario_options_t *opt, bidsim_error_t *err);
 /** @brief Free the sweep fields of @p sc (the points' scenarios included). */
 void bidsim__sweep_free(bidsim_scenario_t *sc);
 

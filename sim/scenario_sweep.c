@@ -13,42 +13,6 @@
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
-typedef struct { int line, col; } pos_t;
-
-static pos_t pos_of(struct fy_node *n) {
-  pos_t p = { 0, 0 };
-  struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
-  if (t == NULL && n && fy_node_is_mapping(n)) {
-    void *it = NULL;
-    struct fy_node_pair *pr = fy_node_mapping_iterate(n, &it);
-    if (pr) return pos_of(fy_node_pair_key(pr));
-  }
-  if (t == NULL && n && fy_node_is_sequence(n)) {
-    void *it = NULL;
-    struct fy_node *c = fy_node_sequence_iterate(n, &it);
-    if (c) return pos_of(c);
-  }
-  const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-  if (m) { p.line = m->line + 1; p.col = m->column + 1; }
-  return p;
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 6, 7)))
-#endif
-static int fail(bidsim_error_t *err, const char *path, struct fy_node *at, int code, const char *key, const char *fmt,
-                ...) {
-  if (err == NULL) return code;
-  pos_t p = pos_of(at);
-  err->code = code;
-  snprintf(err->where, sizeof err->where, "%s:%d:%d: %s", path, p.line, p.col, key);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
 static const char *scalar0(struct fy_node *n) { return n && fy_node_is_scalar(n) ? fy_node_get_scalar0(n) : NULL; }
 
 /* ---- values ---------------------------------------------------------------- */
@@ -72,43 +36,42 @@ static int decimals(const char *s) {
 
 /* values: [a, b, ...] or {start: a, stop: b, step: c} (inclusive; integer
  * arithmetic in units of the finest decimal given, so 0.1 steps do not drift) */
-static int value_list(struct fy_node *n, const char *path, const char *key, char ***out, uint32_t *count,
-                      bidsim_error_t *err) {
+static int value_list(ctx_t *c, struct fy_node *n, const char *key, char ***out, uint32_t *count) {
   *out = NULL;
   *count = 0;
   if (fy_node_is_sequence(n)) {
     int cnt = fy_node_sequence_item_count(n);
     if (cnt < 1 || cnt > BIDSIM_MAX_VARIANTS)
-      return fail(err, path, n, BIDSIM_ESCHEMA, key, "expected 1 to %d values", BIDSIM_MAX_VARIANTS);
+      return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected 1 to %d values", BIDSIM_MAX_VARIANTS);
     *out = bidsim_calloc((size_t)cnt, sizeof **out);
-    if (*out == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+    if (*out == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
     void *it = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
       const char *v = scalar0(item);
-      if (v == NULL) return fail(err, path, item, BIDSIM_ESCHEMA, key, "sweep values must be scalars");
-      if (((*out)[(*count)++] = bidsim_strdup(v)) == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+      if (v == NULL) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "sweep values must be scalars");
+      if (((*out)[(*count)++] = bidsim_strdup(v)) == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
     }
     return BIDSIM_OK;
   }
   if (!fy_node_is_mapping(n))
-    return fail(err, path, n, BIDSIM_ESCHEMA, key, "expected a list of values or {start, stop, step}");
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected a list of values or {start, stop, step}");
   const char *a = scalar0(fy_node_mapping_lookup_by_string(n, "start", FY_NT)),
              *b = scalar0(fy_node_mapping_lookup_by_string(n, "stop", FY_NT)),
-             *c = scalar0(fy_node_mapping_lookup_by_string(n, "step", FY_NT));
-  if (fy_node_mapping_item_count(n) != 3 || !a || !b || !c)
-    return fail(err, path, n, BIDSIM_ESCHEMA, key, "a range needs exactly start, stop and step");
+             *d = scalar0(fy_node_mapping_lookup_by_string(n, "step", FY_NT));
+  if (fy_node_mapping_item_count(n) != 3 || !a || !b || !d)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a range needs exactly start, stop and step");
   int scale = decimals(a);
   if (decimals(b) > scale) scale = decimals(b);
-  if (decimals(c) > scale) scale = decimals(c);
+  if (decimals(d) > scale) scale = decimals(d);
   long long s0, s1, st;
-  if (scale > 6 || !decimal(a, scale, &s0) || !decimal(b, scale, &s1) || !decimal(c, scale, &st) || st <= 0 || s1 < s0)
-    return fail(err, path, n, BIDSIM_ESCHEMA, key, "start <= stop and step > 0 must be numbers with at most 6 decimals");
+  if (scale > 6 || !decimal(a, scale, &s0) || !decimal(b, scale, &s1) || !decimal(d, scale, &st) || st <= 0 || s1 < s0)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "start <= stop and step > 0 must be numbers with at most 6 decimals");
   long long cnt = (s1 - s0) / st + 1;
   if (cnt > BIDSIM_MAX_VARIANTS)
-    return fail(err, path, n, BIDSIM_ELIMIT, key, "the range has %lld values, more than %d", cnt, BIDSIM_MAX_VARIANTS);
+    return bidsim__fail_at(c, n, BIDSIM_ELIMIT, key, "the range has %lld values, more than %d", cnt, BIDSIM_MAX_VARIANTS);
   *out = bidsim_calloc((size_t)cnt, sizeof **out);
-  if (*out == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+  if (*out == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
   long long div = 1;
   for (int i = 0; i < scale; i++) div *= 10;
   for (long long i = 0; i < cnt; i++) {
@@ -116,7 +79,7 @@ static int value_list(struct fy_node *n, const char *path, const char *key, char
     char buf[64];
     if (scale) snprintf(buf, sizeof buf, "%s%lld.%0*lld", v < 0 ? "-" : "", llabs(v) / div, scale, llabs(v) % div);
     else snprintf(buf, sizeof buf, "%lld", v);
-    if (((*out)[(*count)++] = bidsim_strdup(buf)) == NULL) return fail(err, path, n, BIDSIM_ENOMEM, key, "out of memory");
+    if (((*out)[(*count)++] = bidsim_strdup(buf)) == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
   }
   return BIDSIM_OK;
 }
@@ -235,15 +198,15 @@ void bidsim__sweep_free(bidsim_scenario_t *sc) {
 
 /* The scenario of one point: the document with the point's values set and
  * without `sweep`, loaded like a file. */
-static int load_point(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *at, const char *path,
-                      uint32_t v, bidsim_scenario_t **out, bidsim_error_t *err) {
+static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *at, uint32_t v,
+                      bidsim_scenario_t **out) {
   const uint32_t K = base->sweep_key_count;
   char params[512] = "";
   for (uint32_t k = 0; k < K; k++)
     snprintf(params + strlen(params), sizeof params - strlen(params), "%s%s=%s", k ? ", " : "", base->sweep_keys[k],
              base->sweep_values[(size_t)v * K + k]);
   struct fy_document *copy = fy_document_clone(doc);
-  if (copy == NULL) return fail(err, path, at, BIDSIM_ENOMEM, "sweep", "out of memory");
+  if (copy == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, "sweep", "out of memory");
   struct fy_node *root = fy_document_root(copy);
   struct fy_node_pair *sw = fy_node_mapping_lookup_pair_by_string(root, "sweep", FY_NT);
   /* removing by key frees the pair; the returned value is ours to free */
@@ -252,75 +215,76 @@ static int load_point(bidsim_scenario_t *base, struct fy_document *doc, struct f
     const char *why = set_path(copy, base->sweep_keys[k], base->sweep_values[(size_t)v * K + k]);
     if (why) {
       fy_document_destroy(copy);
-      return fail(err, path, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s): key %s: %s", v, params, base->sweep_keys[k], why);
+      return bidsim__fail_at(c, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s): key %s: %s", v, params, base->sweep_keys[k], why);
     }
   }
   char *text = fy_emit_document_to_string(copy, FYECF_MODE_BLOCK | FYECF_WIDTH_INF);
   fy_document_destroy(copy);
-  if (text == NULL) return fail(err, path, at, BIDSIM_ENOMEM, "sweep", "out of memory");
+  if (text == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, "sweep", "out of memory");
   char where[96];
   snprintf(where, sizeof where, "sweep point %u", v);
   bidsim_error_t e;
-  int rc = bidsim_scenario_load_string(text, strlen(text), where, out, &e);
+  int rc = bidsim_scenario_load_string_opt(text, strlen(text), where, c->opt, out, &e);
   free(text);
-  if (rc) return fail(err, path, at, rc, "sweep", "point %u (%s) is invalid: %s: %s", v, params, e.where, e.msg);
+  if (rc) return bidsim__fail_at(c, at, rc, "sweep", "point %u (%s) is invalid: %s: %s", v, params, e.where, e.msg);
   const char *changed = same_shape(base, *out);
   if (changed)
-    return fail(err, path, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s) changes %s; every point must keep them", v,
+    return bidsim__fail_at(c, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s) changes %s; every point must keep them", v,
                 params, changed);
   return BIDSIM_OK;
 }
 
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
-                         bidsim_error_t *err) {
+                         const bidsim_scenario_options_t *opt, bidsim_error_t *err) {
+  ctx_t cx = { path, err, NULL, NULL, NULL, opt }, *c = &cx;
   if (!fy_node_is_mapping(sweep))
-    return fail(err, path, sweep, BIDSIM_ESCHEMA, "sweep", "expected a mapping: {grid: {KEY: VALUES, ...}} or {zip: {...}}");
+    return bidsim__fail_at(c, sweep, BIDSIM_ESCHEMA, "sweep", "expected a mapping: {grid: {KEY: VALUES, ...}} or {zip: {...}}");
   struct fy_node *grid = fy_node_mapping_lookup_by_string(sweep, "grid", FY_NT),
                  *zip = fy_node_mapping_lookup_by_string(sweep, "zip", FY_NT);
   if (fy_node_mapping_item_count(sweep) != 1 || (!grid && !zip))
-    return fail(err, path, sweep, BIDSIM_ESCHEMA, "sweep", "expected exactly one of grid or zip");
+    return bidsim__fail_at(c, sweep, BIDSIM_ESCHEMA, "sweep", "expected exactly one of grid or zip");
   struct fy_node *keys = grid ? grid : zip;
   const char *mode = grid ? "sweep.grid" : "sweep.zip";
   base->sweep_zip = zip != NULL;
   int K = fy_node_is_mapping(keys) ? fy_node_mapping_item_count(keys) : -1;
   if (K < 1 || K > 16)
-    return fail(err, path, keys, BIDSIM_ESCHEMA, mode, "expected a mapping of 1 to 16 key paths to their values");
+    return bidsim__fail_at(c, keys, BIDSIM_ESCHEMA, mode, "expected a mapping of 1 to 16 key paths to their values");
   base->sweep_keys = bidsim_calloc((size_t)K, sizeof *base->sweep_keys);
   base->sweep_lists = bidsim_calloc((size_t)K, sizeof *base->sweep_lists);
   base->sweep_list_count = bidsim_calloc((size_t)K, sizeof *base->sweep_list_count);
   if (!base->sweep_keys || !base->sweep_lists || !base->sweep_list_count)
-    return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory");
+    return bidsim__fail_at(c, keys, BIDSIM_ENOMEM, mode, "out of memory");
   void *it = NULL;
   struct fy_node_pair *pr;
   uint64_t points = 1;
   while ((pr = fy_node_mapping_iterate(keys, &it)) != NULL) {
     uint32_t k = base->sweep_key_count;
     const char *name = scalar0(fy_node_pair_key(pr));
-    if (name == NULL || !*name) return fail(err, path, fy_node_pair_key(pr), BIDSIM_ESCHEMA, mode, "a key path must be a scalar");
+    if (name == NULL || !*name) return bidsim__fail_at(c, fy_node_pair_key(pr), BIDSIM_ESCHEMA, mode, "a key path must be a scalar");
     if (!strncmp(name, "sweep", 5) || !strncmp(name, "variants", 8) || !strcmp(name, "seed") ||
         !strcmp(name, "days") || !strcmp(name, "replicates") || !strcmp(name, "start_date"))
-      return fail(err, path, fy_node_pair_key(pr), BIDSIM_ESCHEMA, mode,
+      return bidsim__fail_at(c, fy_node_pair_key(pr), BIDSIM_ESCHEMA, mode,
                   "'%s' cannot be swept (every point shares seed, days, replicates and start_date)", name);
-    if ((base->sweep_keys[k] = bidsim_strdup(name)) == NULL) return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory");
+    if ((base->sweep_keys[k] = bidsim_strdup(name)) == NULL) return bidsim__fail_at(c, keys, BIDSIM_ENOMEM, mode, "out of memory");
     base->sweep_key_count++;
     char sub[320];
     snprintf(sub, sizeof sub, "%s.%s", mode, name);
-    int rc = value_list(fy_node_pair_value(pr), path, sub, &base->sweep_lists[k], &base->sweep_list_count[k], err);
+    int rc = value_list(c, fy_node_pair_value(pr), sub, &base->sweep_lists[k], &base->sweep_list_count[k]);
     if (rc) return rc;
     uint32_t n = base->sweep_list_count[k];
     if (zip && k > 0 && n != base->sweep_list_count[0])
-      return fail(err, path, fy_node_pair_value(pr), BIDSIM_ESCHEMA, sub,
+      return bidsim__fail_at(c, fy_node_pair_value(pr), BIDSIM_ESCHEMA, sub,
                   "zip needs lists of one length: %u values here, %u for %s", n, base->sweep_list_count[0],
                   base->sweep_keys[0]);
     points = zip ? n : points * n;
     if (points > BIDSIM_MAX_VARIANTS)
-      return fail(err, path, keys, BIDSIM_ELIMIT, mode, "the sweep has more than %d points", BIDSIM_MAX_VARIANTS);
+      return bidsim__fail_at(c, keys, BIDSIM_ELIMIT, mode, "the sweep has more than %d points", BIDSIM_MAX_VARIANTS);
   }
   const uint32_t V = (uint32_t)points, KK = base->sweep_key_count;
   base->sweep_values = bidsim_calloc((size_t)V * KK, sizeof *base->sweep_values);
   bidsim_sc_variant_t *vars = bidsim_calloc(V, sizeof *vars);
   base->variant_sc = bidsim_calloc(V, sizeof *base->variant_sc);
-  if (!base->sweep_values || !vars || !base->variant_sc) { bidsim_free(vars); return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory"); }
+  if (!base->sweep_values || !vars || !base->variant_sc) { bidsim_free(vars); return bidsim__fail_at(c, keys, BIDSIM_ENOMEM, mode, "out of memory"); }
   for (uint32_t v = 0; v < base->variant_count; v++) bidsim_free(base->variants[v].changes);
   bidsim_free(base->variants);
   base->variants = vars;
@@ -332,7 +296,7 @@ int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struc
       uint32_t n = base->sweep_list_count[k], i = zip ? v : rest % n;
       if (!zip) rest /= n;
       if ((base->sweep_values[(size_t)v * KK + (uint32_t)k] = bidsim_strdup(base->sweep_lists[k][i])) == NULL)
-        return fail(err, path, keys, BIDSIM_ENOMEM, mode, "out of memory");
+        return bidsim__fail_at(c, keys, BIDSIM_ENOMEM, mode, "out of memory");
     }
     char *nm = vars[v].name;
     for (uint32_t k = 0; k < KK; k++)
@@ -347,7 +311,7 @@ int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struc
   }
   for (uint32_t v = 0; v < V && !unique; v++) snprintf(vars[v].name, BIDSIM_NAME_MAX, "point-%04u", v);
   for (uint32_t v = 0; v < V; v++) {
-    int rc = load_point(base, doc, keys, path, v, &base->variant_sc[v], err);
+    int rc = load_point(c, base, doc, keys, v, &base->variant_sc[v]);
     if (rc) return rc;
   }
   return BIDSIM_OK;

@@ -283,6 +283,56 @@ static void test_sweeps(void **state) {
   }
 }
 
+/* --seed/--days/--replicates (issue 11 defect 2): the overrides reach every
+ * sweep point's own scenario, as the same values written in the file do, and
+ * meet the file's checks. */
+static void test_overrides_reach_every_sweep_point(void **state) {
+  (void)state;
+  static const char spec[] = "  grid:\n    plans[P].bids.ordinary: [1.00, 1.10]\n    auction.slots: [2, 3]\n";
+  char file[2048], written[2100];
+  snprintf(file, sizeof file, sweep_base, spec);
+  /* the file says seed: 5 (its first line); written: the file saying 77, 5 days, 3 replicates */
+  assert_true(strncmp(file, "seed: 5\n", 8) == 0);
+  snprintf(written, sizeof written, "seed: 77\ndays: 5\nreplicates: 3\n%s", file + 8);
+  bidsim_scenario_options_t opt = { { true, 77, 5, 3 } };
+  bidsim_scenario_t *sc = NULL, *w = NULL;
+  bidsim_error_t err;
+  if (bidsim_scenario_load_string_opt(file, strlen(file), "s.yaml", &opt, &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
+  if (bidsim_scenario_load_string(written, strlen(written), "w.yaml", &w, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->variant_count, 4);
+  for (uint32_t v = 0; v < sc->variant_count; v++) {
+    assert_true(sc->variant_sc[v]->seed == 77);
+    assert_int_equal(sc->variant_sc[v]->days, 5);
+    assert_int_equal(sc->variant_sc[v]->replicates, 3);
+  }
+  assert_true(bidsim_scenario_fingerprint(sc) == bidsim_scenario_fingerprint(w));
+  bidsim_scenario_free(sc);
+  bidsim_scenario_free(w);
+
+  /* out of the file's ranges, or below a publish day: refused at the key */
+  static const char pub[] = "days: 3\ntraffic: {impressions_per_day: 10}\nshops: [{name: S, products: [{id: 1, sales: 900}]}]\n"
+                            "plans: [{name: P, shop: S, products: [1], bids: {ordinary: 1.00}, publish: {day: 2}}]\n";
+  static const struct { bidsim_scenario_overrides_t ov; int code; const char *where, *msg; } bad[] = {
+    { { false, 0, 2, 0 }, BIDSIM_ESCHEMA, "o.yaml:4:", "published on day 2, after the last day 1 (--days 2)" },
+    { { false, 0, BIDSIM_DAYS_MAX + 1, 0 }, BIDSIM_ESCHEMA, "o.yaml:1:7: days", "--days 3661 is outside" },
+    { { false, 0, 0, BIDSIM_REPLICATES_MAX + 1 }, BIDSIM_ESCHEMA, "o.yaml:1:1: replicates", "--replicates 1000001" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    bidsim_scenario_options_t o = { bad[i].ov };
+    sc = NULL;
+    int rc = bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &o, &sc, &err);
+    assert_int_equal(rc, bad[i].code);
+    assert_null(sc);
+    if (!strstr(err.where, bad[i].where) || !strstr(err.msg, bad[i].msg))
+      fail_msg("override %zu: '%s: %s', want '%s' and '%s'", i, err.where, err.msg, bad[i].where, bad[i].msg);
+  }
+  /* the boundaries themselves are accepted */
+  bidsim_scenario_options_t ok = { { false, 0, 3, BIDSIM_REPLICATES_MAX } };
+  assert_int_equal(bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &ok, &sc, &err), BIDSIM_OK);
+  assert_int_equal(sc->replicates, BIDSIM_REPLICATES_MAX);
+  bidsim_scenario_free(sc);
+}
+
 /* Out of memory at each of the loader's allocations in turn (variants,
  * strategies, service, market strategies, a sweep): only BIDSIM_ENOMEM,
  * nothing half-built returned (and no leak under the sanitizer build). */
@@ -363,7 +413,7 @@ int main(void) {
     cmocka_unit_test(test_rule_boundaries), cmocka_unit_test(test_defaults_and_shipped),
     cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
     cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants), cmocka_unit_test(test_sweeps),
-    cmocka_unit_test(test_out_of_memory),
+    cmocka_unit_test(test_out_of_memory), cmocka_unit_test(test_overrides_reach_every_sweep_point),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

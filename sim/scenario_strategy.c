@@ -1,0 +1,110 @@
+/* sim/scenario_strategy.c - a strategy setting (`strategy:` of a plan, a
+ * variant's change or a market share): a built-in by kind or a plugin by
+ * path, with its parameters, checked by creating it once. */
+#include <stdio.h>
+#include <string.h>
+#include "bidsim/alloc.h"
+#include "sim/scenario_internal.h"
+#include "sim/strategy_plugin.h"
+
+void bidsim__strategy_free(bidsim_sc_strategy_t *st) {
+  if (st == NULL) return;
+  for (uint32_t i = 0; i < st->param_count; i++) bidsim_free((char *)st->params[i].key);
+  bidsim_free(st->params);
+  bidsim_free(st->plugin_path);
+  bidsim_plugin_close(st->plugin_handle);
+  bidsim_free(st);
+}
+
+static int add_param(ctx_t *c, struct fy_node *at, const char *key, bidsim_sc_strategy_t *st, const char *name,
+                     double v) {
+  if (st->param_count >= 1024) return bidsim__fail_at(c, at, BIDSIM_ELIMIT, key, "more than 1024 parameters");
+  bidsim_param_t *np = bidsim_realloc(st->params, (st->param_count + 1) * sizeof *np);
+  if (np == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, key, "out of memory");
+  st->params = np;
+  char *k = bidsim_strdup(name);
+  if (k == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, key, "out of memory");
+  st->params[st->param_count++] = (bidsim_param_t){ k, v };
+  return BIDSIM_OK;
+}
+
+/* strategy: {kind: NAME | plugin: PATH, params: {name: number | [numbers]}}.
+ * Checked by creating it once: the strategy names any parameter it rejects. */
+int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_strategy_t **out) {
+  static const char *const keys[] = { "kind", "plugin", "params", NULL };
+  *out = NULL;
+  int rc = bidsim__check_keys(c, n, key, keys);
+  if (rc) return rc;
+  struct fy_node *kind = bidsim__get(n, "kind"), *plugin = bidsim__get(n, "plugin"), *params = bidsim__get(n, "params");
+  if ((kind == NULL) == (plugin == NULL))
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a strategy needs exactly one of kind (a built-in) or plugin (a .so path)");
+  bidsim_sc_strategy_t *st = bidsim_calloc(1, sizeof *st);
+  if (st == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
+  char sub[256], buf[1024], msg[300];
+  if (kind) {
+    snprintf(sub, sizeof sub, "%s.kind", key);
+    if ((rc = bidsim__get_name(c, kind, sub, st->kind))) goto fail;
+    if ((st->impl = bidsim_strategy_builtin(st->kind)) == NULL) {
+      char list[256] = "";
+      for (const char *const *nm = bidsim_strategy_builtin_names(); *nm; nm++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "", *nm);
+      rc = bidsim__fail_at(c, kind, BIDSIM_ESCHEMA, sub, "unknown strategy '%s' (built-ins: %s; or use plugin:)", st->kind, list);
+      goto fail;
+    }
+  } else {
+    snprintf(sub, sizeof sub, "%s.plugin", key);
+    if ((rc = bidsim__scalar(c, plugin, sub, buf, sizeof buf, "a path to a shared object"))) goto fail;
+    st->plugin_path = bidsim_strdup(buf);
+    /* relative paths are relative to the scenario file */
+    char full[2048];
+    const char *slash = strrchr(c->path, '/');
+    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - c->path), c->path, buf);
+    else snprintf(full, sizeof full, "%s", buf);
+    if (!st->plugin_path || bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
+      rc = bidsim__fail_at(c, plugin, BIDSIM_EPLUGIN, sub, "%s", st->plugin_path ? msg : "out of memory");
+      goto fail;
+    }
+    snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+  }
+  if (params) {
+    snprintf(sub, sizeof sub, "%s.params", key);
+    if (!fy_node_is_mapping(params)) { rc = bidsim__fail_at(c, params, BIDSIM_ESCHEMA, sub, "expected a mapping of parameters"); goto fail; }
+    void *it = NULL;
+    struct fy_node_pair *pr;
+    while ((pr = fy_node_mapping_iterate(params, &it)) != NULL) {
+      char name[128], pkey[400];
+      if ((rc = bidsim__scalar(c, fy_node_pair_key(pr), sub, name, sizeof name, "a parameter name"))) goto fail;
+      struct fy_node *v = fy_node_pair_value(pr);
+      snprintf(pkey, sizeof pkey, "%s.%s", sub, name);
+      if (fy_node_is_sequence(v)) {   /* a list: name.0, name.1, ... */
+        void *it2 = NULL;
+        struct fy_node *item;
+        for (int i = 0; (item = fy_node_sequence_iterate(v, &it2)) != NULL; i++) {
+          double x;
+          char ikey[420], pname[160];
+          snprintf(ikey, sizeof ikey, "%s[%d]", pkey, i);
+          snprintf(pname, sizeof pname, "%s.%d", name, i);
+          if ((rc = bidsim__get_double(c, item, ikey, -1e12, 1e12, &x)) || (rc = add_param(c, item, ikey, st, pname, x))) goto fail;
+        }
+      } else {
+        double x;
+        if ((rc = bidsim__get_double(c, v, pkey, -1e12, 1e12, &x)) || (rc = add_param(c, v, pkey, st, name, x))) goto fail;
+      }
+    }
+  }
+  bidsim_params_t ps = { st->param_count, st->params };
+  void *self = NULL;
+  msg[0] = '\0';
+  int crc = st->impl->create(&ps, &self, msg, sizeof msg);
+  if (crc != 0) {
+    rc = bidsim__fail_at(c, params ? params : n, crc == BIDSIM_ENOMEM ? BIDSIM_ENOMEM : BIDSIM_ESCHEMA,
+              params ? sub : key, "strategy %s: %s", st->kind, msg[0] ? msg : "rejected its parameters");
+    goto fail;
+  }
+  st->impl->destroy(self);
+  *out = st;
+  return BIDSIM_OK;
+fail:
+  bidsim__strategy_free(st);
+  return rc;
+}

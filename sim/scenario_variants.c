@@ -1,0 +1,132 @@
+/* sim/scenario_variants.c - `variants`: named sets of changes to listed
+ * plans (bids, cap, strategy), merged over the plan's settings and checked
+ * by the engine's rules module. */
+#include <stdio.h>
+#include <string.h>
+#include "bidsim/alloc.h"
+#include "sim/scenario_internal.h"
+
+/* A listed plan by name, or "Shop/Plan" when names repeat across shops. */
+int bidsim__find_plan(const bidsim_scenario_t *sc, const char *name) {
+  int found = -1, hits = 0;
+  for (uint32_t i = 0; i < sc->plan_count; i++)
+    if (!strcmp(sc->plans[i].name, name)) { found = (int)i; hits++; }
+  if (hits == 1) return found;
+  if (hits > 1) return -2;
+  const char *slash = strchr(name, '/');
+  if (slash == NULL) return -1;
+  for (uint32_t i = 0; i < sc->plan_count; i++) {
+    const char *shop = sc->shops[sc->plans[i].shop].name;
+    if (strlen(shop) == (size_t)(slash - name) && !memcmp(shop, name, (size_t)(slash - name)) &&
+        !strcmp(sc->plans[i].name, slash + 1))
+      return (int)i;
+  }
+  return -1;
+}
+
+/* plans: {PLAN: {bids: {...}, cap: ...}}. Bids not given keep the plan's;
+ * the merged bids and the cap are checked by the engine's rules module. */
+static int load_change(ctx_t *c, struct fy_node_pair *pair, const char *vkey, bidsim_sc_change_t *ch) {
+  static const char *const keys[] = { "bids", "cap", "strategy", NULL };
+  static const char *const segs[] = { "ordinary", "shop", "similar", NULL };
+  bidsim_scenario_t *sc = c->sc;
+  struct fy_node *k = fy_node_pair_key(pair), *n = fy_node_pair_value(pair), *v;
+  char name[BIDSIM_NAME_MAX], key[256], sub[300];
+  int rc = bidsim__get_name(c, k, vkey, name);
+  if (rc) return rc;
+  int i = bidsim__find_plan(sc, name);
+  if (i == -2)
+    return bidsim__fail_at(c, k, BIDSIM_ESCHEMA, vkey, "plan name '%s' is used in several shops: write 'SHOP/%s'",
+                name, name);
+  if (i < 0) return bidsim__fail_at(c, k, BIDSIM_ESCHEMA, vkey, "unknown plan '%s' (not in plans)", name);
+  snprintf(key, sizeof key, "%s.%s", vkey, name);
+  if ((rc = bidsim__check_keys(c, n, key, keys))) return rc;
+  const bidsim_sc_plan_t *p = &sc->plans[i];
+  ch->plan = (uint32_t)i;
+  memcpy(ch->bid_li, p->bid_li, sizeof ch->bid_li);
+  ch->cap_li = p->cap_li;
+  bidsim_error_t e;
+  if ((v = bidsim__get(n, "bids"))) {
+    bidsim__join(sub, sizeof sub, key, "bids");
+    if ((rc = bidsim__check_keys(c, v, sub, segs))) return rc;
+    for (int g = 0; g < BIDSIM_SEG_COUNT; g++) {
+      struct fy_node *b = bidsim__get(v, segs[g]);
+      char bkey[320];
+      bidsim__join(bkey, sizeof bkey, sub, segs[g]);
+      if (b && (rc = bidsim__get_money(c, b, bkey, &ch->bid_li[g]))) return rc;
+    }
+    if ((rc = bidsim_rule_check_bids(ch->bid_li, sub, &e))) {
+      /* point at the segment the engine names, else at the mapping */
+      mark_t at = bidsim__node_mark(v);
+      for (int g = 0; g < BIDSIM_SEG_COUNT; g++)
+        if (strstr(e.where, segs[g]) && bidsim__get(v, segs[g])) at = bidsim__node_mark(bidsim__get(v, segs[g]));
+      return bidsim__fail(c, at, rc, e.where, "%s", e.msg);
+    }
+  }
+  if ((v = bidsim__get(n, "cap"))) {
+    bidsim__join(sub, sizeof sub, key, "cap");
+    if (fy_node_is_scalar(v) && bidsim__plain(v) && !strcmp(fy_node_get_scalar0(v) ? fy_node_get_scalar0(v) : "", "unlimited"))
+      ch->cap_li = BIDSIM_CAP_UNLIMITED;
+    else if ((rc = bidsim__get_money(c, v, sub, &ch->cap_li)))
+      return rc;
+    if ((rc = bidsim_rule_check_cap(ch->cap_li, sub, &e))) return bidsim__fail_at(c, v, rc, sub, "%s", e.msg);
+  }
+  if ((v = bidsim__get(n, "strategy"))) {
+    bidsim__join(sub, sizeof sub, key, "strategy");
+    if ((rc = bidsim__load_strategy(c, v, sub, &ch->strategy))) return rc;
+  }
+  return BIDSIM_OK;
+}
+
+int bidsim__load_variants(ctx_t *c, struct fy_node *n) {
+  static const char *const keys[] = { "name", "plans", NULL };
+  bidsim_scenario_t *sc = c->sc;
+  int cnt = fy_node_is_sequence(n) ? fy_node_sequence_item_count(n) : -1;
+  if (cnt < 1 || cnt > BIDSIM_MAX_VARIANTS)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, "variants", "expected a list of 1 to %d variants",
+                BIDSIM_MAX_VARIANTS);
+  bidsim_sc_variant_t *vs = bidsim_calloc((size_t)cnt, sizeof *vs);
+  if (vs == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory");
+  for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_free(sc->variants[v].changes);
+  bidsim_free(sc->variants);
+  sc->variants = vs;
+  sc->variant_count = 0;
+  void *it = NULL;
+  struct fy_node *item;
+  for (uint32_t i = 0; (item = fy_node_sequence_iterate(n, &it)) != NULL; i++) {
+    bidsim_sc_variant_t *var = &vs[i];
+    sc->variant_count = i + 1;
+    char key[64], sub[96];
+    snprintf(key, sizeof key, "variants[%u]", i);
+    int rc = bidsim__check_keys(c, item, key, keys);
+    if (rc) return rc;
+    struct fy_node *nm = bidsim__get(item, "name"), *pl = bidsim__get(item, "plans");
+    if (nm == NULL) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a variant needs a name");
+    bidsim__join(sub, sizeof sub, key, "name");
+    if ((rc = bidsim__get_name(c, nm, sub, var->name))) return rc;
+    for (uint32_t j = 0; j < i; j++)
+      if (!strcmp(vs[j].name, var->name))
+        return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "variant name '%s' is already used by variants[%u]",
+                    var->name, j);
+    if (pl == NULL) continue;   /* the scenario as written */
+    bidsim__join(sub, sizeof sub, key, "plans");
+    if (!fy_node_is_mapping(pl))
+      return bidsim__fail_at(c, pl, BIDSIM_ESCHEMA, sub, "expected a mapping of plan names to changes, got %s",
+                  bidsim__type_name(pl));
+    int pairs = fy_node_mapping_item_count(pl);
+    var->changes = bidsim_calloc((size_t)pairs + 1, sizeof *var->changes);
+    if (var->changes == NULL) return bidsim__fail_at(c, pl, BIDSIM_ENOMEM, sub, "out of memory");
+    void *it2 = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(pl, &it2)) != NULL) {
+      bidsim_sc_change_t *ch = &var->changes[var->change_count];
+      if ((rc = load_change(c, pair, sub, ch))) return rc;
+      for (uint32_t j = 0; j < var->change_count; j++)
+        if (var->changes[j].plan == ch->plan)
+          return bidsim__fail_at(c, fy_node_pair_key(pair), BIDSIM_ESCHEMA, sub, "plan '%s' is changed twice",
+                      sc->plans[ch->plan].name);
+      var->change_count++;
+    }
+  }
+  return BIDSIM_OK;
+}

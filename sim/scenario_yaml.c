@@ -1,0 +1,282 @@
+/* sim/scenario_yaml.c - reading scenario YAML: source positions, located
+ * errors ("FILE:LINE:COL: key.path" and the rule), typed scalars (numbers,
+ * money in exact li, names, dates), key checks and distributions. Every
+ * scenario file uses these; none of them knows a section. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim/scenario_internal.h"
+
+/* ---- errors ---------------------------------------------------------- */
+
+mark_t bidsim__node_mark(struct fy_node *n) {
+  mark_t m = { 0, 0 };
+  if (n == NULL) return m;
+  struct fy_token *t = fy_node_get_scalar_token(n);
+  if (t == NULL) {
+    /* a collection: the position of its first key or item */
+    void *it = NULL;
+    if (fy_node_is_mapping(n)) {
+      struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+      if (p) return bidsim__node_mark(fy_node_pair_key(p));
+    } else if (fy_node_is_sequence(n)) {
+      struct fy_node *c = fy_node_sequence_iterate(n, &it);
+      if (c) return bidsim__node_mark(c);
+    }
+    return m;
+  }
+  const struct fy_mark *fm = fy_token_start_mark(t);
+  if (fm) { m.line = fm->line + 1; m.col = fm->column + 1; }
+  return m;
+}
+
+static int failv(ctx_t *c, mark_t m, int code, const char *key, const char *fmt, va_list ap) {
+  if (c->err) {
+    c->err->code = code;
+    int n = snprintf(c->err->where, sizeof c->err->where, "%s:%d:%d: %s", c->path, m.line, m.col, key);
+    if (n >= (int)sizeof c->err->where) c->err->where[sizeof c->err->where - 1] = '\0';
+    vsnprintf(c->err->msg, sizeof c->err->msg, fmt, ap);
+  }
+  return code;
+}
+
+int bidsim__fail(ctx_t *c, mark_t m, int code, const char *key, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  failv(c, m, code, key, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+int bidsim__fail_at(ctx_t *c, struct fy_node *at, int code, const char *key, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  failv(c, bidsim__node_mark(at), code, key, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* ---- scalars --------------------------------------------------------- */
+
+const char *bidsim__type_name(struct fy_node *n) {
+  if (fy_node_is_mapping(n)) return "a mapping";
+  if (fy_node_is_sequence(n)) return "a list";
+  return "a scalar";
+}
+
+/* The scalar text of n as a NUL-terminated copy in buf, or an error. */
+int bidsim__scalar(ctx_t *c, struct fy_node *n, const char *key, char *buf, size_t cap, const char *want) {
+  if (!fy_node_is_scalar(n))
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected %s, got %s", want, bidsim__type_name(n));
+  size_t len = 0;
+  const char *s = fy_node_get_scalar(n, &len);
+  if (s == NULL || len >= cap)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected %s of at most %zu characters", want, cap - 1);
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  return BIDSIM_OK;
+}
+
+bool bidsim__plain(struct fy_node *n) { return fy_node_get_style(n) == FYNS_PLAIN; }
+
+int bidsim__get_double(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi, double *out) {
+  char buf[64];
+  int rc = bidsim__scalar(c, n, key, buf, sizeof buf, "a number");
+  if (rc) return rc;
+  char *end;
+  errno = 0;
+  double v = strtod(buf, &end);
+  if (!bidsim__plain(n) || buf[0] == '\0' || *end != '\0' || errno || !isfinite(v))
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected a number, got '%s'", buf);
+  if (v < lo || v > hi)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "%g is outside the allowed range [%g, %g]", v, lo, hi);
+  *out = v;
+  return BIDSIM_OK;
+}
+
+int bidsim__get_u64(ctx_t *c, struct fy_node *n, const char *key, uint64_t lo, uint64_t hi, uint64_t *out) {
+  char buf[64];
+  int rc = bidsim__scalar(c, n, key, buf, sizeof buf, "an integer");
+  if (rc) return rc;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(buf, &end, 10);
+  if (!bidsim__plain(n) || !isdigit((unsigned char)buf[0]) || *end != '\0' || errno)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected a non-negative integer, got '%s'", buf);
+  if (v < lo || v > hi)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "%llu is outside the allowed range [%llu, %llu]", v,
+                (unsigned long long)lo, (unsigned long long)hi);
+  *out = v;
+  return BIDSIM_OK;
+}
+
+int bidsim__get_u32(ctx_t *c, struct fy_node *n, const char *key, uint32_t lo, uint32_t hi, uint32_t *out) {
+  uint64_t v;
+  int rc = bidsim__get_u64(c, n, key, lo, hi, &v);
+  if (rc == BIDSIM_OK) *out = (uint32_t)v;
+  return rc;
+}
+
+int bidsim__get_bool(ctx_t *c, struct fy_node *n, const char *key, bool *out) {
+  char buf[16];
+  int rc = bidsim__scalar(c, n, key, buf, sizeof buf, "true or false");
+  if (rc) return rc;
+  if (bidsim__plain(n) && !strcmp(buf, "true")) { *out = true; return BIDSIM_OK; }
+  if (bidsim__plain(n) && !strcmp(buf, "false")) { *out = false; return BIDSIM_OK; }
+  return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected true or false, got '%s'", buf);
+}
+
+int bidsim__get_name(ctx_t *c, struct fy_node *n, const char *key, char out[BIDSIM_NAME_MAX]) {
+  int rc = bidsim__scalar(c, n, key, out, BIDSIM_NAME_MAX, "a name");
+  if (rc == BIDSIM_OK && out[0] == '\0') return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a name must not be empty");
+  return rc;
+}
+
+/* Yuan as written ("1.50") to li, exactly: no binary floating point. */
+int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out_li) {
+  char buf[64];
+  int rc = bidsim__scalar(c, n, key, buf, sizeof buf, "an amount in yuan");
+  if (rc) return rc;
+  const char *s = buf;
+  int64_t whole = 0, frac = 0;
+  int digits = 0, fd = 0;
+  if (!bidsim__plain(n)) goto bad;
+  while (isdigit((unsigned char)*s)) {
+    if (whole > INT64_MAX / 10000) goto bad;
+    whole = whole * 10 + (*s++ - '0');
+    digits++;
+  }
+  if (*s == '.') {
+    s++;
+    while (isdigit((unsigned char)*s)) {
+      if (++fd > 3)
+        return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key,
+                    "'%s' has more than 3 decimals; amounts are in yuan with at most 0.001 (1 li) precision", buf);
+      frac = frac * 10 + (*s++ - '0');
+    }
+  }
+  if (digits == 0 || *s != '\0') goto bad;
+  while (fd < 3) { frac *= 10; fd++; }
+  *out_li = whole * BIDSIM_LI_PER_YUAN + frac;
+  return BIDSIM_OK;
+bad:
+  return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected an amount in yuan such as 1.50, got '%s'", buf);
+}
+
+/* ---- mappings -------------------------------------------------------- */
+
+/* Checks that every key of map is one of allowed (NULL-terminated). */
+int bidsim__check_keys(ctx_t *c, struct fy_node *map, const char *key, const char *const *allowed) {
+  if (!fy_node_is_mapping(map))
+    return bidsim__fail_at(c, map, BIDSIM_ESCHEMA, key, "expected a mapping, got %s", bidsim__type_name(map));
+  void *it = NULL;
+  struct fy_node_pair *p;
+  while ((p = fy_node_mapping_iterate(map, &it)) != NULL) {
+    struct fy_node *k = fy_node_pair_key(p);
+    size_t len = 0;
+    const char *s = fy_node_is_scalar(k) ? fy_node_get_scalar(k, &len) : NULL;
+    bool ok = false;
+    for (int i = 0; s && allowed[i]; i++)
+      if (strlen(allowed[i]) == len && !memcmp(allowed[i], s, len)) ok = true;
+    if (!ok) {
+      char list[256] = "";
+      for (int i = 0; allowed[i]; i++) {
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, allowed[i], sizeof list - strlen(list) - 1);
+      }
+      return bidsim__fail_at(c, k, BIDSIM_ESCHEMA, key, "unknown key '%.*s' (allowed: %s)", (int)(s ? len : 1),
+                  s ? s : "?", list);
+    }
+  }
+  return BIDSIM_OK;
+}
+
+struct fy_node *bidsim__get(struct fy_node *map, const char *name) {
+  return fy_node_mapping_lookup_by_string(map, name, FY_NT);
+}
+
+void bidsim__join(char *out, size_t n, const char *a, const char *b) {
+  int k = snprintf(out, n, "%s%s%s", a, a[0] ? "." : "", b);
+  if (k >= (int)n) out[n - 1] = '\0';
+}
+
+/* Reads key `name` of map as a double if present. */
+int bidsim__opt_double(ctx_t *c, struct fy_node *map, const char *parent, const char *name, double lo, double hi,
+                      double *out) {
+  struct fy_node *n = bidsim__get(map, name);
+  if (n == NULL) return BIDSIM_OK;
+  char key[160];
+  bidsim__join(key, sizeof key, parent, name);
+  return bidsim__get_double(c, n, key, lo, hi, out);
+}
+
+int bidsim__opt_u32(ctx_t *c, struct fy_node *map, const char *parent, const char *name, uint32_t lo, uint32_t hi,
+                   uint32_t *out) {
+  struct fy_node *n = bidsim__get(map, name);
+  if (n == NULL) return BIDSIM_OK;
+  char key[160];
+  bidsim__join(key, sizeof key, parent, name);
+  return bidsim__get_u32(c, n, key, lo, hi, out);
+}
+
+/* {ordinary: x, shop: y, similar: z}: each optional. */
+int bidsim__segment_map(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi, double out[BIDSIM_SEG_COUNT]) {
+  static const char *const keys[] = { "ordinary", "shop", "similar", NULL };
+  int rc = bidsim__check_keys(c, n, key, keys);
+  for (int s = 0; s < BIDSIM_SEG_COUNT && !rc; s++) rc = bidsim__opt_double(c, n, key, keys[s], lo, hi, &out[s]);
+  return rc;
+}
+
+/* {dist: fixed, value: x} | {dist: uniform, min: a, max: b} | {dist: lognormal, median: a, sigma: b} */
+int bidsim__dist(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi, bidsim_dist_t *out) {
+  static const char *const keys[] = { "dist", "value", "min", "max", "median", "sigma", NULL };
+  int rc = bidsim__check_keys(c, n, key, keys);
+  if (rc) return rc;
+  struct fy_node *d = bidsim__get(n, "dist");
+  char kind[32], sub[160];
+  bidsim__join(sub, sizeof sub, key, "dist");
+  if (d == NULL) return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "missing 'dist' (fixed, uniform or lognormal)");
+  if ((rc = bidsim__scalar(c, d, sub, kind, sizeof kind, "fixed, uniform or lognormal"))) return rc;
+  const char *need[2];
+  if (!strcmp(kind, "fixed")) { out->kind = BIDSIM_DIST_FIXED; need[0] = "value"; need[1] = NULL; }
+  else if (!strcmp(kind, "uniform")) { out->kind = BIDSIM_DIST_UNIFORM; need[0] = "min"; need[1] = "max"; }
+  else if (!strcmp(kind, "lognormal")) { out->kind = BIDSIM_DIST_LOGNORMAL; need[0] = "median"; need[1] = "sigma"; }
+  else return bidsim__fail_at(c, d, BIDSIM_ESCHEMA, sub, "unknown distribution '%s' (fixed, uniform or lognormal)", kind);
+  /* only the parameters of this distribution may appear */
+  for (int i = 1; keys[i]; i++) {
+    bool wanted = (need[0] && !strcmp(keys[i], need[0])) || (need[1] && !strcmp(keys[i], need[1]));
+    struct fy_node *p = bidsim__get(n, keys[i]);
+    if (p && !wanted) {
+      bidsim__join(sub, sizeof sub, key, keys[i]);
+      return bidsim__fail_at(c, p, BIDSIM_ESCHEMA, sub, "'%s' does not apply to a %s distribution", keys[i], kind);
+    }
+    if (!p && wanted) return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a %s distribution needs '%s'", kind, keys[i]);
+  }
+  out->a = out->b = 0.0;
+  if (out->kind == BIDSIM_DIST_FIXED) return bidsim__opt_double(c, n, key, "value", lo, hi, &out->a);
+  if (out->kind == BIDSIM_DIST_UNIFORM) {
+    if ((rc = bidsim__opt_double(c, n, key, "min", lo, hi, &out->a)) || (rc = bidsim__opt_double(c, n, key, "max", lo, hi, &out->b)))
+      return rc;
+    if (out->b < out->a) return bidsim__fail_at(c, bidsim__get(n, "max"), BIDSIM_ESCHEMA, key, "max %g is below min %g", out->b, out->a);
+    return BIDSIM_OK;
+  }
+  if ((rc = bidsim__opt_double(c, n, key, "median", lo, hi, &out->a))) return rc;
+  return bidsim__opt_double(c, n, key, "sigma", 0.0, 5.0, &out->b);
+}
+
+int bidsim__get_date(ctx_t *c, struct fy_node *n, const char *key, bidsim_date_t *out) {
+  char buf[32];
+  int rc = bidsim__scalar(c, n, key, buf, sizeof buf, "a date YYYY-MM-DD");
+  if (rc) return rc;
+  int y, m, d;
+  char tail;
+  if (sscanf(buf, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+      bidsim__civil_from_days(bidsim__days_from_civil(y, m, d)).day != d)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected a calendar date YYYY-MM-DD, got '%s'", buf);
+  out->year = y; out->month = m; out->day = d;
+  return BIDSIM_OK;
+}
