@@ -5,8 +5,12 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "bidsim/bidsim.h"
 
 #define Y(yuan) ((int64_t)((yuan) * 1000 + 0.5))   /* yuan literal to li */
@@ -37,6 +41,12 @@ static uint32_t add_product(bidsim_market_t *m, uint32_t shop, uint64_t id, uint
   uint32_t p;
   assert_int_equal(bidsim_market_add_product(m, shop, &ps, &p, NULL), BIDSIM_OK);
   return p;
+}
+
+/* The index, built once the catalogue is filled (auctions need it). */
+static void build(bidsim_market_t *m) {
+  bidsim_error_t err;
+  if (bidsim_market_build(m, &err)) fail_msg("build: %s: %s", err.where, err.msg);
 }
 
 /* A plan with one product of category cat; bids b, b*1.5, b*2 (rounded to fen). */
@@ -132,6 +142,7 @@ static void test_gsp_through_market(void **state) {
   uint32_t c = add_plan(m, shops[2], "c", 1000, 40, BIDSIM_CAP_UNLIMITED, 0, prods[2]);
   uint32_t a = add_plan(m, shops[0], "a", 2000, 50, BIDSIM_CAP_UNLIMITED, 0, prods[0]);
   uint32_t b = add_plan(m, shops[1], "b", 1500, 60, BIDSIM_CAP_UNLIMITED, 0, prods[1]);
+  build(m);
   bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
@@ -160,6 +171,7 @@ static void test_gsp_through_market(void **state) {
   uint32_t s0 = add_shop(m, "x"), s1 = add_shop(m, "y");
   add_plan(m, s0, "hi", 5000, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s0, 1, 0, 600, 0));
   add_plan(m, s1, "lo", 4990, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s1, 1, 0, 600, 0));
+  build(m);
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
   assert_int_equal(r.price_li[0], 5000);   /* 4990 + 10 capped at the own bid */
   bidsim_market_free(m);
@@ -177,6 +189,7 @@ static void test_tie_break_lower_unit_first(void **state) {
     static const uint32_t q[3] = { 30, 60, 40 };
     plans[i] = add_plan(m, s, "p", bid[i], q[i], BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 7, 0, 900, 0));
   }
+  build(m);
   bidsim_impression_t imp = { 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
@@ -270,6 +283,7 @@ static void test_caps_strict_mode(void **state) {
   uint32_t s = add_shop(m, "acme");
   /* base 3.00, shop segment 4.50, similar 6.00 */
   uint32_t p = add_plan(m, s, "strict", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
+  build(m);
   bidsim_impression_t shop_user = { BIDSIM_SEG_SHOP, 0, 0 }, ordinary = { 0, 0, 0 };
   bidsim_auction_result_t r;
   bool capped = false;
@@ -350,7 +364,8 @@ static void test_index_move_across_words(void **state) {
   bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 7 };
   bidsim_auction_result_t r;
   bidsim_error_t err;
-  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);   /* builds the index */
+  build(m);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
   assert_int_equal(r.plan[0], plan[lone]);
   /* the bottom unit (plan 0) to the top: everything above it moves down one */
   int64_t top[BIDSIM_SEG_COUNT] = { Y(50), Y(60), Y(70) };
@@ -371,6 +386,61 @@ static void test_index_move_across_words(void **state) {
   if (bidsim_market_check(m, &err)) fail_msg("%s: %s", err.where, err.msg);
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
   assert_int_equal(r.plan[0], plan[lone]);
+  bidsim_market_free(m);
+}
+
+/* Allocations while a counting allocator is installed. */
+static long allocations;
+static void *count_malloc(size_t n) { allocations++; return malloc(n); }
+static void *count_calloc(size_t c, size_t n) { allocations++; return calloc(c, n); }
+static void *count_realloc(void *p, size_t n) { allocations++; return realloc(p, n); }
+
+/* The index is built explicitly; an auction on a stale one (a plan's first
+ * product in a new category since the build) never rebuilds it, since that
+ * would allocate per impression: it fills nothing and returns 0 in Release,
+ * and stops on an assertion in a Debug build. */
+static void test_stale_index_is_never_rebuilt_by_an_auction(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(2, 2, false, BIDSIM_MECH_GSP);
+  uint32_t s = add_shop(m, "acme");
+  uint32_t p = add_plan(m, s, "p", 1000, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 1, 0, 900, 0));
+  bidsim_impression_t cat0 = { 0, 0, 0 }, cat1 = { 0, 1, 0 };
+  bidsim_auction_result_t r;
+  bidsim_error_t err;
+  build(m);
+  assert_int_equal(bidsim_market_auction(m, &cat0, &r), 1);
+  assert_int_equal(bidsim_market_build(m, &err), BIDSIM_OK);   /* current: nothing to do */
+  assert_int_equal(bidsim_plan_add_product(m, p, add_product(m, s, 2, 1, 900, 0), &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_check(m, &err), BIDSIM_ESTATE);
+  assert_non_null(strstr(err.msg, "bidsim_market_build"));
+  assert_int_equal(bidsim_market_auction_scan(m, &cat1, &r), 1);   /* the reference needs no index */
+#ifdef NDEBUG
+  assert_int_equal(bidsim_replace_allocator(count_malloc, count_calloc, count_realloc, free), BIDSIM_OK);
+  allocations = 0;
+  r.n = 7;
+  assert_int_equal(bidsim_market_auction(m, &cat0, &r), 0);
+  assert_int_equal(r.n, 0);
+  assert_int_equal(bidsim_market_auction_deferred(m, &cat1, &r), 0);
+  assert_int_equal(allocations, 0);
+  bidsim_replace_allocator(malloc, calloc, realloc, free);
+#else
+  fflush(NULL);
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    bidsim_market_auction(m, &cat0, &r);
+    _exit(0);   /* the assertion did not fire */
+  }
+  int status = 0;
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGABRT);
+#endif
+  /* building again (or advancing the clock, which builds) shows the new unit */
+  assert_int_equal(bidsim_market_advance_to(m, 10), BIDSIM_OK);
+  assert_int_equal(bidsim_market_check(m, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &cat1, &r), 1);
+  assert_int_equal(r.plan[0], p);
   bidsim_market_free(m);
 }
 
@@ -424,6 +494,7 @@ static void run_random_market(uint64_t seed, bool strict, int mech) {
     if (bidsim_market_add_plan(m, &spec, &p, &err)) fail_msg("%s: %s", err.where, err.msg);
     for (uint32_t k = 0; k < nprod; k++) bidsim_plan_add_product(m, p, prods[k], NULL);   /* duplicates in category fine */
   }
+  build(m);
   bidsim_market_t *twin = NULL;
   int64_t t = 0;
   for (int step = 0; step < 4000; step++) {
@@ -504,6 +575,7 @@ int main(void) {
     cmocka_unit_test(test_plans_spend),
     cmocka_unit_test(test_publish_and_pause),
     cmocka_unit_test(test_index_move_across_words),
+    cmocka_unit_test(test_stale_index_is_never_rebuilt_by_an_auction),
     cmocka_unit_test(test_index_equals_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

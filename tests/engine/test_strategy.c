@@ -319,6 +319,7 @@ static void test_participation(void **state) {
   bidsim_plan_spec_t sp = { "P", shop, BIDSIM_CAP_UNLIMITED, { 1000, 1100, 1100 }, 100, 0 };
   assert_int_equal(bidsim_market_add_plan(m, &sp, &plan, &err), BIDSIM_OK);
   assert_int_equal(bidsim_plan_add_product(m, plan, prod, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_build(m, &err), BIDSIM_OK);
   assert_int_equal(bidsim_market_set_participation(m, plan, 1.5, &err), BIDSIM_EINVAL);
   bidsim_auction_result_t res;
   const uint32_t N = 20000;

@@ -3,9 +3,13 @@
  * auctions over an index kept per (segment, category) (DOMAIN.md §2).
  *
  * A market is one replicate's world. It is not thread-safe; threads run
- * separate markets (bidsim_market_clone). Per-impression calls
- * (bidsim_market_auction, bidsim_market_charge, bidsim_market_advance_to
- * within a day) never allocate or lock. */
+ * separate markets (bidsim_market_clone). The life of a market: fill the
+ * catalogue (shops, products, plans and their products), build the ranking
+ * index (bidsim_market_build), then run auctions while the clock and the
+ * controls (bids, caps, pauses, participation) move; the index follows the
+ * controls in place. Per-impression calls (bidsim_market_auction,
+ * bidsim_market_charge, bidsim_market_advance_to within a day) never
+ * allocate or lock. */
 #ifndef BIDSIM_MARKET_H
 #define BIDSIM_MARKET_H
 #include <stdbool.h>
@@ -82,7 +86,10 @@ BIDSIM_API int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t *
 BIDSIM_API void bidsim_market_reset(bidsim_market_t *m);
 BIDSIM_API void bidsim_market_free(bidsim_market_t *m);
 
-/* ---- catalogue (validated by bidsim/rules.h) ------------------------- */
+/* ---- catalogue (validated by bidsim/rules.h) -------------------------
+ * A product that gives a plan its first unit in a category changes the
+ * catalogue the index is built from: auctions need bidsim_market_build (or
+ * an advance of the clock) before they see it. */
 
 BIDSIM_API int bidsim_market_add_shop(bidsim_market_t *m, const char *name, uint32_t *shop_out,
                                       bidsim_error_t *err);
@@ -130,20 +137,34 @@ BIDSIM_API int bidsim_market_set_paused(bidsim_market_t *m, uint32_t plan, bool 
 BIDSIM_API int bidsim_market_publish(bidsim_market_t *m, uint32_t plan, int64_t publish_s,
                                      bidsim_error_t *err);
 
-/* ---- the clock and the hot path -------------------------------------- */
+/* ---- the index, the clock and the hot path ---------------------------- */
+
+/** @brief Build the ranking index from the catalogue: required before the
+ *  first auction and again after the catalogue changed (a plan's first
+ *  product in a category); does nothing when the index is current.
+ *  Allocates, O(units log units). Errors: BIDSIM_ENOMEM (err filled; the
+ *  market is otherwise intact and the index stays unbuilt). */
+BIDSIM_API int bidsim_market_build(bidsim_market_t *m, bidsim_error_t *err);
 
 /** @brief Move the clock forward to @p t_s (seconds since day 0 00:00).
  *  Crossing midnight resets every plan's day spend and resumes capped plans
  *  (DOMAIN.md §1); plans whose publish time has come start competing.
- *  Moving backwards is BIDSIM_ESTATE. */
+ *  Moving backwards is BIDSIM_ESTATE. If the catalogue changed since the
+ *  index was built, builds it first (BIDSIM_ENOMEM if that fails: call
+ *  bidsim_market_build for the message); within a day it never allocates. */
 BIDSIM_API int bidsim_market_advance_to(bidsim_market_t *m, int64_t t_s);
 
 /** @brief Run the auction for one impression at the current clock: eligible
  *  units of the impression's (segment, category), ranked by bid x quality
  *  (ties: lower unit index first), bid >= reserve, up to `slots` winners,
  *  priced by the configured mechanism. In strict-cap mode a plan whose
- *  remaining cap is below its bid is skipped. Returns the slots filled. */
-BIDSIM_API uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp,
+ *  remaining cap is below its bid is skipped. Returns the slots filled.
+ *  Reads the market only. The index must be current (bidsim_market_build
+ *  or bidsim_market_advance_to after the last catalogue change): on a stale
+ *  index the auction is never rebuilt here (that would allocate per
+ *  impression); it fills no slot and returns 0, and a Debug build (without
+ *  NDEBUG) stops on an assertion. */
+BIDSIM_API uint32_t bidsim_market_auction(const bidsim_market_t *m, const bidsim_impression_t *imp,
                                           bidsim_auction_result_t *res);
 
 /** @brief The same auction with GSP prices deferred: a price is needed only
@@ -151,7 +172,7 @@ BIDSIM_API uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impre
  *  Fills everything but price_li (priced = false under GSP; other mechanisms
  *  price at once); bidsim_auction_slot_price gives any slot's price, equal
  *  to what bidsim_market_auction stores. */
-BIDSIM_API uint32_t bidsim_market_auction_deferred(bidsim_market_t *m, const bidsim_impression_t *imp,
+BIDSIM_API uint32_t bidsim_market_auction_deferred(const bidsim_market_t *m, const bidsim_impression_t *imp,
                                                    bidsim_auction_result_t *res);
 /** @brief The per-click price of @p slot of a result from either auction
  *  call of market @p m (whose configuration must not have changed). */
@@ -209,7 +230,8 @@ BIDSIM_API void bidsim_market_unit(const bidsim_market_t *m, uint32_t unit, uint
                                    uint32_t *product);
 
 /** @brief Reference auction by a full scan of every unit (no index), for
- *  tests and debugging: must give exactly what bidsim_market_auction gives. */
+ *  tests and debugging: must give exactly what bidsim_market_auction gives
+ *  (on a current index; the scan needs none). */
 BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
                                                bidsim_auction_result_t *res);
 
@@ -219,7 +241,8 @@ BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const b
  *  position's bit equal to the unit's eligibility and the summary bits
  *  equal to their words. An auction only reads the top of an index; this
  *  finds damage anywhere. BIDSIM_OK, or BIDSIM_ESTATE with the first broken
- *  invariant in @p err. O(units x log of how far places drifted). */
+ *  invariant in @p err (a stale index, one not built since the catalogue
+ *  changed, is one). O(units x log of how far places drifted). */
 BIDSIM_API int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err);
 
 #endif
