@@ -389,11 +389,13 @@ static void test_index_move_across_words(void **state) {
   bidsim_market_free(m);
 }
 
+#ifdef NDEBUG
 /* Allocations while a counting allocator is installed. */
 static long allocations;
 static void *count_malloc(size_t n) { allocations++; return malloc(n); }
 static void *count_calloc(size_t c, size_t n) { allocations++; return calloc(c, n); }
 static void *count_realloc(void *p, size_t n) { allocations++; return realloc(p, n); }
+#endif
 
 /* The index is built explicitly; an auction on a stale one (a plan's first
  * product in a new category since the build) never rebuilds it, since that
