@@ -161,6 +161,8 @@ int bidsim_market_add_product(bidsim_market_t *m, uint32_t shop, const bidsim_pr
     return bidsim_error_set(err, BIDSIM_EINVAL, "product.status", "unknown status %d", (int)spec->status);
   if (spec->price_li < 0)
     return bidsim_error_set(err, BIDSIM_EINVAL, "product.price", "price must not be negative");
+  int rc;
+  if (spec->quality != 0 && (rc = bidsim_rule_check_quality(spec->quality, "product.quality", err))) return rc;
   for (uint32_t q = m->shops[shop].first_product; q != BIDSIM_NONE; q = m->products[q].next_in_shop)
     if (m->products[q].spec.id == spec->id)
       return bidsim_error_set(err, BIDSIM_EINVAL, "product.id", "product id %llu is already listed in shop '%s'",
@@ -262,6 +264,7 @@ static int plan_product_append(bidsim_market_t *m, uint32_t plan, uint32_t produ
     un->plan = plan;
     un->category = cat;
     un->product = product;
+    un->quality = m->products[product].spec.quality ? m->products[product].spec.quality : m->hot[plan].quality;
     /* append at the end of the plan's list so units keep creation order */
     un->next_in_plan = BIDSIM_NONE;
     uint32_t *link = &m->hot[plan].first_unit;
@@ -518,4 +521,8 @@ void bidsim_market_unit(const bidsim_market_t *m, uint32_t unit, uint32_t *plan,
   }
   if (plan) *plan = m->units[unit].plan;
   if (product) *product = m->units[unit].product;
+}
+
+uint32_t bidsim_market_unit_quality(const bidsim_market_t *m, uint32_t unit) {
+  return unit < m->unit_count ? m->units[unit].quality : 0;
 }

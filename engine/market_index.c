@@ -53,8 +53,7 @@ static inline uint64_t key_of(int64_t bid_li, uint32_t quality, uint32_t u) {
 }
 
 static inline uint64_t unit_key(const bidsim_market_t *m, uint32_t u, int seg) {
-  const plan_hot_t *h = &m->hot[m->units[u].plan];
-  return key_of(h->bid_li[seg], h->quality, u);
+  return key_of(m->hot[m->units[u].plan].bid_li[seg], m->units[u].quality, u);
 }
 
 static inline uint32_t key_unit(uint64_t key) { return UINT32_MAX - (uint32_t)key; }
@@ -165,7 +164,7 @@ static inline void entry_fill(const bidsim_market_t *m, entry_t *e, uint32_t u, 
   e->plan = un->plan;
   e->product = un->product;
   e->bid_li = (int32_t)m->hot[un->plan].bid_li[seg];
-  e->quality = m->hot[un->plan].quality;
+  e->quality = un->quality;
 }
 
 /* Recompute keys, order, hints and bitmaps of every ranking from the
@@ -347,8 +346,8 @@ void bidsim__index_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t ol
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       const int64_t bid = h->bid_li[s];
       if (bid == old[s]) continue;
-      const entry_t e = { key_of(bid, h->quality, u), plan, un.product, (int32_t)bid, h->quality };
-      ranking_move(ranking_of(m, s, un.category), hint_of(m, u, s), key_of(old[s], h->quality, u), &e,
+      const entry_t e = { key_of(bid, un.quality, u), plan, un.product, (int32_t)bid, un.quality };
+      ranking_move(ranking_of(m, s, un.category), hint_of(m, u, s), key_of(old[s], un.quality, u), &e,
                    active && bid >= m->cfg.auction.reserve_li);
     }
   }

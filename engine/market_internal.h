@@ -48,9 +48,12 @@ typedef struct {
 } plan_hot_t;
 _Static_assert(sizeof(plan_hot_t) == 64, "plan_hot_t is a cache line's size");
 
-/* An ad unit: a plan's product shown in one category. */
+/* An ad unit: a plan's product shown in one category, ranked and priced
+ * with that product's quality (DOMAIN.md §2: quality belongs to the ad
+ * shown), or the plan's when the product has none. */
 typedef struct {
   uint32_t plan, category, product, next_in_plan;
+  uint32_t quality;
 } unit_t;
 
 /* The ranking index's state, owned by market_index.c: market.c moves it

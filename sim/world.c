@@ -159,7 +159,7 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
     }
     for (uint32_t q = 0; q < sh->product_count; q++) {
       const bidsim_sc_product_t *p = &sh->products[q];
-      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category };
+      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category, 0 };
       if ((rc = bidsim_market_add_product(w->market, s, &ps, NULL, err))) {
         snprintf(key, sizeof key, "shops[%u].products[%u]", s, q);
         return where_fail(err, key);
@@ -213,7 +213,7 @@ static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
       if (u < acc) { cat = c; break; }
     }
     double ov = clampd(dist_draw(&mk->order_value_yuan, r), 0.01, 1e6);
-    bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, yuan_to_fen_li(ov), cat };
+    bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, yuan_to_fen_li(ov), cat, 0 };
     if ((rc = bidsim_market_add_product(w->market, shop, &ps, &product, err))) return where_fail(err, "market");
     int64_t base = yuan_to_fen_li(clampd(dist_draw(&mk->base_bid_yuan, r), 0.10, 99.0));
     int64_t bids[BIDSIM_SEG_COUNT] = { base, 0, 0 };

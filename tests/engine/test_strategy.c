@@ -314,7 +314,7 @@ static void test_participation(void **state) {
   assert_int_equal(bidsim_market_create(&cfg, &m, &err), BIDSIM_OK);
   uint32_t shop, prod, plan;
   assert_int_equal(bidsim_market_add_shop(m, "S", &shop, &err), BIDSIM_OK);
-  bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, 10000, 0 };
+  bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, 10000, 0, 0 };
   assert_int_equal(bidsim_market_add_product(m, shop, &ps, &prod, &err), BIDSIM_OK);
   bidsim_plan_spec_t sp = { "P", shop, BIDSIM_CAP_UNLIMITED, { 1000, 1100, 1100 }, 100, 0 };
   assert_int_equal(bidsim_market_add_plan(m, &sp, &plan, &err), BIDSIM_OK);

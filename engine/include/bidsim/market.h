@@ -35,6 +35,8 @@ typedef struct {
   bidsim_product_status_t status;
   int64_t  price_li;
   uint32_t category;
+  uint32_t quality;          /* ranking weight of this product's ads, 1..BIDSIM_QUALITY_MAX
+                              * (e.g. its predicted CTR); 0 = the quality of the plan showing it */
 } bidsim_product_spec_t;
 
 typedef struct {
@@ -42,7 +44,7 @@ typedef struct {
   uint32_t shop;
   int64_t  cap_li;           /* BIDSIM_CAP_UNLIMITED or >= 100 yuan */
   int64_t  bid_li[BIDSIM_SEG_COUNT];
-  uint32_t quality;          /* 1..BIDSIM_QUALITY_MAX; ranking weight */
+  uint32_t quality;          /* 1..BIDSIM_QUALITY_MAX; ranking weight of its ads whose product has none */
   int64_t  publish_s;        /* seconds since the start of day 0; competes from then on */
 } bidsim_plan_spec_t;
 
@@ -95,7 +97,8 @@ BIDSIM_API int bidsim_market_add_shop(bidsim_market_t *m, const char *name, uint
                                       bidsim_error_t *err);
 /** @brief Add a product to a shop's catalogue. Any product may be listed;
  *  the plan rules apply when it joins a plan. Errors: BIDSIM_ENOTFOUND
- *  (shop), BIDSIM_EINVAL (category out of range, duplicate id in shop). */
+ *  (shop), BIDSIM_EINVAL (category out of range, duplicate id in shop),
+ *  BIDSIM_EQUALITY (quality neither 0 nor within the range). */
 BIDSIM_API int bidsim_market_add_product(bidsim_market_t *m, uint32_t shop,
                                          const bidsim_product_spec_t *spec, uint32_t *product_out,
                                          bidsim_error_t *err);
@@ -106,7 +109,9 @@ BIDSIM_API int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec
 /** @brief Add a product (by index) to a plan: sales >= 500 (BIDSIM_ESALES),
  *  on sale (BIDSIM_ENOTONSALE), not already in it (BIDSIM_EDUPPRODUCT), and
  *  of the plan's shop (BIDSIM_EINVAL). The first product of a category is the
- *  one the plan shows in that category's auctions. */
+ *  one the plan shows in that category's auctions: that ad unit ranks and is
+ *  priced with the product's quality, or the plan's when the product has
+ *  none (DOMAIN.md §2: quality belongs to the ad shown). */
 BIDSIM_API int bidsim_plan_add_product(bidsim_market_t *m, uint32_t plan, uint32_t product,
                                        bidsim_error_t *err);
 /** @brief Add a product by its external ID within the plan's shop. */
@@ -155,8 +160,8 @@ BIDSIM_API int bidsim_market_build(bidsim_market_t *m, bidsim_error_t *err);
 BIDSIM_API int bidsim_market_advance_to(bidsim_market_t *m, int64_t t_s);
 
 /** @brief Run the auction for one impression at the current clock: eligible
- *  units of the impression's (segment, category), ranked by bid x quality
- *  (ties: lower unit index first), bid >= reserve, up to `slots` winners,
+ *  units of the impression's (segment, category), ranked by the plan's bid
+ *  x the unit's quality (ties: lower unit index first), bid >= reserve, up to `slots` winners,
  *  priced by the configured mechanism. In strict-cap mode a plan whose
  *  remaining cap is below its bid is skipped. Returns the slots filled.
  *  Reads the market only. The index must be current (bidsim_market_build
@@ -204,7 +209,7 @@ typedef struct {
   uint32_t shop;
   int64_t  cap_li;
   int64_t  bid_li[BIDSIM_SEG_COUNT];
-  uint32_t quality;
+  uint32_t quality;          /* the plan's (see bidsim_market_unit_quality for its ads') */
   int64_t  publish_s;
   bool     published, paused, capped;
   int64_t  spend_today_li;
@@ -228,6 +233,9 @@ BIDSIM_API uint32_t bidsim_market_product_shop(const bidsim_market_t *m, uint32_
 /** @brief The plan and product behind an ad unit. */
 BIDSIM_API void bidsim_market_unit(const bidsim_market_t *m, uint32_t unit, uint32_t *plan,
                                    uint32_t *product);
+/** @brief The quality an ad unit ranks and is priced with: its product's,
+ *  or its plan's when the product has none; 0 if there is no such unit. */
+BIDSIM_API uint32_t bidsim_market_unit_quality(const bidsim_market_t *m, uint32_t unit);
 
 /** @brief Reference auction by a full scan of every unit (no index), for
  *  tests and debugging: must give exactly what bidsim_market_auction gives
