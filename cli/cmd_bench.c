@@ -181,13 +181,12 @@ static __attribute__((noinline)) void strategies_update(const bench_opts_t *o, b
     bidsim_strategy_update_batch(w->strat, w->selves + c, &b, w->want + c);
     for (uint32_t p = c; p < c + n; p++) {
       bidsim_strategy_action_t *a = &w->want[p], *now = &w->act[p];
-      /* unchanged bids are already valid: no clamp, no re-index */
+      /* an unchanged action is already valid: no clamp, no re-index */
+      if (!memcmp(a, now, sizeof *a)) continue;
+      bidsim_strategy_clamp_action(a);
       if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) {
-        bidsim_strategy_clamp(a->bid_li);
-        if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) {
-          bidsim_market_set_bids(w->market, p, a->bid_li, NULL);
-          memcpy(now->bid_li, a->bid_li, sizeof now->bid_li);
-        }
+        bidsim_market_set_bids(w->market, p, a->bid_li, NULL);
+        memcpy(now->bid_li, a->bid_li, sizeof now->bid_li);
       }
       if (a->participation != now->participation) {
         bidsim_market_set_participation(w->market, p, a->participation, NULL);
@@ -251,10 +250,12 @@ static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *
     int64_t b0 = round_fen(base);
     int64_t b1 = round_fen(base * (1.1 + 0.9 * bidsim_pcg64_double(&g)));
     int64_t b2 = round_fen(base * (1.1 + 0.5 * bidsim_pcg64_double(&g)));
-    if (b1 < (110 * b0 + 999) / 1000 * 10) b1 = (110 * b0 + 999) / 1000 * 10;
-    if (b2 < (110 * b0 + 999) / 1000 * 10) b2 = (110 * b0 + 999) / 1000 * 10;
-    if (b1 > BIDSIM_BID_MAX_LI) b1 = BIDSIM_BID_MAX_LI;
-    if (b2 > BIDSIM_BID_MAX_LI) b2 = BIDSIM_BID_MAX_LI;
+    int64_t lo, hi;   /* the segment bids the base allows (only the floor and 99.00 can bind here) */
+    bidsim_rule_premium_bounds(b0, &lo, &hi);
+    if (b1 < lo) b1 = lo;
+    if (b2 < lo) b2 = lo;
+    if (b1 > hi) b1 = hi;
+    if (b2 > hi) b2 = hi;
     int64_t cap = bidsim_pcg64_double(&g) < 0.3 ? BIDSIM_CAP_UNLIMITED
                   : (int64_t)(100 + 500 * bidsim_pcg64_double(&g)) * BIDSIM_LI_PER_YUAN;
     double ctr = 0.02 + 0.04 * bidsim_pcg64_double(&g);

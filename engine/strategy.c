@@ -55,24 +55,38 @@ static int check_params(const bidsim_params_t *p, const spec_t *spec, char *msg,
 /* ---- the platform clamp ------------------------------------------------------ */
 
 bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
-  /* rounding to whole fen is normalisation, not a clamp: compare after it */
-  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) b[s] = (b[s] + BIDSIM_LI_PER_FEN / 2) / BIDSIM_LI_PER_FEN * BIDSIM_LI_PER_FEN;
+  /* Anything beyond a few times the range is out of it whatever rounding
+   * does: pull it in first, so rounding cannot overflow (INT64_MAX + 5
+   * wrapped to the minimum bid), then round to whole fen. Rounding is
+   * normalisation, not a clamp: compare after it. */
+  const int64_t wide = 10 * BIDSIM_BID_MAX_LI;
   int64_t in[BIDSIM_SEG_COUNT];
-  memcpy(in, b, sizeof in);
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
+    int64_t v = b[s] < -wide ? -wide : b[s] > wide ? wide : b[s];
+    v = v >= 0 ? (v + BIDSIM_LI_PER_FEN / 2) / BIDSIM_LI_PER_FEN * BIDSIM_LI_PER_FEN : 0;   /* below 0: the minimum below */
+    in[s] = v;
+    b[s] = v;
+  }
   /* the highest base that still leaves room for segment bids at +10%
    * below 99.00: 90.00 yuan */
   const int64_t base_max = BIDSIM_BID_MAX_LI * 100 / (100 + BIDSIM_PREMIUM_MIN_PCT) / BIDSIM_LI_PER_FEN * BIDSIM_LI_PER_FEN;
   if (b[0] < BIDSIM_BID_MIN_LI) b[0] = BIDSIM_BID_MIN_LI;
   if (b[0] > base_max) b[0] = base_max;
-  /* segment bids: base x 1.10 rounded up .. base x 4.00 rounded down, whole fen, within the range */
-  int64_t lo = (b[0] * (100 + BIDSIM_PREMIUM_MIN_PCT) + 100 * BIDSIM_LI_PER_FEN - 1) / (100 * BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
-  int64_t hi = b[0] * (100 + BIDSIM_PREMIUM_MAX_PCT) / (100 * BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
-  if (hi > BIDSIM_BID_MAX_LI) hi = BIDSIM_BID_MAX_LI;
+  int64_t lo, hi;   /* the segment bids this base allows, whole fen, within the range */
+  bidsim_rule_premium_bounds(b[0], &lo, &hi);
   for (int s = 1; s < BIDSIM_SEG_COUNT; s++) {
     if (b[s] < lo) b[s] = lo;
     if (b[s] > hi) b[s] = hi;
   }
   return memcmp(in, b, sizeof in) != 0;
+}
+
+bool bidsim_strategy_clamp_action(bidsim_strategy_action_t *a) {
+  bool changed = bidsim_strategy_clamp(a->bid_li);
+  const double p = a->participation;
+  if (!(p >= 0.0)) a->participation = 0.0;        /* negative, or NaN: sit out */
+  else if (p > 1.0) a->participation = 1.0;
+  return changed || a->participation != p || p != p;
 }
 
 /* ---- batches (ABI 2) ------------------------------------------------------------ */

@@ -33,7 +33,7 @@ static int exercise(void) {
     char name[16];
     snprintf(name, sizeof name, "s%u", i);
     uint32_t shop, prod, plan;
-    bidsim_product_spec_t ps = { i, 1000, BIDSIM_PRODUCT_ON_SALE, 10000, i % 2 };
+    bidsim_product_spec_t ps = { i, 1000, BIDSIM_PRODUCT_ON_SALE, 10000, i % 2, i % 4 == 0 ? 0 : 50 + i };
     bidsim_plan_spec_t sp = { name, 0, i % 3 ? BIDSIM_CAP_UNLIMITED : 100000,
                               { 500 + 10 * i, 600 + 10 * i, 700 + 10 * i }, 100 + i, 0 };
     if ((rc = bidsim_market_add_shop(m, name, &shop, &err))) break;

@@ -5,8 +5,12 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "bidsim/bidsim.h"
 
 #define Y(yuan) ((int64_t)((yuan) * 1000 + 0.5))   /* yuan literal to li */
@@ -33,10 +37,18 @@ static uint32_t add_shop(bidsim_market_t *m, const char *name) {
 
 static uint32_t add_product(bidsim_market_t *m, uint32_t shop, uint64_t id, uint32_t cat, int64_t sales,
                             bidsim_product_status_t st) {
-  bidsim_product_spec_t ps = { id, sales, st, Y(99), cat };
+  bidsim_product_spec_t ps = { id, sales, st, Y(99), cat, 0 };
   uint32_t p;
   assert_int_equal(bidsim_market_add_product(m, shop, &ps, &p, NULL), BIDSIM_OK);
   return p;
+}
+
+static void check_same(const bidsim_auction_result_t *a, const bidsim_auction_result_t *b);
+
+/* The index, built once the catalogue is filled (auctions need it). */
+static void build(bidsim_market_t *m) {
+  bidsim_error_t err;
+  if (bidsim_market_build(m, &err)) fail_msg("build: %s: %s", err.where, err.msg);
 }
 
 /* A plan with one product of category cat; bids b, b*1.5, b*2 (rounded to fen). */
@@ -63,10 +75,19 @@ static void test_catalogue_rules(void **state) {
   uint32_t foreign = add_product(m, other, 5, 0, 10000, BIDSIM_PRODUCT_ON_SALE);
   uint32_t ok2 = add_product(m, s, 6, 1, 800, BIDSIM_PRODUCT_ON_SALE);
   bidsim_error_t err;
-  bidsim_product_spec_t dup = { 1, 600, BIDSIM_PRODUCT_ON_SALE, 0, 0 };
+  bidsim_product_spec_t dup = { 1, 600, BIDSIM_PRODUCT_ON_SALE, 0, 0, 0 };
   assert_int_equal(bidsim_market_add_product(m, s, &dup, NULL, &err), BIDSIM_EINVAL);   /* id 1 again */
-  bidsim_product_spec_t badcat = { 9, 600, BIDSIM_PRODUCT_ON_SALE, 0, 2 };
+  bidsim_product_spec_t badcat = { 9, 600, BIDSIM_PRODUCT_ON_SALE, 0, 2, 0 };
   assert_int_equal(bidsim_market_add_product(m, s, &badcat, NULL, &err), BIDSIM_EINVAL);
+  /* a product's own quality: 0 (the plan's) or within [1, 10000] */
+  bidsim_product_spec_t q = { 10, 600, BIDSIM_PRODUCT_ON_SALE, 0, 0, BIDSIM_QUALITY_MAX + 1 };
+  assert_int_equal(bidsim_market_add_product(m, s, &q, NULL, &err), BIDSIM_EQUALITY);
+  assert_string_equal(err.where, "product.quality");
+  q.quality = BIDSIM_QUALITY_MAX;
+  assert_int_equal(bidsim_market_add_product(m, s, &q, NULL, &err), BIDSIM_OK);
+  q.id = 11;
+  q.quality = BIDSIM_QUALITY_MIN;
+  assert_int_equal(bidsim_market_add_product(m, s, &q, NULL, &err), BIDSIM_OK);
 
   bidsim_plan_spec_t spec = { "p1", s, BIDSIM_CAP_UNLIMITED, { 1000, 1100, 4000 }, 100, 0 };
   uint32_t p;
@@ -132,6 +153,7 @@ static void test_gsp_through_market(void **state) {
   uint32_t c = add_plan(m, shops[2], "c", 1000, 40, BIDSIM_CAP_UNLIMITED, 0, prods[2]);
   uint32_t a = add_plan(m, shops[0], "a", 2000, 50, BIDSIM_CAP_UNLIMITED, 0, prods[0]);
   uint32_t b = add_plan(m, shops[1], "b", 1500, 60, BIDSIM_CAP_UNLIMITED, 0, prods[1]);
+  build(m);
   bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
@@ -160,8 +182,78 @@ static void test_gsp_through_market(void **state) {
   uint32_t s0 = add_shop(m, "x"), s1 = add_shop(m, "y");
   add_plan(m, s0, "hi", 5000, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s0, 1, 0, 600, 0));
   add_plan(m, s1, "lo", 4990, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s1, 1, 0, 600, 0));
+  build(m);
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
   assert_int_equal(r.price_li[0], 5000);   /* 4990 + 10 capped at the own bid */
+  bidsim_market_free(m);
+}
+
+/* Quality belongs to the ad shown (DOMAIN.md §2), issue 11 defect 5: acme's
+ * plan shows a 6%-CTR home product and a 1%-CTR kitchen one (qualities 600
+ * and 100, CTR in basis points); a rival shows a 3%-CTR kitchen product
+ * (300). At the same bid (1.00 yuan) the rival ranks first in kitchen
+ * (1000 x 300 > 1000 x 100) and pays ceil(1000 x 100 / 300) + 10 = 344 li;
+ * acme, last, pays the reserve. Ranked with the plan's quality (600, its
+ * first product's), acme took every kitchen exposure. */
+static void test_quality_is_the_shown_products(void **state) {
+  (void)state;
+  enum { HOME = 0, KITCHEN = 1 };
+  bidsim_market_t *m = new_market(2, 2, false, BIDSIM_MECH_GSP);
+  bidsim_error_t err;
+  uint32_t acme = add_shop(m, "acme"), rival = add_shop(m, "rival");
+  uint32_t home = 0, kitchen = 0, rival_kitchen = 0;
+  bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, Y(99), HOME, 600 };
+  assert_int_equal(bidsim_market_add_product(m, acme, &ps, &home, &err), BIDSIM_OK);
+  ps = (bidsim_product_spec_t){ 2, 1000, BIDSIM_PRODUCT_ON_SALE, Y(99), KITCHEN, 100 };
+  assert_int_equal(bidsim_market_add_product(m, acme, &ps, &kitchen, &err), BIDSIM_OK);
+  ps = (bidsim_product_spec_t){ 1, 1000, BIDSIM_PRODUCT_ON_SALE, Y(99), KITCHEN, 300 };
+  assert_int_equal(bidsim_market_add_product(m, rival, &ps, &rival_kitchen, &err), BIDSIM_OK);
+  bidsim_plan_spec_t spec = { "acme", acme, BIDSIM_CAP_UNLIMITED, { Y(1), Y(1.5), Y(2) }, 600, 0 };
+  uint32_t a, r;
+  assert_int_equal(bidsim_market_add_plan(m, &spec, &a, &err), BIDSIM_OK);
+  uint32_t both[2] = { home, kitchen };
+  assert_int_equal(bidsim_plan_add_products(m, a, both, 2, &err), BIDSIM_OK);
+  spec = (bidsim_plan_spec_t){ "rival", rival, BIDSIM_CAP_UNLIMITED, { Y(1), Y(1.5), Y(2) }, 300, 0 };
+  assert_int_equal(bidsim_market_add_plan(m, &spec, &r, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_plan_add_product(m, r, rival_kitchen, &err), BIDSIM_OK);
+  build(m);
+  assert_int_equal(bidsim_market_unit_quality(m, 0), 600);   /* acme's home unit */
+  assert_int_equal(bidsim_market_unit_quality(m, 1), 100);   /* acme's kitchen unit */
+  assert_int_equal(bidsim_market_unit_quality(m, 2), 300);
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, KITCHEN, 0 };
+  bidsim_auction_result_t res, ref;
+  assert_int_equal(bidsim_market_auction(m, &imp, &res), 2);
+  assert_int_equal(res.plan[0], r);
+  assert_int_equal(res.product[0], rival_kitchen);
+  assert_int_equal(res.price_li[0], 344);
+  assert_int_equal(res.plan[1], a);
+  assert_int_equal(res.product[1], kitchen);
+  assert_int_equal(res.price_li[1], 100);
+  assert_int_equal(bidsim_market_auction_scan(m, &imp, &ref), 2);
+  check_same(&res, &ref);
+  /* the shop segment bids 1.50 each: ceil(1500 x 100 / 300) + 10 = 510 */
+  imp.segment = BIDSIM_SEG_SHOP;
+  assert_int_equal(bidsim_market_auction_deferred(m, &imp, &res), 2);
+  assert_int_equal(res.plan[0], r);
+  assert_int_equal(bidsim_auction_slot_price(m, &res, 0), 510);
+  /* at home, acme's 6% product ranks alone with its own quality */
+  imp = (bidsim_impression_t){ BIDSIM_SEG_ORDINARY, HOME, 0 };
+  assert_int_equal(bidsim_market_auction(m, &imp, &res), 1);
+  assert_int_equal(res.product[0], home);
+  /* a bid change keeps each unit's quality: acme at 2.90 (290,000 <
+   * rival's 300,000) still second in kitchen; at 3.10 (310,000) first,
+   * paying ceil(1000 x 300 / 100) + 10 = 3010 */
+  int64_t up[BIDSIM_SEG_COUNT] = { Y(2.9), Y(3.5), Y(3.5) };
+  assert_int_equal(bidsim_market_set_bids(m, a, up, &err), BIDSIM_OK);
+  imp.category = KITCHEN;
+  assert_int_equal(bidsim_market_auction(m, &imp, &res), 2);
+  assert_int_equal(res.plan[0], r);
+  up[0] = Y(3.1);
+  assert_int_equal(bidsim_market_set_bids(m, a, up, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &imp, &res), 2);
+  assert_int_equal(res.plan[0], a);
+  assert_int_equal(res.price_li[0], 3010);
+  if (bidsim_market_check(m, &err)) fail_msg("%s: %s", err.where, err.msg);
   bidsim_market_free(m);
 }
 
@@ -177,6 +269,7 @@ static void test_tie_break_lower_unit_first(void **state) {
     static const uint32_t q[3] = { 30, 60, 40 };
     plans[i] = add_plan(m, s, "p", bid[i], q[i], BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 7, 0, 900, 0));
   }
+  build(m);
   bidsim_impression_t imp = { 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
@@ -270,6 +363,7 @@ static void test_caps_strict_mode(void **state) {
   uint32_t s = add_shop(m, "acme");
   /* base 3.00, shop segment 4.50, similar 6.00 */
   uint32_t p = add_plan(m, s, "strict", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
+  build(m);
   bidsim_impression_t shop_user = { BIDSIM_SEG_SHOP, 0, 0 }, ordinary = { 0, 0, 0 };
   bidsim_auction_result_t r;
   bool capped = false;
@@ -350,7 +444,8 @@ static void test_index_move_across_words(void **state) {
   bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 7 };
   bidsim_auction_result_t r;
   bidsim_error_t err;
-  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);   /* builds the index */
+  build(m);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
   assert_int_equal(r.plan[0], plan[lone]);
   /* the bottom unit (plan 0) to the top: everything above it moves down one */
   int64_t top[BIDSIM_SEG_COUNT] = { Y(50), Y(60), Y(70) };
@@ -374,6 +469,63 @@ static void test_index_move_across_words(void **state) {
   bidsim_market_free(m);
 }
 
+#ifdef NDEBUG
+/* Allocations while a counting allocator is installed. */
+static long allocations;
+static void *count_malloc(size_t n) { allocations++; return malloc(n); }
+static void *count_calloc(size_t c, size_t n) { allocations++; return calloc(c, n); }
+static void *count_realloc(void *p, size_t n) { allocations++; return realloc(p, n); }
+#endif
+
+/* The index is built explicitly; an auction on a stale one (a plan's first
+ * product in a new category since the build) never rebuilds it, since that
+ * would allocate per impression: it fills nothing and returns 0 in Release,
+ * and stops on an assertion in a Debug build. */
+static void test_stale_index_is_never_rebuilt_by_an_auction(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(2, 2, false, BIDSIM_MECH_GSP);
+  uint32_t s = add_shop(m, "acme");
+  uint32_t p = add_plan(m, s, "p", 1000, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 1, 0, 900, 0));
+  bidsim_impression_t cat0 = { 0, 0, 0 }, cat1 = { 0, 1, 0 };
+  bidsim_auction_result_t r;
+  bidsim_error_t err;
+  build(m);
+  assert_int_equal(bidsim_market_auction(m, &cat0, &r), 1);
+  assert_int_equal(bidsim_market_build(m, &err), BIDSIM_OK);   /* current: nothing to do */
+  assert_int_equal(bidsim_plan_add_product(m, p, add_product(m, s, 2, 1, 900, 0), &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_check(m, &err), BIDSIM_ESTATE);
+  assert_non_null(strstr(err.msg, "bidsim_market_build"));
+  assert_int_equal(bidsim_market_auction_scan(m, &cat1, &r), 1);   /* the reference needs no index */
+#ifdef NDEBUG
+  assert_int_equal(bidsim_replace_allocator(count_malloc, count_calloc, count_realloc, free), BIDSIM_OK);
+  allocations = 0;
+  r.n = 7;
+  assert_int_equal(bidsim_market_auction(m, &cat0, &r), 0);
+  assert_int_equal(r.n, 0);
+  assert_int_equal(bidsim_market_auction_deferred(m, &cat1, &r), 0);
+  assert_int_equal(allocations, 0);
+  bidsim_replace_allocator(malloc, calloc, realloc, free);
+#else
+  fflush(NULL);
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    bidsim_market_auction(m, &cat0, &r);
+    _exit(0);   /* the assertion did not fire */
+  }
+  int status = 0;
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGABRT);
+#endif
+  /* building again (or advancing the clock, which builds) shows the new unit */
+  assert_int_equal(bidsim_market_advance_to(m, 10), BIDSIM_OK);
+  assert_int_equal(bidsim_market_check(m, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_auction(m, &cat1, &r), 1);
+  assert_int_equal(r.plan[0], p);
+  bidsim_market_free(m);
+}
+
 /* ---- randomized: index == full scan, ordering, price bounds ------------ */
 
 static uint32_t draw(bidsim_pcg64_t *g, uint32_t n) { return (uint32_t)(bidsim_pcg64_next(g) % n); }
@@ -390,14 +542,12 @@ static void check_result(const bidsim_market_t *m, const bidsim_auction_result_t
   const bidsim_market_config_t *cfg = bidsim_market_config(m);
   assert_true(r->n <= cfg->auction.slots);
   for (uint32_t i = 0; i < r->n; i++) {
-    bidsim_plan_info_t info;
-    bidsim_market_plan_info(m, r->plan[i], &info);
     assert_true(r->price_li[i] <= r->bid_li[i]);
     assert_true(r->price_li[i] >= cfg->auction.reserve_li);
     if (i > 0) {
-      bidsim_plan_info_t prev;
-      bidsim_market_plan_info(m, r->plan[i - 1], &prev);
-      uint64_t s0 = (uint64_t)r->bid_li[i - 1] * prev.quality, s1 = (uint64_t)r->bid_li[i] * info.quality;
+      /* ranked by bid x the quality of the ad shown */
+      uint64_t s0 = (uint64_t)r->bid_li[i - 1] * bidsim_market_unit_quality(m, r->unit[i - 1]),
+               s1 = (uint64_t)r->bid_li[i] * bidsim_market_unit_quality(m, r->unit[i]);
       assert_true(s0 > s1 || (s0 == s1 && r->unit[i - 1] < r->unit[i]));
     }
   }
@@ -414,7 +564,12 @@ static void run_random_market(uint64_t seed, bool strict, int mech) {
     uint32_t s = add_shop(m, name);
     uint32_t nprod = 1 + draw(&g, 3);
     uint32_t prods[3];
-    for (uint32_t k = 0; k < nprod; k++) prods[k] = add_product(m, s, k + 1, draw(&g, cats), 600, 0);
+    for (uint32_t k = 0; k < nprod; k++) {
+      /* a product's own quality, or (a third of them) the plan's */
+      bidsim_product_spec_t ps = { k + 1, 600, BIDSIM_PRODUCT_ON_SALE, Y(99), draw(&g, cats),
+                                   draw(&g, 3) == 0 ? 0 : 1 + draw(&g, 5) };
+      assert_int_equal(bidsim_market_add_product(m, s, &ps, &prods[k], NULL), BIDSIM_OK);
+    }
     int64_t base = 100 + 10 * (int64_t)draw(&g, 60);   /* coarse bids make ties frequent */
     int64_t cap = draw(&g, 3) == 0 ? BIDSIM_CAP_UNLIMITED : Y(100) + 1000 * (int64_t)draw(&g, 50);
     bidsim_plan_spec_t spec = { "p", s, cap, { base, (base * 11 + 99) / 100 * 10, base * 2 }, 1 + draw(&g, 5),
@@ -424,6 +579,7 @@ static void run_random_market(uint64_t seed, bool strict, int mech) {
     if (bidsim_market_add_plan(m, &spec, &p, &err)) fail_msg("%s: %s", err.where, err.msg);
     for (uint32_t k = 0; k < nprod; k++) bidsim_plan_add_product(m, p, prods[k], NULL);   /* duplicates in category fine */
   }
+  build(m);
   bidsim_market_t *twin = NULL;
   int64_t t = 0;
   for (int step = 0; step < 4000; step++) {
@@ -498,12 +654,14 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_catalogue_rules),
     cmocka_unit_test(test_gsp_through_market),
+    cmocka_unit_test(test_quality_is_the_shown_products),
     cmocka_unit_test(test_tie_break_lower_unit_first),
     cmocka_unit_test(test_caps_platform_mode),
     cmocka_unit_test(test_caps_strict_mode),
     cmocka_unit_test(test_plans_spend),
     cmocka_unit_test(test_publish_and_pause),
     cmocka_unit_test(test_index_move_across_words),
+    cmocka_unit_test(test_stale_index_is_never_rebuilt_by_an_auction),
     cmocka_unit_test(test_index_equals_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

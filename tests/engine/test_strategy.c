@@ -57,6 +57,17 @@ static void test_clamp(void **state) {
     { { 90000, 99000, 99000 }, { 90000, 99000, 99000 }, false },  /* 90.00 with 99.00 segments: valid */
     { { 1004, 1204, 1506 }, { 1000, 1200, 1510 }, false },   /* rounding to fen alone is not a clamp */
     { { 100, 100, 500 }, { 100, 110, 400 }, true },          /* both segment rules at once */
+    /* the extremes a plugin may ask for: above the range is the maximum,
+     * below it the minimum, never a wrap-around (INT64_MAX gave 0.10) */
+    { { INT64_MAX, INT64_MAX, INT64_MAX }, { 90000, 99000, 99000 }, true },
+    { { INT64_MAX - 4, INT64_MAX - 5, INT64_MAX - 9 }, { 90000, 99000, 99000 }, true },
+    { { 1000000000000000, 1000000000000000, 1000000000000000 }, { 90000, 99000, 99000 }, true },   /* 10^15 */
+    { { INT64_MIN, INT64_MIN, INT64_MIN }, { 100, 110, 110 }, true },
+    { { INT64_MIN + 4, INT64_MIN + 5, INT64_MIN + 9 }, { 100, 110, 110 }, true },
+    { { 0, 0, 0 }, { 100, 110, 110 }, true },
+    { { -1, -5, -1000 }, { 100, 110, 110 }, true },
+    { { 2000, INT64_MAX, INT64_MIN }, { 2000, 8000, 2200 }, true },   /* segments to the base's bounds */
+    { { INT64_MAX, 1000, 1000 }, { 90000, 99000, 99000 }, true },     /* base to 90.00, segments follow */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     int64_t b[3];
@@ -67,6 +78,33 @@ static void test_clamp(void **state) {
     bidsim_error_t err;
     assert_int_equal(bidsim_rule_check_bids(b, "bids", &err), BIDSIM_OK);   /* always valid afterwards */
   }
+}
+
+/* The whole action: bids as bidsim_strategy_clamp, participation into
+ * [0, 1] with NaN as 0 (sit out); whether any rule changed something. */
+static void test_clamp_action(void **state) {
+  (void)state;
+  static const struct { double in, out; bool changed; } cases[] = {
+    { 0.0, 0.0, false }, { 1.0, 1.0, false }, { 0.25, 0.25, false }, { -0.0, 0.0, false },
+    { -1e-9, 0.0, true }, { -1e300, 0.0, true }, { 1.0 + 1e-12, 1.0, true }, { 1e300, 1.0, true },
+    { NAN, 0.0, true }, { INFINITY, 1.0, true }, { -INFINITY, 0.0, true },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    bidsim_strategy_action_t a = { { 1000, 1100, 4000 }, cases[i].in };
+    bool changed = bidsim_strategy_clamp_action(&a);
+    if (changed != cases[i].changed || !(a.participation == cases[i].out))
+      fail_msg("case %zu: participation %g gave %g (%d)", i, cases[i].in, a.participation, changed);
+    assert_int_equal(a.bid_li[0], 1000);
+    assert_int_equal(a.bid_li[2], 4000);
+  }
+  /* bids clamped with a valid participation count too; rounding alone does not */
+  bidsim_strategy_action_t a = { { INT64_MAX, 0, 0 }, 0.5 };
+  assert_true(bidsim_strategy_clamp_action(&a));
+  assert_int_equal(a.bid_li[0], 90000);
+  assert_true(a.participation == 0.5);
+  a = (bidsim_strategy_action_t){ { 1004, 1204, 1506 }, 1.0 };
+  assert_false(bidsim_strategy_clamp_action(&a));
+  assert_int_equal(a.bid_li[2], 1510);
 }
 
 static void test_params(void **state) {
@@ -314,11 +352,12 @@ static void test_participation(void **state) {
   assert_int_equal(bidsim_market_create(&cfg, &m, &err), BIDSIM_OK);
   uint32_t shop, prod, plan;
   assert_int_equal(bidsim_market_add_shop(m, "S", &shop, &err), BIDSIM_OK);
-  bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, 10000, 0 };
+  bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, 10000, 0, 0 };
   assert_int_equal(bidsim_market_add_product(m, shop, &ps, &prod, &err), BIDSIM_OK);
   bidsim_plan_spec_t sp = { "P", shop, BIDSIM_CAP_UNLIMITED, { 1000, 1100, 1100 }, 100, 0 };
   assert_int_equal(bidsim_market_add_plan(m, &sp, &plan, &err), BIDSIM_OK);
   assert_int_equal(bidsim_plan_add_product(m, plan, prod, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_market_build(m, &err), BIDSIM_OK);
   assert_int_equal(bidsim_market_set_participation(m, plan, 1.5, &err), BIDSIM_EINVAL);
   bidsim_auction_result_t res;
   const uint32_t N = 20000;
@@ -440,7 +479,7 @@ static void test_batch_equals_update(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_clamp), cmocka_unit_test(test_params), cmocka_unit_test(test_fixed_and_schedule),
+    cmocka_unit_test(test_clamp), cmocka_unit_test(test_clamp_action), cmocka_unit_test(test_params), cmocka_unit_test(test_fixed_and_schedule),
     cmocka_unit_test(test_throttle), cmocka_unit_test(test_multiplier), cmocka_unit_test(test_pid),
     cmocka_unit_test(test_targets), cmocka_unit_test(test_shading), cmocka_unit_test(test_bidwar),
     cmocka_unit_test(test_participation), cmocka_unit_test(test_batch_equals_update),

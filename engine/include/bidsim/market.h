@@ -3,9 +3,13 @@
  * auctions over an index kept per (segment, category) (DOMAIN.md §2).
  *
  * A market is one replicate's world. It is not thread-safe; threads run
- * separate markets (bidsim_market_clone). Per-impression calls
- * (bidsim_market_auction, bidsim_market_charge, bidsim_market_advance_to
- * within a day) never allocate or lock. */
+ * separate markets (bidsim_market_clone). The life of a market: fill the
+ * catalogue (shops, products, plans and their products), build the ranking
+ * index (bidsim_market_build), then run auctions while the clock and the
+ * controls (bids, caps, pauses, participation) move; the index follows the
+ * controls in place. Per-impression calls (bidsim_market_auction,
+ * bidsim_market_charge, bidsim_market_advance_to within a day) never
+ * allocate or lock. */
 #ifndef BIDSIM_MARKET_H
 #define BIDSIM_MARKET_H
 #include <stdbool.h>
@@ -31,6 +35,8 @@ typedef struct {
   bidsim_product_status_t status;
   int64_t  price_li;
   uint32_t category;
+  uint32_t quality;          /* ranking weight of this product's ads, 1..BIDSIM_QUALITY_MAX
+                              * (e.g. its predicted CTR); 0 = the quality of the plan showing it */
 } bidsim_product_spec_t;
 
 typedef struct {
@@ -38,7 +44,7 @@ typedef struct {
   uint32_t shop;
   int64_t  cap_li;           /* BIDSIM_CAP_UNLIMITED or >= 100 yuan */
   int64_t  bid_li[BIDSIM_SEG_COUNT];
-  uint32_t quality;          /* 1..BIDSIM_QUALITY_MAX; ranking weight */
+  uint32_t quality;          /* 1..BIDSIM_QUALITY_MAX; ranking weight of its ads whose product has none */
   int64_t  publish_s;        /* seconds since the start of day 0; competes from then on */
 } bidsim_plan_spec_t;
 
@@ -82,13 +88,17 @@ BIDSIM_API int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t *
 BIDSIM_API void bidsim_market_reset(bidsim_market_t *m);
 BIDSIM_API void bidsim_market_free(bidsim_market_t *m);
 
-/* ---- catalogue (validated by bidsim/rules.h) ------------------------- */
+/* ---- catalogue (validated by bidsim/rules.h) -------------------------
+ * A product that gives a plan its first unit in a category changes the
+ * catalogue the index is built from: auctions need bidsim_market_build (or
+ * an advance of the clock) before they see it. */
 
 BIDSIM_API int bidsim_market_add_shop(bidsim_market_t *m, const char *name, uint32_t *shop_out,
                                       bidsim_error_t *err);
 /** @brief Add a product to a shop's catalogue. Any product may be listed;
  *  the plan rules apply when it joins a plan. Errors: BIDSIM_ENOTFOUND
- *  (shop), BIDSIM_EINVAL (category out of range, duplicate id in shop). */
+ *  (shop), BIDSIM_EINVAL (category out of range, duplicate id in shop),
+ *  BIDSIM_EQUALITY (quality neither 0 nor within the range). */
 BIDSIM_API int bidsim_market_add_product(bidsim_market_t *m, uint32_t shop,
                                          const bidsim_product_spec_t *spec, uint32_t *product_out,
                                          bidsim_error_t *err);
@@ -99,7 +109,9 @@ BIDSIM_API int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec
 /** @brief Add a product (by index) to a plan: sales >= 500 (BIDSIM_ESALES),
  *  on sale (BIDSIM_ENOTONSALE), not already in it (BIDSIM_EDUPPRODUCT), and
  *  of the plan's shop (BIDSIM_EINVAL). The first product of a category is the
- *  one the plan shows in that category's auctions. */
+ *  one the plan shows in that category's auctions: that ad unit ranks and is
+ *  priced with the product's quality, or the plan's when the product has
+ *  none (DOMAIN.md §2: quality belongs to the ad shown). */
 BIDSIM_API int bidsim_plan_add_product(bidsim_market_t *m, uint32_t plan, uint32_t product,
                                        bidsim_error_t *err);
 /** @brief Add a product by its external ID within the plan's shop. */
@@ -130,20 +142,34 @@ BIDSIM_API int bidsim_market_set_paused(bidsim_market_t *m, uint32_t plan, bool 
 BIDSIM_API int bidsim_market_publish(bidsim_market_t *m, uint32_t plan, int64_t publish_s,
                                      bidsim_error_t *err);
 
-/* ---- the clock and the hot path -------------------------------------- */
+/* ---- the index, the clock and the hot path ---------------------------- */
+
+/** @brief Build the ranking index from the catalogue: required before the
+ *  first auction and again after the catalogue changed (a plan's first
+ *  product in a category); does nothing when the index is current.
+ *  Allocates, O(units log units). Errors: BIDSIM_ENOMEM (err filled; the
+ *  market is otherwise intact and the index stays unbuilt). */
+BIDSIM_API int bidsim_market_build(bidsim_market_t *m, bidsim_error_t *err);
 
 /** @brief Move the clock forward to @p t_s (seconds since day 0 00:00).
  *  Crossing midnight resets every plan's day spend and resumes capped plans
  *  (DOMAIN.md §1); plans whose publish time has come start competing.
- *  Moving backwards is BIDSIM_ESTATE. */
+ *  Moving backwards is BIDSIM_ESTATE. If the catalogue changed since the
+ *  index was built, builds it first (BIDSIM_ENOMEM if that fails: call
+ *  bidsim_market_build for the message); within a day it never allocates. */
 BIDSIM_API int bidsim_market_advance_to(bidsim_market_t *m, int64_t t_s);
 
 /** @brief Run the auction for one impression at the current clock: eligible
- *  units of the impression's (segment, category), ranked by bid x quality
- *  (ties: lower unit index first), bid >= reserve, up to `slots` winners,
+ *  units of the impression's (segment, category), ranked by the plan's bid
+ *  x the unit's quality (ties: lower unit index first), bid >= reserve, up to `slots` winners,
  *  priced by the configured mechanism. In strict-cap mode a plan whose
- *  remaining cap is below its bid is skipped. Returns the slots filled. */
-BIDSIM_API uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impression_t *imp,
+ *  remaining cap is below its bid is skipped. Returns the slots filled.
+ *  Reads the market only. The index must be current (bidsim_market_build
+ *  or bidsim_market_advance_to after the last catalogue change): on a stale
+ *  index the auction is never rebuilt here (that would allocate per
+ *  impression); it fills no slot and returns 0, and a Debug build (without
+ *  NDEBUG) stops on an assertion. */
+BIDSIM_API uint32_t bidsim_market_auction(const bidsim_market_t *m, const bidsim_impression_t *imp,
                                           bidsim_auction_result_t *res);
 
 /** @brief The same auction with GSP prices deferred: a price is needed only
@@ -151,7 +177,7 @@ BIDSIM_API uint32_t bidsim_market_auction(bidsim_market_t *m, const bidsim_impre
  *  Fills everything but price_li (priced = false under GSP; other mechanisms
  *  price at once); bidsim_auction_slot_price gives any slot's price, equal
  *  to what bidsim_market_auction stores. */
-BIDSIM_API uint32_t bidsim_market_auction_deferred(bidsim_market_t *m, const bidsim_impression_t *imp,
+BIDSIM_API uint32_t bidsim_market_auction_deferred(const bidsim_market_t *m, const bidsim_impression_t *imp,
                                                    bidsim_auction_result_t *res);
 /** @brief The per-click price of @p slot of a result from either auction
  *  call of market @p m (whose configuration must not have changed). */
@@ -183,7 +209,7 @@ typedef struct {
   uint32_t shop;
   int64_t  cap_li;
   int64_t  bid_li[BIDSIM_SEG_COUNT];
-  uint32_t quality;
+  uint32_t quality;          /* the plan's (see bidsim_market_unit_quality for its ads') */
   int64_t  publish_s;
   bool     published, paused, capped;
   int64_t  spend_today_li;
@@ -207,9 +233,13 @@ BIDSIM_API uint32_t bidsim_market_product_shop(const bidsim_market_t *m, uint32_
 /** @brief The plan and product behind an ad unit. */
 BIDSIM_API void bidsim_market_unit(const bidsim_market_t *m, uint32_t unit, uint32_t *plan,
                                    uint32_t *product);
+/** @brief The quality an ad unit ranks and is priced with: its product's,
+ *  or its plan's when the product has none; 0 if there is no such unit. */
+BIDSIM_API uint32_t bidsim_market_unit_quality(const bidsim_market_t *m, uint32_t unit);
 
 /** @brief Reference auction by a full scan of every unit (no index), for
- *  tests and debugging: must give exactly what bidsim_market_auction gives. */
+ *  tests and debugging: must give exactly what bidsim_market_auction gives
+ *  (on a current index; the scan needs none). */
 BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
                                                bidsim_auction_result_t *res);
 
@@ -219,7 +249,8 @@ BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const b
  *  position's bit equal to the unit's eligibility and the summary bits
  *  equal to their words. An auction only reads the top of an index; this
  *  finds damage anywhere. BIDSIM_OK, or BIDSIM_ESTATE with the first broken
- *  invariant in @p err. O(units x log of how far places drifted). */
+ *  invariant in @p err (a stale index, one not built since the catalogue
+ *  changed, is one). O(units x log of how far places drifted). */
 BIDSIM_API int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err);
 
 #endif

@@ -112,4 +112,12 @@ BIDSIM_API void bidsim_strategy_update_batch(const bidsim_strategy_t *s, void *c
  *  alone does not count). */
 BIDSIM_API bool bidsim_strategy_clamp(int64_t bid_li[BIDSIM_SEG_COUNT]);
 
+/** @brief Clamp a whole action to what the platform and the auction accept:
+ *  the bids as bidsim_strategy_clamp, the participation into [0, 1] (NaN
+ *  sits out: 0). Returns true if a rule changed anything, what a host
+ *  counts as a clamp (rounding bids to whole fen alone is not one). A host
+ *  may skip an action equal to the current one, which was clamped when it
+ *  was applied. */
+BIDSIM_API bool bidsim_strategy_clamp_action(bidsim_strategy_action_t *action);
+
 #endif
