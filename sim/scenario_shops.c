@@ -235,7 +235,7 @@ int bidsim__engine_check(ctx_t *c) {
     }
     for (uint32_t q = 0; q < sc->shops[s].product_count && !rc; q++) {
       const bidsim_sc_product_t *p = &sc->shops[s].products[q];
-      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category };
+      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category, 0 };
       if ((rc = bidsim_market_add_product(m, s, &ps, NULL, &e))) {
         snprintf(key, sizeof key, "shops[%u].products[%u]", s, q);
         bidsim__fail(c, product_mark(c, s, q), rc == BIDSIM_EINVAL ? BIDSIM_ESCHEMA : rc, key, "%s", e.msg);

@@ -40,7 +40,10 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
     }
     for (uint32_t q = 0; q < sh->product_count; q++) {
       const bidsim_sc_product_t *p = &sh->products[q];
-      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category };
+      /* quality belongs to the ad shown (DOMAIN.md §2): under the CTR
+       * model each product's own; under the fixed model the plan's (0) */
+      const uint32_t quality = sc->quality_model == BIDSIM_QUALITY_CTR ? quality_from_ctr(p->ctr) : 0;
+      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category, quality };
       if ((rc = bidsim_market_add_product(w->market, s, &ps, NULL, err))) {
         snprintf(key, sizeof key, "shops[%u].products[%u]", s, q);
         return where_fail(err, key);
@@ -54,7 +57,8 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
       if (sc->quality_model == BIDSIM_QUALITY_FIXED) {
         quality = sc->quality_fixed;
       } else {
-        /* the plan's first listed product drives its predicted CTR */
+        /* a plan spec needs a quality, though under the CTR model every ad
+         * ranks with its own product's (set above): the first product's */
         double ctr = 0.04;
         const bidsim_sc_shop_t *sh = &sc->shops[p->shop];
         for (uint32_t q = 0; q < sh->product_count && p->product_count; q++)
@@ -94,7 +98,7 @@ static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
       if (u < acc) { cat = c; break; }
     }
     double ov = clampd(bidsim__dist_draw(&mk->order_value_yuan, r), 0.01, 1e6);
-    bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, bidsim__yuan_to_fen_li(ov), cat };
+    bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, bidsim__yuan_to_fen_li(ov), cat, 0 };
     if ((rc = bidsim_market_add_product(w->market, shop, &ps, &product, err))) return where_fail(err, "market");
     /* at most 90.00 yuan: above it no segment bid can be 10% higher and within 99.00 */
     int64_t base = bidsim__yuan_to_fen_li(clampd(bidsim__dist_draw(&mk->base_bid_yuan, r), 0.10, 90.0));
