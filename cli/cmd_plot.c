@@ -149,8 +149,8 @@ int bidsim_cmd_plot(int argc, char **argv) {
   char found[4096], looked[8400] = "";
   if (script == NULL || *script == '\0') {
     if (find_plot_script(found, sizeof found, looked, sizeof looked) != 0) {
-      fprintf(stderr, "bidsim plot: error: cannot find the plotting script (looked for %s); set BIDSIM_PLOT_SCRIPT\n",
-              looked);
+      fprintf(stderr, "bidsim plot: error: cannot find the plotting script (looked for %s); "
+              "set BIDSIM_PLOT_SCRIPT\n", looked);
       return BIDSIM_EXIT_FAILURE;
     }
     script = found;

@@ -51,10 +51,11 @@ static void build_market(bidsim_mechanism_t mechanism, bool verbose, example_t *
   check(bidsim_market_add_shop(ex->m, "Cosy Living", &cosy, &err), &err, "shop");
 
   /* Products: external ID, historical sales (units), status, price, category.
-   * Any product may be listed; the plan rules apply when it joins a plan. */
+   * Any product may be listed, the rug with its 300 sales too; the plan
+   * rules apply when a product joins a plan. */
   const bidsim_product_spec_t lamp = { 1001, 2400, BIDSIM_PRODUCT_ON_SALE, YUAN(129), CAT_HOME };
   const bidsim_product_spec_t kettle = { 1002, 800, BIDSIM_PRODUCT_ON_SALE, YUAN(89), CAT_KITCHEN };
-  const bidsim_product_spec_t rug = { 1003, 300, BIDSIM_PRODUCT_ON_SALE, YUAN(249), CAT_HOME };   /* too few sales */
+  const bidsim_product_spec_t rug = { 1003, 300, BIDSIM_PRODUCT_ON_SALE, YUAN(249), CAT_HOME };
   const bidsim_product_spec_t bulbs = { 2001, 5000, BIDSIM_PRODUCT_ON_SALE, YUAN(39), CAT_HOME };
   const bidsim_product_spec_t cushion = { 3001, 900, BIDSIM_PRODUCT_ON_SALE, YUAN(59), CAT_HOME };
   uint32_t p_lamp, p_kettle, p_rug, p_bulbs, p_cushion;
@@ -116,8 +117,8 @@ static bidsim_auction_result_t run_auction(bidsim_market_t *m, bidsim_segment_t 
          bidsim_segment_name(segment), category_name[category]);
   for (uint32_t s = 0; s < res.n; s++) {
     char bid[32], price[32];
-    printf("  slot %u  %-14s bid %-6s price %s\n", s + 1, plan_name(m, res.plan[s]), bidsim_li_to_yuan(res.bid_li[s], bid),
-           bidsim_li_to_yuan(res.price_li[s], price));
+    printf("  slot %u  %-14s bid %-6s price %s\n", s + 1, plan_name(m, res.plan[s]),
+           bidsim_li_to_yuan(res.bid_li[s], bid), bidsim_li_to_yuan(res.price_li[s], price));
   }
   return res;
 }
