@@ -21,7 +21,7 @@ for f in bin/bidsim lib/libbidsim_engine.a include/bidsim/bidsim.h include/bidsi
          lib/cmake/bidsim/bidsimConfig.cmake lib/cmake/bidsim/bidsimConfigVersion.cmake \
          lib/cmake/bidsim/bidsimTargets.cmake \
          share/bidsim/plot.py share/bidsim/scenarios/pdd_baseline.yaml share/bidsim/scenarios/double11.yaml \
-         share/doc/bidsim/README.md share/doc/bidsim/docs/output-format.md \
+         share/doc/bidsim/README.md share/doc/bidsim/docs/model.md share/doc/bidsim/docs/output-format.md \
          share/doc/bidsim/scenarios/README.md \
          share/doc/bidsim/examples/c_market/CMakeLists.txt share/doc/bidsim/examples/c_market/c_market.c; do
   [ -f "$P/$f" ] || fail "the package lacks $f"
