@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "bidsim/alloc.h"
 
 static const struct { const char *key, *label; } stat_names[BIDSIM_STAT_COUNT] = {
@@ -221,8 +222,8 @@ static int check_counts(const int64_t *buf, size_t n, bidsim_table_t table, int 
       snprintf(where, sizeof where, "/%s/%s", table_group[table], bidsim_metric_name(m));
       if (negative)
         return bidsim_error_set(err, BIDSIM_EFORMAT, where,
-                                "variant %u, replicate %u holds %lld, not a count: a damaged file, or not bidsim's", v,
-                                r, (long long)buf[i]);
+                                "variant %u, replicate %u holds %lld, not a count: a damaged file, or not bidsim's",
+                                v, r, (long long)buf[i]);
       return bidsim_error_set(err, BIDSIM_EFORMAT, where,
                               "the counts of variant %u, replicate %u sum past INT64_MAX (9.2e18), which no run "
                               "writes: a damaged file, or not bidsim's",
@@ -237,8 +238,8 @@ static int check_cap_hits(const int64_t *buf, size_t n, uint32_t v, uint32_t r, 
   for (size_t i = 0; i < n; i++)
     if (buf[i] < -1 || buf[i] >= 86400)
       return bidsim_error_set(err, BIDSIM_EFORMAT, "/plan/cap_hit_s",
-                              "variant %u, replicate %u holds %lld, neither -1 (not hit) nor a time of day in [0, 86400) "
-                              "seconds: a damaged file, or not bidsim's",
+                              "variant %u, replicate %u holds %lld, neither -1 (not hit) nor a time of day in "
+                              "[0, 86400) seconds: a damaged file, or not bidsim's",
                               v, r, (long long)buf[i]);
   return BIDSIM_OK;
 }
@@ -304,8 +305,18 @@ static size_t bytes_for(double n, size_t size) {
   return b < 9.0e18 && b <= (double)SIZE_MAX ? (size_t)b : 0;
 }
 
-static int no_memory(bidsim_error_t *err, const char *what, double bytes) {
-  return bidsim_error_set(err, BIDSIM_ENOMEM, "report", "out of memory for %s (%.3g GB)", what, bytes / 1e9);
+static int no_memory(bidsim_error_t *err, const char *what, const bidsim_results_dims_t *dm, double bytes) {
+  return bidsim_error_set(err, BIDSIM_ENOMEM, "memory",
+                          "%s of this file (%u variants x %u replicates x %u days) needs %.3g GB, more than "
+                          "can be allocated",
+                          what, dm->variants, dm->replicates, dm->days, bytes / 1e9);
+}
+
+/* The machine's memory: a table larger than that is refused before any
+ * allocation (which overcommit might grant, and a page fault later kill). */
+static double physical_bytes(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? (double)pages * (double)size : INFINITY;
 }
 
 int bidsim_reptable_create(bidsim_results_t *res, const bidsim_reptable_options_t *opt, bidsim_reptable_t **out,
@@ -347,11 +358,14 @@ int bidsim_reptable_create(bidsim_results_t *res, const bidsim_reptable_options_
   double unit = (double)dm.days * per_day,
          table = (double)dm.variants * t->dims.groups * t->dims.hours * BIDSIM_TOTAL_COUNT * rep_count;
   size_t unit_bytes = bytes_for(unit, sizeof *buf), table_bytes = bytes_for(table, sizeof *t->totals);
+  double memory = physical_bytes();
+  if ((double)unit_bytes > memory) unit_bytes = 0;
+  if ((double)table_bytes > memory) table_bytes = 0;
   buf = unit_bytes ? bidsim_malloc(unit_bytes) : NULL;
-  if (!buf) { rc = no_memory(err, "one unit of the file", unit * sizeof *buf); goto out; }
+  if (!buf) { rc = no_memory(err, "one unit", &dm, unit * sizeof *buf); goto out; }
   t->totals = table_bytes ? bidsim_malloc(table_bytes) : NULL;
   if (!t->totals) {
-    rc = no_memory(err, "the report's table of every replicate's totals", table * sizeof *t->totals);
+    rc = no_memory(err, "the table of every replicate's totals", &dm, table * sizeof *t->totals);
     goto out;
   }
   cells = bidsim_malloc((size_t)t->dims.groups * t->dims.hours * sizeof *cells);

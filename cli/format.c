@@ -35,7 +35,11 @@ void bidsim_fmt_number(char *buf, size_t n, double v, int decimals, bool group) 
  * sequence is not UTF-8) and its length in bytes. */
 static uint32_t next_char(const unsigned char *s, size_t *len) {
   static const unsigned char lead_bits[] = { 0, 0, 0x1F, 0x0F, 0x07 };
-  size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+  size_t n = s[0] < 0x80              ? 1
+             : (s[0] & 0xE0) == 0xC0 ? 2
+             : (s[0] & 0xF0) == 0xE0 ? 3
+             : (s[0] & 0xF8) == 0xF0 ? 4
+                                     : 0;
   *len = 1;
   if (n <= 1) return s[0];
   uint32_t c = s[0] & lead_bits[n];
@@ -62,7 +66,8 @@ static int char_columns(uint32_t c) {
 
 size_t bidsim_text_columns(const char *s) {
   size_t cols = 0, len;
-  for (const unsigned char *p = (const unsigned char *)s; *p; p += len) cols += (size_t)char_columns(next_char(p, &len));
+  for (const unsigned char *p = (const unsigned char *)s; *p; p += len)
+    cols += (size_t)char_columns(next_char(p, &len));
   return cols;
 }
 

@@ -92,7 +92,8 @@ int bidsim_run_summary_print(const char *path, bidsim_error_t *err) {
   }
   printf("\n");
   if (shown < td.variants)
-    printf("%u more variants not shown; one of them: bidsim report %s --variant NAME\n", td.variants - shown, path);
+    printf("%u more variants not shown; one of them: bidsim report %s --variant NAME\n", td.variants - shown,
+           path);
   printf("Money in yuan; ROI = order value / spend, each summed over the replicates.\n"
          "With 95%% intervals: bidsim report %s\n", path);
   if (variants)

@@ -8,6 +8,7 @@ standard library's csv and json modules; tables fit 80 columns; bad files
 give exit 2 with a one-line message.
 usage: check_report.py BIDSIM RESULT.h5 SYNTH.h5 TMPDIR"""
 import csv
+import importlib.util
 import io
 import json
 import math
@@ -217,6 +218,20 @@ close(p1["roi"], sps["order_value_li"][0, :, p].sum() / sps["spend_li"][0, :, p]
 check(p1["roi_n"] == 4, f"P1 ROI uses every replicate: n = {p1['roi_n']}")
 c1 = [r for r in doc if r["name"] == "P1" and r["metric"] == "roi"][0]
 close(c1["baseline_mean"], p1["roi"], "compare's baseline ROI is report's")
+# plot's ROI and CPC figure uses the same estimator (its t quantile comes
+# from a table: within 0.1% at 3 degrees of freedom)
+spec = importlib.util.spec_from_file_location(
+    "plot", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis", "plot.py"))
+plot = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plot)
+for row in doc_r:
+    if row["variant"] != "base":
+        continue
+    q = snames.index(row["name"])
+    for key, num, den, k in (("roi", "order_value_li", "spend_li", 1.0), ("cpc_yuan", "spend_li", "clicks", 1e-3)):
+        m, half = plot.ratio_ci(sps[num][0, :, q] * k, sps[den][0, :, q])
+        close(m, row[key], f"plot's {key} of {row['name']} is report's", 1e-12)
+        close(half, row[key + "_ci_high"] - row[key], f"plot's {key} interval of {row['name']}", 1e-3)
 rows = as_csv(run("compare", SYNTH, "--baseline", "0", "--format", "csv").stdout)
 check(len(rows) == len(doc), "compare CSV and JSON have the same rows")
 check_width(run("compare", SYNTH, "--baseline", "base").stdout, "compare table")

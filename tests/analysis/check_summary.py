@@ -71,7 +71,8 @@ def check_block(name, variant, header, rows, expected, what):
             if want is None:
                 check(tok == "-", f"{what} {plan} {key}: {tok}, report has none")
             else:
-                check(abs(got - want) <= 0.5 * 10 ** -dec + 1e-9, f"{what} {plan} {key}: {tok}, report says {want}")
+                check(abs(got - want) <= 0.5 * 10 ** -dec + 1e-9,
+                      f"{what} {plan} {key}: {tok}, report says {want}")
         if plan == "Capped":
             check(number(toks[-4]) <= CAP_YUAN * 1.1, f"{what}: Capped spends {toks[-4]} a day, cap {CAP_YUAN}")
 

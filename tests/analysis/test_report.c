@@ -130,7 +130,8 @@ static void test_plan_figures_by_hand(void **state) {
    * ratio of the means is not. Replicates 1-3: order value 600,000 (r+2) +
    * 37,035 li (sum 7,311,105) over 1.5 x (60 (r+1)^2 + 12) clicks (sum
    * 2,664,000 li); replicate 0 still counts (n = 4, pseudo-value R). */
-  const double *spend1 = tot(t, 0, 1, 0, BIDSIM_TOTAL_SPEND_LI), *value1 = tot(t, 0, 1, 0, BIDSIM_TOTAL_ORDER_VALUE_LI);
+  const double *spend1 = tot(t, 0, 1, 0, BIDSIM_TOTAL_SPEND_LI);
+  const double *value1 = tot(t, 0, 1, 0, BIDSIM_TOTAL_ORDER_VALUE_LI);
   assert_close(spend1[0], 0, 0);
   assert_close(value1[0], 0, 0);
   e = est(t, 0, 1, 0, BIDSIM_STAT_ROI);

@@ -174,7 +174,8 @@ static void test_ratio_paired_hand_computed(void **state) {
   assert_int_equal(p.n, 0);
   assert_true(isnan(p.diff));
   /* NULL dens: the paired mean difference, as bidsim_paired */
-  bidsim_paired_t plain = bidsim_paired(rnum, bnum, 4, 0.95), ratio = bidsim_ratio_paired(rnum, NULL, bnum, NULL, 4, 0.95);
+  bidsim_paired_t plain = bidsim_paired(rnum, bnum, 4, 0.95);
+  bidsim_paired_t ratio = bidsim_ratio_paired(rnum, NULL, bnum, NULL, 4, 0.95);
   assert_close(ratio.diff, plain.diff, 0);
   assert_close(ratio.p, plain.p, 0);
 }
