@@ -3,7 +3,7 @@
 
 Run with Debian's interpreter, which has h5py, numpy, matplotlib and PyYAML:
 
-    /usr/bin/python3 analysis/plot.py RESULT.h5 -o DIR [--variant NAME] [--dpi N]
+    /usr/bin/python3 analysis/plot.py RESULT.h5 -o DIR [--variant NAME | --variant-index I] [--dpi N]
 
 Only listed plans (/plan/listed == 1) are drawn; generated competitors are not.
 Counters are checked as `bidsim report` checks them, and a file whose arrays
@@ -84,12 +84,12 @@ def short(name, limit=LABEL_CHARS):
     return name if len(name) <= limit else name[:limit - 1] + "\u2026"
 
 
-def counts(f, path, index, what=None):
-    """The selection `index` of counter dataset `path`, checked as the C
-    reader checks it (analysis/reptable.c): integers, none negative, and
-    each unit's values (first axis of the selection: replicates) summing
-    below 2^63, so that no sum below can overflow. `what` = -1 allowed
-    (cap_hit_s: -1 = not hit, else seconds in [0, 86400))."""
+def counts(f, path, index, what="count"):
+    """The selection `index` of dataset `path`, checked as analysis/reptable.c
+    checks what it reads: integers; for counts none negative and each
+    replicate's values (the selection's first axis) summing to at most
+    INT64_MAX, so that no sum taken later can overflow; for what="cap_hit"
+    (cap_hit_s) -1 (not hit) or seconds in [0, 86400)."""
     ds = f[path]
     if ds.dtype.kind not in "iu":
         raise InputError(f"/{path} holds {ds.dtype} values, not counts (a damaged file, or not bidsim's)")
