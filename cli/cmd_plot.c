@@ -37,6 +37,9 @@ static void usage(FILE *f) {
     "      roi_cpc.png           ROI and CPC per plan and variant, 95%% intervals\n"
     "    Figures are drawn by plot.py under Debian's /usr/bin/python3\n"
     "    (python3-h5py, python3-matplotlib; `make deps` installs them).\n"
+    "    Plan and variant names longer than 40 characters are cut in the figures.\n"
+    "    The figures are drawn from arrays held in memory: a file that would need\n"
+    "    more than 4 GiB (replicates x days x listed plans) is refused.\n"
     "\n"
     "OPTIONS\n"
     "    -o, --output DIR    directory for the PNG files (required)\n"
@@ -53,8 +56,11 @@ static void usage(FILE *f) {
     "                        build tree\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 success; 2 bad usage or a file that is not a readable bidsim result;\n"
-    "    1 other failures (no Python with h5py and matplotlib, cannot write DIR).\n"
+    "    0 success; 2 bad usage, a file that is not a readable bidsim result, holds\n"
+    "    counters no run writes (negative, not integers, sums past INT64_MAX), or\n"
+    "    is too large to plot; 1 other failures (no Python with h5py and\n"
+    "    matplotlib, cannot write DIR, a figure that cannot be drawn: one line;\n"
+    "    BIDSIM_PLOT_DEBUG=1 shows Python's traceback).\n"
     "\n"
     "EXAMPLE\n"
     "    bidsim plot results/pdd_baseline.h5 -o results/figures\n");
@@ -138,9 +144,10 @@ int bidsim_cmd_plot(int argc, char **argv) {
   uint32_t v = 0;
   int rc = bidsim_results_open(path, &res, &err);
   if (rc == BIDSIM_OK && variant_s) rc = bidsim_args_variant(res, variant_s, &v, &err);
-  /* the script takes the variant by name */
-  char vname[256] = "";
-  if (rc == BIDSIM_OK) snprintf(vname, sizeof vname, "%s", bidsim_results_variant_name(res, v));
+  /* the script takes the variant by index: a name may be longer than an
+   * argument can be (the kernel's limit is 128 KiB) or look like an index */
+  char vindex[16];
+  snprintf(vindex, sizeof vindex, "%u", v);
   bidsim_results_close(res);
   if (rc) return bidsim_cli_fail("plot", &err);
 
@@ -167,7 +174,7 @@ int bidsim_cmd_plot(int argc, char **argv) {
     return BIDSIM_EXIT_FAILURE;
   }
   if (pid == 0) {
-    char *args[] = { (char *)python, (char *)script, (char *)path, "-o", (char *)dir, "--variant", vname,
+    char *args[] = { (char *)python, (char *)script, (char *)path, "-o", (char *)dir, "--variant-index", vindex,
                      "--dpi", (char *)dpi, NULL };
     execv(python, args);
     fprintf(stderr, "bidsim plot: error: cannot run %s: %s (install python3-matplotlib python3-h5py)\n", python,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/run_summary.h"
 #include "sim/job.h"
 #include "sim/output.h"
 #ifdef BIDSIM_MPI
@@ -55,7 +56,8 @@ static void usage(FILE *f) {
     "    hour and product go to OUT.h5 (docs/output-format.md). The file is\n"
     "    written under a temporary name and renamed when complete: an existing\n"
     "    OUT.h5 is replaced only by a complete new file.\n"
-    "    After the run, prints each listed plan's means over replicates per day.\n"
+    "    After the run, prints each listed plan's means per day over the\n"
+    "    replicates, per variant (the figures of `bidsim report`).\n"
     "\n"
     "    Work is split into units, one per (variant, replicate). Each finished\n"
     "    unit is kept in OUT.h5.units/ until the result file is complete, so an\n"
@@ -100,43 +102,6 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, const char *opt, u
   }
   *out = v;
   return 0;
-}
-
-/* Per listed plan: means over replicates of the per-day totals. */
-static int print_summary(const char *path, bidsim_error_t *err) {
-  bidsim_results_t *r = NULL;
-  int rc = bidsim_results_open(path, &r, err);
-  if (rc) return rc;
-  bidsim_results_dims_t dm;
-  bidsim_results_dims(r, &dm);
-  size_t n = (size_t)dm.variants * dm.replicates * dm.days * dm.plans * BIDSIM_SEG_COUNT;
-  int64_t *buf = bidsim_malloc(n * sizeof *buf);
-  double *tot = bidsim_calloc((size_t)dm.plans * BIDSIM_METRIC_COUNT, sizeof *tot);
-  if (!buf || !tot) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "summary", "out of memory"); goto out; }
-  for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
-    if ((rc = bidsim_results_read(r, BIDSIM_TABLE_PLAN_SEGMENT, m, buf, err))) goto out;
-    for (size_t i = 0; i < n; i++) tot[(i / BIDSIM_SEG_COUNT % dm.plans) * BIDSIM_METRIC_COUNT + m] += (double)buf[i];
-  }
-  double per = (double)dm.replicates * dm.days;
-  printf("Per listed plan, mean per day over %u replicate(s) x %u day(s):\n", dm.replicates, dm.days);
-  printf("%-24s %-16s %12s %10s %12s %9s %14s %7s\n", "plan", "shop", "exposures", "clicks", "spend", "orders",
-         "order value", "ROI");
-  for (uint32_t p = 0; p < dm.plans; p++) {
-    if (!bidsim_results_plan_listed(r, p)) continue;
-    const double *t = &tot[(size_t)p * BIDSIM_METRIC_COUNT];
-    double spend = t[BIDSIM_METRIC_SPEND_LI] / per / 1000.0, ov = t[BIDSIM_METRIC_ORDER_VALUE_LI] / per / 1000.0;
-    char roi[16];
-    if (spend > 0) snprintf(roi, sizeof roi, "%.2f", ov / spend); else snprintf(roi, sizeof roi, "-");
-    printf("%-24s %-16s %12.1f %10.1f %12.2f %9.2f %14.2f %7s\n", bidsim_results_plan_name(r, p),
-           bidsim_results_plan_shop(r, p), t[BIDSIM_METRIC_EXPOSURES] / per, t[BIDSIM_METRIC_CLICKS] / per, spend,
-           t[BIDSIM_METRIC_CONVERSIONS] / per, ov, roi);
-  }
-  printf("(spend and order value in yuan; ROI = order value / spend, DOMAIN.md §1)\n");
-out:
-  bidsim_free(buf);
-  bidsim_free(tot);
-  bidsim_results_close(r);
-  return rc;
 }
 
 /* An existing result (or part) of exactly this scenario, seed and shard. */
@@ -267,7 +232,7 @@ int bidsim_cmd_run(int argc, char **argv) {
     if (shard_count) {
       printf("part %u/%u: %s (join the parts with bidsim merge)\n", shard_index, shard_count, out);
     } else {
-      if (summary && (rc = print_summary(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
+      if (summary && (rc = bidsim_run_summary_print(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
       printf("results: %s\n", out);
     }
   }
