@@ -4,6 +4,7 @@
  * through market_internal.h. Nothing on the per-impression path (charge,
  * advance within a day) allocates, locks or prints. */
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "bidsim/alloc.h"
@@ -46,6 +47,18 @@ int bidsim_market_create(const bidsim_market_config_t *cfg, bidsim_market_t **ou
   if (cfg->categories < 1 || cfg->categories > (1u << 20))
     return bidsim_error_set(err, BIDSIM_EINVAL, "market.categories", "categories %u is outside [1, %u]",
                             cfg->categories, 1u << 20);
+  if (cfg->rank != BIDSIM_RANK_STATIC && cfg->rank != BIDSIM_RANK_PERSONAL)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "market.rank", "unknown ranking model %d", (int)cfg->rank);
+  if (!(cfg->affinity_sigma >= 0.0 && cfg->affinity_sigma <= 3.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "market.affinity_sigma", "affinity sigma %g is outside [0, 3]",
+                            cfg->affinity_sigma);
+  if (cfg->affinity_truncate != 0.0 && !(cfg->affinity_truncate >= 0.5 && cfg->affinity_truncate <= 6.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "market.affinity_truncate",
+                            "affinity truncation %g is outside [0.5, 6] (or 0 for the default 2)", cfg->affinity_truncate);
+  for (int r = 0; r < BIDSIM_SEG_COUNT; r++)
+    if (!(cfg->ctr_mult[r] >= 0.0 && cfg->ctr_mult[r] <= 100.0))
+      return bidsim_error_set(err, BIDSIM_EINVAL, "market.ctr_mult", "CTR multiplier %g of relation %s is outside "
+                              "(0, 100] (or 0 for 1)", cfg->ctr_mult[r], bidsim_segment_name(r));
   bidsim_market_t *m = bidsim_calloc(1, sizeof *m);
   if (m == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory");
   m->cfg = *cfg;
@@ -75,6 +88,8 @@ int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out, bidsi
   m->index.lists = NULL;
   m->index.pos = NULL;
   m->participation_q32 = NULL;
+  m->target_q20 = NULL;
+  m->index.personal = NULL;
   m->shop_cap = src->shop_count; m->product_cap = src->product_count;
   m->plan_cap = src->plan_count; m->unit_cap = src->unit_count;
   m->plan_count = 0;   /* counts plans whose product arrays are owned, for fail */
@@ -82,6 +97,7 @@ int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out, bidsi
   DUP_ARRAY(m->products, src->products, src->product_count, product_t);
   DUP_ARRAY(m->hot, src->hot, src->plan_count, plan_hot_t);
   DUP_ARRAY(m->participation_q32, src->participation_q32, src->plan_count, uint32_t);
+  DUP_ARRAY(m->target_q20, src->target_q20, src->plan_count, uint32_t);
   DUP_ARRAY(m->units, src->units, src->unit_count, unit_t);
   if (src->plan_count > 0) {
     m->plans = bidsim_malloc((size_t)src->plan_count * sizeof *m->plans);
@@ -127,6 +143,7 @@ void bidsim_market_free(bidsim_market_t *m) {
   bidsim_free(m->plans);
   bidsim_free(m->hot);
   bidsim_free(m->participation_q32);
+  bidsim_free(m->target_q20);
   bidsim_free(m->units);
   bidsim_free(m->products);
   bidsim_free(m->shops);
@@ -201,6 +218,9 @@ int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, u
   void *part = bidsim_realloc(m->participation_q32, (size_t)m->plan_cap * sizeof *m->participation_q32);
   if (part == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
   m->participation_q32 = part;
+  void *target = bidsim_realloc(m->target_q20, (size_t)m->plan_cap * sizeof *m->target_q20);
+  if (target == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
+  m->target_q20 = target;
 
   uint32_t p = m->plan_count;
   plan_cold_t *c = &m->plans[p];
@@ -220,6 +240,7 @@ int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, u
   h->publish_s = spec->publish_s;
   h->flags = spec->publish_s <= m->now_s ? PLAN_PUBLISHED : 0;
   m->participation_q32[p] = UINT32_MAX;
+  m->target_q20[p] = 1u << 20;
   if (!(h->flags & PLAN_PUBLISHED) && spec->publish_s < m->next_publish_s) m->next_publish_s = spec->publish_s;
   m->shops[spec->shop].first_plan = p;
   m->plan_count++;
@@ -368,6 +389,32 @@ int bidsim_market_set_participation(bidsim_market_t *m, uint32_t plan, double sh
   uint32_t q = share >= 1.0 ? UINT32_MAX : (uint32_t)(share * 4294967296.0);
   m->throttled += (q != UINT32_MAX) - (m->participation_q32[plan] != UINT32_MAX);
   m->participation_q32[plan] = q;
+  return BIDSIM_OK;
+}
+
+int bidsim_market_set_shop_reach(bidsim_market_t *m, uint32_t shop, double reach, bidsim_visit_mode_t mode,
+                                 bidsim_error_t *err) {
+  if (shop >= m->shop_count)
+    return bidsim_error_set(err, BIDSIM_ENOTFOUND, "shop", "no shop with index %u (the market has %u)", shop,
+                            m->shop_count);
+  if (!(reach >= 0.0 && reach <= 1.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "shop.reach", "reach %g is outside [0, 1]", reach);
+  if (mode != BIDSIM_VISIT_EACH && mode != BIDSIM_VISIT_DRAWN)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "shop.visits", "unknown visit mode %d", (int)mode);
+  m->shops[shop].reach_q32 = reach >= 1.0 ? UINT32_MAX : (uint32_t)(reach * 4294967296.0);
+  m->shops[shop].visit_mode = (uint32_t)mode;
+  m->stale = true;   /* the visit tables are built with the index */
+  return BIDSIM_OK;
+}
+
+int bidsim_market_set_targeting(bidsim_market_t *m, uint32_t plan, double share, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  if (!(share >= 0.0 && share <= 1.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "plan.targeting", "targeting share %g is outside [0, 1]", share);
+  const uint32_t q = (uint32_t)llround(share * 1048576.0);
+  m->targeted += (q != 1u << 20) - (m->target_q20[plan] != 1u << 20);
+  m->target_q20[plan] = q;
   return BIDSIM_OK;
 }
 

@@ -14,6 +14,7 @@
 #include "bidsim/alloc.h"
 #include "auction_internal.h"
 #include "market_internal.h"
+#include "market_personal.h"
 
 /* One ranked position. Everything an auction reads about a candidate sits
  * here, so the top of a ranking is a few contiguous cache lines. */
@@ -189,6 +190,8 @@ static size_t ranking_count(const bidsim_market_t *m) { return (size_t)BIDSIM_SE
 
 void bidsim__index_free(bidsim_market_t *m) {
   bidsim__index_t *x = &m->index;
+  bidsim__personal_free(x->personal, m->cfg.categories);
+  x->personal = NULL;
   bidsim_free(x->pos);   /* the hints first: a failed build or clone may hold them without rankings */
   x->pos = NULL;
   if (x->lists == NULL) return;
@@ -205,6 +208,12 @@ int bidsim__index_build(bidsim_market_t *m, bidsim_error_t *err) {
   const size_t count = ranking_count(m);
   bidsim__index_free(m);
   m->stale = true;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) {
+    int rc = bidsim__personal_build(m, err);
+    if (rc) { bidsim__index_free(m); return rc; }
+    m->stale = false;
+    return BIDSIM_OK;
+  }
   bidsim__index_t *x = &m->index;
   x->lists = bidsim_calloc(count, sizeof *x->lists);
   x->pos = bidsim_calloc((size_t)m->unit_count * BIDSIM_SEG_COUNT + 1, sizeof *x->pos);
@@ -243,7 +252,10 @@ int bidsim__index_build(bidsim_market_t *m, bidsim_error_t *err) {
 int bidsim__index_clone(bidsim_market_t *dst, const bidsim_market_t *src) {
   dst->index.lists = NULL;
   dst->index.pos = NULL;
+  dst->index.personal = NULL;
   if (src->stale) return BIDSIM_OK;   /* the clone is stale too: built when needed */
+  if (src->cfg.rank == BIDSIM_RANK_PERSONAL)
+    return bidsim__personal_clone(&dst->index.personal, src->index.personal, src);
   const size_t count = ranking_count(src), places = (size_t)src->unit_count * BIDSIM_SEG_COUNT + 1;
   dst->index.pos = bidsim_malloc(places * sizeof *dst->index.pos);
   dst->index.lists = bidsim_calloc(count, sizeof *dst->index.lists);
@@ -267,11 +279,14 @@ int bidsim__index_clone(bidsim_market_t *dst, const bidsim_market_t *src) {
 }
 
 void bidsim__index_reset(bidsim_market_t *m) {
-  if (!m->stale) index_resort(m);
+  if (m->stale) return;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) bidsim__personal_reset(m);
+  else index_resort(m);
 }
 
 void bidsim__index_plan_flags(bidsim_market_t *m, uint32_t p) {
   if (m->stale) return;   /* the build will compute them */
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) { bidsim__personal_plan_flags(m, p); return; }
   for (uint32_t u = m->hot[p].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       ranking_t *ix = ranking_of(m, s, m->units[u].category);
@@ -339,6 +354,7 @@ static void ranking_move(ranking_t *ix, uint32_t *hint, uint64_t old_key, const 
 
 void bidsim__index_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t old[BIDSIM_SEG_COUNT]) {
   if (m->stale) return;   /* the build will place them */
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) { bidsim__personal_plan_bids(m, plan, old); return; }
   const plan_hot_t *h = &m->hot[plan];
   const bool active = bidsim__plan_active(h);
   for (uint32_t u = h->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
@@ -389,6 +405,7 @@ static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *can
 int64_t bidsim_auction_slot_price(const bidsim_market_t *m, const bidsim_auction_result_t *res, uint32_t slot) {
   if (slot >= res->n) return 0;
   if (res->priced) return res->price_li[slot];
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) return bidsim__personal_slot_price(m, res, slot);
   return gsp_slot_price(&m->cfg.auction, res->bid_li[slot], res->quality[slot], res->next_score[slot]);
 }
 
@@ -450,6 +467,11 @@ static inline __attribute__((always_inline)) uint32_t auction(const bidsim_marke
   assert(!m->stale && "auction on a stale index: call bidsim_market_build after changing the catalogue");
   if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
   if (__builtin_expect(m->stale, 0)) return 0;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) {
+    if (imp->segment == BIDSIM_SEG_SHOP) return 0;   /* SHOP is a relation to a shop, not a base */
+    res->scored = 0;
+    return bidsim__personal_auction(m, imp, res, defer, &res->scored);
+  }
   const ranking_t *ix = ranking_of(m, (int)imp->segment, imp->category);
   const bidsim_auction_config_t *cfg = &m->cfg.auction;
   const uint32_t slots = cfg->slots;
@@ -485,6 +507,8 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
                                     bidsim_auction_result_t *res) {
   res->n = 0;
   if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL)
+    return m->stale || imp->segment == BIDSIM_SEG_SHOP ? 0 : bidsim__personal_scan(m, imp, res);
   const int seg = (int)imp->segment;
   const uint32_t want = m->cfg.auction.slots + 1;
   entry_t best[BIDSIM_MAX_SLOTS + 2];
@@ -510,6 +534,7 @@ int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err) {
   if (m->stale)
     return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "the catalogue changed since the index was built "
                             "(bidsim_market_build)");
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) return bidsim__personal_check(m, err);
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
     for (uint32_t c = 0; c < m->cfg.categories; c++) {
       const ranking_t *ix = ranking_of(m, s, c);
@@ -544,4 +569,15 @@ int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err) {
                                   "word %u disagrees with the word", s, c, w);
     }
   return BIDSIM_OK;
+}
+
+double bidsim_market_affinity(const bidsim_market_t *m, uint64_t user, uint32_t unit) {
+  if (m->stale || m->cfg.rank != BIDSIM_RANK_PERSONAL || unit >= m->unit_count) return 1.0;
+  return bidsim__personal_affinity(m, user, unit);
+}
+
+bool bidsim_market_visited(const bidsim_market_t *m, uint64_t user, uint32_t category, uint32_t shop) {
+  if (m->stale || m->cfg.rank != BIDSIM_RANK_PERSONAL || category >= m->cfg.categories || shop >= m->shop_count)
+    return false;
+  return bidsim__personal_visited(m, user, category, shop);
 }

@@ -14,6 +14,8 @@ enum { PLAN_PUBLISHED = 1u, PLAN_PAUSED = 2u, PLAN_CAPPED = 4u };
 typedef struct {
   char     name[BIDSIM_NAME_MAX];
   uint32_t first_product, first_plan;   /* per-shop lists, BIDSIM_NONE-terminated */
+  uint32_t reach_q32;                   /* share of users who visited the shop, of 2^32 (personalised ranking) */
+  uint32_t visit_mode;                  /* bidsim_visit_mode_t */
 } shop_t;
 
 typedef struct {
@@ -58,9 +60,11 @@ typedef struct {
 
 /* The ranking index's state, owned by market_index.c: market.c moves it
  * (clone, free) only through the functions below. */
+typedef struct bidsim__personal bidsim__personal_t;
 typedef struct {
   struct bidsim__ranking *lists;        /* [segment * categories + category]; NULL until built */
   uint32_t *pos;                        /* [unit * segments + segment]: search hints */
+  bidsim__personal_t *personal;         /* the personalised ranking (market_personal.c), or NULL */
 } bidsim__index_t;
 
 struct bidsim_market {
@@ -82,8 +86,11 @@ struct bidsim_market {
 
   bidsim__index_t index;
   uint32_t throttled;                   /* plans entering only a share of auctions */
+  uint32_t targeted;                    /* plans targeting only a share of users */
   uint32_t *participation_q32;          /* [plan] share of auctions entered, of 2^32; UINT32_MAX = all.
                                          * Its own array: 4 bytes a plan the walk can afford to read */
+  uint32_t *target_q20;                 /* [plan] share of users the plan targets, of 2^20; 2^20 = all
+                                         * (personalised ranking) */
 };
 
 static inline bool bidsim__plan_active(const plan_hot_t *h) {

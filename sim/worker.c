@@ -257,7 +257,7 @@ static inline void impression(bidsim_worker_t *k, const day_t *d, uint32_t hour,
   const uint32_t seg = bidsim_segment_draw(&d->seg, (uint32_t)(x >> 32));
   const uint32_t cat = bidsim_category_draw(&d->cat, (uint32_t)x);
   slab->impressions[hour][seg]++;
-  const bidsim_impression_t imp = { seg, cat, (uint32_t)(user >> 32) };
+  const bidsim_impression_t imp = { seg, cat, (uint32_t)(user >> 32), user };
   /* prices only for clicked slots (a few percent): deferred */
   const uint32_t filled = bidsim_market_auction_deferred(k->market, &imp, res);
   for (uint32_t s = 0; s < filled; s++) {

@@ -46,7 +46,7 @@ static int exercise(void) {
   if (rc == BIDSIM_OK) rc = bidsim_market_clone(m, &twin, &err);
   bidsim_auction_result_t res;
   for (uint32_t i = 0; rc == BIDSIM_OK && i < 50; i++) {
-    bidsim_impression_t imp = { i % 3, i % 2, i * 2654435761u };
+    bidsim_impression_t imp = { i % 3, i % 2, i * 2654435761u, 0 };
     if (bidsim_market_auction(twin, &imp, &res) > 0) bidsim_market_charge(twin, res.plan[0], res.price_li[0], NULL);
   }
   int64_t bids[3] = { 900, 1000, 1100 };

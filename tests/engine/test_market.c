@@ -154,7 +154,7 @@ static void test_gsp_through_market(void **state) {
   uint32_t a = add_plan(m, shops[0], "a", 2000, 50, BIDSIM_CAP_UNLIMITED, 0, prods[0]);
   uint32_t b = add_plan(m, shops[1], "b", 1500, 60, BIDSIM_CAP_UNLIMITED, 0, prods[1]);
   build(m);
-  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 0 };
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
   assert_int_equal(r.plan[0], a);
@@ -220,7 +220,7 @@ static void test_quality_is_the_shown_products(void **state) {
   assert_int_equal(bidsim_market_unit_quality(m, 0), 600);   /* acme's home unit */
   assert_int_equal(bidsim_market_unit_quality(m, 1), 100);   /* acme's kitchen unit */
   assert_int_equal(bidsim_market_unit_quality(m, 2), 300);
-  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, KITCHEN, 0 };
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, KITCHEN, 0, 0 };
   bidsim_auction_result_t res, ref;
   assert_int_equal(bidsim_market_auction(m, &imp, &res), 2);
   assert_int_equal(res.plan[0], r);
@@ -237,7 +237,7 @@ static void test_quality_is_the_shown_products(void **state) {
   assert_int_equal(res.plan[0], r);
   assert_int_equal(bidsim_auction_slot_price(m, &res, 0), 510);
   /* at home, acme's 6% product ranks alone with its own quality */
-  imp = (bidsim_impression_t){ BIDSIM_SEG_ORDINARY, HOME, 0 };
+  imp = (bidsim_impression_t){ BIDSIM_SEG_ORDINARY, HOME, 0, 0 };
   assert_int_equal(bidsim_market_auction(m, &imp, &res), 1);
   assert_int_equal(res.product[0], home);
   /* a bid change keeps each unit's quality: acme at 2.90 (290,000 <
@@ -270,7 +270,7 @@ static void test_tie_break_lower_unit_first(void **state) {
     plans[i] = add_plan(m, s, "p", bid[i], q[i], BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 7, 0, 900, 0));
   }
   build(m);
-  bidsim_impression_t imp = { 0, 0, 0 };
+  bidsim_impression_t imp = { 0, 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
   for (int i = 0; i < 3; i++) assert_int_equal(r.plan[i], plans[i]);
@@ -285,7 +285,7 @@ static void test_caps_platform_mode(void **state) {
   bidsim_market_t *m = new_market(2, 1, false, BIDSIM_MECH_GSP);
   uint32_t s = add_shop(m, "acme");
   uint32_t p = add_plan(m, s, "capped", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
-  bidsim_impression_t imp = { 0, 0, 0 };
+  bidsim_impression_t imp = { 0, 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_advance_to(m, 3600), BIDSIM_OK);
   bool capped = false;
@@ -364,7 +364,7 @@ static void test_caps_strict_mode(void **state) {
   /* base 3.00, shop segment 4.50, similar 6.00 */
   uint32_t p = add_plan(m, s, "strict", 3000, 100, Y(100), 0, add_product(m, s, 1, 0, 900, 0));
   build(m);
-  bidsim_impression_t shop_user = { BIDSIM_SEG_SHOP, 0, 0 }, ordinary = { 0, 0, 0 };
+  bidsim_impression_t shop_user = { BIDSIM_SEG_SHOP, 0, 0, 0 }, ordinary = { 0, 0, 0, 0 };
   bidsim_auction_result_t r;
   bool capped = false;
   /* spend 96.00: 4.00 remain, below the shop bid 4.50 but above the base 3.00 */
@@ -396,7 +396,7 @@ static void test_publish_and_pause(void **state) {
   /* published at 14:30 on day 0 */
   uint32_t late = add_plan(m, s, "late", 2000, 10, BIDSIM_CAP_UNLIMITED, 14 * 3600 + 1800,
                            add_product(m, s, 2, 0, 900, 0));
-  bidsim_impression_t imp = { 0, 0, 0 };
+  bidsim_impression_t imp = { 0, 0, 0, 0 };
   bidsim_auction_result_t r;
   assert_int_equal(bidsim_market_advance_to(m, 14 * 3600 + 1799), BIDSIM_OK);
   assert_int_equal(bidsim_market_auction(m, &imp, &r), 1);
@@ -441,7 +441,7 @@ static void test_index_move_across_words(void **state) {
   const uint32_t lone = N - 1 - 63;   /* at position 63 */
   for (uint32_t i = 0; i < N; i++)
     if (i != lone) assert_int_equal(bidsim_market_set_paused(m, plan[i], true, NULL), BIDSIM_OK);
-  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 7 };
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 0, 7, 0 };
   bidsim_auction_result_t r;
   bidsim_error_t err;
   build(m);
@@ -486,7 +486,7 @@ static void test_stale_index_is_never_rebuilt_by_an_auction(void **state) {
   bidsim_market_t *m = new_market(2, 2, false, BIDSIM_MECH_GSP);
   uint32_t s = add_shop(m, "acme");
   uint32_t p = add_plan(m, s, "p", 1000, 10, BIDSIM_CAP_UNLIMITED, 0, add_product(m, s, 1, 0, 900, 0));
-  bidsim_impression_t cat0 = { 0, 0, 0 }, cat1 = { 0, 1, 0 };
+  bidsim_impression_t cat0 = { 0, 0, 0, 0 }, cat1 = { 0, 1, 0, 0 };
   bidsim_auction_result_t r;
   bidsim_error_t err;
   build(m);
@@ -610,7 +610,7 @@ static void run_random_market(uint64_t seed, bool strict, int mech) {
       t += draw(&g, 9000);
       assert_int_equal(bidsim_market_advance_to(m, t), BIDSIM_OK);
     } else {
-      bidsim_impression_t imp = { draw(&g, 3), draw(&g, cats), draw(&g, UINT32_MAX) };
+      bidsim_impression_t imp = { draw(&g, 3), draw(&g, cats), draw(&g, UINT32_MAX), 0 };
       bidsim_auction_result_t a, b;
       bidsim_market_auction(m, &imp, &a);
       bidsim_market_auction_scan(m, &imp, &b);

@@ -368,7 +368,7 @@ static void test_participation(void **state) {
   for (int k = 0; k < 3; k++) {
     assert_int_equal(bidsim_market_set_participation(m, plan, share[k], &err), BIDSIM_OK);
     for (uint32_t i = 0; i < N; i++) {
-      bidsim_impression_t imp = { 0, 0, (uint32_t)bidsim_pcg64_next(&g) };
+      bidsim_impression_t imp = { 0, 0, (uint32_t)bidsim_pcg64_next(&g), 0 };
       wins[k] += bidsim_market_auction(m, &imp, &res);
     }
   }
