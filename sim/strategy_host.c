@@ -48,7 +48,8 @@ int bidsim_strategy_host_create(const bidsim_world_t *w, bidsim_strategy_host_t 
   *out = NULL;
   bidsim_strategy_host_t *h = bidsim_calloc(1, sizeof *h);
   if (h == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "strategy", "out of memory");
-  const size_t n = (size_t)w->sc->plan_count + w->comp_strat_count + 1;
+  /* the same competitors run strategies in every draw of the market */
+  const size_t n = (size_t)w->sc->plan_count + w->base.comp_strat_count + 1;
   h->plans = w->plans;
   h->plan = bidsim_calloc(n, sizeof *h->plan);
   h->of_plan = bidsim_malloc(((size_t)w->plans + 1) * sizeof *h->of_plan);
@@ -98,8 +99,8 @@ static int instance_add(bidsim_strategy_host_t *h, uint32_t plan, const bidsim_s
   return 0;
 }
 
-int bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *w, bidsim_market_t *m,
-                               uint32_t variant, bidsim_error_t *err) {
+int bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *w, const bidsim_world_market_t *wm,
+                               bidsim_market_t *m, uint32_t variant, bidsim_error_t *err) {
   instances_end(h);
   for (uint32_t i = 0; i < w->sc->plan_count; i++) {
     size_t at = (size_t)variant * w->sc->plan_count + i;
@@ -109,14 +110,14 @@ int bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *
     if (instance_add(h, i, st, w->variant_bids[at], msg, sizeof msg))
       return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "plan %u: %s", i, msg);
   }
-  for (uint32_t j = 0; j < w->comp_strat_count; j++) {
-    const uint32_t plan = w->comp_strat_plan[j];
+  for (uint32_t j = 0; j < wm->comp_strat_count; j++) {
+    const uint32_t plan = wm->comp_strat_plan[j];
     /* its generated bids again: a strategy's change before the clock first
      * moved would otherwise carry into the next unit */
-    int rc = bidsim_market_set_bids(m, plan, w->comp_strat_bids[j], err);
+    int rc = bidsim_market_set_bids(m, plan, wm->comp_strat_bids[j], err);
     if (rc) return rc;
     char msg[256] = "";
-    if (instance_add(h, plan, w->comp_strat[j], w->comp_strat_bids[j], msg, sizeof msg))
+    if (instance_add(h, plan, wm->comp_strat[j], wm->comp_strat_bids[j], msg, sizeof msg))
       return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "competitor %u: %s", plan, msg);
   }
   h->next_update_s = 0;
