@@ -139,13 +139,14 @@ static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_erro
   for (uint32_t p = 0; p < w->strat_plans; p++) {
     if (w->selves[p]) w->strat->destroy(w->selves[p]);
     w->selves[p] = NULL;
-    char msg[256] = "";
     bidsim_params_t none = { 0, NULL };
     bidsim_param_t target = { "target", 3.0 };
     bidsim_params_t roi = { 1, &target };
     bool needs_target = !strcmp(o->strategy, "target_roi") || !strcmp(o->strategy, "target_cpa");
-    if (w->strat->create(needs_target ? &roi : &none, &w->selves[p], msg, sizeof msg))
-      return bidsim_error_set(err, BIDSIM_EINVAL, "strategy", "%s: %s", o->strategy, msg);
+    bidsim_error_t e;
+    bidsim_error_clear(&e);
+    int rc = w->strat->create(needs_target ? &roi : &none, &w->selves[p], &e);
+    if (rc) return bidsim_error_set(err, rc, "strategy", "%s: %s", o->strategy, e.msg);
   }
   for (uint32_t p = 0; p < w->plans; p++) {   /* what reset restores */
     memcpy(w->act[p].bid_li, w->value_li[p], sizeof w->act[p].bid_li);

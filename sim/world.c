@@ -515,7 +515,12 @@ static int strategy_add(bidsim_worker_t *k, uint32_t plan, const bidsim_sc_strat
   S->total_clicks[i] = S->total_conversions[i] = 0;
   S->total_order_value_li[i] = S->total_spend_li[i] = 0;
   bidsim_params_t ps = { st->param_count, st->params };
-  if (st->impl->create(&ps, &S->self[i], msg, msglen) != 0) return -1;
+  bidsim_error_t e;
+  bidsim_error_clear(&e);
+  if (st->impl->create(&ps, &S->self[i], &e) != BIDSIM_OK) {
+    snprintf(msg, msglen, "%.200s", e.msg[0] ? e.msg : "rejected its parameters");   /* the message names the key */
+    return -1;
+  }
   k->strat_of_plan[plan] = S->count++;
   return 0;
 }
