@@ -251,6 +251,7 @@ static int plan_product_check(const bidsim_market_t *m, uint32_t plan, uint32_t 
 static int plan_product_append(bidsim_market_t *m, uint32_t plan, uint32_t product, bidsim_error_t *err) {
   plan_cold_t *c = &m->plans[plan];
   uint32_t cat = m->products[product].spec.category;
+  assert(m->products[product].shop == c->shop);   /* plan_product_check's rule */
   bool has_unit = false;
   for (uint32_t u = m->hot[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
     if (m->units[u].category == cat) has_unit = true;

@@ -233,6 +233,7 @@ int bidsim__index_build(bidsim_market_t *m, bidsim_error_t *err) {
   for (uint32_t u = 0; u < m->unit_count; u++)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       ranking_t *ix = ranking_of(m, s, m->units[u].category);
+      assert(ix->n < (ix->words << 6));   /* sized from the same count */
       ix->e[ix->n++].key = (uint64_t)(UINT32_MAX - u);   /* unit only; resort fills the rest */
     }
   m->stale = false;
@@ -303,6 +304,7 @@ static __attribute__((noinline)) void bits_shift_words(ranking_t *ix, uint32_t l
  * left behind at the end of the range is the caller's to set. Most moves
  * are short and stay within one word: that case inline. */
 static inline void bits_shift(ranking_t *ix, uint32_t lo, uint32_t hi, bool up) {
+  assert(lo < hi && hi < ix->n);
   const uint32_t w = lo >> 6;
   if (w != hi >> 6) { bits_shift_words(ix, lo, hi, up); return; }
   const uint64_t mask = (~UINT64_C(0) << (lo & 63)) & (~UINT64_C(0) >> (63 - (hi & 63)));
@@ -335,6 +337,7 @@ static void ranking_move(ranking_t *ix, uint32_t *hint, uint64_t old_key, const 
   ix->e[to] = *e;
   *hint = to;
   bit_set(ix, to, eligible);
+  assert((to == 0 || ix->e[to - 1].key > key) && (to + 1 == ix->n || ix->e[to + 1].key < key));
 }
 
 void bidsim__index_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t old[BIDSIM_SEG_COUNT]) {

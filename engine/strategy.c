@@ -2,6 +2,7 @@
  * platform clamp. Each is a small deterministic controller over the plan's
  * state at each period; none draws random numbers or allocates per call. */
 #include "bidsim/strategy.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,7 @@ bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
     if (b[s] < lo) b[s] = lo;
     if (b[s] > hi) b[s] = hi;
   }
+  assert(bidsim_rule_check_bids(b, NULL, NULL) == BIDSIM_OK);
   return memcmp(in, b, sizeof in) != 0;
 }
 
