@@ -526,6 +526,116 @@ static void test_stale_index_is_never_rebuilt_by_an_auction(void **state) {
   bidsim_market_free(m);
 }
 
+/* Loading is linear: a product's id, a plan's name, a product already in a
+ * plan and a plan's unit of a category are hashed look-ups, not walks. At
+ * this size the walks took 76 s (one shop of 100,000 products and as many
+ * plans, each adding its product by id; one plan of 25,000 products in
+ * 25,000 categories added one at a time; a list of 25,000); hashed, well
+ * under a second. No timing assertion: every rule is checked at the end. */
+static void test_a_large_catalogue_loads_in_linear_time(void **state) {
+  (void)state;
+  enum { N = 100000, M = N / 4, C = 1 << 16 };
+  bidsim_market_t *m = new_market(4, C, false, BIDSIM_MECH_GSP);
+  bidsim_error_t err;
+  uint32_t shop = add_shop(m, "big");
+  for (uint32_t i = 0; i < N; i++) {
+    bidsim_product_spec_t ps = { 7 * (uint64_t)i + 1, 1000, BIDSIM_PRODUCT_ON_SALE, Y(9), i % C, 0 };
+    if (bidsim_market_add_product(m, shop, &ps, NULL, &err)) fail_msg("product %u: %s", i, err.msg);
+  }
+  for (uint32_t i = 0; i < N; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "p%u", i);
+    bidsim_plan_spec_t spec = { name, shop, BIDSIM_CAP_UNLIMITED, { Y(1), Y(1.1), Y(1.1) }, 100, 0 };
+    uint32_t p;
+    if (bidsim_market_add_plan(m, &spec, &p, &err)) fail_msg("plan %u: %s", i, err.msg);
+    if (bidsim_plan_add_product_id(m, p, 7 * (uint64_t)i + 1, &err)) fail_msg("plan %u's product: %s", i, err.msg);
+  }
+  bidsim_plan_spec_t spec = { "all", shop, BIDSIM_CAP_UNLIMITED, { Y(2), Y(2.2), Y(2.2) }, 100, 0 };
+  uint32_t all, list;
+  assert_int_equal(bidsim_market_add_plan(m, &spec, &all, &err), BIDSIM_OK);
+  for (uint32_t i = 0; i < M; i++)   /* products 0..M-1: M categories, one unit each */
+    if (bidsim_plan_add_product(m, all, i, &err)) fail_msg("all, product %u: %s", i, err.msg);
+  spec.name = "list";
+  assert_int_equal(bidsim_market_add_plan(m, &spec, &list, &err), BIDSIM_OK);
+  uint32_t *ids = malloc(M * sizeof *ids);
+  assert_non_null(ids);
+  for (uint32_t i = 0; i < M; i++) ids[i] = N - 1 - i;
+  assert_int_equal(bidsim_plan_add_products(m, list, ids, M, &err), BIDSIM_OK);
+  /* every rule still holds at this size */
+  assert_int_equal(bidsim_market_product_count(m), N);
+  assert_int_equal(bidsim_market_plan_count(m), N + 2);
+  assert_int_equal(bidsim_market_unit_count(m), N + 2 * M);
+  bidsim_product_spec_t dup = { 7 * (uint64_t)(N - 1) + 1, 1000, BIDSIM_PRODUCT_ON_SALE, Y(9), 0, 0 };
+  assert_int_equal(bidsim_market_add_product(m, shop, &dup, NULL, &err), BIDSIM_EINVAL);
+  assert_non_null(strstr(err.msg, "already listed"));
+  dup.id = 7 * (uint64_t)N + 1;   /* a new id is fine */
+  assert_int_equal(bidsim_market_add_product(m, shop, &dup, NULL, &err), BIDSIM_OK);
+  spec.name = "p77777";
+  assert_int_equal(bidsim_market_add_plan(m, &spec, NULL, &err), BIDSIM_EDUPNAME);
+  assert_int_equal(bidsim_plan_add_product(m, all, M - 1, &err), BIDSIM_EDUPPRODUCT);
+  assert_int_equal(bidsim_plan_add_product_id(m, 5, 7 * 5 + 1, &err), BIDSIM_EDUPPRODUCT);
+  assert_int_equal(bidsim_plan_add_product_id(m, 5, 7 * 5 + 2, &err), BIDSIM_ENOTFOUND);
+  ids[M - 1] = ids[M / 2];   /* the list again, with one repeat: refused, naming the repeat */
+  uint32_t again;
+  spec.name = "again";
+  assert_int_equal(bidsim_market_add_plan(m, &spec, &again, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_plan_add_products(m, again, ids, M, &err), BIDSIM_EDUPPRODUCT);
+  char want[64];
+  snprintf(want, sizeof want, "product %u is listed twice", 7 * ids[M / 2] + 1);
+  assert_non_null(strstr(err.msg, want));
+  bidsim_plan_info_t info;
+  assert_int_equal(bidsim_market_plan_info(m, again, &info), BIDSIM_OK);
+  assert_int_equal(info.product_count, 0);   /* all or none */
+  uint32_t found;
+  assert_int_equal(bidsim_market_find_plan(m, shop, "p99999", &found), BIDSIM_OK);
+  assert_int_equal(found, N - 1);
+  assert_int_equal(bidsim_market_find_plan(m, shop, "p100000", &found), BIDSIM_ENOTFOUND);
+  /* category 3: products 3 and 65539, in plans p3, p65539 and "all" (at
+   * 2.00 yuan it outbids the others' 1.00; they tie, the lower unit first) */
+  build(m);
+  bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, 3, 0 };
+  bidsim_auction_result_t r;
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 3);
+  assert_int_equal(r.plan[0], all);
+  assert_int_equal(r.plan[1], 3);
+  assert_int_equal(r.plan[2], 65539);
+  free(ids);
+  bidsim_market_free(m);
+}
+
+/* A clone carries no look-up tables until a catalogue call needs them:
+ * then they are built from its arrays, and every rule holds as on the
+ * original; inspection works without them. */
+static void test_a_clone_keeps_the_catalogue_rules(void **state) {
+  (void)state;
+  bidsim_market_t *m = new_market(2, 2, false, BIDSIM_MECH_GSP), *twin = NULL;
+  bidsim_error_t err;
+  uint32_t s = add_shop(m, "acme");
+  uint32_t p0 = add_product(m, s, 10, 0, 900, 0), p1 = add_product(m, s, 11, 1, 900, 0);
+  uint32_t plan = add_plan(m, s, "one", Y(1), 10, BIDSIM_CAP_UNLIMITED, 0, p0);
+  build(m);
+  assert_int_equal(bidsim_market_clone(m, &twin, &err), BIDSIM_OK);
+  uint32_t found;
+  assert_int_equal(bidsim_market_find_plan(twin, s, "one", &found), BIDSIM_OK);   /* no tables yet */
+  assert_int_equal(found, plan);
+  bidsim_product_spec_t dup = { 10, 900, BIDSIM_PRODUCT_ON_SALE, Y(9), 0, 0 };
+  assert_int_equal(bidsim_market_add_product(twin, s, &dup, NULL, &err), BIDSIM_EINVAL);
+  bidsim_plan_spec_t spec = { "one", s, BIDSIM_CAP_UNLIMITED, { Y(1), Y(1.1), Y(1.1) }, 10, 0 };
+  assert_int_equal(bidsim_market_add_plan(twin, &spec, NULL, &err), BIDSIM_EDUPNAME);
+  assert_int_equal(bidsim_plan_add_product(twin, plan, p0, &err), BIDSIM_EDUPPRODUCT);
+  assert_int_equal(bidsim_plan_add_product(twin, plan, p1, &err), BIDSIM_OK);   /* a new unit */
+  assert_int_equal(bidsim_market_unit_count(twin), 2);
+  assert_int_equal(bidsim_market_unit_count(m), 1);                        /* the original unchanged */
+  assert_int_equal(bidsim_plan_add_product_id(twin, plan, 11, &err), BIDSIM_EDUPPRODUCT);
+  build(twin);
+  bidsim_impression_t imp = { 0, 1, 0 };
+  bidsim_auction_result_t r;
+  assert_int_equal(bidsim_market_auction(twin, &imp, &r), 1);
+  assert_int_equal(bidsim_market_auction(m, &imp, &r), 0);
+  bidsim_market_free(twin);
+  bidsim_market_free(m);
+}
+
 /* ---- randomized: index == full scan, ordering, price bounds ------------ */
 
 static uint32_t draw(bidsim_pcg64_t *g, uint32_t n) { return (uint32_t)(bidsim_pcg64_next(g) % n); }
@@ -662,6 +772,8 @@ int main(void) {
     cmocka_unit_test(test_publish_and_pause),
     cmocka_unit_test(test_index_move_across_words),
     cmocka_unit_test(test_stale_index_is_never_rebuilt_by_an_auction),
+    cmocka_unit_test(test_a_large_catalogue_loads_in_linear_time),
+    cmocka_unit_test(test_a_clone_keeps_the_catalogue_rules),
     cmocka_unit_test(test_index_equals_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
