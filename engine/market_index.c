@@ -441,6 +441,17 @@ static inline __attribute__((always_inline)) uint32_t walk(const bidsim_market_t
   return n;
 }
 
+/* The walk with throttled plans or strict caps, out of line so the inline
+ * loops of the auction keep its registers to themselves (the options made
+ * every case pay for the others); GSP with throttled plans and no strict
+ * caps, pacing by participation, has a loop of its own in here. */
+static __attribute__((noinline)) uint32_t walk_other(const bidsim_market_t *m, const bidsim_impression_t *imp,
+                                                     const ranking_t *ix, uint32_t slots, bidsim_auction_result_t *res,
+                                                     const entry_t **cand, bool strict, bool throttled, bool gsp) {
+  if (!strict && throttled && gsp) return walk(m, imp, ix, slots, res, cand, false, true, true);
+  return walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
+}
+
 /* The auction body, specialised twice (eager and deferred pricing): forced
  * inline so `defer` folds away and the walk, the fill and the pricing are
  * one function with no call between them. A stale index (the catalogue
@@ -451,16 +462,19 @@ static inline __attribute__((always_inline)) uint32_t auction(const bidsim_marke
   res->n = 0;
   res->priced = true;
   assert(!m->stale && "auction on a stale index: call bidsim_market_build after changing the catalogue");
-  if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
-  if (__builtin_expect(m->stale, 0)) return 0;
+  /* one predicted-not-taken test for the three ways out (bitwise, so no branch each) */
+  if (__builtin_expect((imp->segment >= BIDSIM_SEG_COUNT) | (imp->category >= m->cfg.categories) | m->stale, 0))
+    return 0;
   const ranking_t *ix = ranking_of(m, (int)imp->segment, imp->category);
   const bidsim_auction_config_t *cfg = &m->cfg.auction;
   const uint32_t slots = cfg->slots;
   const bool strict = m->cfg.strict_caps, throttled = m->throttled != 0;
   const bool gsp = cfg->mechanism == BIDSIM_MECH_GSP;
   const entry_t *cand[BIDSIM_MAX_SLOTS + 1];    /* VCG and first price only */
-  const uint32_t n = !strict && !throttled && gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
-                                                  : walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
+  /* plain GSP and plain VCG or first price walk inline; the rest out of line */
+  const uint32_t n = !strict && !throttled ? (gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
+                                                  : walk(m, imp, ix, slots, res, cand, false, false, false))
+                                           : walk_other(m, imp, ix, slots, res, cand, strict, throttled, gsp);
   if (!gsp) return price_ranked(m, cand, n, res);
   const uint32_t filled = n < slots ? n : slots;
   if (n <= slots && filled > 0) res->next_score[filled - 1] = UINT64_MAX;
