@@ -718,7 +718,7 @@ static void param_node(struct fy_node *params, const char *name, const char *sub
     if (name[len] == '.' && fy_node_is_sequence(v)) {
       char *end;
       long i = strtol(name + len + 1, &end, 10);
-      struct fy_node *item = *end == '\0' && i >= 0 ? fy_node_sequence_get_by_index(v, (int)i) : NULL;
+      struct fy_node *item = *end == '\0' && i >= 0 && i < (1L << 20) ? fy_node_sequence_get_by_index(v, (int)i) : NULL;
       if (item == NULL) return;
       *at = item;
       snprintf(key, keylen, "%s.%s[%ld]", sub, k, i);
