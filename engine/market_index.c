@@ -242,6 +242,7 @@ int bidsim__index_build(bidsim_market_t *m, bidsim_error_t *err) {
   for (uint32_t u = 0; u < m->unit_count; u++)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       ranking_t *ix = ranking_of(m, s, m->units[u].category);
+      assert(ix->n < (ix->words << 6));   /* sized from the same count */
       ix->e[ix->n++].key = (uint64_t)(UINT32_MAX - u);   /* unit only; resort fills the rest */
     }
   m->stale = false;
@@ -318,6 +319,7 @@ static __attribute__((noinline)) void bits_shift_words(ranking_t *ix, uint32_t l
  * left behind at the end of the range is the caller's to set. Most moves
  * are short and stay within one word: that case inline. */
 static inline void bits_shift(ranking_t *ix, uint32_t lo, uint32_t hi, bool up) {
+  assert(lo < hi && hi < ix->n);
   const uint32_t w = lo >> 6;
   if (w != hi >> 6) { bits_shift_words(ix, lo, hi, up); return; }
   const uint64_t mask = (~UINT64_C(0) << (lo & 63)) & (~UINT64_C(0) >> (63 - (hi & 63)));
@@ -350,6 +352,7 @@ static void ranking_move(ranking_t *ix, uint32_t *hint, uint64_t old_key, const 
   ix->e[to] = *e;
   *hint = to;
   bit_set(ix, to, eligible);
+  assert((to == 0 || ix->e[to - 1].key > key) && (to + 1 == ix->n || ix->e[to + 1].key < key));
 }
 
 void bidsim__index_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t old[BIDSIM_SEG_COUNT]) {
@@ -455,6 +458,17 @@ static inline __attribute__((always_inline)) uint32_t walk(const bidsim_market_t
   return n;
 }
 
+/* The walk with throttled plans or strict caps, out of line so the inline
+ * loops of the auction keep its registers to themselves (the options made
+ * every case pay for the others); GSP with throttled plans and no strict
+ * caps, pacing by participation, has a loop of its own in here. */
+static __attribute__((noinline)) uint32_t walk_other(const bidsim_market_t *m, const bidsim_impression_t *imp,
+                                                     const ranking_t *ix, uint32_t slots, bidsim_auction_result_t *res,
+                                                     const entry_t **cand, bool strict, bool throttled, bool gsp) {
+  if (!strict && throttled && gsp) return walk(m, imp, ix, slots, res, cand, false, true, true);
+  return walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
+}
+
 /* The auction body, specialised twice (eager and deferred pricing): forced
  * inline so `defer` folds away and the walk, the fill and the pricing are
  * one function with no call between them. A stale index (the catalogue
@@ -465,8 +479,9 @@ static inline __attribute__((always_inline)) uint32_t auction(const bidsim_marke
   res->n = 0;
   res->priced = true;
   assert(!m->stale && "auction on a stale index: call bidsim_market_build after changing the catalogue");
-  if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
-  if (__builtin_expect(m->stale, 0)) return 0;
+  /* one predicted-not-taken test for the three ways out (bitwise, so no branch each) */
+  if (__builtin_expect((imp->segment >= BIDSIM_SEG_COUNT) | (imp->category >= m->cfg.categories) | m->stale, 0))
+    return 0;
   if (m->cfg.rank == BIDSIM_RANK_PERSONAL) {
     if (imp->segment == BIDSIM_SEG_SHOP) return 0;   /* SHOP is a relation to a shop, not a base */
     res->scored = 0;
@@ -478,8 +493,10 @@ static inline __attribute__((always_inline)) uint32_t auction(const bidsim_marke
   const bool strict = m->cfg.strict_caps, throttled = m->throttled != 0;
   const bool gsp = cfg->mechanism == BIDSIM_MECH_GSP;
   const entry_t *cand[BIDSIM_MAX_SLOTS + 1];    /* VCG and first price only */
-  const uint32_t n = !strict && !throttled && gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
-                                                  : walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
+  /* plain GSP and plain VCG or first price walk inline; the rest out of line */
+  const uint32_t n = !strict && !throttled ? (gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
+                                                  : walk(m, imp, ix, slots, res, cand, false, false, false))
+                                           : walk_other(m, imp, ix, slots, res, cand, strict, throttled, gsp);
   if (!gsp) return price_ranked(m, cand, n, res);
   const uint32_t filled = n < slots ? n : slots;
   if (n <= slots && filled > 0) res->next_score[filled - 1] = UINT64_MAX;

@@ -2,6 +2,7 @@
  * bidsim/strategy.h) for the day loop: instances per unit, a batched
  * update every period, the platform's clamp on every action. */
 #include "sim/strategy_host.h"
+#include <stdio.h>
 #include <string.h>
 #include "bidsim/alloc.h"
 #include "sim/traffic.h"
@@ -94,7 +95,12 @@ static int instance_add(bidsim_strategy_host_t *h, uint32_t plan, const bidsim_s
   h->total_clicks[i] = h->total_conversions[i] = 0;
   h->total_order_value_li[i] = h->total_spend_li[i] = 0;
   bidsim_params_t ps = { st->param_count, st->params };
-  if (st->impl->create(&ps, &h->self[i], msg, msglen) != 0) return -1;
+  bidsim_error_t e;
+  bidsim_error_clear(&e);
+  if (st->impl->create(&ps, &h->self[i], &e) != BIDSIM_OK) {
+    snprintf(msg, msglen, "%.200s", e.msg[0] ? e.msg : "rejected its parameters");   /* the message names the key */
+    return -1;
+  }
   h->of_plan[plan] = h->count++;
   return 0;
 }
