@@ -286,7 +286,7 @@ static void run_random_market(uint64_t seed) {
     }
   }
   build(m);
-  bidsim__personal_set_simd(m, seed % 2 == 0);   /* odd seeds walk one unit at a time */
+  bidsim__personal_set_simd(m, (int)(seed % 3));   /* seeds walk 1, 8 and 16 units at a time in turn */
   bidsim_market_t *twin = NULL;
   int64_t t = 0;
   for (int step = 0; step < 3000; step++) {
