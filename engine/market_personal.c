@@ -100,7 +100,10 @@ static inline int32_t shop_ls(const bidsim_market_t *m, uint32_t u) {
 static inline void entry_update(bidsim_market_t *m, uint32_t u) {
   const bidsim__personal_t *p = m->index.personal;
   const uint32_t e = p->vpos[u];
-  if (e != BIDSIM_NONE) p->visits[m->units[u].category].ent[e].ls = shop_ls(m, u);
+  if (e == BIDSIM_NONE) return;
+  pvisits_t *v = &p->visits[m->units[u].category];
+  v->ent[e].ls = shop_ls(m, u);
+  if (p->vslot[u] != BIDSIM_NONE) v->slot[p->vslot[u]].e0 = v->ent[e];
 }
 
 /* The unit record's copy of its plan's bids. */
@@ -180,7 +183,8 @@ void bidsim__personal_free(bidsim__personal_t *p, uint32_t categories) {
   if (p->visits)
     for (uint32_t c = 0; c < categories; c++) visits_free(&p->visits[c]);
   bidsim_free(p->lists);
-  bidsim_free(p->visits);
+  bidsim_free(p->visits_raw);
+  bidsim_free(p->vslot);
   bidsim_free(p->pos);
   bidsim_free(p->lq);
   bidsim_free(p->unit_raw);
@@ -264,6 +268,7 @@ static int visits_law(const bidsim_market_t *m, uint32_t c, pvisits_t *v, bidsim
   v->count_cdf = bidsim_malloc(len * sizeof *v->count_cdf);
   if (v->count_cdf == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the visit tables");
   for (size_t k = 0; k < len; k++) v->count_cdf[k] = k <= kmax ? cdf[k] : UINT64_MAX;
+  memcpy(v->cdf_head, v->count_cdf, sizeof v->cdf_head);
   return BIDSIM_OK;
 }
 
@@ -282,7 +287,7 @@ static int visits_build(bidsim_market_t *m, bidsim_error_t *err) {
   const uint32_t C = m->cfg.categories;
   vcount_t *k = bidsim_calloc((size_t)C + 1, sizeof *k);
   if (k == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the visit tables");
-  for (uint32_t u = 0; u < m->unit_count; u++) p->vpos[u] = BIDSIM_NONE;
+  for (uint32_t u = 0; u < m->unit_count; u++) p->vpos[u] = p->vslot[u] = BIDSIM_NONE;
   for (int pass = 0; pass < 2; pass++) {
     for (uint32_t c = 0; c < C; c++) k[c].last = BIDSIM_NONE;
     for (uint32_t s = 0; s < m->shop_count; s++) {
@@ -307,6 +312,7 @@ static int visits_build(bidsim_market_t *m, bidsim_error_t *err) {
             if (mode) {
               v->slot[g].shop = s;
               v->slot[g].first = e;
+              p->vslot[u] = g;
             } else {
               v->each_shop[g] = s;
               v->each_first[g] = e;
@@ -360,7 +366,8 @@ int bidsim__personal_build(bidsim_market_t *m, bidsim_error_t *err) {
   bidsim__personal_t *p = m->index.personal = bidsim_calloc(1, sizeof *p);
   if (p == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the index");
   p->lists = bidsim_calloc(2 * (size_t)C, sizeof *p->lists);
-  p->visits = bidsim_calloc(C, sizeof *p->visits);
+  p->visits = calloc64(C, sizeof *p->visits, &p->visits_raw);
+  p->vslot = bidsim_calloc((size_t)U + 1, sizeof *p->vslot);
   p->pos = bidsim_calloc((size_t)U * 2 + 1, sizeof *p->pos);
   p->lq = bidsim_calloc((size_t)U * 3 + 1, sizeof *p->lq);
   p->unit = calloc64((size_t)U + 1, sizeof *p->unit, &p->unit_raw);
@@ -368,7 +375,7 @@ int bidsim__personal_build(bidsim_market_t *m, bidsim_error_t *err) {
   p->lbid = bidsim_calloc(BIDSIM_BID_MAX_LI / BIDSIM_LI_PER_FEN + 1, sizeof *p->lbid);
   uint32_t *per_cat = bidsim_calloc(C, sizeof *per_cat);
   int rc = BIDSIM_OK;
-  if (!p->lists || !p->visits || !p->pos || !p->lq || !p->unit || !p->vpos || !p->lbid || !per_cat)
+  if (!p->lists || !p->visits || !p->vslot || !p->pos || !p->lq || !p->unit || !p->vpos || !p->lbid || !per_cat)
     goto nomem;
   affinity_table(p, m->cfg.affinity_sigma, m->cfg.affinity_truncate > 0 ? m->cfg.affinity_truncate : 2.0);
   for (int r = 0; r < BIDSIM_SEG_COUNT; r++) p->mult[r] = m->cfg.ctr_mult[r] > 0 ? m->cfg.ctr_mult[r] : 1.0;
@@ -423,14 +430,16 @@ int bidsim__personal_clone(bidsim__personal_t **out, const bidsim__personal_t *s
   if (p == NULL) return BIDSIM_ENOMEM;
   *p = *src;
   p->lists = NULL; p->visits = NULL; p->pos = NULL; p->lq = NULL; p->unit = NULL; p->unit_raw = NULL;
-  p->vpos = NULL; p->lbid = NULL;
+  p->vpos = NULL; p->lbid = NULL; p->vslot = NULL; p->visits = NULL; p->visits_raw = NULL;
   DUP(p->pos, src->pos, (size_t)U * 2);
   DUP(p->lq, src->lq, (size_t)U * 3);
   DUP64(p->unit, p->unit_raw, src->unit, U);
   DUP(p->vpos, src->vpos, U);
   DUP(p->lbid, src->lbid, BIDSIM_BID_MAX_LI / BIDSIM_LI_PER_FEN);
+  DUP(p->vslot, src->vslot, U);
+  p->visits_raw = NULL;
   p->lists = bidsim_calloc(2 * (size_t)C, sizeof *p->lists);
-  p->visits = bidsim_calloc(C, sizeof *p->visits);
+  p->visits = calloc64(C, sizeof *p->visits, &p->visits_raw);
   if (!p->lists || !p->visits) return BIDSIM_ENOMEM;
   for (size_t i = 0; i < 2 * (size_t)C; i++) {
     const pranking_t *s = &src->lists[i];
@@ -505,6 +514,7 @@ static void resort(bidsim_market_t *m) {
   for (uint32_t c = 0; c < m->cfg.categories; c++) {
     pvisits_t *v = &p->visits[c];
     for (uint32_t e = 0; e < v->slot[v->drawn_n].first; e++) v->ent[e].ls = shop_ls(m, v->ent[e].unit);
+    for (uint32_t g = 0; g < v->drawn_n; g++) v->slot[g].e0 = v->ent[v->slot[g].first];
   }
   for (uint32_t u = 0; u < m->unit_count; u++) unit_bids(m, u);
 }
@@ -627,6 +637,9 @@ int bidsim__personal_check(const bidsim_market_t *m, bidsim_error_t *err) {
         if (u >= m->unit_count || m->units[u].category != c || p->unit[u].shop != shop || p->vpos[u] != e)
           return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "category %u visit entry %u: unit %u is not "
                                   "shop %u's unit of this category placed there", c, e, u, shop);
+        if (!each && e == lo && memcmp(&v->slot[g - v->each_n].e0, &v->ent[e], sizeof v->ent[e]))
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "category %u DRAWN slot %u: its copy of the "
+                                  "first entry is not unit %u's", c, g - v->each_n, u);
         if (v->ent[e].seed != p->unit[u].seed || v->ent[e].ls != shop_ls(m, u))
           return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "category %u visit entry %u: not unit %u's "
                                   "current one (static part %d, want %d)", c, e, u, v->ent[e].ls, shop_ls(m, u));

@@ -143,7 +143,7 @@ static void draw_visits(const bidsim_market_t *m, const bidsim_impression_t *imp
   /* the count: how many of the increasing CDF's entries r passes (never the
    * saturated ones), the first CDF_HEAD without a branch */
   uint32_t k = 0;
-  for (uint32_t j = 0; j < CDF_HEAD; j++) k += r > v->count_cdf[j];
+  for (uint32_t j = 0; j < CDF_HEAD; j++) k += r > v->cdf_head[j];
   if (__builtin_expect(k == CDF_HEAD, 0))
     while (k < v->kmax && r > v->count_cdf[k]) k++;
   for (uint32_t j = 0; j < k; j++) {
@@ -162,6 +162,18 @@ static void draw_visits(const bidsim_market_t *m, const bidsim_impression_t *imp
   }
 }
 
+/* Visit group g's entries and their number: a DRAWN shop's one unit from
+ * its slot record (which the draw read), else from the entries. */
+static inline const pentry_t *group_entries(const pvisits_t *v, uint32_t g, bool each, uint32_t *n) {
+  if (each) {
+    *n = v->each_first[g + 1] - v->each_first[g];
+    return &v->ent[v->each_first[g]];
+  }
+  const pslot_t *s = &v->slot[g - v->each_n];
+  *n = s[1].first - s->first;
+  return *n == 1 ? &s->e0 : &v->ent[s->first];
+}
+
 /* The visited shops' units at the SHOP relation, straight into the top;
  * every one of them marked in unit_bits (the walk skips them). */
 static void enter_visited(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t ukey, visits_t *vis,
@@ -173,14 +185,14 @@ static void enter_visited(const bidsim_market_t *m, const bidsim_impression_t *i
   for (uint32_t q = 0; q < vis->n; q++) {
     const uint32_t g = vis->group[q];
     const bool each = q < vis->each;
-    const uint32_t lo = each ? v->each_first[g] : v->slot[g - v->each_n].first;
-    const uint32_t hi = each ? v->each_first[g + 1] : v->slot[g - v->each_n + 1].first;
-    for (uint32_t e = lo; e < hi; e++) {
-      const uint32_t u = v->ent[e].unit;
+    uint32_t n;
+    const pentry_t *ents = group_entries(v, g, each, &n);
+    for (uint32_t e = 0; e < n; e++) {
+      const uint32_t u = ents[e].unit;
       bits |= UINT64_C(1) << (u & 63);
-      const int32_t ls = v->ent[e].ls;
+      const int32_t ls = ents[e].ls;
       if (ls == LS_OUT) continue;
-      const uint32_t h = bidsim__ppair_hash(ukey, v->ent[e].seed);
+      const uint32_t h = bidsim__ppair_hash(ukey, ents[e].seed);
       const int32_t score = ls + p->zq[h >> (32 - ZCELLS_LOG2)];
       if (score < t->floor || (rare && rare_excluded(m, imp, u, h, BIDSIM_SEG_SHOP))) continue;
       top_insert(t, bidsim__pkey_of(score, u));
@@ -225,8 +237,8 @@ static uint32_t walk_scalar(const bidsim_market_t *m, const bidsim_impression_t 
 }
 
 #ifdef HAVE_X86_WALKS
-/* Eight lanes: the hash, the coarse bound (two 8-entry register look-ups
- * and a blend give 16 groups) and the comparison with the floor in AVX2;
+/* Eight lanes: the hash, the coarse bound (four 8-entry register look-ups
+ * and three blends give the 32 groups) and the comparison with the floor in AVX2;
  * the lanes that pass are scored exactly one by one, in position order,
  * against the floor as it rises. A block's first position has its highest
  * static part, so stopping on it is as exact as per unit. */
@@ -239,11 +251,10 @@ __attribute__((target("avx2"))) static uint32_t walk_avx2(const bidsim_market_t 
   const __m256i vkey = _mm256_set1_epi32((int32_t)ukey), c1 = _mm256_set1_epi32(0x7FEB352D);
   const __m256i c2 = _mm256_set1_epi32((int32_t)0x846CA68B);
   const __m256i s1 = _mm256_set1_epi32((int32_t)0x9E3779B9), s2 = _mm256_set1_epi32(0x7F4A7C15);
-  /* groups of 256 cells: the 32-group bound's odd entries */
-  const __m256i zlo = _mm256_setr_epi32(p->zhi[1], p->zhi[3], p->zhi[5], p->zhi[7], p->zhi[9], p->zhi[11],
-                                        p->zhi[13], p->zhi[15]);
-  const __m256i zhi = _mm256_setr_epi32(p->zhi[17], p->zhi[19], p->zhi[21], p->zhi[23], p->zhi[25], p->zhi[27],
-                                        p->zhi[29], p->zhi[31]);
+  /* the 32 groups' bounds in four registers of eight */
+  const __m256i z0 = _mm256_loadu_si256((const __m256i *)p->zhi), z1 = _mm256_loadu_si256((const __m256i *)(p->zhi + 8));
+  const __m256i z2 = _mm256_loadu_si256((const __m256i *)(p->zhi + 16));
+  const __m256i z3 = _mm256_loadu_si256((const __m256i *)(p->zhi + 24));
   uint32_t scored = 0;
   __m256i vfloor = _mm256_set1_epi32(t->floor);
   for (uint32_t w = 0; w < ix->words; w++) {
@@ -268,12 +279,15 @@ __attribute__((target("avx2"))) static uint32_t walk_avx2(const bidsim_market_t 
       x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 15));
       x = _mm256_mullo_epi32(x, c2);
       x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
-      /* cell >> 8 = x >> 28: its low three bits index, its top bit picks the half */
-      const __m256i g = _mm256_srli_epi32(x, 28);
-      const __m256i bound = _mm256_castps_si256(
-          _mm256_blendv_ps(_mm256_castsi256_ps(_mm256_permutevar8x32_epi32(zlo, g)),
-                           _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(zhi, g)),
-                           _mm256_castsi256_ps(_mm256_slli_epi32(g, 28))));
+      /* the group x >> 27: its low three bits index a register, bit 3 and
+       * bit 4 (moved to the sign, which blendv reads) pick among the four */
+      const __m256i g = _mm256_srli_epi32(x, 27);
+      const __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(g, 28)), b4 = _mm256_castsi256_ps(_mm256_slli_epi32(g, 27));
+      const __m256 lo = _mm256_blendv_ps(_mm256_castsi256_ps(_mm256_permutevar8x32_epi32(z0, g)),
+                                         _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(z1, g)), b3);
+      const __m256 hi = _mm256_blendv_ps(_mm256_castsi256_ps(_mm256_permutevar8x32_epi32(z2, g)),
+                                         _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(z3, g)), b3);
+      const __m256i bound = _mm256_castps_si256(_mm256_blendv_ps(lo, hi, b4));
       const __m256i sc = _mm256_add_epi32(bound, _mm256_load_si256((const __m256i *)&ix->ls[i0]));
       /* bound reaches the floor: not (floor > bound) */
       const __m256i below = _mm256_cmpgt_epi32(vfloor, sc);
@@ -321,45 +335,18 @@ __attribute__((target("avx512f"))) static inline __m512i pair_hash16(__m512i uni
   return x;
 }
 
-/* The want-th largest of the scores in the lanes of @p valid (INT32_MIN
- * if fewer): lane i is among the best want when fewer than want lanes
- * score above it; the smallest of those is the want-th. */
-__attribute__((target("avx512f"))) static inline int32_t kth_largest16(__m512i sc, __mmask16 valid, uint32_t want) {
-  const __m512i v = _mm512_mask_mov_epi32(_mm512_set1_epi32(INT32_MIN), valid, sc), one = _mm512_set1_epi32(1);
-  __m512i above = _mm512_setzero_si512();
-  __m512i rot = v;
-  for (int r = 1; r < 16; r++) {
-    rot = _mm512_alignr_epi32(rot, rot, 1);
-    above = _mm512_mask_add_epi32(above, _mm512_cmpgt_epi32_mask(rot, v), above, one);
-  }
-  const __mmask16 best = _mm512_cmplt_epi32_mask(above, _mm512_set1_epi32((int32_t)want));
-  return _mm512_mask_reduce_min_epi32(best, v);
-}
-
-/* The lanes whose unit may be of a visited shop: bit (unit mod 64) of the
- * visits' unit filter. */
-__attribute__((target("avx512f"))) static inline __mmask16 maybe_visited16(__m512i units, uint64_t unit_bits) {
-  const __m512i sh = _mm512_and_si512(units, _mm512_set1_epi32(63));
-  const __m512i lo = _mm512_srlv_epi32(_mm512_set1_epi32((int32_t)(uint32_t)unit_bits), sh);
-  const __m512i hi = _mm512_srlv_epi32(_mm512_set1_epi32((int32_t)(uint32_t)(unit_bits >> 32)),
-                                       _mm512_sub_epi32(sh, _mm512_set1_epi32(32)));
-  const __m512i bit = _mm512_mask_mov_epi32(lo, _mm512_cmpge_epi32_mask(sh, _mm512_set1_epi32(32)), hi);
-  return _mm512_test_epi32_mask(bit, _mm512_set1_epi32(1));
-}
-
 __attribute__((target("avx512f"))) static inline uint64_t key_at(__m512i K, __m512i lane) {
   return (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(_mm512_permutexvar_epi64(lane, K)));
 }
 
 /* The auction's candidates in AVX-512, for up to eight (slots + 1): the
  * best eight keys sorted in one register (top8_insert), the visited units
- * entered there, then the walk sixteen positions at a time. While the list
- * is not full every eligible lane would be a candidate, so such a block is
- * scored exactly (a gather of the affinities) and only its lanes reaching
- * the block's want-th best score go in; later blocks are tested against
- * the coarse bound and the few lanes that pass are scored exactly one by
- * one. Keys that a block's floor let through below the want-th sink below
- * it. */
+ * entered there, then the walk sixteen positions at a time, each block
+ * tested against the coarse bound and the few lanes that pass scored
+ * exactly one by one. Keys that a block's floor let through below the
+ * want-th sink below it. (Scoring a block exactly while the list is not
+ * full, a gather and a vector rank, to insert only its best: slower than
+ * the insertions it saves, measured.) */
 __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_market_t *m,
                                                                const bidsim_impression_t *imp, const pranking_t *ix,
                                                                uint32_t ukey, visits_t *vis, top_t *t) {
@@ -377,10 +364,10 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
     for (uint32_t q = 0; q < vis->n; q++) {
       const uint32_t g = vis->group[q];
       const bool each = q < vis->each;
-      const uint32_t lo = each ? v->each_first[g] : v->slot[g - v->each_n].first;
-      const uint32_t hi = each ? v->each_first[g + 1] : v->slot[g - v->each_n + 1].first;
-      for (uint32_t e = lo; e < hi; e++) {
-        const pentry_t *en = &v->ent[e];
+      uint32_t n;
+      const pentry_t *ents = group_entries(v, g, each, &n);
+      for (uint32_t e = 0; e < n; e++) {
+        const pentry_t *en = &ents[e];
         ubits |= UINT64_C(1) << (en->unit & 63);
         const uint32_t h = bidsim__ppair_hash(ukey, en->seed);
         uint64_t key = bidsim__pkey_of(en->ls + zq[h >> (32 - ZCELLS_LOG2)], en->unit);
@@ -406,28 +393,16 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
       scored += (uint32_t)__builtin_popcount(lanes);
       const __m512i units = _mm512_load_si512(&ix->unit[i0]), vls = _mm512_load_si512(&ix->ls[i0]);
       const __m512i x = pair_hash16(units, vkey);
-      const bool exact = floor == INT32_MIN;
-      __mmask16 hits;
-      __m512i sc;
-      if (exact) {   /* a gather, and only the block's best `want` */
-        sc = _mm512_add_epi32(vls, _mm512_mask_i32gather_epi32(vls, lanes, _mm512_srli_epi32(x, 32 - ZCELLS_LOG2),
-                                                               zq, 4));
-        /* only lanes certain to compete may set the block's floor */
-        const __mmask16 valid = rare ? 0 : check ? lanes & ~maybe_visited16(units, vis->unit_bits) : lanes;
-        hits = _mm512_mask_cmpge_epi32_mask(lanes, sc, _mm512_set1_epi32(kth_largest16(sc, valid, t->want)));
-      } else {
-        sc = _mm512_add_epi32(vls, _mm512_permutex2var_epi32(zlo, _mm512_srli_epi32(x, 32 - ZGROUPS_LOG2), zhi));
-        hits = _mm512_mask_cmpge_epi32_mask(lanes, sc, vfloor);
-        if (hits == 0) continue;
-      }
+      const __m512i sc =
+          _mm512_add_epi32(vls, _mm512_permutex2var_epi32(zlo, _mm512_srli_epi32(x, 32 - ZGROUPS_LOG2), zhi));
+      __mmask16 hits = _mm512_mask_cmpge_epi32_mask(lanes, sc, vfloor);
+      if (hits == 0) continue;
       uint32_t hash[16];
-      int32_t score16[16];
       _mm512_storeu_si512(hash, x);
-      _mm512_storeu_si512(score16, sc);
       while (hits) {
         const uint32_t j = (uint32_t)__builtin_ctz(hits);
         hits &= (__mmask16)(hits - 1);
-        const int32_t score = exact ? score16[j] : ix->ls[i0 + j] + zq[hash[j] >> (32 - ZCELLS_LOG2)];
+        const int32_t score = ix->ls[i0 + j] + zq[hash[j] >> (32 - ZCELLS_LOG2)];
         if (score < floor) continue;   /* the bound's excess: rare */
         const uint32_t u = ix->unit[i0 + j];
         if (check && walk_excluded(m, imp, vis, rare, u, hash[j])) continue;
@@ -507,6 +482,7 @@ static uint32_t fill(const bidsim_market_t *m, const bidsim_impression_t *imp, u
     bid[i] = un->bid_li[rel];
     pctr[i] = un->quality * p->mult[rel] * aff;
     value[i] = (double)bid[i] * pctr[i];
+    if (i > 0) res->next_value[i - 1] = value[i];   /* slots + 1 keys at most: i - 1 < slots */
     if (i < filled) {
       res->plan[i] = un->plan;
       res->unit[i] = u;
@@ -519,7 +495,7 @@ static uint32_t fill(const bidsim_market_t *m, const bidsim_impression_t *imp, u
       res->next_score[i] = UINT64_MAX;   /* the static model's field: unused here */
     }
   }
-  for (uint32_t i = 0; i < filled; i++) res->next_value[i] = i + 1 < n ? value[i + 1] : -1.0;
+  if (n == filled && filled > 0) res->next_value[filled - 1] = -1.0;   /* nothing ranks below the last */
   res->n = filled;
   res->priced = true;
   switch (cfg->mechanism) {

@@ -57,11 +57,15 @@ typedef struct {
 } pentry_t;
 
 /* A DRAWN shop of a category (a slot of the alias table by reach): the
- * alias method's coin and alias, the shop, and its first entry (its
- * entries end where the next slot's begin). */
+ * alias method's coin and alias, the shop, where its entries begin (they
+ * end where the next slot's begin) and a copy of the first one, so a shop
+ * with one unit in the category enters from the record the draw read. */
 typedef struct {
   uint32_t keep_q32, alias, shop, first;
+  pentry_t e0;
+  uint32_t pad;
 } pslot_t;
+_Static_assert(sizeof(pslot_t) == 32, "a DRAWN slot is half a cache line");
 
 /* A category's visit tables: its EACH shops (decided per user by a hash)
  * and its DRAWN shops (slots), each a group of entries, its units in the
@@ -69,18 +73,18 @@ typedef struct {
  * slot s's [slot[s].first, slot[s + 1].first); EACH entries come first
  * (each_first[each_n] == slot[0].first). Then the Poisson law of how many
  * DRAWN shops a user visited. */
+#define CDF_HEAD 8                      /* the count's law's first entries, read without a branch */
 typedef struct {
+  _Alignas(64) uint64_t cdf_head[CDF_HEAD];   /* count_cdf's first, here: the draw's first line */
   uint32_t each_n, drawn_n;
-  uint32_t *each_shop;                  /* [each_n] */
-  uint32_t *each_first;                 /* [each_n + 1] */
   pslot_t  *slot;                       /* [drawn_n + 1], the last one only its `first` */
   pentry_t *ent;                        /* [slot[drawn_n].first] */
   uint32_t kmax;                        /* largest count with a probability that matters */
   uint64_t *count_cdf;                  /* [cdf_len] P(count <= k) x 2^64, saturated beyond kmax */
+  uint32_t *each_shop;                  /* [each_n] */
+  uint32_t *each_first;                 /* [each_n + 1] */
 } pvisits_t;
 
-/* The count's law is read CDF_HEAD entries at a time without a branch. */
-#define CDF_HEAD 8
 static inline size_t cdf_len(const pvisits_t *v) { return v->kmax + 1 > CDF_HEAD ? (size_t)v->kmax + 1 : CDF_HEAD; }
 
 struct bidsim__personal {
@@ -91,7 +95,9 @@ struct bidsim__personal {
   void       *unit_raw;
   uint32_t   *vpos;                     /* [unit] its entry in its category's visit tables, or BIDSIM_NONE */
   int32_t    *lbid;                     /* [fen]: log2(bid in li), Q16, for 0 .. BIDSIM_BID_MAX_LI / 10 */
-  pvisits_t  *visits;                   /* [category] */
+  pvisits_t  *visits;                   /* [category], 64-byte aligned */
+  void       *visits_raw;
+  uint32_t   *vslot;                      /* [unit] the DRAWN slot whose first entry (e0) it is, or BIDSIM_NONE */
   int32_t     zq[ZCELLS];               /* log2(affinity) per cell, Q16, ascending */
   int32_t     zhi[ZGROUPS];             /* zq's largest per group of cells */
   double      aff[ZCELLS];              /* the affinity per cell */
