@@ -335,18 +335,60 @@ __attribute__((target("avx512f"))) static inline __m512i pair_hash16(__m512i uni
   return x;
 }
 
+/* Compare-exchange of lanes i and idx[i] of eight keys: the lanes in
+ * @p takes_max keep the larger. */
+__attribute__((target("avx512f"))) static inline __m512i cx8(__m512i v, __m512i idx, __mmask8 takes_max) {
+  const __m512i q = _mm512_permutexvar_epi64(idx, v);
+  return _mm512_mask_blend_epi64(takes_max, _mm512_min_epu64(v, q), _mm512_max_epu64(v, q));
+}
+
+/* Eight keys sorted descending (a bitonic network, six exchanges). */
+__attribute__((target("avx512f"))) static inline __m512i sort8(__m512i v) {
+  const __m512i p1 = _mm512_setr_epi64(1, 0, 3, 2, 5, 4, 7, 6), p2 = _mm512_setr_epi64(2, 3, 0, 1, 6, 7, 4, 5);
+  const __m512i p4 = _mm512_setr_epi64(4, 5, 6, 7, 0, 1, 2, 3);
+  v = cx8(v, p1, 0x99);
+  v = cx8(v, p2, 0xC3);
+  v = cx8(v, p1, 0xA5);
+  v = cx8(v, p4, 0x0F);
+  v = cx8(v, p2, 0x33);
+  return cx8(v, p1, 0x55);
+}
+
+/* The best eight of two descending lists of eight, descending: the larger
+ * of each lane and its mirror in the other list form a bitonic sequence
+ * holding them, which three exchanges sort. */
+__attribute__((target("avx512f"))) static inline __m512i merge8(__m512i a, __m512i b) {
+  const __m512i rev = _mm512_setr_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  __m512i v = _mm512_max_epu64(a, _mm512_permutexvar_epi64(rev, b));
+  v = cx8(v, _mm512_setr_epi64(4, 5, 6, 7, 0, 1, 2, 3), 0x0F);
+  v = cx8(v, _mm512_setr_epi64(2, 3, 0, 1, 6, 7, 4, 5), 0x33);
+  return cx8(v, _mm512_setr_epi64(1, 0, 3, 2, 5, 4, 7, 6), 0x55);
+}
+
+/* The lanes whose unit may be of a visited shop: bit (unit mod 64) of the
+ * visits' unit filter. */
+__attribute__((target("avx512f"))) static inline __mmask16 maybe_visited16(__m512i units, uint64_t unit_bits) {
+  const __m512i sh = _mm512_and_si512(units, _mm512_set1_epi32(63));
+  const __m512i lo = _mm512_srlv_epi32(_mm512_set1_epi32((int32_t)(uint32_t)unit_bits), sh);
+  const __m512i hi = _mm512_srlv_epi32(_mm512_set1_epi32((int32_t)(uint32_t)(unit_bits >> 32)),
+                                       _mm512_sub_epi32(sh, _mm512_set1_epi32(32)));
+  const __m512i bit = _mm512_mask_mov_epi32(lo, _mm512_cmpge_epi32_mask(sh, _mm512_set1_epi32(32)), hi);
+  return _mm512_test_epi32_mask(bit, _mm512_set1_epi32(1));
+}
+
 __attribute__((target("avx512f"))) static inline uint64_t key_at(__m512i K, __m512i lane) {
   return (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(_mm512_permutexvar_epi64(lane, K)));
 }
 
 /* The auction's candidates in AVX-512, for up to eight (slots + 1): the
  * best eight keys sorted in one register (top8_insert), the visited units
- * entered there, then the walk sixteen positions at a time, each block
- * tested against the coarse bound and the few lanes that pass scored
- * exactly one by one. Keys that a block's floor let through below the
- * want-th sink below it. (Scoring a block exactly while the list is not
- * full, a gather and a vector rank, to insert only its best: slower than
- * the insertions it saves, measured.) */
+ * entered there, then the walk sixteen positions at a time. While the list
+ * is not full a block's every lane would enter: it is scored exactly (a
+ * gather) and its keys sorted and merged into the list (sort8, merge8) in
+ * a few exchanges instead of sixteen insertions in a row. Later blocks are
+ * tested against the coarse bound and the few lanes that pass are scored
+ * exactly and inserted one by one; keys that the block's floor let through
+ * below the want-th sink below it. */
 __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_market_t *m,
                                                                const bidsim_impression_t *imp, const pranking_t *ix,
                                                                uint32_t ukey, visits_t *vis, top_t *t) {
@@ -393,6 +435,29 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
       scored += (uint32_t)__builtin_popcount(lanes);
       const __m512i units = _mm512_load_si512(&ix->unit[i0]), vls = _mm512_load_si512(&ix->ls[i0]);
       const __m512i x = pair_hash16(units, vkey);
+      if (floor == INT32_MIN && !rare) {
+        /* not full: every lane would go in, so score the block exactly (a
+         * gather) and merge its keys, sorted, into the list at once */
+        const __m512i z = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes,
+                                                      _mm512_srli_epi32(x, 32 - ZCELLS_LOG2), zq, 4);
+        __mmask16 in = lanes;
+        if (vis->unit_bits) {   /* a visited shop's unit is in at its SHOP score */
+          __mmask16 maybe = maybe_visited16(units, vis->unit_bits) & lanes;
+          while (maybe) {
+            const uint32_t j = (uint32_t)__builtin_ctz(maybe);
+            maybe &= (__mmask16)(maybe - 1);
+            if (unit_visited(p, vis, ix->unit[i0 + j])) in &= (__mmask16)~(1u << j);
+          }
+        }
+        const __m512i hi = _mm512_maskz_xor_epi32(in, _mm512_add_epi32(vls, z), _mm512_set1_epi32(INT32_MIN));
+        const __m512i lo = _mm512_maskz_xor_epi32(in, units, _mm512_set1_epi32(-1));   /* ~unit */
+        K = merge8(K, sort8(_mm512_unpacklo_epi32(lo, hi)));
+        K = merge8(K, sort8(_mm512_unpackhi_epi32(lo, hi)));
+        kmin = key_at(K, last);
+        floor = kmin ? bidsim__pkey_score(kmin) : INT32_MIN;
+        vfloor = _mm512_set1_epi32(floor);
+        continue;
+      }
       const __m512i sc =
           _mm512_add_epi32(vls, _mm512_permutex2var_epi32(zlo, _mm512_srli_epi32(x, 32 - ZGROUPS_LOG2), zhi));
       __mmask16 hits = _mm512_mask_cmpge_epi32_mask(lanes, sc, vfloor);
