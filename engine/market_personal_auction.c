@@ -104,9 +104,14 @@ static inline void top_insert(top_t *t, uint64_t key) {
  * category: the EACH ones first, then the DRAWN ones, each with its group
  * in the visit tables. The bits are filters (bit x mod 64 set for every
  * shop, DRAWN slot and unit of a visited shop): most look-ups end on one
- * test. */
+ * test. The units of visited shops, while at most VUNITS, are also listed
+ * (the rest of the list UINT32_MAX, no unit's index), so whether a unit is
+ * one of them is VUNITS comparisons and no branch. */
+#define VUNITS 8
 typedef struct {
   uint32_t n, each;
+  uint32_t nvunit;                        /* units of visited shops; above VUNITS: ask the filters */
+  uint32_t vunit[VUNITS];
   uint64_t shop_bits, slot_bits, unit_bits;
   uint32_t shop[MAX_EACH + MAX_VISITS];
   uint32_t group[MAX_EACH + MAX_VISITS];
@@ -119,9 +124,22 @@ static inline bool visited(const visits_t *v, uint32_t shop) {
   return false;
 }
 
-/* Unit u is of a visited shop (unit_bits must be set: enter_visited). */
+/* Unit u is of a visited shop (the units entered: enter_visited). */
 static inline bool unit_visited(const bidsim__personal_t *p, const visits_t *v, uint32_t u) {
+  if (v->nvunit <= VUNITS) {
+    bool in = false;
+    for (uint32_t q = 0; q < VUNITS; q++) in |= v->vunit[q] == u;
+    return in;
+  }
   return ((v->unit_bits >> (u & 63)) & 1) && visited(v, p->unit[u].shop);
+}
+
+/* Note unit u of a visited shop (the list's slot wraps once it is too
+ * long: the filters answer then). */
+static inline void vunit_add(visits_t *v, uint32_t u) {
+  v->vunit[v->nvunit & (VUNITS - 1)] = u;
+  v->nvunit++;
+  v->unit_bits |= UINT64_C(1) << (u & 63);
 }
 
 static inline void visit_add(visits_t *out, uint32_t shop, uint32_t group) {
@@ -134,6 +152,8 @@ static void draw_visits(const bidsim_market_t *m, const bidsim_impression_t *imp
   const pvisits_t *v = &m->index.personal->visits[imp->category];
   out->n = 0;
   out->shop_bits = out->slot_bits = out->unit_bits = 0;
+  out->nvunit = 0;
+  memset(out->vunit, 0xFF, sizeof out->vunit);
   for (uint32_t i = 0; i < v->each_n; i++)
     if (bidsim__pvisits_each(m, imp->user, v->each_shop[i])) visit_add(out, v->each_shop[i], i);
   out->each = out->n;
@@ -181,7 +201,6 @@ static void enter_visited(const bidsim_market_t *m, const bidsim_impression_t *i
   const bidsim__personal_t *p = m->index.personal;
   const pvisits_t *v = &p->visits[imp->category];
   const bool rare = rare_checks(m);
-  uint64_t bits = 0;
   for (uint32_t q = 0; q < vis->n; q++) {
     const uint32_t g = vis->group[q];
     const bool each = q < vis->each;
@@ -189,7 +208,7 @@ static void enter_visited(const bidsim_market_t *m, const bidsim_impression_t *i
     const pentry_t *ents = group_entries(v, g, each, &n);
     for (uint32_t e = 0; e < n; e++) {
       const uint32_t u = ents[e].unit;
-      bits |= UINT64_C(1) << (u & 63);
+      vunit_add(vis, u);
       const int32_t ls = ents[e].ls;
       if (ls == LS_OUT) continue;
       const uint32_t h = bidsim__ppair_hash(ukey, ents[e].seed);
@@ -198,7 +217,6 @@ static void enter_visited(const bidsim_market_t *m, const bidsim_impression_t *i
       top_insert(t, bidsim__pkey_of(score, u));
     }
   }
-  vis->unit_bits = bits;
 }
 
 /* A unit the walk scored high enough at the base relation: out if of a
@@ -402,7 +420,6 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
   /* the visited shops' units at SHOP; a key of 0 inserts nothing */
   if (vis->n) {
     const pvisits_t *v = &p->visits[imp->category];
-    uint64_t ubits = 0;
     for (uint32_t q = 0; q < vis->n; q++) {
       const uint32_t g = vis->group[q];
       const bool each = q < vis->each;
@@ -410,14 +427,13 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
       const pentry_t *ents = group_entries(v, g, each, &n);
       for (uint32_t e = 0; e < n; e++) {
         const pentry_t *en = &ents[e];
-        ubits |= UINT64_C(1) << (en->unit & 63);
+        vunit_add(vis, en->unit);
         const uint32_t h = bidsim__ppair_hash(ukey, en->seed);
         uint64_t key = bidsim__pkey_of(en->ls + zq[h >> (32 - ZCELLS_LOG2)], en->unit);
         if (en->ls == LS_OUT || (rare && rare_excluded(m, imp, en->unit, h, BIDSIM_SEG_SHOP))) key = 0;
         K = top8_insert(K, key, inf);
       }
     }
-    vis->unit_bits = ubits;
   }
   const bool check = rare || vis->unit_bits != 0;
   uint64_t kmin = key_at(K, last);
@@ -441,7 +457,10 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
         const __m512i z = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes,
                                                       _mm512_srli_epi32(x, 32 - ZCELLS_LOG2), zq, 4);
         __mmask16 in = lanes;
-        if (vis->unit_bits) {   /* a visited shop's unit is in at its SHOP score */
+        if (vis->nvunit && vis->nvunit <= VUNITS) {   /* a visited shop's unit is in at its SHOP score */
+          for (uint32_t q = 0; q < VUNITS; q++)
+            in &= (__mmask16)~_mm512_cmpeq_epi32_mask(units, _mm512_set1_epi32((int32_t)vis->vunit[q]));
+        } else if (vis->unit_bits) {
           __mmask16 maybe = maybe_visited16(units, vis->unit_bits) & lanes;
           while (maybe) {
             const uint32_t j = (uint32_t)__builtin_ctz(maybe);
@@ -542,7 +561,7 @@ static uint32_t fill(const bidsim_market_t *m, const bidsim_impression_t *imp, u
   for (uint32_t i = 0; i < n; i++) {
     const uint32_t u = bidsim__pkey_unit(t->key[i]);
     const punit_t *un = &p->unit[u];
-    const int rel = ((vis->unit_bits >> (u & 63)) & 1) && visited(vis, un->shop) ? BIDSIM_SEG_SHOP : (int)imp->segment;
+    const int rel = unit_visited(p, vis, u) ? BIDSIM_SEG_SHOP : (int)imp->segment;
     const double aff = p->aff[bidsim__ppair_hash(ukey, un->seed) >> (32 - ZCELLS_LOG2)];
     bid[i] = un->bid_li[rel];
     pctr[i] = un->quality * p->mult[rel] * aff;
@@ -618,6 +637,7 @@ uint32_t bidsim__personal_scan(const bidsim_market_t *m, const bidsim_impression
     const uint32_t plan = m->units[u].plan;
     const bool shop = visited(&vis, m->plans[plan].shop);
     if (shop) vis.unit_bits |= UINT64_C(1) << (u & 63);   /* for fill: the scan enters no visits of its own */
+    vis.nvunit = VUNITS + 1;                               /* so fill asks the filters */
     const int rel = shop ? BIDSIM_SEG_SHOP : (int)imp->segment;
     if (!bidsim__peligible_at(m, u, rel) || strict_skip(m, plan, rel) || throttle_skip(m, imp, plan)) continue;
     const uint32_t h = bidsim__ppair_hash(ukey, p->unit[u].seed);
