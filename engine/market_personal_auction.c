@@ -124,14 +124,16 @@ static inline bool visited(const visits_t *v, uint32_t shop) {
   return false;
 }
 
-/* Unit u is of a visited shop (the units entered: enter_visited). */
+/* Unit u is of a visited shop (the units entered: enter_visited): most
+ * units fail the filter; the others are looked up in the list. */
 static inline bool unit_visited(const bidsim__personal_t *p, const visits_t *v, uint32_t u) {
+  if (!((v->unit_bits >> (u & 63)) & 1)) return false;
   if (v->nvunit <= VUNITS) {
     bool in = false;
     for (uint32_t q = 0; q < VUNITS; q++) in |= v->vunit[q] == u;
     return in;
   }
-  return ((v->unit_bits >> (u & 63)) & 1) && visited(v, p->unit[u].shop);
+  return visited(v, p->unit[u].shop);
 }
 
 /* Note unit u of a visited shop (the list's slot wraps once it is too
