@@ -418,6 +418,13 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
   const __m512i vkey = _mm512_set1_epi32((int32_t)ukey);
   const __m512i zlo = _mm512_loadu_si512(p->zhi), zhi = _mm512_loadu_si512(p->zhi + 16);
   const __m512i inf = _mm512_set1_epi64(-1), last = _mm512_set1_epi64((long long)t->want - 1);
+  /* The ranking's first block, hashed and scored exactly before the visits
+   * are drawn: it needs none of them, and the draw's latency hides its own. */
+  const __mmask16 lanes0 = (__mmask16)ix->bits[0];
+  const __m512i x0 = pair_hash16(_mm512_load_si512(ix->unit), vkey);
+  const __m512i z0 = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes0,
+                                                 _mm512_srli_epi32(x0, 32 - ZCELLS_LOG2), zq, 4);
+  draw_visits(m, imp, vis);
   __m512i K = _mm512_setzero_si512();
   /* the visited shops' units at SHOP; a key of 0 inserts nothing */
   if (vis->n) {
@@ -452,12 +459,13 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
       if (ix->ls[i0] + zmax < floor) goto done;
       scored += (uint32_t)__builtin_popcount(lanes);
       const __m512i units = _mm512_load_si512(&ix->unit[i0]), vls = _mm512_load_si512(&ix->ls[i0]);
-      const __m512i x = pair_hash16(units, vkey);
+      const __m512i x = i0 ? pair_hash16(units, vkey) : x0;
       if (floor == INT32_MIN && !rare) {
         /* not full: every lane would go in, so score the block exactly (a
          * gather) and merge its keys, sorted, into the list at once */
-        const __m512i z = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes,
-                                                      _mm512_srli_epi32(x, 32 - ZCELLS_LOG2), zq, 4);
+        const __m512i z = i0 ? _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes,
+                                                           _mm512_srli_epi32(x, 32 - ZCELLS_LOG2), zq, 4)
+                             : z0;
         __mmask16 in = lanes;
         if (vis->nvunit && vis->nvunit <= VUNITS) {   /* a visited shop's unit is in at its SHOP score */
           for (uint32_t q = 0; q < VUNITS; q++)
@@ -608,14 +616,17 @@ uint32_t bidsim__personal_auction(const bidsim_market_t *m, const bidsim_impress
   top_init(&t, m->cfg.auction.slots + 1);
   visits_t vis;
   const uint32_t ukey = bidsim__puser_key(imp->user);
-  draw_visits(m, imp, &vis);
-  res->visited = vis.n;
   const pranking_t *ix = bidsim__pranking_of(m, imp->segment == BIDSIM_SEG_SIMILAR, imp->category);
 #ifdef HAVE_X86_WALKS
-  if (p->simd == 2 && t.want <= 8) {   /* enters the visited units itself */
+  if (p->simd == 2 && t.want <= 8) {   /* draws the visits and enters their units itself */
     *scored += walk_avx512(m, imp, ix, ukey, &vis, &t);
+    res->visited = vis.n;
     return fill(m, imp, ukey, &vis, &t, res, defer);
   }
+#endif
+  draw_visits(m, imp, &vis);
+  res->visited = vis.n;
+#ifdef HAVE_X86_WALKS
   if (vis.n) enter_visited(m, imp, ukey, &vis, &t);
   if (p->simd) *scored += walk_avx2(m, imp, ix, ukey, &vis, &t);
   else *scored += walk_scalar(m, imp, ix, ukey, &vis, &t);
