@@ -35,6 +35,12 @@ struct bidsim_bench {
   double    update_s;                         /* this run's time in strategy updates */
 };
 
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -370,10 +376,11 @@ int bidsim_bench_run(bidsim_bench_t *b, bidsim_bench_run_t *run, bidsim_error_t 
   int rc = b->cfg.strategy ? strategies_start(&b->cfg, b, err) : BIDSIM_OK;
   if (rc) return rc;
   const uint64_t before = b->updates;
-  double t0 = now_s();
+  double t0 = now_s(), c0 = cpu_s();
   if (b->cfg.static_model) day_static(&b->cfg, b, run);
   else day_personal(&b->cfg, b, run);
   run->auction_s = now_s() - t0;
+  run->cpu_s = cpu_s() - c0;
   run->update_s = b->update_s;
   b->updates_per_run = b->updates - before;
   return BIDSIM_OK;

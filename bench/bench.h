@@ -43,6 +43,8 @@ void bidsim_bench_config_default(bidsim_bench_config_t *cfg);
 /* One run's figures. The times are wall-clock seconds of this process. */
 typedef struct {
   double   auction_s;        /* the day, strategy updates included */
+  double   cpu_s;            /* the same day in this thread's CPU time: what a loaded machine's
+                              * waits for a core leave out */
   double   update_s;         /* of which strategy updates */
   uint64_t draws, clicks, conversions;
   int64_t  spend_li;

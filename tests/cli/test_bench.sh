@@ -26,13 +26,16 @@ a, b, c, s, st, wide = (json.load(open(f"{d}/{n}.json")) for n in "abcdef")
 want = {"campaigns", "slots", "impressions", "mechanism", "pricing", "strategy", "strategy_plans", "strategy_updates",
         "ns_per_update", "categories", "repeats", "auctions_per_s", "ns_per_auction", "rng_floor_ns_per_auction",
         "ratio", "draws_per_auction", "clicks", "conversions", "spend_li", "model", "sigma", "truncate",
-        "reach_median", "scored_per_auction", "visits_per_impression"}
+        "reach_median", "scored_per_auction", "visits_per_impression",
+        "cpu_ns_per_auction"}
 bad = []
 if set(a) != want: bad.append(f"fields {sorted(set(a) ^ want)} differ from the documented ones")
 tally = ("clicks", "conversions", "spend_li", "draws_per_auction")
 if [a[k] for k in tally] != [b[k] for k in tally]: bad.append("the same seed gave other tallies")
 if [a[k] for k in tally] == [c[k] for k in tally]: bad.append("another seed gave the same tallies")
 if not (a["clicks"] > 0 and a["spend_li"] > 0 and a["rng_floor_ns_per_auction"] > 0): bad.append("empty run")
+if not (0 < a["cpu_ns_per_auction"] <= a["ns_per_auction"] * 1.05):
+    bad.append(f"CPU time {a['cpu_ns_per_auction']} ns against {a['ns_per_auction']} ns of wall clock")
 if s["mechanism"] != "vcg" or s["strategy_plans"] != 300 or s["strategy_updates"] != 300 * 1440:
     bad.append(f"strategy run: {s}")
 if a["model"] != "personal" or a["sigma"] != 0.5 or a["truncate"] != 2:
