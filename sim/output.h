@@ -1,7 +1,7 @@
 /* sim/output.h - the HDF5 result file: the in-memory slab the simulation
  * fills for one (variant, replicate, day), the writer and the reader.
- * output_hdf5.c is the only file that calls HDF5; docs/output-format.md
- * documents the dataset table declared there. */
+ * output_hdf5.c (the dataset table), output_write.c and output_read.c are
+ * the only files that call HDF5; docs/output-format.md documents the table. */
 #ifndef BIDSIM_SIM_OUTPUT_H
 #define BIDSIM_SIM_OUTPUT_H
 #include <stdbool.h>

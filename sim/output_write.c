@@ -1,0 +1,467 @@
+/* sim/output_write.c - the result file writer: every dataset laid out from
+ * the table in output_hdf5.c, day slabs written in unit order, the file
+ * written under a temporary name and renamed when complete; and merge's
+ * chunk copy. No timestamps are stored, so identical runs give identical
+ * files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <hdf5_hl.h>
+#include "bidsim/alloc.h"
+#include "sim/output_hdf5_internal.h"
+
+struct bidsim_writer {
+  char    *path, *tmp;
+  hid_t    file;
+  output_dims_t   dims;
+  hid_t    data[OUTPUT_TABLE_COUNT][BIDSIM_METRIC_COUNT];
+  hid_t    cap_hit, extra[BIDSIM_EXTRA_COUNT], impressions;
+};
+
+static int h5fail(bidsim_error_t *err, const char *path, const char *what) {
+  return bidsim_error_set(err, BIDSIM_EHDF5, path, "HDF5 failed to %s", what);
+}
+
+static hid_t group_props(void) {
+  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  H5Pset_obj_track_times(gcpl, 0);
+  return gcpl;
+}
+
+static int attr_string(hid_t obj, const char *name, const char *value) {
+  hid_t t = output_str_type(), sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, t, &value);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  H5Tclose(t);
+  return rc < 0 ? -1 : 0;
+}
+
+static int attr_u64(hid_t obj, const char *name, uint64_t value) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(obj, name, H5T_STD_U64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_UINT64, &value);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  return rc < 0 ? -1 : 0;
+}
+
+/* A small one-dimensional label dataset, written whole. */
+static hid_t write_vector(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, hsize_t n, const void *data,
+                          const char *units, const char *description) {
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(dcpl, 0);
+  hsize_t dims[1] = { n };
+  hid_t sp = H5Screate_simple(1, dims, NULL);
+  hid_t d = H5Dcreate2(loc, name, file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Sclose(sp);
+  H5Pclose(dcpl);
+  if (d < 0) return -1;
+  if ((n > 0 && H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ||
+      (units && attr_string(d, "units", units)) || (description && attr_string(d, "description", description))) {
+    H5Dclose(d);
+    return -1;
+  }
+  return d;
+}
+
+/* Label vectors as fixed-length UTF-8 strings, as long as the longest:
+ * writing 10,000 variable-length strings goes through HDF5's global heap
+ * one by one and cost more than a day of results. */
+static hid_t write_strings(hid_t loc, const char *name, hsize_t n, const char *const *v, const char *description) {
+  size_t width = 1;
+  for (hsize_t i = 0; i < n; i++) {
+    size_t len = v[i] ? strlen(v[i]) + 1 : 1;
+    if (len > width) width = len;
+  }
+  char *buf = bidsim_calloc((size_t)n + 1, width);
+  if (buf == NULL) return -1;
+  for (hsize_t i = 0; i < n; i++)
+    if (v[i]) memcpy(buf + i * width, v[i], strlen(v[i]));
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, width);
+  H5Tset_strpad(t, H5T_STR_NULLTERM);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  hid_t d = write_vector(loc, name, t, t, n, buf, NULL, description);
+  H5Tclose(t);
+  bidsim_free(buf);
+  return d;
+}
+
+/* A chunked, compressed result dataset of one shape, one (v, r, d) slab per chunk. */
+static hid_t create_result(hid_t loc, const char *name, output_shape_t shape, const output_dims_t *dm, const char *units,
+                           const char *description) {
+  hsize_t ext[5], chunk[5];
+  int rank = output_shape_rank(shape);
+  output_shape_extent(shape, dm, ext);
+  for (int i = 0; i < rank; i++) chunk[i] = i < 3 ? 1 : ext[i];
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(dcpl, 0);
+  H5Pset_chunk(dcpl, rank, chunk);
+  /* deflate alone: on these int64 counters the shuffle filter made files
+   * about 14% larger and the day's write about 25% slower (measured on
+   * pdd_baseline, strategy_compare, double11 and the 10,000-plan case) */
+  H5Pset_deflate(dcpl, 1);
+  int64_t fill = shape == SHAPE_PLAN && !strcmp(name, "cap_hit_s") ? -1 : 0;
+  H5Pset_fill_value(dcpl, H5T_NATIVE_INT64, &fill);
+  hid_t sp = H5Screate_simple(rank, ext, NULL);
+  hid_t d = H5Dcreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Sclose(sp);
+  H5Pclose(dcpl);
+  if (d < 0) return -1;
+  if (attr_string(d, "units", units) || attr_string(d, "description", description)) {
+    H5Dclose(d);
+    return -1;
+  }
+  return d;
+}
+
+static int attach_scales(hid_t d, output_shape_t shape, hid_t scales_group) {
+  for (int i = 0; i < output_shape_rank(shape); i++) {
+    hid_t s = H5Dopen2(scales_group, output_shape_dims[shape][i], H5P_DEFAULT);
+    if (s < 0) return -1;
+    herr_t rc = H5DSattach_scale(d, s, (unsigned)i);
+    H5Dclose(s);
+    if (rc < 0) return -1;
+  }
+  return 0;
+}
+
+static int write_labels(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hid_t scales) {
+  const output_dims_t *dm = &w->dims;
+  uint32_t *reps = bidsim_malloc(((size_t)dm->replicates + 1) * sizeof *reps);
+  if (reps == NULL) return -1;
+  for (uint32_t r = 0; r < dm->replicates; r++) reps[r] = r;
+  uint32_t hours[BIDSIM_HOURS];
+  for (uint32_t h = 0; h < BIDSIM_HOURS; h++) hours[h] = h;
+  const char *segs[BIDSIM_SEG_COUNT];
+  for (int s = 0; s < BIDSIM_SEG_COUNT; s++) segs[s] = bidsim_segment_name(s);
+  hid_t ids[7] = {
+    write_strings(scales, "variant", dm->variants, meta->variant_names, "variant (strategy) name"),
+    write_vector(scales, "replicate", H5T_STD_U32LE, H5T_NATIVE_UINT32, dm->replicates, reps, NULL,
+                 "replicate index r: draws from PCG stream r of the seed"),
+    write_strings(scales, "day", dm->days, meta->day_labels, "calendar date of the simulated day"),
+    write_vector(scales, "hour", H5T_STD_U32LE, H5T_NATIVE_UINT32, BIDSIM_HOURS, hours, "hour of day", "hour of day 0-23"),
+    write_strings(scales, "segment", BIDSIM_SEG_COUNT, segs, "user segment (DOMAIN.md section 1)"),
+    write_strings(scales, "plan", dm->plans, meta->plan_names, "promotion plan name (see /plan for its shop)"),
+    write_vector(scales, "product", H5T_STD_U64LE, H5T_NATIVE_UINT64, dm->products, meta->product_ids, NULL,
+                 "product ID within its shop (see /product for names)"),
+  };
+  bidsim_free(reps);
+  int rc = 0;
+  for (int i = 0; i < 7; i++) {
+    if (ids[i] < 0) { rc = -1; continue; }
+    static const char *const names[7] = { "variant", "replicate", "day", "hour", "segment", "plan", "product" };
+    if (H5DSset_scale(ids[i], names[i]) < 0) rc = -1;
+    H5Dclose(ids[i]);
+  }
+  return rc;
+}
+
+/* A small 2-D dataset with dimension scales, written whole. */
+static int write_2d(hid_t loc, hid_t scales, const char *name, hid_t file_type, hid_t mem_type, const hsize_t ext[2],
+                    const char *const dims[2], const void *data, const char *units, const char *description) {
+  hid_t sp = H5Screate_simple(2, ext, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(dcpl, 0);   /* no timestamps: identical runs, identical bytes */
+  hid_t d = sp < 0 ? -1 : H5Dcreate2(loc, name, file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Pclose(dcpl);
+  int rc = d < 0 || H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? -1 : 0;
+  if (d >= 0) {
+    rc |= attr_string(d, "units", units);
+    rc |= attr_string(d, "description", description);
+    for (unsigned i = 0; i < 2; i++) {
+      if (dims[i] == NULL) continue;   /* a dimension without a scale */
+      hid_t sc = H5Dopen2(scales, dims[i], H5P_DEFAULT);
+      if (sc < 0 || H5DSattach_scale(d, sc, i) < 0) rc = -1;
+      if (sc >= 0) H5Dclose(sc);
+    }
+    H5Dclose(d);
+  }
+  if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+/* /variant/cap_li (V, P): each plan's daily cap as each variant runs it
+ * (variants may change listed plans' caps; /plan/cap_li is the scenario's);
+ * /variant/units_done (V, R): which units the file holds (a part file of
+ * bidsim run --shard holds only its shard's). */
+static int write_variant_tables(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hid_t scales, hid_t gcpl) {
+  const output_dims_t *dm = &w->dims;
+  size_t n = (size_t)dm->variants * dm->plans, nu = (size_t)dm->variants * dm->replicates;
+  int64_t *caps = bidsim_malloc(n * sizeof *caps + 1);
+  uint8_t *done = bidsim_malloc(nu + 1);
+  hid_t g = H5Gcreate2(w->file, "variant", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  int rc = !caps || !done || g < 0 ? -1 : 0;
+  if (rc == 0) {
+    for (size_t i = 0; i < n; i++) caps[i] = meta->variant_cap_li ? meta->variant_cap_li[i] : meta->plan_cap_li[i % dm->plans];
+    for (size_t i = 0; i < nu; i++) done[i] = meta->units_done ? meta->units_done[i] : 1;
+    static const char *const vp[2] = { "variant", "plan" }, *const vr[2] = { "variant", "replicate" };
+    hsize_t ext[2] = { dm->variants, dm->plans }, extu[2] = { dm->variants, dm->replicates };
+    rc |= write_2d(g, scales, "cap_li", H5T_STD_I64LE, H5T_NATIVE_INT64, ext, vp, caps,
+                   "li (0.001 yuan); 9223372036854775807 = unlimited", "daily cap of each plan as each variant runs it");
+    rc |= write_2d(g, scales, "units_done", H5T_STD_U8LE, H5T_NATIVE_UINT8, extu, vr, done, "1 = present",
+                   "units (variant, replicate) this file holds; a part file holds its shard's");
+  }
+  if (rc == 0 && meta->sweep_key_count) {
+    /* a sweep: each variant's value of each swept key path, as written */
+    hid_t d = write_strings(g, "sweep_keys", meta->sweep_key_count, meta->sweep_keys, "swept key paths");
+    if (d >= 0) H5Dclose(d); else rc = -1;
+    static const char *const vk[2] = { "variant", NULL };
+    hsize_t ext[2] = { dm->variants, meta->sweep_key_count };
+    hid_t t = output_str_type();
+    rc |= write_2d(g, scales, "sweep_values", t, t, ext, vk, meta->sweep_values, "as written in the scenario",
+                   "each variant's value of each key in /variant/sweep_keys");
+    H5Tclose(t);
+  }
+  if (g >= 0) H5Gclose(g);
+  bidsim_free(caps);
+  bidsim_free(done);
+  return rc;
+}
+
+int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsim_writer_t **out,
+                       bidsim_error_t *err) {
+  *out = NULL;
+  if (meta->plans == 0 || meta->products == 0 || meta->days == 0 || meta->replicates == 0 || meta->variants == 0)
+    return bidsim_error_set(err, BIDSIM_EINVAL, path, "nothing to write: %u plans, %u products, %u days, %u replicates",
+                            meta->plans, meta->products, meta->days, meta->replicates);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* errors come back as codes, not prints */
+  bidsim_writer_t *w = bidsim_calloc(1, sizeof *w);
+  if (w == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
+  w->file = w->cap_hit = w->impressions = -1;
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) w->extra[e] = -1;
+  for (int t = 0; t < OUTPUT_TABLE_COUNT; t++)
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) w->data[t][m] = -1;
+  w->dims = (output_dims_t){ meta->variants, meta->replicates, meta->days, meta->plans, meta->products };
+  size_t n = strlen(path) + 32;
+  w->path = bidsim_strdup(path);
+  w->tmp = bidsim_malloc(n);
+  if (!w->path || !w->tmp) { bidsim_writer_abort(w); return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory"); }
+  snprintf(w->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  H5Pclose(fcpl);
+  if (w->file < 0) {
+    int e = errno;
+    bidsim_writer_abort(w);
+    return bidsim_error_set(err, BIDSIM_EIO, path, "cannot create %s.tmp.*: %s", path, e ? strerror(e) : "HDF5 error");
+  }
+  hid_t gcpl = group_props();
+  hid_t root = H5Gopen2(w->file, "/", H5P_DEFAULT);
+  int bad = root < 0;
+  bad |= attr_string(root, "format", BIDSIM_FORMAT_NAME);
+  bad |= attr_u64(root, "format_version", BIDSIM_FORMAT_VERSION);
+  bad |= attr_string(root, "bidsim_version", BIDSIM_VERSION);
+  bad |= attr_u64(root, "seed", meta->seed);
+  bad |= attr_string(root, "scenario_path", meta->scenario_path ? meta->scenario_path : "");
+  bad |= attr_string(root, "scenario_text", meta->scenario_text ? meta->scenario_text : "");
+  bad |= attr_string(root, "resolved_scenario", meta->resolved_text ? meta->resolved_text : "");
+  char fp[24];
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)meta->fingerprint);
+  bad |= attr_string(root, "fingerprint", fp);
+  if (meta->shard_count) {
+    bad |= attr_u64(root, "shard_index", meta->shard_index);
+    bad |= attr_u64(root, "shard_count", meta->shard_count);
+  }
+  if (root >= 0) H5Gclose(root);
+
+  hid_t scales = H5Gcreate2(w->file, "scales", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  bad |= scales < 0 || write_labels(w, meta, scales);
+  /* per-plan and per-product labels beside their results */
+  hid_t plan = H5Gcreate2(w->file, "plan", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  hid_t prod_labels = -1;
+  if (plan >= 0) {
+    hid_t d;
+    if ((d = write_strings(plan, "name", meta->plans, meta->plan_names, "plan name")) >= 0) H5Dclose(d); else bad = 1;
+    if ((d = write_strings(plan, "shop", meta->plans, meta->plan_shops, "shop of the plan")) >= 0) H5Dclose(d); else bad = 1;
+    if ((d = write_vector(plan, "cap_li", H5T_STD_I64LE, H5T_NATIVE_INT64, meta->plans, meta->plan_cap_li,
+                          "li (0.001 yuan)", "daily cap; 9223372036854775807 = unlimited")) >= 0) H5Dclose(d); else bad = 1;
+    if ((d = write_vector(plan, "listed", H5T_STD_U8LE, H5T_NATIVE_UINT8, meta->plans, meta->plan_listed, NULL,
+                          "1 = plan listed in the scenario, 0 = generated competitor")) >= 0) H5Dclose(d); else bad = 1;
+    w->cap_hit = create_result(plan, "cap_hit_s", SHAPE_PLAN, &w->dims, "seconds after midnight",
+                               "when the plan's daily cap stopped it; -1 = not reached that day");
+    bad |= w->cap_hit < 0 || attach_scales(w->cap_hit, SHAPE_PLAN, scales);
+    for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
+      w->extra[e] = create_result(plan, output_extras[e].name, SHAPE_PLAN, &w->dims, output_extras[e].units, output_extras[e].description);
+      bad |= w->extra[e] < 0 || attach_scales(w->extra[e], SHAPE_PLAN, scales);
+    }
+  } else {
+    bad = 1;
+  }
+  for (int t = 0; t < OUTPUT_TABLE_COUNT; t++) {
+    hid_t g = H5Gcreate2(w->file, output_tables[t].group, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (g < 0) { bad = 1; continue; }
+    attr_string(g, "description", output_tables[t].description);
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
+      w->data[t][m] = create_result(g, output_metrics[m].name, output_tables[t].shape, &w->dims, output_metrics[m].units,
+                                    output_metrics[m].description);
+      bad |= w->data[t][m] < 0 || attach_scales(w->data[t][m], output_tables[t].shape, scales);
+    }
+    if (t == BIDSIM_TABLE_PRODUCT) prod_labels = g; else H5Gclose(g);
+  }
+  if (prod_labels >= 0) {
+    hid_t d;
+    if ((d = write_strings(prod_labels, "name", meta->products, meta->product_names, "product name")) >= 0) H5Dclose(d); else bad = 1;
+    if ((d = write_strings(prod_labels, "shop", meta->products, meta->product_shops, "shop of the product")) >= 0) H5Dclose(d); else bad = 1;
+    if ((d = write_vector(prod_labels, "plan", H5T_STD_U32LE, H5T_NATIVE_UINT32, meta->products, meta->product_plan,
+                          NULL, "index of the plan advertising the product; 4294967295 = none")) >= 0) H5Dclose(d); else bad = 1;
+    H5Gclose(prod_labels);
+  }
+  if (write_variant_tables(w, meta, scales, gcpl)) bad = 1;
+  hid_t traffic = H5Gcreate2(w->file, "traffic", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (traffic >= 0) {
+    w->impressions = create_result(traffic, "impressions", SHAPE_HOUR_SEGMENT, &w->dims, "count",
+                                   "impressions that arrived (auctions run), per hour and user segment");
+    bad |= w->impressions < 0 || attach_scales(w->impressions, SHAPE_HOUR_SEGMENT, scales);
+    H5Gclose(traffic);
+  } else {
+    bad = 1;
+  }
+  if (plan >= 0) H5Gclose(plan);
+  if (scales >= 0) H5Gclose(scales);
+  H5Pclose(gcpl);
+  if (bad) {
+    bidsim_writer_abort(w);
+    return h5fail(err, path, "lay out the result file");
+  }
+  *out = w;
+  return BIDSIM_OK;
+}
+
+static int write_slab(hid_t d, int rank, const hsize_t *ext, const bidsim_day_slab_t *s, const void *buf) {
+  hsize_t start[5] = { s->variant, s->replicate, s->day, 0, 0 }, count[5];
+  for (int i = 0; i < rank; i++) count[i] = i < 3 ? 1 : ext[i];
+  hid_t fs = H5Dget_space(d);
+  hid_t ms = H5Screate_simple(rank, count, NULL);
+  herr_t rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+  if (rc >= 0) rc = H5Dwrite(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf);
+  H5Sclose(ms);
+  H5Sclose(fs);
+  return rc < 0 ? -1 : 0;
+}
+
+int bidsim_writer_write_day(bidsim_writer_t *w, const bidsim_day_slab_t *s, bidsim_error_t *err) {
+  const output_dims_t *dm = &w->dims;
+  if (s->variant >= dm->variants || s->replicate >= dm->replicates || s->day >= dm->days || s->plans != dm->plans ||
+      s->products != dm->products)
+    return bidsim_error_set(err, BIDSIM_EINVAL, w->path, "day slab (%u, %u, %u) does not fit the file", s->variant,
+                            s->replicate, s->day);
+  hsize_t ext[5];
+  for (int t = 0; t < OUTPUT_TABLE_COUNT; t++) {
+    output_shape_extent(output_tables[t].shape, dm, ext);
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
+      const int64_t *buf = t == BIDSIM_TABLE_PLAN_SEGMENT ? &BIDSIM_SLAB_PS(s, m, 0, 0)
+                         : t == BIDSIM_TABLE_PLAN_HOUR    ? &BIDSIM_SLAB_PH(s, m, 0, 0)
+                                                          : &BIDSIM_SLAB_PR(s, m, 0);
+      if (write_slab(w->data[t][m], output_shape_rank(output_tables[t].shape), ext, s, buf))
+        return h5fail(err, w->path, "write a day of results");
+    }
+  }
+  output_shape_extent(SHAPE_PLAN, dm, ext);
+  if (write_slab(w->cap_hit, 4, ext, s, s->cap_hit_s)) return h5fail(err, w->path, "write cap_hit_s");
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
+    if (write_slab(w->extra[e], 4, ext, s, s->extra[e])) return h5fail(err, w->path, "write a plan-day dataset");
+  output_shape_extent(SHAPE_HOUR_SEGMENT, dm, ext);
+  if (write_slab(w->impressions, 5, ext, s, s->impressions)) return h5fail(err, w->path, "write impressions");
+  return BIDSIM_OK;
+}
+
+static void writer_close(bidsim_writer_t *w) {
+  for (int t = 0; t < OUTPUT_TABLE_COUNT; t++)
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++)
+      if (w->data[t][m] >= 0) { H5Dclose(w->data[t][m]); w->data[t][m] = -1; }
+  if (w->cap_hit >= 0) { H5Dclose(w->cap_hit); w->cap_hit = -1; }
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
+    if (w->extra[e] >= 0) { H5Dclose(w->extra[e]); w->extra[e] = -1; }
+  if (w->impressions >= 0) { H5Dclose(w->impressions); w->impressions = -1; }
+}
+
+int bidsim_writer_commit(bidsim_writer_t *w, bidsim_error_t *err) {
+  writer_close(w);
+  herr_t rc = H5Fclose(w->file);
+  w->file = -1;
+  if (rc < 0) {
+    int code = h5fail(err, w->path, "close the result file");
+    bidsim_writer_abort(w);
+    return code;
+  }
+  if (rename(w->tmp, w->path) != 0) {
+    int e = errno;
+    int code = bidsim_error_set(err, BIDSIM_EIO, w->path, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(e));
+    bidsim_writer_abort(w);
+    return code;
+  }
+  bidsim_free(w->tmp);
+  w->tmp = NULL;
+  bidsim_writer_abort(w);   /* frees what is left */
+  return BIDSIM_OK;
+}
+
+void bidsim_writer_abort(bidsim_writer_t *w) {
+  if (w == NULL) return;
+  writer_close(w);
+  if (w->file >= 0) H5Fclose(w->file);
+  if (w->tmp) unlink(w->tmp);
+  bidsim_free(w->tmp);
+  bidsim_free(w->path);
+  bidsim_free(w);
+}
+
+
+/* ---- merging: chunks copied as stored --------------------------------------- */
+
+/* One dataset's chunk (v, rep, day) from src to dst, still compressed:
+ * every result dataset has one chunk per (variant, replicate, day). */
+static int copy_chunk(hid_t src, hid_t dst, uint32_t v, uint32_t rep, uint32_t day, void **buf, size_t *cap) {
+  hsize_t off[5] = { v, rep, day, 0, 0 }, bytes = 0;
+  if (H5Dget_chunk_storage_size(src, off, &bytes) < 0 || bytes == 0) return -1;
+  if (bytes > *cap) {
+    void *nb = bidsim_realloc(*buf, (size_t)bytes);
+    if (nb == NULL) return -1;
+    *buf = nb;
+    *cap = (size_t)bytes;
+  }
+  uint32_t filters = 0;
+  if (H5Dread_chunk(src, H5P_DEFAULT, off, &filters, *buf) < 0) return -1;
+  return H5Dwrite_chunk(dst, H5P_DEFAULT, filters, off, (size_t)bytes, *buf) < 0 ? -1 : 0;
+}
+
+int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t v, uint32_t rep, bidsim_error_t *err) {
+  const char *paths[OUTPUT_TABLE_COUNT * BIDSIM_METRIC_COUNT + 2 + BIDSIM_EXTRA_COUNT];
+  hid_t dsts[OUTPUT_TABLE_COUNT * BIDSIM_METRIC_COUNT + 2 + BIDSIM_EXTRA_COUNT];
+  char names[OUTPUT_TABLE_COUNT * BIDSIM_METRIC_COUNT][96];
+  int n = 0;
+  for (int t = 0; t < OUTPUT_TABLE_COUNT; t++)
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++, n++) {
+      snprintf(names[n], sizeof names[n], "/%s/%s", output_tables[t].group, output_metrics[m].name);
+      paths[n] = names[n];
+      dsts[n] = w->data[t][m];
+    }
+  paths[n] = "/plan/cap_hit_s";
+  dsts[n++] = w->cap_hit;
+  char extra_paths[BIDSIM_EXTRA_COUNT][96];
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
+    snprintf(extra_paths[e], sizeof extra_paths[e], "/plan/%s", output_extras[e].name);
+    paths[n] = extra_paths[e];
+    dsts[n++] = w->extra[e];
+  }
+  paths[n] = "/traffic/impressions";
+  dsts[n++] = w->impressions;
+  void *buf = NULL;
+  size_t cap = 0;
+  int rc = BIDSIM_OK;
+  for (int i = 0; i < n && rc == BIDSIM_OK; i++) {
+    hid_t d = H5Dopen2(output_results_file(src), paths[i], H5P_DEFAULT);
+    for (uint32_t day = 0; day < w->dims.days && rc == BIDSIM_OK; day++)
+      if (d < 0 || copy_chunk(d, dsts[i], v, rep, day, &buf, &cap))
+        rc = bidsim_error_set(err, BIDSIM_EHDF5, paths[i], "cannot copy unit (variant %u, replicate %u) day %u", v, rep, day);
+    if (d >= 0) H5Dclose(d);
+  }
+  bidsim_free(buf);
+  return rc;
+}
