@@ -3,6 +3,8 @@
  * These three files are the only ones that call HDF5: every result dataset
  * is declared once in the tables below, and the writer, the reader and
  * docs/output-format.md follow them. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bidsim/alloc.h"
 #include "sim/output_hdf5_internal.h"
@@ -65,6 +67,49 @@ hid_t output_str_type(void) {
   H5Tset_size(t, H5T_VARIABLE);
   H5Tset_cset(t, H5T_CSET_UTF8);
   return t;
+}
+
+/* ---- HDF5's errors ----------------------------------------------------- */
+
+/* HDF5's atexit handler closes the files still open, and a file whose
+ * H5Fclose failed (a full disk: the last flush could not be written) is
+ * still open and half torn down: the handler then segfaults inside
+ * H5F__close_cb (HDF5 1.10). Every file bidsim opens is closed or given
+ * up explicitly, so there is nothing for the handler to do; without it a
+ * failed close ends in a clean exit status. H5dont_atexit only works before
+ * the library starts (later calls fail harmlessly). */
+void output_h5_init(void) {
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* errors come back as codes, not prints */
+}
+
+static herr_t capture_one(unsigned n, const H5E_error2_t *e, void *data) {
+  (void)n;
+  output_h5_error_t *out = data;
+  const char *d = e->desc ? e->desc : "";
+  /* the sec2 driver writes "..., errno = 28, error message = '...'" */
+  const char *at = strstr(d, "errno = ");
+  if (at && out->sys_errno == 0) out->sys_errno = atoi(at + 8);
+  if (strstr(d, "checksum") || strstr(d, "Checksum")) out->damaged = true;
+  return 0;
+}
+
+void output_h5_capture(output_h5_error_t *e) { H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, capture_one, e); }
+
+int output_h5_fail(bidsim_error_t *err, const output_h5_error_t *e, int code, const char *path, const char *what) {
+  output_h5_error_t now = { 0, false };
+  if (e == NULL) {
+    output_h5_capture(&now);
+    e = &now;
+  }
+  if (e->damaged)
+    return bidsim_error_set(err, BIDSIM_EFORMAT, path, "the file is damaged: a checksum does not match (while trying "
+                            "to %s)", what);
+  if (e->sys_errno == ENOSPC || e->sys_errno == EDQUOT)
+    return bidsim_error_set(err, BIDSIM_EIO, path, "cannot %s: %s (the disk is full)", what, strerror(e->sys_errno));
+  if (e->sys_errno)
+    return bidsim_error_set(err, BIDSIM_EIO, path, "cannot %s: %s", what, strerror(e->sys_errno));
+  return bidsim_error_set(err, code, path, "HDF5 failed to %s", what);
 }
 
 /* ---- slabs ---------------------------------------------------------------- */

@@ -36,6 +36,26 @@ void    output_shape_extent(output_shape_t s, const output_dims_t *d, hsize_t *e
 /** A variable-length UTF-8 string type (caller closes it). */
 hid_t   output_str_type(void);
 
+/** Before the first HDF5 call of the writer or the reader: errors come back
+ *  as codes (no printing), and HDF5 installs no atexit handler (see
+ *  output_hdf5.c for why). */
+void    output_h5_init(void);
+/* What HDF5's error stack said about a failure. The stack is cleared by the
+ * next HDF5 call, so it is captured right after the call that failed. */
+typedef struct {
+  int  sys_errno;    /* the system error HDF5 met (ENOSPC ...), 0 if none */
+  bool damaged;      /* a checksum did not match: the file is damaged */
+} output_h5_error_t;
+/** Add what the current error stack says to @p e (the first system error
+ *  and any checksum failure are kept). */
+void    output_h5_capture(output_h5_error_t *e);
+/** Fill @p err for a failure on @p path while trying to @p what: the
+ *  system error (BIDSIM_EIO, "no space left on device: the disk is full"),
+ *  a damaged file (BIDSIM_EFORMAT), else @p code with "HDF5 failed to".
+ *  @p e may be NULL (capture now). Returns the code set. */
+int     output_h5_fail(bidsim_error_t *err, const output_h5_error_t *e, int code, const char *path,
+                       const char *what);
+
 /* The reader's file handle, for the writer's chunk copy (merge). */
 hid_t   output_results_file(const bidsim_results_t *r);
 

@@ -156,7 +156,7 @@ static int check_shape(hid_t file, const char *path, output_shape_t shape, const
 
 int bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t *err) {
   *out = NULL;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  output_h5_init();
   if (access(path, R_OK) != 0)   /* a wrong name is bad input (exit 2), not an I/O failure */
     return bidsim_error_set(err, errno == ENOENT ? BIDSIM_ENOTFOUND : BIDSIM_EIO, path, "cannot read the file: %s",
                             strerror(errno));

@@ -18,10 +18,11 @@ struct bidsim_writer {
   output_dims_t   dims;
   hid_t    data[OUTPUT_TABLE_COUNT][BIDSIM_METRIC_COUNT];
   hid_t    cap_hit, extra[BIDSIM_EXTRA_COUNT], impressions;
+  output_h5_error_t herr;   /* what HDF5 said about the failures so far */
 };
 
-static int h5fail(bidsim_error_t *err, const char *path, const char *what) {
-  return bidsim_error_set(err, BIDSIM_EHDF5, path, "HDF5 failed to %s", what);
+static int h5fail(bidsim_error_t *err, bidsim_writer_t *w, const char *what) {
+  return output_h5_fail(err, &w->herr, BIDSIM_EHDF5, w->path, what);
 }
 
 static hid_t group_props(void) {
@@ -229,7 +230,7 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
   if (meta->plans == 0 || meta->products == 0 || meta->days == 0 || meta->replicates == 0 || meta->variants == 0)
     return bidsim_error_set(err, BIDSIM_EINVAL, path, "nothing to write: %u plans, %u products, %u days, %u replicates",
                             meta->plans, meta->products, meta->days, meta->replicates);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* errors come back as codes, not prints */
+  output_h5_init();
   bidsim_writer_t *w = bidsim_calloc(1, sizeof *w);
   if (w == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
   w->file = w->cap_hit = w->impressions = -1;
@@ -245,11 +246,12 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
 
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
   w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  if (w->file < 0) output_h5_capture(&w->herr);
   H5Pclose(fcpl);
   if (w->file < 0) {
-    int e = errno;
+    int code = output_h5_fail(err, &w->herr, BIDSIM_EIO, path, "create the result file's temporary");
     bidsim_writer_abort(w);
-    return bidsim_error_set(err, BIDSIM_EIO, path, "cannot create %s.tmp.*: %s", path, e ? strerror(e) : "HDF5 error");
+    return code;
   }
   hid_t gcpl = group_props();
   hid_t root = H5Gopen2(w->file, "/", H5P_DEFAULT);
@@ -326,20 +328,23 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
   if (scales >= 0) H5Gclose(scales);
   H5Pclose(gcpl);
   if (bad) {
+    int code = h5fail(err, w, "lay out the result file");
     bidsim_writer_abort(w);
-    return h5fail(err, path, "lay out the result file");
+    return code;
   }
   *out = w;
   return BIDSIM_OK;
 }
 
-static int write_slab(hid_t d, int rank, const hsize_t *ext, const bidsim_day_slab_t *s, const void *buf) {
+static int write_slab(hid_t d, int rank, const hsize_t *ext, const bidsim_day_slab_t *s, const void *buf,
+                      output_h5_error_t *herr) {
   hsize_t start[5] = { s->variant, s->replicate, s->day, 0, 0 }, count[5];
   for (int i = 0; i < rank; i++) count[i] = i < 3 ? 1 : ext[i];
   hid_t fs = H5Dget_space(d);
   hid_t ms = H5Screate_simple(rank, count, NULL);
   herr_t rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
   if (rc >= 0) rc = H5Dwrite(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf);
+  if (rc < 0) output_h5_capture(herr);
   H5Sclose(ms);
   H5Sclose(fs);
   return rc < 0 ? -1 : 0;
@@ -358,35 +363,40 @@ int bidsim_writer_write_day(bidsim_writer_t *w, const bidsim_day_slab_t *s, bids
       const int64_t *buf = t == BIDSIM_TABLE_PLAN_SEGMENT ? &BIDSIM_SLAB_PS(s, m, 0, 0)
                          : t == BIDSIM_TABLE_PLAN_HOUR    ? &BIDSIM_SLAB_PH(s, m, 0, 0)
                                                           : &BIDSIM_SLAB_PR(s, m, 0);
-      if (write_slab(w->data[t][m], output_shape_rank(output_tables[t].shape), ext, s, buf))
-        return h5fail(err, w->path, "write a day of results");
+      if (write_slab(w->data[t][m], output_shape_rank(output_tables[t].shape), ext, s, buf, &w->herr))
+        return h5fail(err, w, "write a day of results");
     }
   }
   output_shape_extent(SHAPE_PLAN, dm, ext);
-  if (write_slab(w->cap_hit, 4, ext, s, s->cap_hit_s)) return h5fail(err, w->path, "write cap_hit_s");
+  if (write_slab(w->cap_hit, 4, ext, s, s->cap_hit_s, &w->herr)) return h5fail(err, w, "write cap_hit_s");
   for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
-    if (write_slab(w->extra[e], 4, ext, s, s->extra[e])) return h5fail(err, w->path, "write a plan-day dataset");
+    if (write_slab(w->extra[e], 4, ext, s, s->extra[e], &w->herr)) return h5fail(err, w, "write a plan-day dataset");
   output_shape_extent(SHAPE_HOUR_SEGMENT, dm, ext);
-  if (write_slab(w->impressions, 5, ext, s, s->impressions)) return h5fail(err, w->path, "write impressions");
+  if (write_slab(w->impressions, 5, ext, s, s->impressions, &w->herr)) return h5fail(err, w, "write impressions");
   return BIDSIM_OK;
+}
+
+/* Close a dataset; a close that flushes chunks may fail as a write does. */
+static void close_dataset(bidsim_writer_t *w, hid_t *d) {
+  if (*d >= 0 && H5Dclose(*d) < 0) output_h5_capture(&w->herr);
+  *d = -1;
 }
 
 static void writer_close(bidsim_writer_t *w) {
   for (int t = 0; t < OUTPUT_TABLE_COUNT; t++)
-    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++)
-      if (w->data[t][m] >= 0) { H5Dclose(w->data[t][m]); w->data[t][m] = -1; }
-  if (w->cap_hit >= 0) { H5Dclose(w->cap_hit); w->cap_hit = -1; }
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++)
-    if (w->extra[e] >= 0) { H5Dclose(w->extra[e]); w->extra[e] = -1; }
-  if (w->impressions >= 0) { H5Dclose(w->impressions); w->impressions = -1; }
+    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) close_dataset(w, &w->data[t][m]);
+  close_dataset(w, &w->cap_hit);
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) close_dataset(w, &w->extra[e]);
+  close_dataset(w, &w->impressions);
 }
 
 int bidsim_writer_commit(bidsim_writer_t *w, bidsim_error_t *err) {
   writer_close(w);
   herr_t rc = H5Fclose(w->file);
+  if (rc < 0) output_h5_capture(&w->herr);
   w->file = -1;
   if (rc < 0) {
-    int code = h5fail(err, w->path, "close the result file");
+    int code = h5fail(err, w, "write the result file");
     bidsim_writer_abort(w);
     return code;
   }
@@ -428,7 +438,7 @@ static int copy_chunk(hid_t src, hid_t dst, uint32_t v, uint32_t rep, uint32_t d
   }
   uint32_t filters = 0;
   if (H5Dread_chunk(src, H5P_DEFAULT, off, &filters, *buf) < 0) return -1;
-  return H5Dwrite_chunk(dst, H5P_DEFAULT, filters, off, (size_t)bytes, *buf) < 0 ? -1 : 0;
+  return H5Dwrite_chunk(dst, H5P_DEFAULT, filters, off, (size_t)bytes, *buf) < 0 ? -2 : 0;
 }
 
 int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t v, uint32_t rep, bidsim_error_t *err) {
@@ -457,9 +467,16 @@ int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t 
   int rc = BIDSIM_OK;
   for (int i = 0; i < n && rc == BIDSIM_OK; i++) {
     hid_t d = H5Dopen2(output_results_file(src), paths[i], H5P_DEFAULT);
-    for (uint32_t day = 0; day < w->dims.days && rc == BIDSIM_OK; day++)
-      if (d < 0 || copy_chunk(d, dsts[i], v, rep, day, &buf, &cap))
-        rc = bidsim_error_set(err, BIDSIM_EHDF5, paths[i], "cannot copy unit (variant %u, replicate %u) day %u", v, rep, day);
+    for (uint32_t day = 0; day < w->dims.days && rc == BIDSIM_OK; day++) {
+      int got = d < 0 ? -1 : copy_chunk(d, dsts[i], v, rep, day, &buf, &cap);
+      if (got == -2) {   /* the output's side: a full disk, an I/O error */
+        output_h5_capture(&w->herr);
+        rc = h5fail(err, w, "write the merged file");
+      } else if (got) {
+        rc = bidsim_error_set(err, BIDSIM_EHDF5, paths[i], "cannot copy unit (variant %u, replicate %u) day %u", v,
+                              rep, day);
+      }
+    }
     if (d >= 0) H5Dclose(d);
   }
   bidsim_free(buf);
