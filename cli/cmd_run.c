@@ -126,14 +126,15 @@ out:
   return rc;
 }
 
-/* An existing result (or part) of exactly this scenario, seed and shard. */
+/* An existing result (or part) of exactly this scenario, seed and shard,
+ * every checksum of which holds (a damaged file is run again). */
 static bool already_done(const char *out, const bidsim_scenario_t *sc, uint32_t shard_index, uint32_t shard_count) {
   bidsim_results_t *r = NULL;
   if (bidsim_results_open(out, &r, NULL) != BIDSIM_OK) return false;
   uint32_t i, n;
   bidsim_results_shard(r, &i, &n);
   bool done = bidsim_results_fingerprint(r) == bidsim_scenario_fingerprint(sc) && n == shard_count &&
-              (n == 0 || i == shard_index);
+              (n == 0 || i == shard_index) && bidsim_results_verify(r, NULL) == BIDSIM_OK;
   bidsim_results_close(r);
   return done;
 }

@@ -10,7 +10,10 @@
 #include "sim/scenario.h"
 
 #define BIDSIM_FORMAT_NAME    "bidsim-result"
-#define BIDSIM_FORMAT_VERSION 1
+/* 2: checksums (Fletcher32 on every dataset, HDF5's 1.10 metadata format,
+ * a checksum of the root attributes), fixed-length strings only. Version 1
+ * files are refused with a line saying so. */
+#define BIDSIM_FORMAT_VERSION 2
 
 /* Per plan and day, beside the metrics: /plan/<name> datasets. */
 typedef enum {
@@ -120,10 +123,13 @@ typedef enum {
   BIDSIM_TABLE_PRODUCT      = 2    /* (V, R, D, Q) */
 } bidsim_table_t;
 
-/** @brief Open a result file read-only. Errors: BIDSIM_ENOTFOUND (no such
- *  file), BIDSIM_EIO (cannot read it),
- *  BIDSIM_EFORMAT (not a bidsim result, or truncated/inconsistent),
- *  BIDSIM_EVERSION (newer format). */
+/** @brief Open a result file read-only: the root attributes are checked
+ *  against their checksum and the labels read (each a checksummed chunk).
+ *  Errors: BIDSIM_ENOTFOUND (no such file), BIDSIM_EIO (cannot read it),
+ *  BIDSIM_EFORMAT (not a bidsim result, damaged, truncated or
+ *  inconsistent), BIDSIM_EVERSION (another format version). Every read
+ *  below checks the checksums of what it reads: a damaged chunk is
+ *  BIDSIM_EFORMAT, never numbers. */
 int  bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t *err);
 void bidsim_results_close(bidsim_results_t *r);
 
@@ -148,6 +154,11 @@ uint32_t    bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q);
 /** @brief The scenario text stored in the file (owned by r). */
 const char *bidsim_results_scenario_text(const bidsim_results_t *r);
 uint64_t    bidsim_results_fingerprint(const bidsim_results_t *r);
+uint32_t    bidsim_results_format_version(const bidsim_results_t *r);
+/** @brief Read every dataset of the file once, chunk by chunk, so that every
+ *  checksum is checked (what open does not read). Memory: one chunk.
+ *  Errors: BIDSIM_EFORMAT (damaged: the message names the dataset), BIDSIM_EIO. */
+int         bidsim_results_verify(bidsim_results_t *r, bidsim_error_t *err);
 /** @brief Whether unit (v, rep) is in the file (part files hold a shard's). */
 bool        bidsim_results_has_unit(const bidsim_results_t *r, uint32_t v, uint32_t rep);
 /** @brief True when every unit is present (not a part file). */

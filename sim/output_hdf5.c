@@ -62,11 +62,36 @@ const output_field_t output_extras[BIDSIM_EXTRA_COUNT] = {
   [BIDSIM_EXTRA_PENALTY]  = { "service_penalty_li", "li (0.001 yuan)", "the service penalty imposed on the plan's shop that day" },
 };
 
-hid_t output_str_type(void) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  return t;
+const output_root_attr_t output_root_attrs[ROOT_COUNT] = {
+  [ROOT_FORMAT]         = { "format", true, false },
+  [ROOT_FORMAT_VERSION] = { "format_version", false, false },
+  [ROOT_BIDSIM_VERSION] = { "bidsim_version", true, false },
+  [ROOT_SEED]           = { "seed", false, false },
+  [ROOT_SCENARIO_PATH]  = { "scenario_path", true, false },
+  [ROOT_SCENARIO_TEXT]  = { "scenario_text", true, false },
+  [ROOT_RESOLVED]       = { "resolved_scenario", true, false },
+  [ROOT_FINGERPRINT]    = { "fingerprint", true, false },
+  [ROOT_SHARD_INDEX]    = { "shard_index", false, true },
+  [ROOT_SHARD_COUNT]    = { "shard_count", false, true },
+};
+
+uint64_t output_sum_bytes(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * UINT64_C(0x100000001B3);
+  return h;
+}
+
+uint64_t output_sum_attr(uint64_t h, const char *name, const char *string, uint64_t number, bool is_string) {
+  static const char nul = 0;
+  h = output_sum_bytes(h, name, strlen(name) + 1);
+  if (is_string) {
+    h = output_sum_bytes(h, string, strlen(string));
+  } else {
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++) le[i] = (unsigned char)(number >> (8 * i));
+    h = output_sum_bytes(h, le, sizeof le);
+  }
+  return output_sum_bytes(h, &nul, 1);
 }
 
 /* ---- HDF5's errors ----------------------------------------------------- */
@@ -107,8 +132,12 @@ int output_h5_fail(bidsim_error_t *err, const output_h5_error_t *e, int code, co
                             "to %s)", what);
   if (e->sys_errno == ENOSPC || e->sys_errno == EDQUOT)
     return bidsim_error_set(err, BIDSIM_EIO, path, "cannot %s: %s (the disk is full)", what, strerror(e->sys_errno));
-  if (e->sys_errno)
+  if (e->sys_errno == EIO)
     return bidsim_error_set(err, BIDSIM_EIO, path, "cannot %s: %s", what, strerror(e->sys_errno));
+  if (e->sys_errno)   /* e.g. a read past the end of a damaged file: the caller's kind of failure */
+    return bidsim_error_set(err, code, path, "cannot %s: %s", what, strerror(e->sys_errno));
+  if (code == BIDSIM_EFORMAT)
+    return bidsim_error_set(err, code, path, "the file is damaged or not a bidsim result: HDF5 cannot %s", what);
   return bidsim_error_set(err, code, path, "HDF5 failed to %s", what);
 }
 

@@ -4,6 +4,7 @@
  * chunk copy. No timestamps are stored, so identical runs give identical
  * files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,33 @@ static int h5fail(bidsim_error_t *err, bidsim_writer_t *w, const char *what) {
   return output_h5_fail(err, &w->herr, BIDSIM_EHDF5, w->path, what);
 }
 
-static hid_t group_props(void) {
-  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-  H5Pset_obj_track_times(gcpl, 0);
-  return gcpl;
+/* Every object's creation properties: no timestamps (identical runs give
+ * identical bytes), and links and attributes kept in the object's header,
+ * which HDF5 checksums, rather than in the dense storage it would switch to
+ * beyond 8 of them. */
+static hid_t object_props(hid_t cls) {
+  hid_t p = H5Pcreate(cls);
+  H5Pset_obj_track_times(p, 0);
+  H5Pset_attr_phase_change(p, 64, 48);
+  if (cls != H5P_DATASET_CREATE) H5Pset_link_phase_change(p, 64, 48);
+  return p;
 }
 
+static hid_t fixed_str(size_t width) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, width ? width : 1);
+  H5Tset_strpad(t, H5T_STR_NULLTERM);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+/* Strings are fixed-length everywhere: a variable-length string lives in
+ * HDF5's global heap, which has no checksum, and a damaged heap reference
+ * crashed readers inside HDF5 (format version 1). */
 static int attr_string(hid_t obj, const char *name, const char *value) {
-  hid_t t = output_str_type(), sp = H5Screate(H5S_SCALAR);
+  hid_t t = fixed_str(strlen(value) + 1), sp = H5Screate(H5S_SCALAR);
   hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Awrite(a, t, &value);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, t, value);
   if (a >= 0) H5Aclose(a);
   H5Sclose(sp);
   H5Tclose(t);
@@ -50,18 +68,48 @@ static int attr_u64(hid_t obj, const char *name, uint64_t value) {
   return rc < 0 ? -1 : 0;
 }
 
-/* A small one-dimensional label dataset, written whole. */
-static hid_t write_vector(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, hsize_t n, const void *data,
-                          const char *units, const char *description) {
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  H5Pset_obj_track_times(dcpl, 0);
-  hsize_t dims[1] = { n };
-  hid_t sp = H5Screate_simple(1, dims, NULL);
+/* The root attributes in output_root_attrs' order, and their checksum. */
+static int write_root(hid_t file, const bidsim_output_meta_t *meta) {
+  char fp[24];
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)meta->fingerprint);
+  const char *str[ROOT_COUNT] = {
+    [ROOT_FORMAT] = BIDSIM_FORMAT_NAME, [ROOT_BIDSIM_VERSION] = BIDSIM_VERSION,
+    [ROOT_SCENARIO_PATH] = meta->scenario_path ? meta->scenario_path : "",
+    [ROOT_SCENARIO_TEXT] = meta->scenario_text ? meta->scenario_text : "",
+    [ROOT_RESOLVED] = meta->resolved_text ? meta->resolved_text : "", [ROOT_FINGERPRINT] = fp };
+  const uint64_t num[ROOT_COUNT] = { [ROOT_FORMAT_VERSION] = BIDSIM_FORMAT_VERSION, [ROOT_SEED] = meta->seed,
+                                     [ROOT_SHARD_INDEX] = meta->shard_index, [ROOT_SHARD_COUNT] = meta->shard_count };
+  hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
+  int bad = root < 0;
+  uint64_t sum = OUTPUT_SUM_BASIS;
+  for (int i = 0; i < ROOT_COUNT && !bad; i++) {
+    const output_root_attr_t *a = &output_root_attrs[i];
+    if (a->optional && meta->shard_count == 0) continue;   /* shard attributes: part files only */
+    bad |= a->is_string ? attr_string(root, a->name, str[i]) : attr_u64(root, a->name, num[i]);
+    sum = output_sum_attr(sum, a->name, str[i], num[i], a->is_string);
+  }
+  if (!bad) bad |= attr_u64(root, "checksum", sum);
+  if (root >= 0) H5Gclose(root);
+  return bad ? -1 : 0;
+}
+
+/* A small label dataset (rank 1 or 2), written whole, checksummed: one
+ * chunk as large as the dataset with HDF5's Fletcher32 filter. */
+static hid_t write_label(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank, const hsize_t *ext,
+                         const void *data, const char *units, const char *description) {
+  hid_t dcpl = object_props(H5P_DATASET_CREATE);
+  hsize_t points = 1;
+  for (int i = 0; i < rank; i++) points *= ext[i];
+  if (points > 0) {   /* an empty dataset cannot be chunked, and holds nothing to check */
+    H5Pset_chunk(dcpl, rank, ext);
+    H5Pset_fletcher32(dcpl);
+  }
+  hid_t sp = H5Screate_simple(rank, ext, NULL);
   hid_t d = H5Dcreate2(loc, name, file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Sclose(sp);
   H5Pclose(dcpl);
   if (d < 0) return -1;
-  if ((n > 0 && H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ||
+  if ((points > 0 && H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ||
       (units && attr_string(d, "units", units)) || (description && attr_string(d, "description", description))) {
     H5Dclose(d);
     return -1;
@@ -69,10 +117,16 @@ static hid_t write_vector(hid_t loc, const char *name, hid_t file_type, hid_t me
   return d;
 }
 
-/* Label vectors as fixed-length UTF-8 strings, as long as the longest:
- * writing 10,000 variable-length strings goes through HDF5's global heap
- * one by one and cost more than a day of results. */
-static hid_t write_strings(hid_t loc, const char *name, hsize_t n, const char *const *v, const char *description) {
+static hid_t write_vector(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, hsize_t n, const void *data,
+                          const char *units, const char *description) {
+  return write_label(loc, name, file_type, mem_type, 1, &n, data, units, description);
+}
+
+/* Label strings as fixed-length UTF-8, as long as the longest (writing
+ * 10,000 variable-length strings also went through the global heap one by
+ * one and cost more than a day of results). Rank 1 (n) or 2 (n / cols, cols). */
+static hid_t write_string_table(hid_t loc, const char *name, hsize_t n, hsize_t cols, const char *const *v,
+                                const char *units, const char *description) {
   size_t width = 1;
   for (hsize_t i = 0; i < n; i++) {
     size_t len = v[i] ? strlen(v[i]) + 1 : 1;
@@ -82,30 +136,35 @@ static hid_t write_strings(hid_t loc, const char *name, hsize_t n, const char *c
   if (buf == NULL) return -1;
   for (hsize_t i = 0; i < n; i++)
     if (v[i]) memcpy(buf + i * width, v[i], strlen(v[i]));
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, width);
-  H5Tset_strpad(t, H5T_STR_NULLTERM);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  hid_t d = write_vector(loc, name, t, t, n, buf, NULL, description);
+  hid_t t = fixed_str(width);
+  hsize_t ext[2] = { cols ? n / cols : n, cols };
+  hid_t d = write_label(loc, name, t, t, cols ? 2 : 1, ext, buf, units, description);
   H5Tclose(t);
   bidsim_free(buf);
   return d;
 }
 
-/* A chunked, compressed result dataset of one shape, one (v, r, d) slab per chunk. */
+static hid_t write_strings(hid_t loc, const char *name, hsize_t n, const char *const *v, const char *description) {
+  return write_string_table(loc, name, n, 0, v, NULL, description);
+}
+
+/* A chunked, compressed, checksummed result dataset of one shape, one
+ * (v, r, d) slab per chunk. */
 static hid_t create_result(hid_t loc, const char *name, output_shape_t shape, const output_dims_t *dm, const char *units,
                            const char *description) {
   hsize_t ext[5], chunk[5];
   int rank = output_shape_rank(shape);
   output_shape_extent(shape, dm, ext);
   for (int i = 0; i < rank; i++) chunk[i] = i < 3 ? 1 : ext[i];
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  H5Pset_obj_track_times(dcpl, 0);
+  hid_t dcpl = object_props(H5P_DATASET_CREATE);
   H5Pset_chunk(dcpl, rank, chunk);
   /* deflate alone: on these int64 counters the shuffle filter made files
    * about 14% larger and the day's write about 25% slower (measured on
-   * pdd_baseline, strategy_compare, double11 and the 10,000-plan case) */
+   * pdd_baseline, strategy_compare, double11 and the 10,000-plan case);
+   * then Fletcher32 over the compressed bytes, so any damage to a stored
+   * chunk fails its read instead of giving other numbers */
   H5Pset_deflate(dcpl, 1);
+  H5Pset_fletcher32(dcpl);
   int64_t fill = shape == SHAPE_PLAN && !strcmp(name, "cap_hit_s") ? -1 : 0;
   H5Pset_fill_value(dcpl, H5T_NATIVE_INT64, &fill);
   hid_t sp = H5Screate_simple(rank, ext, NULL);
@@ -162,27 +221,16 @@ static int write_labels(bidsim_writer_t *w, const bidsim_output_meta_t *meta, hi
   return rc;
 }
 
-/* A small 2-D dataset with dimension scales, written whole. */
-static int write_2d(hid_t loc, hid_t scales, const char *name, hid_t file_type, hid_t mem_type, const hsize_t ext[2],
-                    const char *const dims[2], const void *data, const char *units, const char *description) {
-  hid_t sp = H5Screate_simple(2, ext, NULL);
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  H5Pset_obj_track_times(dcpl, 0);   /* no timestamps: identical runs, identical bytes */
-  hid_t d = sp < 0 ? -1 : H5Dcreate2(loc, name, file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-  H5Pclose(dcpl);
-  int rc = d < 0 || H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ? -1 : 0;
-  if (d >= 0) {
-    rc |= attr_string(d, "units", units);
-    rc |= attr_string(d, "description", description);
-    for (unsigned i = 0; i < 2; i++) {
-      if (dims[i] == NULL) continue;   /* a dimension without a scale */
-      hid_t sc = H5Dopen2(scales, dims[i], H5P_DEFAULT);
-      if (sc < 0 || H5DSattach_scale(d, sc, i) < 0) rc = -1;
-      if (sc >= 0) H5Dclose(sc);
-    }
-    H5Dclose(d);
+/* Attach the named scales (NULL: a dimension without one) to a label table. */
+static int attach_named(hid_t d, hid_t scales, const char *const dims[2]) {
+  int rc = d < 0 ? -1 : 0;
+  for (unsigned i = 0; rc == 0 && i < 2; i++) {
+    if (dims[i] == NULL) continue;
+    hid_t sc = H5Dopen2(scales, dims[i], H5P_DEFAULT);
+    if (sc < 0 || H5DSattach_scale(d, sc, i) < 0) rc = -1;
+    if (sc >= 0) H5Dclose(sc);
   }
-  if (sp >= 0) H5Sclose(sp);
+  if (d >= 0) H5Dclose(d);
   return rc;
 }
 
@@ -202,21 +250,21 @@ static int write_variant_tables(bidsim_writer_t *w, const bidsim_output_meta_t *
     for (size_t i = 0; i < nu; i++) done[i] = meta->units_done ? meta->units_done[i] : 1;
     static const char *const vp[2] = { "variant", "plan" }, *const vr[2] = { "variant", "replicate" };
     hsize_t ext[2] = { dm->variants, dm->plans }, extu[2] = { dm->variants, dm->replicates };
-    rc |= write_2d(g, scales, "cap_li", H5T_STD_I64LE, H5T_NATIVE_INT64, ext, vp, caps,
-                   "li (0.001 yuan); 9223372036854775807 = unlimited", "daily cap of each plan as each variant runs it");
-    rc |= write_2d(g, scales, "units_done", H5T_STD_U8LE, H5T_NATIVE_UINT8, extu, vr, done, "1 = present",
-                   "units (variant, replicate) this file holds; a part file holds its shard's");
+    rc |= attach_named(write_label(g, "cap_li", H5T_STD_I64LE, H5T_NATIVE_INT64, 2, ext, caps,
+                                   "li (0.001 yuan); 9223372036854775807 = unlimited",
+                                   "daily cap of each plan as each variant runs it"), scales, vp);
+    rc |= attach_named(write_label(g, "units_done", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, extu, done, "1 = present",
+                                   "units (variant, replicate) this file holds; a part file holds its shard's"),
+                       scales, vr);
   }
   if (rc == 0 && meta->sweep_key_count) {
     /* a sweep: each variant's value of each swept key path, as written */
     hid_t d = write_strings(g, "sweep_keys", meta->sweep_key_count, meta->sweep_keys, "swept key paths");
     if (d >= 0) H5Dclose(d); else rc = -1;
     static const char *const vk[2] = { "variant", NULL };
-    hsize_t ext[2] = { dm->variants, meta->sweep_key_count };
-    hid_t t = output_str_type();
-    rc |= write_2d(g, scales, "sweep_values", t, t, ext, vk, meta->sweep_values, "as written in the scenario",
-                   "each variant's value of each key in /variant/sweep_keys");
-    H5Tclose(t);
+    rc |= attach_named(write_string_table(g, "sweep_values", (hsize_t)dm->variants * meta->sweep_key_count,
+                                          meta->sweep_key_count, meta->sweep_values, "as written in the scenario",
+                                          "each variant's value of each key in /variant/sweep_keys"), scales, vk);
   }
   if (g >= 0) H5Gclose(g);
   bidsim_free(caps);
@@ -244,33 +292,21 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
   if (!w->path || !w->tmp) { bidsim_writer_abort(w); return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory"); }
   snprintf(w->tmp, n, "%s.tmp.%ld", path, (long)getpid());
 
-  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-  w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  /* the 1.10 file format: every metadata structure (superblock, object
+   * headers, chunk indexes) carries a checksum, which HDF5 checks on read */
+  hid_t fcpl = object_props(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
+  w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl);
   if (w->file < 0) output_h5_capture(&w->herr);
   H5Pclose(fcpl);
+  H5Pclose(fapl);
   if (w->file < 0) {
     int code = output_h5_fail(err, &w->herr, BIDSIM_EIO, path, "create the result file's temporary");
     bidsim_writer_abort(w);
     return code;
   }
-  hid_t gcpl = group_props();
-  hid_t root = H5Gopen2(w->file, "/", H5P_DEFAULT);
-  int bad = root < 0;
-  bad |= attr_string(root, "format", BIDSIM_FORMAT_NAME);
-  bad |= attr_u64(root, "format_version", BIDSIM_FORMAT_VERSION);
-  bad |= attr_string(root, "bidsim_version", BIDSIM_VERSION);
-  bad |= attr_u64(root, "seed", meta->seed);
-  bad |= attr_string(root, "scenario_path", meta->scenario_path ? meta->scenario_path : "");
-  bad |= attr_string(root, "scenario_text", meta->scenario_text ? meta->scenario_text : "");
-  bad |= attr_string(root, "resolved_scenario", meta->resolved_text ? meta->resolved_text : "");
-  char fp[24];
-  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)meta->fingerprint);
-  bad |= attr_string(root, "fingerprint", fp);
-  if (meta->shard_count) {
-    bad |= attr_u64(root, "shard_index", meta->shard_index);
-    bad |= attr_u64(root, "shard_count", meta->shard_count);
-  }
-  if (root >= 0) H5Gclose(root);
+  hid_t gcpl = object_props(H5P_GROUP_CREATE);
+  int bad = write_root(w->file, meta);
 
   hid_t scales = H5Gcreate2(w->file, "scales", H5P_DEFAULT, gcpl, H5P_DEFAULT);
   bad |= scales < 0 || write_labels(w, meta, scales);
@@ -390,6 +426,20 @@ static void writer_close(bidsim_writer_t *w) {
   close_dataset(w, &w->impressions);
 }
 
+/* The rename itself on the disk (best effort: some file systems cannot
+ * fsync a directory, and the file is already complete under its name). */
+static void sync_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  if (slash == NULL) snprintf(dir, sizeof dir, ".");
+  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path == 0 ? 1 : slash - path), path);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
 int bidsim_writer_commit(bidsim_writer_t *w, bidsim_error_t *err) {
   writer_close(w);
   herr_t rc = H5Fclose(w->file);
@@ -400,12 +450,26 @@ int bidsim_writer_commit(bidsim_writer_t *w, bidsim_error_t *err) {
     bidsim_writer_abort(w);
     return code;
   }
+  /* on the disk before it takes the name: after a crash of the machine the
+   * name holds the old file or the whole new one (and a network file
+   * system's late write errors, a full disk among them, surface here) */
+  int fd = open(w->tmp, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fsync(fd) != 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    int code = bidsim_error_set(err, BIDSIM_EIO, w->path, "cannot write the result file: %s%s", strerror(e),
+                                e == ENOSPC || e == EDQUOT ? " (the disk is full)" : "");
+    bidsim_writer_abort(w);
+    return code;
+  }
+  close(fd);
   if (rename(w->tmp, w->path) != 0) {
     int e = errno;
     int code = bidsim_error_set(err, BIDSIM_EIO, w->path, "cannot rename %s to %s: %s", w->tmp, w->path, strerror(e));
     bidsim_writer_abort(w);
     return code;
   }
+  sync_dir(w->path);
   bidsim_free(w->tmp);
   w->tmp = NULL;
   bidsim_writer_abort(w);   /* frees what is left */
@@ -425,8 +489,11 @@ void bidsim_writer_abort(bidsim_writer_t *w) {
 
 /* ---- merging: chunks copied as stored --------------------------------------- */
 
-/* One dataset's chunk (v, rep, day) from src to dst, still compressed:
- * every result dataset has one chunk per (variant, replicate, day). */
+/* One dataset's chunk (v, rep, day) from src to dst, still compressed and
+ * with its Fletcher32 sum: every result dataset has one chunk per
+ * (variant, replicate, day). The caller verified the source file
+ * (bidsim_results_verify), so the bytes copied are the checksummed ones.
+ * -1: the source's chunk is missing or unreadable; -2: the write failed. */
 static int copy_chunk(hid_t src, hid_t dst, uint32_t v, uint32_t rep, uint32_t day, void **buf, size_t *cap) {
   hsize_t off[5] = { v, rep, day, 0, 0 }, bytes = 0;
   if (H5Dget_chunk_storage_size(src, off, &bytes) < 0 || bytes == 0) return -1;
@@ -437,44 +504,42 @@ static int copy_chunk(hid_t src, hid_t dst, uint32_t v, uint32_t rep, uint32_t d
     *cap = (size_t)bytes;
   }
   uint32_t filters = 0;
-  if (H5Dread_chunk(src, H5P_DEFAULT, off, &filters, *buf) < 0) return -1;
+  /* a filter mask other than 0 (a filter skipped) is not what bidsim writes */
+  if (H5Dread_chunk(src, H5P_DEFAULT, off, &filters, *buf) < 0 || filters != 0) return -1;
   return H5Dwrite_chunk(dst, H5P_DEFAULT, filters, off, (size_t)bytes, *buf) < 0 ? -2 : 0;
 }
 
 int bidsim_writer_copy_unit(bidsim_writer_t *w, bidsim_results_t *src, uint32_t v, uint32_t rep, bidsim_error_t *err) {
-  const char *paths[OUTPUT_TABLE_COUNT * BIDSIM_METRIC_COUNT + 2 + BIDSIM_EXTRA_COUNT];
-  hid_t dsts[OUTPUT_TABLE_COUNT * BIDSIM_METRIC_COUNT + 2 + BIDSIM_EXTRA_COUNT];
-  char names[OUTPUT_TABLE_COUNT * BIDSIM_METRIC_COUNT][96];
+  enum { N = OUTPUT_TABLE_COUNT * BIDSIM_METRIC_COUNT + 2 + BIDSIM_EXTRA_COUNT };
+  char paths[N][96];
+  hid_t dsts[N];
   int n = 0;
   for (int t = 0; t < OUTPUT_TABLE_COUNT; t++)
     for (int m = 0; m < BIDSIM_METRIC_COUNT; m++, n++) {
-      snprintf(names[n], sizeof names[n], "/%s/%s", output_tables[t].group, output_metrics[m].name);
-      paths[n] = names[n];
+      snprintf(paths[n], sizeof paths[n], "/%s/%s", output_tables[t].group, output_metrics[m].name);
       dsts[n] = w->data[t][m];
     }
-  paths[n] = "/plan/cap_hit_s";
+  snprintf(paths[n], sizeof paths[n], "/plan/cap_hit_s");
   dsts[n++] = w->cap_hit;
-  char extra_paths[BIDSIM_EXTRA_COUNT][96];
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
-    snprintf(extra_paths[e], sizeof extra_paths[e], "/plan/%s", output_extras[e].name);
-    paths[n] = extra_paths[e];
-    dsts[n++] = w->extra[e];
+  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++, n++) {
+    snprintf(paths[n], sizeof paths[n], "/plan/%s", output_extras[e].name);
+    dsts[n] = w->extra[e];
   }
-  paths[n] = "/traffic/impressions";
+  snprintf(paths[n], sizeof paths[n], "/traffic/impressions");
   dsts[n++] = w->impressions;
   void *buf = NULL;
   size_t cap = 0;
   int rc = BIDSIM_OK;
   for (int i = 0; i < n && rc == BIDSIM_OK; i++) {
-    hid_t d = H5Dopen2(output_results_file(src), paths[i], H5P_DEFAULT);
+    hid_t d = H5Dopen2(src->file, paths[i], H5P_DEFAULT);
     for (uint32_t day = 0; day < w->dims.days && rc == BIDSIM_OK; day++) {
       int got = d < 0 ? -1 : copy_chunk(d, dsts[i], v, rep, day, &buf, &cap);
       if (got == -2) {   /* the output's side: a full disk, an I/O error */
         output_h5_capture(&w->herr);
         rc = h5fail(err, w, "write the merged file");
       } else if (got) {
-        rc = bidsim_error_set(err, BIDSIM_EHDF5, paths[i], "cannot copy unit (variant %u, replicate %u) day %u", v,
-                              rep, day);
+        rc = bidsim_error_set(err, BIDSIM_EFORMAT, src->path, "%s: unit (variant %u, replicate %u) day %u is missing "
+                              "or cannot be read (a damaged part?)", paths[i], v, rep, day);
       }
     }
     if (d >= 0) H5Dclose(d);
