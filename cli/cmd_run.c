@@ -198,6 +198,8 @@ int bidsim_cmd_run(int argc, char **argv) {
   if (reps) sc->replicates = (uint32_t)reps;
   if (have_seed) sc->seed = seed;
   if (days) sc->days = (uint32_t)days;
+  /* a directory or a missing folder as -o: said now, not after the run */
+  if ((rc = bidsim_output_check_path(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

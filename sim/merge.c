@@ -18,6 +18,8 @@ static void list_units(const uint32_t *units, uint32_t n, uint32_t R, char *buf,
 
 int bidsim_merge(const char *const *parts, uint32_t nparts, const char *out, uint32_t *units_out, bidsim_error_t *err) {
   if (nparts == 0) return bidsim_error_set(err, BIDSIM_EINVAL, "merge", "no part files given");
+  int checked = bidsim_output_check_path(out, err);   /* before any part is read */
+  if (checked) return checked;
   bidsim_results_t **r = bidsim_calloc(nparts, sizeof *r);
   if (r == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "merge", "out of memory");
   int rc = BIDSIM_OK;

@@ -93,12 +93,26 @@ typedef struct {
   const char *const *sweep_values;      /* [variant][key] */
 } bidsim_output_meta_t;
 
+/** @brief Check, before any work, that @p path can take a result file: not
+ *  a directory, in a folder that exists and can be written. Errors:
+ *  BIDSIM_EINVAL (a directory, or empty), BIDSIM_ENOTFOUND (the folder does
+ *  not exist), BIDSIM_EIO (the folder cannot be written); the message
+ *  names @p path as given. (sim/output_path.c) */
+int bidsim_output_check_path(const char *path, bidsim_error_t *err);
+/** @brief Remove the temporaries "path.tmp.PID" that writers killed before
+ *  their commit left: only regular files of exactly that name whose process
+ *  no longer exists and which no one holds locked (a reused pid keeps its
+ *  file until that process ends too). bidsim_writer_open calls it. *removed
+ *  (may be NULL) counts them. Errors: BIDSIM_EIO (the folder cannot be listed). */
+int bidsim_output_remove_stale(const char *path, uint32_t *removed, bidsim_error_t *err);
+
 typedef struct bidsim_writer bidsim_writer_t;
 typedef struct bidsim_results bidsim_results_t;
 
 /** @brief Create the file under a temporary name beside @p path
- *  ("path.tmp.PID"), with every dataset sized and its scales attached.
- *  Nothing exists under @p path until bidsim_writer_commit. */
+ *  ("path.tmp.PID"; stale ones of killed writers are removed first), with
+ *  every dataset sized and its scales attached. Nothing exists under @p path
+ *  until bidsim_writer_commit. */
 int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsim_writer_t **out,
                        bidsim_error_t *err);
 /** @brief Write one slab into its (variant, replicate, day) place. Callers

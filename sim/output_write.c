@@ -291,6 +291,7 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
   w->tmp = bidsim_malloc(n);
   if (!w->path || !w->tmp) { bidsim_writer_abort(w); return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory"); }
   snprintf(w->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+  bidsim_output_remove_stale(path, NULL, NULL);   /* best effort: a folder we cannot list fails just below */
 
   /* the 1.10 file format: every metadata structure (superblock, object
    * headers, chunk indexes) carries a checksum, which HDF5 checks on read */
