@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The bit-flip harness (tests/sim/bitflip.py): BIDSIM_BITFLIPS copies of a
-# small result file (360 by default, fewer under the sanitizers), each with
+# small result file (360 by default, 50 under the sanitizers), each with
 # one bit flipped from a fixed seed, given to report, compare, merge and run
 # --resume: each reads the undamaged numbers or refuses with exit 2 and one
 # line; never a crash, a hang or other numbers.
