@@ -1,13 +1,13 @@
 /* sim/unitfile.c - one unit's file in the store: a header naming the
  * store's key and the unit, then one block per day: a block header (unit,
- * day, compressed length, checksums) and the day's slab words compressed
- * with zlib. Written as DIR/u<unit>.tmp and renamed to DIR/u<unit>.bin when
- * complete, so a file under the final name is always whole. Every day is
- * checked against the key and unit when read: a unit file of another run,
- * or of another unit, is never read as this one. The day's words are
- * compressed and decompressed straight from and into the slab's arrays
- * through a small buffer, never a copy of the day: a day of a million
- * plans is over a gigabyte of mostly zeros. */
+ * day, encoded length, checksums) and the day's slab words as zero-run
+ * tokens (unitcodec.c). Written as DIR/u<unit>.tmp and
+ * renamed to DIR/u<unit>.bin when complete, so a file under the final name
+ * is always whole. Every day is checked against the key and unit when read:
+ * a unit file of another run, or of another unit, is never read as this
+ * one. The words go from and to the slab's arrays through small buffers,
+ * never a copy of the day: a day of a million plans is over a gigabyte of
+ * mostly zeros. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -19,8 +19,7 @@
 #include "sim/unitstore_internal.h"
 
 #define MAGIC "BIDSIMU2"
-#define IO_BYTES ((size_t)256 << 10)   /* compressed bytes buffered per write or read */
-#define ZLIB_LEVEL 1                   /* the counters are mostly zeros: level 1 gets most of it, fast */
+#define IO_BYTES ((size_t)256 << 10)   /* encoded bytes buffered per write or read */
 
 /* On disk, native byte order; no padding in either struct. */
 typedef struct {
@@ -33,7 +32,7 @@ typedef struct {
 
 typedef struct {
   uint32_t unit, day;
-  uint64_t zbytes;          /* compressed bytes that follow */
+  uint64_t zbytes;          /* encoded bytes that follow */
   uint64_t sum;             /* FNV-1a of the day's words, started from the file header's check and the day */
   uint64_t check;           /* FNV-1a of the 24 bytes above */
 } block_header_t;
@@ -47,7 +46,7 @@ size_t bidsim_slab_words(uint32_t plans, uint32_t products) {
 /* The slab's arrays in pack order: the order of a unit file's day and of
  * an MPI day message. The pointers are to the slab's own arrays; callers
  * given a const slab only read through them. */
-typedef struct { int64_t *p; size_t n; } slab_part_t;
+typedef codec_part_t slab_part_t;
 enum { SLAB_PARTS = 5 + BIDSIM_EXTRA_COUNT };
 
 static void slab_parts(const bidsim_day_slab_t *slab, slab_part_t parts[SLAB_PARTS]) {
@@ -109,20 +108,6 @@ static file_header_t make_header(const bidsim_unitstore_t *s, uint32_t unit) {
   return h;
 }
 
-static void *z_alloc(void *opaque, unsigned items, unsigned size) {
-  (void)opaque;
-  return size && items > SIZE_MAX / size ? NULL : bidsim_malloc((size_t)items * size);
-}
-static void z_free(void *opaque, void *p) {
-  (void)opaque;
-  bidsim_free(p);
-}
-void unitfile_zalloc(z_stream *z) {
-  memset(z, 0, sizeof *z);
-  z->zalloc = z_alloc;
-  z->zfree = z_free;
-}
-
 static int io_error(bidsim_error_t *err, const char *path, const char *what) {
   int e = errno;
   return bidsim_error_set(err, BIDSIM_EIO, path, "cannot %s a unit file: %s%s", what, strerror(e),
@@ -151,11 +136,6 @@ static bool flush_buf(bidsim_unit_file_t *uf) {
 }
 
 static void release(bidsim_unit_file_t *uf) {
-  if (uf->z) {
-    deflateEnd(uf->z);
-    bidsim_free(uf->z);
-    uf->z = NULL;
-  }
   bidsim_free(uf->buf);
   uf->buf = NULL;
   if (uf->fd >= 0) close(uf->fd);
@@ -181,14 +161,9 @@ int bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_fil
   }
   uf->fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (uf->fd < 0) return io_error(err, uf->path, "create");
-  uf->z = bidsim_malloc(sizeof(z_stream));
-  uf->buf = bidsim_malloc(IO_BYTES);
-  if (uf->z) unitfile_zalloc(uf->z);
-  if (!uf->z || !uf->buf || deflateInit(uf->z, ZLIB_LEVEL) != Z_OK) {
-    bidsim_free(uf->z);   /* deflateInit failed: nothing for deflateEnd */
-    uf->z = NULL;
+  if ((uf->buf = bidsim_malloc(IO_BYTES)) == NULL) {
     bidsim_unitstore_abandon(uf);
-    return bidsim_error_set(err, BIDSIM_ENOMEM, uf->path, "out of memory for a unit's compressor");
+    return bidsim_error_set(err, BIDSIM_ENOMEM, uf->path, "out of memory for a unit's buffer");
   }
   file_header_t h = make_header(s, unit);
   uf->header_check = h.check;
@@ -201,20 +176,6 @@ int bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_fil
   return BIDSIM_OK;
 }
 
-/* Compress what z holds with @p flush, writing full buffers out. */
-static bool deflate_out(bidsim_unit_file_t *uf, int flush) {
-  z_stream *z = uf->z;
-  for (;;) {
-    z->next_out = uf->buf + uf->fill;
-    z->avail_out = (uInt)(IO_BYTES - uf->fill);
-    int zr = deflate(z, flush);
-    uf->fill = IO_BYTES - z->avail_out;
-    if (zr == Z_STREAM_ERROR) { errno = EINVAL; return false; }
-    if (uf->fill == IO_BYTES && !flush_buf(uf)) return false;
-    if (flush == Z_FINISH ? zr == Z_STREAM_END : z->avail_in == 0 && z->avail_out > 0) return true;
-  }
-}
-
 int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const bidsim_day_slab_t *slab,
                             bidsim_error_t *err) {
   slab_part_t parts[SLAB_PARTS];
@@ -223,29 +184,24 @@ int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const
   for (size_t i = 0; i < SLAB_PARTS; i++) words += parts[i].n;
   if (words != s->words || uf->days_written >= s->key.days)
     return bidsim_error_set(err, BIDSIM_EINVAL, uf->path, "day %u does not fit the unit", uf->days_written);
-  /* the block header goes in once the compressed length is known */
+  /* the block header goes in once the encoded length and the sum are known */
   if (!flush_buf(uf)) return io_error(err, uf->path, "write");
   const uint64_t at = uf->offset;
-  block_header_t b = { uf->unit, uf->days_written, 0, day_basis(uf->header_check, uf->days_written), 0 };
+  block_header_t b = { uf->unit, uf->days_written, 0, 0, 0 };
   if (!write_all(uf->fd, &b, sizeof b)) return io_error(err, uf->path, "write");
   uf->offset += sizeof b;
-  z_stream *z = uf->z;
-  deflateReset(z);
-  for (size_t i = 0; i < SLAB_PARTS; i++) {
-    b.sum = fnv_words(parts[i].p, parts[i].n, b.sum);
-    const uint8_t *p = (const uint8_t *)parts[i].p;
-    for (size_t left = parts[i].n * sizeof(int64_t); left > 0;) {
-      size_t n = left < ((size_t)1 << 30) ? left : ((size_t)1 << 30);   /* zlib counts in 32 bits */
-      z->next_in = (Bytef *)p;
-      z->avail_in = (uInt)n;
-      if (!deflate_out(uf, Z_NO_FLUSH)) return io_error(err, uf->path, "write");
-      p += n;
-      left -= n;
+  codec_encoder_t enc = { 0, day_basis(uf->header_check, uf->days_written) };
+  for (size_t i = 0; i < SLAB_PARTS; i++)
+    for (size_t done = 0, used = 0; done < parts[i].n; done += used) {
+      if (IO_BYTES - uf->fill < 4 * CODEC_MAX_VARINT && !flush_buf(uf)) return io_error(err, uf->path, "write");
+      uf->fill += codec_encode(&enc, parts[i].p + done, parts[i].n - done, &used, uf->buf + uf->fill,
+                               IO_BYTES - uf->fill);
     }
-  }
-  z->avail_in = 0;
-  if (!deflate_out(uf, Z_FINISH) || !flush_buf(uf)) return io_error(err, uf->path, "write");
+  if (IO_BYTES - uf->fill < CODEC_MAX_VARINT && !flush_buf(uf)) return io_error(err, uf->path, "write");
+  uf->fill += codec_finish(&enc, uf->buf + uf->fill);
+  if (!flush_buf(uf)) return io_error(err, uf->path, "write");
   b.zbytes = uf->offset - at - sizeof b;
+  b.sum = enc.sum;
   b.check = fnv_bytes(&b, offsetof(block_header_t, check), FNV_BASIS);
   if (pwrite(uf->fd, &b, sizeof b, (off_t)at) != (ssize_t)sizeof b) return io_error(err, uf->path, "write");
   uf->days_written++;
@@ -285,14 +241,10 @@ void bidsim_unitstore_abandon(bidsim_unit_file_t *uf) {
 /* ---- reading -------------------------------------------------------------- */
 
 void unitfile_reader_close(unit_reader_t *r) {
-  if (r->z_ready) inflateEnd(&r->z);
-  r->z_ready = false;
   if (r->fd >= 0) close(r->fd);
   r->fd = -1;
   bidsim_free(r->in);
-  bidsim_free(r->scratch);
   r->in = NULL;
-  r->scratch = NULL;
 }
 
 static bool read_at(int fd, void *p, size_t n, uint64_t at) {
@@ -338,13 +290,10 @@ static int reader_open(bidsim_unitstore_t *s, unit_reader_t *r, uint32_t unit, c
                                                                                  : "a unit of another run",
                             unit);
   }
-  r->in = bidsim_malloc(IO_BYTES);
-  unitfile_zalloc(&r->z);
-  if (r->in == NULL || inflateInit(&r->z) != Z_OK) {
+  if ((r->in = bidsim_malloc(IO_BYTES)) == NULL) {
     unitfile_reader_close(r);
-    return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory for a unit's decompressor");
+    return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory for a unit's buffer");
   }
-  r->z_ready = true;
   r->unit = unit;
   r->next_day = 0;
   r->offset = sizeof h;
@@ -353,24 +302,11 @@ static int reader_open(bidsim_unitstore_t *s, unit_reader_t *r, uint32_t unit, c
   return BIDSIM_OK;
 }
 
-/* Compressed input for z from the day's block: false on a read error. */
-static bool refill(unit_reader_t *r, uint64_t *in_at, uint64_t *in_left) {
-  if (r->z.avail_in > 0 || *in_left == 0) return true;
-  size_t k = *in_left < IO_BYTES ? (size_t)*in_left : IO_BYTES;
-  if (!read_at(r->fd, r->in, k, *in_at)) return false;
-  r->z.next_in = r->in;
-  r->z.avail_in = (uInt)k;
-  *in_at += k;
-  *in_left -= k;
-  return true;
-}
-
-/* Inflate the next day into @p parts (or, with parts NULL, into a small
- * scratch buffer, reused: verification), checking its block header, that
- * the stream ends exactly with the day's words and bytes, and its sum. */
+/* Decode the next day into @p parts (or, with parts NULL, nowhere:
+ * verification), checking its block header, that its bytes make exactly
+ * the day's words, and its sum. */
 static int reader_day(bidsim_unitstore_t *s, unit_reader_t *r, const slab_part_t *parts, const char *path,
                       bidsim_error_t *err) {
-  enum { SCRATCH_WORDS = 8192 };
   const uint32_t day = r->next_day;
   block_header_t b;
   if (!read_at(r->fd, &b, sizeof b, r->offset))
@@ -379,49 +315,17 @@ static int reader_day(bidsim_unitstore_t *s, unit_reader_t *r, const slab_part_t
       b.zbytes > r->size - r->offset - sizeof b)
     return bidsim_error_set(err, BIDSIM_EFORMAT, path, "day %u's block header is damaged or truncated (delete the "
                             "file and rerun with --resume)", day);
-  if (parts == NULL && r->scratch == NULL && (r->scratch = bidsim_malloc(SCRATCH_WORDS * sizeof(int64_t))) == NULL)
-    return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  z_stream *z = &r->z;
-  inflateReset(z);
-  z->avail_in = 0;
-  uint64_t in_at = r->offset + sizeof b, in_left = b.zbytes, sum = day_basis(r->header_check, day);
-  size_t part = 0, words_left = s->words;
-  int zr = Z_OK;
-  bool io_ok = true;
-  /* one output window at a time: a slab part, or the scratch buffer */
-  while (words_left > 0 && io_ok && (zr == Z_OK || zr == Z_BUF_ERROR)) {
-    int64_t *w = parts ? parts[part].p : r->scratch;
-    size_t n = parts ? parts[part].n : (words_left < SCRATCH_WORDS ? words_left : SCRATCH_WORDS);
-    uint8_t *p = (uint8_t *)w;
-    size_t left = n * sizeof(int64_t);
-    while (left > 0 && io_ok && (io_ok = refill(r, &in_at, &in_left))) {
-      size_t chunk = left < ((size_t)1 << 30) ? left : ((size_t)1 << 30);   /* zlib counts in 32 bits */
-      z->next_out = p;
-      z->avail_out = (uInt)chunk;
-      zr = inflate(z, Z_NO_FLUSH);
-      size_t got = chunk - z->avail_out;
-      p += got;
-      left -= got;
-      if (zr == Z_BUF_ERROR && z->avail_in == 0 && in_left == 0) zr = Z_DATA_ERROR;   /* input ran out */
-      if (zr != Z_OK && zr != Z_BUF_ERROR) break;
-    }
-    if (left > 0) break;
-    sum = fnv_words(w, n, sum);
-    words_left -= n;
-    part++;
+  codec_decoder_t dec = { .parts = parts, .words = s->words, .sum = day_basis(r->header_check, day) };
+  bool ok = true;
+  for (uint64_t at = r->offset + sizeof b, left = b.zbytes; ok && left > 0;) {
+    size_t k = left < IO_BYTES ? (size_t)left : IO_BYTES;
+    if (!read_at(r->fd, r->in, k, at))
+      return bidsim_error_set(err, BIDSIM_EIO, path, "cannot read a unit file: %s", strerror(errno));
+    ok = codec_decode(&dec, r->in, k) == 0;
+    at += k;
+    left -= k;
   }
-  /* every word is there: the stream must now end, with no byte more out
-   * and none of its input left over */
-  for (int guard = 0; words_left == 0 && io_ok && zr != Z_STREAM_END && guard < 64; guard++) {
-    uint8_t extra;
-    if (!(io_ok = refill(r, &in_at, &in_left))) break;
-    z->next_out = &extra;
-    z->avail_out = 1;
-    zr = inflate(z, Z_NO_FLUSH);
-    if (z->avail_out == 0 || (zr != Z_OK && zr != Z_STREAM_END)) break;
-  }
-  if (!io_ok) return bidsim_error_set(err, BIDSIM_EIO, path, "cannot read a unit file: %s", strerror(errno));
-  if (words_left > 0 || zr != Z_STREAM_END || z->avail_in != 0 || in_left != 0 || sum != b.sum)
+  if (!ok || !codec_done(&dec) || dec.sum != b.sum)
     return bidsim_error_set(err, BIDSIM_EFORMAT, path, "checksum mismatch at day %u: the unit file is damaged "
                             "(delete it and rerun with --resume)", day);
   r->offset += sizeof b + b.zbytes;

@@ -1,6 +1,6 @@
 /* sim/unitstore.h - finished work units on disk. Each (variant, replicate)
- * unit's day slabs go to their own file in OUT.h5.units/, compressed and
- * appended day by day, and renamed into place when the unit is complete. A
+ * unit's day slabs go to their own file in OUT.h5.units/, compressed (the
+ * zeros that most counters are take no room) and appended day by day, and renamed into place when the unit is complete. A
  * killed run loses only the units in flight; --resume, shards and MPI ranks
  * all assemble the same output from the same unit files, in unit order.
  *
@@ -53,8 +53,7 @@ typedef struct {
   int      fd;
   uint32_t unit, days_written;
   uint64_t offset;          /* bytes of the file written so far */
-  void    *z;               /* the compressor */
-  uint8_t *buf;             /* compressed bytes not yet written */
+  uint8_t *buf;             /* encoded bytes not yet written */
   size_t   fill;
   uint64_t header_check;    /* binds each day to the store's key and the unit */
   char     path[4096];      /* for messages */
@@ -63,7 +62,8 @@ typedef struct {
 /** @brief Start unit @p unit (variant-major: unit = v x replicates + r).
  *  Thread-safe: each unit has its own file. */
 int  bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_file_t *uf, bidsim_error_t *err);
-/** @brief Append the next day's slab (days in order 0, 1, ...), compressed. */
+/** @brief Append the next day's slab (days in order 0, 1, ...), encoded as
+ *  zero-run tokens (sim/unitcodec.c). */
 int  bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const bidsim_day_slab_t *slab,
                              bidsim_error_t *err);
 /** @brief Complete the unit: written and renamed into place. */
