@@ -55,8 +55,9 @@ static ssize_t read_small(int dirfd, const char *name, char *buf, size_t n) {
 }
 
 static int write_key(const bidsim_unitstore_t *s) {
-  char text[512];
+  char text[512], now[512];
   int n = key_text(&s->key, text, sizeof text);
+  if (read_small(s->dirfd, "key", now, sizeof now) == n && !strcmp(now, text)) return 0;   /* already so */
   int fd = openat(s->dirfd, "key", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
   bool ok = write(fd, text, (size_t)n) == n;
@@ -200,9 +201,11 @@ static int lock_dir(bidsim_unitstore_t *s, bidsim_error_t *err) {
       s->lockfd = s->dirfd = -1;
       continue;
     }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(s->lockfd, 0) != 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n)
+    /* the holder's pid, padded to one width so that no truncation is
+     * needed (a truncated file is flushed on close by some file systems) */
+    char pid[24];
+    int n = snprintf(pid, sizeof pid, "%-20ld\n", (long)getpid());
+    if (pwrite(s->lockfd, pid, (size_t)n, 0) != n)
       return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot write the unit store's lock: %s", strerror(errno));
     return BIDSIM_OK;
   }

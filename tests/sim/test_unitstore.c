@@ -341,11 +341,54 @@ static void test_units_are_compressed(void **state) {
   bidsim_unitstore_close(s, true);
 }
 
+/* every single flipped bit of a unit file, in its header, a day's block
+ * header or its tokens, makes it a unit to redo, never other numbers:
+ * FNV-1a changes with any one changed byte, and the tokens either fail to
+ * decode into exactly a day or decode to words whose sum differs */
+static void test_every_flipped_bit_of_a_unit_is_caught(void **state) {
+  (void)state;
+  char d[512], p[600];
+  snprintf(d, sizeof d, "%s/test_unitstore_flip.units", BIDSIM_BUILD_DIR);
+  remove_dir(d);
+  bidsim_unitstore_t *s = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_unitstore_open(d, &key_a, false, &s, NULL, &err), BIDSIM_OK);
+  write_unit(s, 0, true);
+  bidsim_unitstore_close(s, false);
+  unit_path(d, 0, p, sizeof p);
+  FILE *f = fopen(p, "rb");
+  static unsigned char good[1 << 16];
+  size_t n = fread(good, 1, sizeof good, f);
+  fclose(f);
+  assert_true(n > 100 && n < sizeof good);
+  f = fopen(p, "r+b");   /* flipped in place, one byte at a time */
+  for (size_t at = 0; at < n; at++)
+    for (int bit = 0; bit < 8; bit++) {
+      unsigned char c = (unsigned char)(good[at] ^ (1 << bit));
+      assert_int_equal(fseek(f, (long)at, SEEK_SET), 0);
+      assert_int_equal(fwrite(&c, 1, 1, f), 1);
+      assert_int_equal(fflush(f), 0);
+      assert_int_equal(bidsim_unitstore_open(d, &key_a, true, &s, NULL, &err), BIDSIM_OK);
+      if (bidsim_unitstore_has(s, 0)) fail_msg("a flip of bit %d of byte %zu of %zu went unnoticed", bit, at, n);
+      bidsim_unitstore_close(s, false);
+      assert_int_equal(fseek(f, (long)at, SEEK_SET), 0);
+      assert_int_equal(fwrite(&good[at], 1, 1, f), 1);
+      assert_int_equal(fflush(f), 0);
+    }
+  fclose(f);
+  assert_int_equal(bidsim_unitstore_open(d, &key_a, true, &s, NULL, &err), BIDSIM_OK);
+  assert_true(bidsim_unitstore_has(s, 0));   /* restored: whole again */
+  bidsim_unitstore_close(s, false);
+  print_message("%zu flips of a %zu-byte unit file: every one caught\n", 8 * n, n);
+  remove_dir(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_store), cmocka_unit_test(test_pack),
     cmocka_unit_test(test_second_open_is_refused_while_in_use),
     cmocka_unit_test(test_unit_replaced_after_open_is_never_read), cmocka_unit_test(test_links_and_fifos_are_refused),
-    cmocka_unit_test(test_fifo_planted_after_open_does_not_hang), cmocka_unit_test(test_units_are_compressed) };
+    cmocka_unit_test(test_fifo_planted_after_open_does_not_hang), cmocka_unit_test(test_units_are_compressed),
+    cmocka_unit_test(test_every_flipped_bit_of_a_unit_is_caught) };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
