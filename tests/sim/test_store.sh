@@ -39,6 +39,11 @@ a=$!
 pids+=("$a")
 wait_units "$tmp/a.h5.units" 2
 kill -STOP "$a"
+# SIGSTOP is delivered asynchronously: wait until every thread is stopped
+for _ in $(seq 1 500); do
+  ! grep -qv '^State:.*T' <(cat /proc/"$a"/task/*/status 2>/dev/null | grep '^State:') && break
+  sleep 0.01
+done
 listing "$tmp/a.h5.units" > "$tmp/before"
 for mode in "" "--resume"; do
   set +e
