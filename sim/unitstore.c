@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "bidsim/alloc.h"
 #include "sim/unitstore_internal.h"
@@ -178,7 +179,12 @@ static int lock_dir(bidsim_unitstore_t *s, bidsim_error_t *err) {
     struct stat fst, lst, dst, pst;
     if (fstat(s->lockfd, &fst) != 0 || !S_ISREG(fst.st_mode))
       return bidsim_error_set(err, BIDSIM_EINVAL, dir, "its lock is not a regular file");
-    if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+    /* a holder killed a moment ago (kill -9, then --resume from a script)
+     * may still be exiting: a tenth of a second for it, then refuse */
+    int locked = -1;
+    for (int wait = 0; wait < 10 && (locked = flock(s->lockfd, LOCK_EX | LOCK_NB)) != 0 && errno == EWOULDBLOCK; wait++)
+      nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    if (locked != 0) {
       int e = errno;
       char who[64] = "";
       if (e == EWOULDBLOCK) {
