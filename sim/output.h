@@ -169,10 +169,15 @@ uint32_t    bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q);
 const char *bidsim_results_scenario_text(const bidsim_results_t *r);
 uint64_t    bidsim_results_fingerprint(const bidsim_results_t *r);
 uint32_t    bidsim_results_format_version(const bidsim_results_t *r);
-/** @brief Read every dataset of the file once, chunk by chunk, so that every
- *  checksum is checked (what open does not read). Memory: one chunk.
- *  Errors: BIDSIM_EFORMAT (damaged: the message names the dataset), BIDSIM_EIO. */
+/** @brief Check every chunk of every dataset of the file against its
+ *  Fletcher32 sum, reading the stored bytes (no decompressing; a chunk that
+ *  disagrees is read through HDF5's filters, whose verdict stands). Memory:
+ *  one chunk. Errors: BIDSIM_EFORMAT (damaged: the message names the
+ *  dataset), BIDSIM_EIO. */
 int         bidsim_results_verify(bidsim_results_t *r, bidsim_error_t *err);
+/** @brief What the last verify checked: chunks, and how many of them had to
+ *  be read through HDF5's filters (0 for a sound file; for tests). */
+void        bidsim_results_verify_counts(const bidsim_results_t *r, uint64_t *chunks, uint64_t *through_hdf5);
 /** @brief Whether unit (v, rep) is in the file (part files hold a shard's). */
 bool        bidsim_results_has_unit(const bidsim_results_t *r, uint32_t v, uint32_t rep);
 /** @brief True when every unit is present (not a part file). */

@@ -93,6 +93,7 @@ struct bidsim_results {
   bool     complete;
   uint32_t sweep_key_count;
   char   **sweep_keys, **sweep_values;
+  uint64_t verified_chunks, verified_through_hdf5;   /* the last verify's chunks; of them, read through HDF5 */
 };
 
 #endif

@@ -337,6 +337,10 @@ bool bidsim_results_has_unit(const bidsim_results_t *r, uint32_t v, uint32_t rep
   return v < r->dims.variants && rep < r->dims.replicates && r->units_done[(size_t)v * r->dims.replicates + rep];
 }
 bool bidsim_results_complete(const bidsim_results_t *r) { return r->complete; }
+void bidsim_results_verify_counts(const bidsim_results_t *r, uint64_t *chunks, uint64_t *through_hdf5) {
+  *chunks = r->verified_chunks;
+  *through_hdf5 = r->verified_through_hdf5;
+}
 void bidsim_results_shard(const bidsim_results_t *r, uint32_t *index, uint32_t *count) {
   *index = (uint32_t)r->shard_index;
   *count = (uint32_t)r->shard_count;
