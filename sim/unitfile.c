@@ -147,6 +147,7 @@ int bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_fil
   unit_name(unit, "tmp", name);
   memset(uf, 0, sizeof *uf);
   uf->fd = -1;
+  uf->dirfd = s->dirfd;
   uf->unit = unit;
   snprintf(uf->path, sizeof uf->path, "%s/%s", s->dir, name);
   /* a .tmp of a killed run is replaced; anything else under the name (a
@@ -235,7 +236,9 @@ int bidsim_unitstore_finish(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, bidsi
 void bidsim_unitstore_abandon(bidsim_unit_file_t *uf) {
   bool made = uf->fd >= 0;
   release(uf);
-  if (made) unlink(uf->path);   /* the .tmp this unit created */
+  char tmp[UNIT_NAME_LEN + 1];
+  unit_name(uf->unit, "tmp", tmp);
+  if (made) unlinkat(uf->dirfd, tmp, 0);   /* the .tmp this unit created, relative to the store, never a path */
 }
 
 /* ---- reading -------------------------------------------------------------- */

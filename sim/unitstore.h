@@ -50,7 +50,7 @@ const char *bidsim_unitstore_dir(const bidsim_unitstore_t *s);
 /* A unit being written: caller-owned, one per thread, zeroed before the
  * first begin. begin allocates what finish or abandon frees. */
 typedef struct {
-  int      fd;
+  int      fd, dirfd;         /* the file; the store's directory (names are relative to it) */
   uint32_t unit, days_written;
   uint64_t offset;          /* bytes of the file written so far */
   uint8_t *buf;             /* encoded bytes not yet written */
