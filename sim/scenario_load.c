@@ -38,8 +38,15 @@ static int set_defaults(bidsim_scenario_t *sc) {
   sc->noise = BIDSIM_NOISE_POISSON;
   sc->negbin_dispersion = 10.0;
   /* DOMAIN.md §3: retargeted users click and convert markedly more */
-  sc->relation = BIDSIM_RELATION_GLOBAL;
+  /* the personalised model (docs/model.md §2-§3) is the default: each
+   * plan's segment is the user's relation to its shop, users differ in
+   * their affinity to each ad, and competitors are redrawn per replicate;
+   * users.relation: global (sigma 0) and market.redraw: once give the
+   * first model bit for bit */
+  sc->relation = BIDSIM_RELATION_PER_SHOP;
+  sc->affinity_sigma = 0.5;
   sc->affinity_truncate = 2.0;
+  sc->market.redraw = BIDSIM_REDRAW_PER_REPLICATE;
   sc->market.reach = (bidsim_dist_t){ BIDSIM_DIST_LOGNORMAL, 0.004, 1.0 };
   sc->market.targeting = (bidsim_dist_t){ BIDSIM_DIST_FIXED, 1.0, 0.0 };
   sc->ctr_mult[0] = 1.0; sc->ctr_mult[1] = 2.0; sc->ctr_mult[2] = 1.4;

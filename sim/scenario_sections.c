@@ -248,6 +248,9 @@ int bidsim__load_users(ctx_t *c, struct fy_node *n) {
     else return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "users.relation", "unknown relation model '%s' (per_shop or "
                                 "global: one segment per impression for every plan, the first model)", buf);
   }
+  /* sigma defaults to 0.5 under per_shop and to 0 under global, where
+   * every user of a segment ranks alike */
+  if (!rc && sc->relation == BIDSIM_RELATION_GLOBAL) sc->affinity_sigma = 0.0;
   if (!rc && (v = bidsim__get(n, "affinity"))) {
     static const char *const akeys[] = { "sigma", "truncate", NULL };
     if ((rc = bidsim__check_keys(c, v, "users.affinity", akeys)) ||
