@@ -1,9 +1,9 @@
 /* sim/scenario_internal.h - between the scenario loader's files: the YAML
- * reading helpers (scenario_yaml.c), the section loaders (scenario_sections.c,
- * scenario_shops.c, scenario_strategy.c, scenario_market.c,
- * scenario_variants.c), sweep points (scenario_sweep.c), the resolved writer
- * (scenario_resolved.c) and the entry points (scenario_load.c). Nothing
- * outside sim/scenario_*.c includes it. */
+ * reading helpers (scenario_yaml.c), hash indexes (scenario_index.c), the
+ * section loaders (scenario_sections.c, scenario_shops.c,
+ * scenario_strategy.c, scenario_market.c, scenario_variants.c), sweep points
+ * (scenario_sweep.c), the resolved writer (scenario_resolved.c) and the entry
+ * points (scenario_load.c). Nothing outside sim/scenario_*.c includes it. */
 #ifndef BIDSIM_SIM_SCENARIO_INTERNAL_H
 #define BIDSIM_SIM_SCENARIO_INTERNAL_H
 #include <stdbool.h>
@@ -11,6 +11,46 @@
 #include "sim/scenario.h"
 
 typedef struct { int line, col; } mark_t;   /* 1-based; 0 = unknown */
+
+/* ---- hash indexes (scenario_index.c) ---------------------------------------- */
+
+/* Entry numbers by key, the keys left in the caller's arrays: sized once for
+ * every entry it will hold (open addressing, at most half full). */
+typedef struct {
+  uint32_t *val;    /* entry number, UINT32_MAX = empty slot */
+  uint32_t *tag;    /* the hash's high half, to skip most key comparisons */
+  size_t    mask, count, limit;
+} bidsim__index_t;
+/* Does entry @p val of @p data have the key @p key? */
+typedef bool (*bidsim__index_eq_fn)(const void *data, uint32_t val, const void *key);
+
+/** @brief An empty index for up to @p expected entries (BIDSIM_ENOMEM). */
+int bidsim__index_init(bidsim__index_t *ix, size_t expected);
+void bidsim__index_free(bidsim__index_t *ix);
+/** @brief Add entry @p val under hash @p h unless an entry with the same key
+ *  is there: returns that entry's number, or UINT32_MAX when added. */
+uint32_t bidsim__index_add(bidsim__index_t *ix, uint64_t h, uint32_t val, bidsim__index_eq_fn eq, const void *data,
+                           const void *key);
+/** @brief The entry with key @p key, or UINT32_MAX (an index never
+ *  initialised is empty). */
+uint32_t bidsim__index_find(const bidsim__index_t *ix, uint64_t h, bidsim__index_eq_fn eq, const void *data,
+                            const void *key);
+/** @brief Hashes of a name or an id within a scope (0, or a shop + 1). */
+uint64_t bidsim__hash_name(uint32_t scope, const char *name);
+uint64_t bidsim__hash_id(uint32_t scope, uint64_t id);
+
+/* The listed plans by bare name and by "Shop/Plan". */
+typedef struct {
+  bidsim__index_t bare, in_shop, shops;
+  uint8_t *shared;   /* [plan] 1 when another listed plan has the same name */
+} bidsim__plan_names_t;
+/** @brief Index @p sc's listed plans (shops unique, plan names unique
+ *  within a shop: after the engine check). BIDSIM_ENOMEM. */
+int bidsim__plan_names_build(const bidsim_scenario_t *sc, bidsim__plan_names_t *pn);
+void bidsim__plan_names_free(bidsim__plan_names_t *pn);
+/** @brief A listed plan by name, or "Shop/Plan" when names repeat across
+ *  shops: its index, -1 if none, -2 if the bare name is ambiguous. */
+int bidsim__find_plan(const bidsim_scenario_t *sc, const bidsim__plan_names_t *pn, const char *name);
 
 /* Where each listed plan's fields came from, for engine errors. */
 typedef struct {
@@ -28,6 +68,8 @@ typedef struct {
   plan_marks_t *pm;
   mark_t *product_marks;   /* per shop, per product (flattened) */
   const bidsim_scenario_options_t *opt;   /* never NULL in the loader */
+  bidsim__index_t shops_ix;                /* sc->shops by name */
+  bidsim__index_t categories_ix;           /* sc->category_names */
 } ctx_t;
 
 /* ---- YAML reading (scenario_yaml.c) ---------------------------------------- */
@@ -90,8 +132,8 @@ bidsim_date_t bidsim__civil_from_days(int64_t z);
 int bidsim__load_auction(ctx_t *c, struct fy_node *n);   /* scenario_sections.c */
 int bidsim__load_traffic(ctx_t *c, struct fy_node *n);
 int bidsim__load_users(ctx_t *c, struct fy_node *n);
-/** @brief Index of the traffic category @p name, or -1. */
-int bidsim__find_category(const bidsim_scenario_t *sc, const char *name);
+/** @brief Index of the traffic category @p name, or -1 (after load_traffic). */
+int bidsim__find_category(const ctx_t *c, const char *name);
 
 int bidsim__load_shops(ctx_t *c, struct fy_node *n);     /* scenario_shops.c */
 /** @brief plans[i] from @p n (sc->plans and c->pm allocated by the caller). */
@@ -109,9 +151,6 @@ void bidsim__strategy_free(bidsim_sc_strategy_t *st);
 int bidsim__load_market(ctx_t *c, struct fy_node *n);    /* scenario_market.c */
 
 int bidsim__load_variants(ctx_t *c, struct fy_node *n);  /* scenario_variants.c */
-/** @brief A listed plan by name, or "Shop/Plan" when names repeat across
- *  shops: its index, -1 if none, -2 if the bare name is ambiguous. */
-int bidsim__find_plan(const bidsim_scenario_t *sc, const char *name);
 
 /* ---- sweeps (scenario_sweep.c) ----------------------------------------------- */
 

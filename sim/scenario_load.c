@@ -164,7 +164,7 @@ int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *pa
   if (opt == NULL) opt = &default_options;
   bidsim_scenario_t *sc = bidsim_calloc(1, sizeof *sc);
   if (sc == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  ctx_t c = { path, err, sc, NULL, NULL, opt };
+  ctx_t c = { .path = path, .err = err, .sc = sc, .opt = opt };
   int rc = set_defaults(sc);
   sc->source_path = bidsim_strdup(path);
   sc->source_text = bidsim_malloc(len + 1);
@@ -224,6 +224,8 @@ int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *pa
     for (uint32_t i = 0; i < sc->plan_count; i++) bidsim_free(c.pm[i].products);
   bidsim_free(c.pm);
   bidsim_free(c.product_marks);
+  bidsim__index_free(&c.shops_ix);
+  bidsim__index_free(&c.categories_ix);
   if (rc) {
     bidsim_scenario_free(sc);
     return rc;

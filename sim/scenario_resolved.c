@@ -194,7 +194,11 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   } else {
     put(&b, "variants:\n");
   }
-  for (uint32_t v = 0; v < sc->variant_count && !sc->sweep_key_count; v++) {
+  bidsim__plan_names_t pn = { 0 };
+  bool changes = false;
+  for (uint32_t v = 0; v < sc->variant_count && !sc->sweep_key_count; v++) changes |= sc->variants[v].change_count > 0;
+  if (changes && bidsim__plan_names_build(sc, &pn)) b.oom = true;
+  for (uint32_t v = 0; v < sc->variant_count && !sc->sweep_key_count && !b.oom; v++) {
     const bidsim_sc_variant_t *var = &sc->variants[v];
     put(&b, "  - name: ");
     put_name(&b, var->name);
@@ -205,7 +209,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
       const bidsim_sc_plan_t *p = &sc->plans[ch->plan];
       char y1[32], y2[32], full[2 * BIDSIM_NAME_MAX + 2];
       /* the "Shop/Plan" form whenever the bare name would be ambiguous */
-      if (bidsim__find_plan(sc, p->name) == (int)ch->plan) snprintf(full, sizeof full, "%s", p->name);
+      if (!pn.shared[ch->plan]) snprintf(full, sizeof full, "%s", p->name);
       else snprintf(full, sizeof full, "%s/%s", sc->shops[p->shop].name, p->name);
       put(&b, "      ");
       put_name(&b, full);
@@ -216,6 +220,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
       put_strategy(&b, "        ", ch->strategy);
     }
   }
+  bidsim__plan_names_free(&pn);
   if (b.oom) { bidsim_free(b.buf); return NULL; }
   return b.buf;
 }

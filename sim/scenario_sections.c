@@ -61,10 +61,20 @@ int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
   return BIDSIM_OK;
 }
 
-int bidsim__find_category(const bidsim_scenario_t *sc, const char *name) {
-  for (uint32_t i = 0; i < sc->category_count; i++)
-    if (!strcmp(sc->category_names[i], name)) return (int)i;
-  return -1;
+static bool category_eq(const void *data, uint32_t val, const void *key) {
+  const bidsim_scenario_t *sc = data;
+  return !strcmp(sc->category_names[val], key);
+}
+
+/* Category i into the index: UINT32_MAX, or the category with its name. */
+static uint32_t index_category(ctx_t *c, uint32_t i) {
+  const char *name = c->sc->category_names[i];
+  return bidsim__index_add(&c->categories_ix, bidsim__hash_name(0, name), i, category_eq, c->sc, name);
+}
+
+int bidsim__find_category(const ctx_t *c, const char *name) {
+  uint32_t i = bidsim__index_find(&c->categories_ix, bidsim__hash_name(0, name), category_eq, c->sc, name);
+  return i == UINT32_MAX ? -1 : (int)i;
 }
 
 /* Double 11 (DOMAIN.md §3): warm-up Nov 1-10, burst Nov 11, after-heat
@@ -182,7 +192,9 @@ int bidsim__load_traffic(ctx_t *c, struct fy_node *n) {
     sc->category_names = bidsim_calloc((size_t)cnt, sizeof *sc->category_names);
     sc->category_shares = bidsim_calloc((size_t)cnt, sizeof *sc->category_shares);
     sc->category_count = 0;
-    if (!sc->category_names || !sc->category_shares) return bidsim__fail_at(c, v, BIDSIM_ENOMEM, "traffic.categories", "out of memory");
+    bidsim__index_free(&c->categories_ix);
+    if (!sc->category_names || !sc->category_shares || bidsim__index_init(&c->categories_ix, (size_t)cnt))
+      return bidsim__fail_at(c, v, BIDSIM_ENOMEM, "traffic.categories", "out of memory");
     void *it = NULL;
     struct fy_node *item;
     double sum = 0.0;
@@ -195,13 +207,17 @@ int bidsim__load_traffic(ctx_t *c, struct fy_node *n) {
       if (!nm || !bidsim__get(item, "share")) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a category needs name and share");
       bidsim__join(sub, sizeof sub, key, "name");
       if ((rc = bidsim__get_name(c, nm, sub, sc->category_names[i]))) return rc;
-      if (bidsim__find_category(sc, sc->category_names[i]) >= 0)
+      if (index_category(c, i) != UINT32_MAX)
         return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "category '%s' is listed twice", sc->category_names[i]);
       if ((rc = bidsim__opt_double(c, item, key, "share", 0.0, 1.0, &sc->category_shares[i]))) return rc;
       sum += sc->category_shares[i];
       sc->category_count = i + 1;
     }
     if (fabs(sum - 1.0) > 1e-9) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "traffic.categories", "category shares sum to %g, not 1", sum);
+  } else {   /* the default category */
+    if (bidsim__index_init(&c->categories_ix, sc->category_count))
+      return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "traffic", "out of memory");
+    for (uint32_t i = 0; i < sc->category_count; i++) index_category(c, i);
   }
   char buf[32];
   if ((v = bidsim__get(n, "noise"))) {

@@ -13,7 +13,6 @@ static int load_product(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_
                                       "order_value", NULL };
   int rc = bidsim__check_keys(c, n, key, keys);
   if (rc) return rc;
-  const bidsim_scenario_t *sc = c->sc;
   struct fy_node *v;
   char sub[160], buf[BIDSIM_NAME_MAX];
   if (!bidsim__get(n, "id") || !bidsim__get(n, "sales"))
@@ -41,7 +40,7 @@ static int load_product(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_
   if ((v = bidsim__get(n, "category"))) {
     bidsim__join(sub, sizeof sub, key, "category");
     if ((rc = bidsim__get_name(c, v, sub, buf))) return rc;
-    int cat = bidsim__find_category(sc, buf);
+    int cat = bidsim__find_category(c, buf);
     if (cat < 0) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, sub, "unknown category '%s' (not in traffic.categories)", buf);
     p->category = (uint32_t)cat;
   }
@@ -56,12 +55,48 @@ static int load_product(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_
   return BIDSIM_OK;
 }
 
+static bool shop_eq(const void *data, uint32_t val, const void *key) {
+  const bidsim_scenario_t *sc = data;
+  return !strcmp(sc->shops[val].name, key);
+}
+
+static bool product_eq(const void *data, uint32_t val, const void *key) {
+  const bidsim_sc_shop_t *sh = data;
+  return sh->products[val].id == *(const uint64_t *)key;
+}
+
+/* The shop's products, each id once. */
+static int load_products(ctx_t *c, struct fy_node *pl, const char *key, bidsim_sc_shop_t *sh, uint32_t s) {
+  int pc = fy_node_is_sequence(pl) ? fy_node_sequence_item_count(pl) : -1;
+  if (pc < 0 || pc > 1000000) return bidsim__fail_at(c, pl, BIDSIM_ESCHEMA, key, "expected a list of products");
+  sh->products = bidsim_calloc((size_t)pc + 1, sizeof *sh->products);
+  bidsim__index_t ids;
+  if (!sh->products || bidsim__index_init(&ids, (size_t)pc))
+    return bidsim__fail_at(c, pl, BIDSIM_ENOMEM, key, "out of memory");
+  void *it = NULL;
+  struct fy_node *pn;
+  int rc = BIDSIM_OK;
+  for (uint32_t q = 0; !rc && (pn = fy_node_sequence_iterate(pl, &it)) != NULL; q++) {
+    char pkey[128];
+    snprintf(pkey, sizeof pkey, "%s[%u]", key, q);
+    if ((rc = load_product(c, pn, pkey, &sh->products[q]))) break;
+    sh->product_count = q + 1;
+    const uint64_t id = sh->products[q].id;
+    if (bidsim__index_add(&ids, bidsim__hash_id(s, id), q, product_eq, sh, &id) != UINT32_MAX)
+      rc = bidsim__fail_at(c, bidsim__get(pn, "id"), BIDSIM_ESCHEMA, pkey, "product id %llu is listed twice in shop '%s'",
+                           (unsigned long long)id, sh->name);
+  }
+  bidsim__index_free(&ids);
+  return rc;
+}
+
 int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
   bidsim_scenario_t *sc = c->sc;
   int cnt = fy_node_is_sequence(n) ? fy_node_sequence_item_count(n) : -1;
   if (cnt < 0 || cnt > 100000) return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, "shops", "expected a list of shops");
   sc->shops = bidsim_calloc((size_t)cnt + 1, sizeof *sc->shops);
-  if (!sc->shops) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "shops", "out of memory");
+  if (!sc->shops || bidsim__index_init(&c->shops_ix, (size_t)cnt))
+    return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "shops", "out of memory");
   static const char *const keys[] = { "name", "products", "service", NULL };
   void *it = NULL;
   struct fy_node *item;
@@ -76,9 +111,8 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
     if (!nm) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a shop needs a name");
     bidsim__join(sub, sizeof sub, key, "name");
     if ((rc = bidsim__get_name(c, nm, sub, sh->name))) return rc;
-    for (uint32_t t = 0; t < s; t++)
-      if (!strcmp(sc->shops[t].name, sh->name))
-        return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
+    if (bidsim__index_add(&c->shops_ix, bidsim__hash_name(0, sh->name), s, shop_eq, sc, sh->name) != UINT32_MAX)
+      return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
     if (!pl) continue;
     struct fy_node *sv = bidsim__get(item, "service");
     if (sv) {
@@ -92,22 +126,7 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
         return rc;
     }
     bidsim__join(sub, sizeof sub, key, "products");
-    int pc = fy_node_is_sequence(pl) ? fy_node_sequence_item_count(pl) : -1;
-    if (pc < 0 || pc > 1000000) return bidsim__fail_at(c, pl, BIDSIM_ESCHEMA, sub, "expected a list of products");
-    sh->products = bidsim_calloc((size_t)pc + 1, sizeof *sh->products);
-    if (!sh->products) return bidsim__fail_at(c, pl, BIDSIM_ENOMEM, sub, "out of memory");
-    void *it2 = NULL;
-    struct fy_node *pn;
-    for (uint32_t q = 0; (pn = fy_node_sequence_iterate(pl, &it2)) != NULL; q++) {
-      char pkey[128];
-      snprintf(pkey, sizeof pkey, "%s[%u]", sub, q);
-      if ((rc = load_product(c, pn, pkey, &sh->products[q]))) return rc;
-      sh->product_count = q + 1;
-      for (uint32_t r = 0; r < q; r++)
-        if (sh->products[r].id == sh->products[q].id)
-          return bidsim__fail_at(c, bidsim__get(pn, "id"), BIDSIM_ESCHEMA, pkey, "product id %llu is listed twice in shop '%s'",
-                      (unsigned long long)sh->products[q].id, sh->name);
-    }
+    if ((rc = load_products(c, pl, sub, sh, s))) return rc;
   }
   return BIDSIM_OK;
 }
@@ -131,9 +150,7 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
   pm->name = bidsim__node_mark(bidsim__get(n, "name"));
   bidsim__join(sub, sizeof sub, key, "shop");
   if ((rc = bidsim__get_name(c, bidsim__get(n, "shop"), sub, buf))) return rc;
-  p->shop = UINT32_MAX;
-  for (uint32_t s = 0; s < sc->shop_count; s++)
-    if (!strcmp(sc->shops[s].name, buf)) p->shop = s;
+  p->shop = bidsim__index_find(&c->shops_ix, bidsim__hash_name(0, buf), shop_eq, sc, buf);
   if (p->shop == UINT32_MAX) return bidsim__fail_at(c, bidsim__get(n, "shop"), BIDSIM_ESCHEMA, sub, "unknown shop '%s' (not in shops)", buf);
   p->cap_li = BIDSIM_CAP_UNLIMITED;
   if ((v = bidsim__get(n, "cap"))) {

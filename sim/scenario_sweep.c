@@ -236,7 +236,7 @@ static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc
 
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
                          const bidsim_scenario_options_t *opt, bidsim_error_t *err) {
-  ctx_t cx = { path, err, NULL, NULL, NULL, opt }, *c = &cx;
+  ctx_t cx = { .path = path, .err = err, .opt = opt }, *c = &cx;
   if (!fy_node_is_mapping(sweep))
     return bidsim__fail_at(c, sweep, BIDSIM_ESCHEMA, "sweep", "expected a mapping: {grid: {KEY: VALUES, ...}} or {zip: {...}}");
   struct fy_node *grid = fy_node_mapping_lookup_by_string(sweep, "grid", FY_NT),

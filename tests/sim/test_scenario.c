@@ -205,6 +205,67 @@ static void test_variants(void **state) {
   }
 }
 
+/* Names and ids that must be unique (issue 12: checked through hash indexes
+ * now, not pairwise): the second use is refused at its own line and column,
+ * and what may repeat (a product id in two shops, a plan name in two shops)
+ * loads. */
+static void test_duplicates_are_refused_at_the_second(void **state) {
+  (void)state;
+  static const struct { const char *text, *where, *msg; } bad[] = {
+    { "traffic: {impressions_per_day: 10}\nshops:\n  - {name: A}\n  - {name: B}\n  - {name: A}\n",
+      "d.yaml:5:12: shops[2].name", "shop 'A' is listed twice" },
+    { "traffic: {impressions_per_day: 10}\nshops:\n  - name: A\n    products: [{id: 7, sales: 900}, {id: 8, sales: 900},\n"
+      "               {id: 7, sales: 900}]\nmarket: {plans: 1}\n",
+      "d.yaml:5:21: shops[0].products[2]", "product id 7 is listed twice in shop 'A'" },
+    { "traffic: {impressions_per_day: 10, categories: [{name: a, share: 0.5}, {name: a, share: 0.5}]}\nmarket: {plans: 1}\n",
+      "d.yaml:1:79: traffic.categories[1].name", "category 'a' is listed twice" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900}]}]\n"
+      "plans: [{name: P, shop: A, products: [1], bids: {ordinary: 1.00}}]\n"
+      "variants: [{name: v, plans: {P: {cap: 200}, A/P: {cap: 300, strategy: {kind: fixed}}}}]\n",
+      "d.yaml:4:45: variants[0].plans", "plan 'P' is changed twice" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900}]}]\n"
+      "plans: [{name: P, shop: A, products: [1], bids: {ordinary: 1.00}}]\n"
+      "variants: [{name: v}, {name: w}, {name: v}]\n",
+      "d.yaml:4:41: variants[2].name", "variant name 'v' is already used by variants[0]" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900}]}]\n"
+      "plans: [{name: P, shop: B, products: [1], bids: {ordinary: 1.00}}]\n",
+      "d.yaml:3:25: plans[0].shop", "unknown shop 'B'" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900, category: b}]}]\n",
+      "d.yaml:2:60: shops[0].products[0].category", "unknown category 'b'" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(bad[i].text, strlen(bad[i].text), "d.yaml", &sc, &err);
+    assert_null(sc);
+    if (rc != BIDSIM_ESCHEMA || strcmp(err.where, bad[i].where) || !strstr(err.msg, bad[i].msg))
+      fail_msg("case %zu: %d '%s: %s', want '%s: %s'", i, rc, err.where, err.msg, bad[i].where, bad[i].msg);
+  }
+  static const char fine[] =
+    "traffic: {impressions_per_day: 10, categories: [{name: a, share: 0.5}, {name: b, share: 0.5}]}\n"
+    "shops: [{name: A, products: [{id: 7, sales: 900, category: b}]}, {name: B, products: [{id: 7, sales: 900}]}]\n"
+    "plans: [{name: P, shop: A, products: [7], bids: {ordinary: 1.00}}, {name: P, shop: B, products: [7], bids: {ordinary: 1.00}}]\n"
+    "variants: [{name: v, plans: {A/P: {cap: 200}, B/P: {cap: 300}}}, {name: w, plans: {B/P: {cap: 400}}}]\n";
+  bidsim_scenario_t *sc = NULL;
+  bidsim_error_t err;
+  if (bidsim_scenario_load_string(fine, strlen(fine), "f.yaml", &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->shops[0].products[0].category, 1);
+  assert_int_equal(sc->plans[1].shop, 1);
+  assert_int_equal(sc->variants[0].changes[1].plan, 1);
+  assert_int_equal(sc->variants[1].changes[0].plan, 1);
+  assert_int_equal(sc->variants[1].changes[0].cap_li, 400000);
+  /* the resolved text names both plans as Shop/Plan and loads back */
+  char *text = bidsim_scenario_resolved_yaml(sc);
+  assert_non_null(strstr(text, "\"A/P\":"));
+  assert_non_null(strstr(text, "\"B/P\":"));
+  bidsim_scenario_t *b = NULL;
+  if (bidsim_scenario_load_string(text, strlen(text), "r.yaml", &b, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_true(bidsim_scenario_fingerprint(sc) == bidsim_scenario_fingerprint(b));
+  bidsim_free(text);
+  bidsim_scenario_free(sc);
+  bidsim_scenario_free(b);
+}
+
 /* Sweeps: points as a grid (first key slowest) or zipped, ranges in exact
  * decimal steps, each point a complete scenario with its values set,
  * invalid points and shape changes reported with the point's parameters. */
@@ -414,6 +475,7 @@ int main(void) {
     cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
     cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants), cmocka_unit_test(test_sweeps),
     cmocka_unit_test(test_out_of_memory), cmocka_unit_test(test_overrides_reach_every_sweep_point),
+    cmocka_unit_test(test_duplicates_are_refused_at_the_second),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
