@@ -183,6 +183,8 @@ typedef struct bidsim_scenario_map bidsim_scenario_map_t;
  * overrides. */
 #define BIDSIM_DAYS_MAX       3660u
 #define BIDSIM_REPLICATES_MAX 1000000u
+/* The largest scenario file read (64 MiB). */
+#define BIDSIM_SCENARIO_MAX_BYTES ((size_t)64 << 20)
 
 /* The command line's --seed, --days and --replicates: applied while loading,
  * exactly as if the file said so, so every variant and every sweep point's
@@ -204,7 +206,9 @@ typedef struct {
 /** @brief Parse and validate a scenario file. On success *out is owned by the
  *  caller (bidsim_scenario_free). On failure err->where is
  *  "FILE:LINE:COL: key.path" and err->msg names the rule and the limit;
- *  returns BIDSIM_EIO, BIDSIM_EPARSE, BIDSIM_ESCHEMA or a rule's code. */
+ *  returns BIDSIM_ENOTFOUND (no such file), BIDSIM_EINVAL (a directory),
+ *  BIDSIM_ELIMIT (over BIDSIM_SCENARIO_MAX_BYTES), BIDSIM_EIO (unreadable),
+ *  BIDSIM_EPARSE, BIDSIM_ESCHEMA or a rule's code. */
 int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error_t *err);
 /** @brief The same from a string (path is used in messages only). */
 int bidsim_scenario_load_string(const char *text, size_t len, const char *path,

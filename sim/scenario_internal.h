@@ -74,6 +74,20 @@ typedef struct {
 
 /* ---- YAML reading (scenario_yaml.c) ---------------------------------------- */
 
+/* A parsed scenario text: its one document and what it needs kept. */
+typedef struct {
+  struct fy_diag *diag;
+  struct fy_parser *parser;
+  struct fy_document *doc;
+} bidsim__yaml_t;
+/** @brief Parse @p text (kept alive by the caller until close) as exactly one
+ *  YAML document, refusing what scenarios do not use and the loader would
+ *  read other than written: directives, a second document, aliases, tags,
+ *  NUL characters in scalars. BIDSIM_EPARSE at the position, BIDSIM_ENOMEM;
+ *  nothing to close on failure. */
+int bidsim__yaml_parse(ctx_t *c, const char *text, size_t len, bidsim__yaml_t *y);
+void bidsim__yaml_close(bidsim__yaml_t *y);
+
 /** @brief Position of @p n (a collection: of its first key or item). */
 mark_t bidsim__node_mark(struct fy_node *n);
 /** @brief Fill c->err: where = "PATH:LINE:COL: KEY", msg from @p fmt; returns @p code. */
@@ -93,6 +107,10 @@ const char *bidsim__type_name(struct fy_node *n);
 int bidsim__scalar(ctx_t *c, struct fy_node *n, const char *key, char *buf, size_t cap, const char *want);
 /** @brief Written without quotes (numbers and keywords must be plain). */
 bool bidsim__plain(struct fy_node *n);
+/** @brief NULL when @p s is a plain decimal ([+-]d[.d][e[+-]d], or digits
+ *  only when @p integer), else why not: hex ("0x10", which strtod reads as
+ *  16), a leading zero (octal in YAML 1.1), inf, nan, separators. */
+const char *bidsim__decimal_problem(const char *s, bool integer);
 int bidsim__get_double(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi, double *out);
 int bidsim__get_u64(ctx_t *c, struct fy_node *n, const char *key, uint64_t lo, uint64_t hi, uint64_t *out);
 int bidsim__get_u32(ctx_t *c, struct fy_node *n, const char *key, uint32_t lo, uint32_t hi, uint32_t *out);

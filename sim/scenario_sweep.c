@@ -20,7 +20,7 @@ static const char *scalar0(struct fy_node *n) { return n && fy_node_is_scalar(n)
 /* A decimal "12.345" as an integer count of 10^-scale. */
 static bool decimal(const char *s, int scale, long long *out) {
   char *end;
-  if (!s || !*s) return false;
+  if (!s || bidsim__decimal_problem(s, false)) return false;
   double v = strtod(s, &end);
   if (*end) return false;
   double m = 1;
