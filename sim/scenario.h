@@ -31,6 +31,9 @@ typedef struct {
   double   ctr;                /* base probability of click when examined (ordinary user, slot 1) */
   double   cvr;                /* base probability of an order per click */
   bidsim_dist_t order_value_yuan;
+  /* derived, not written: "product-ID", and a fixed order value at the
+   * price (the resolved scenario leaves them to be derived again) */
+  bool     name_derived, order_value_derived;
 } bidsim_sc_product_t;
 
 typedef struct {
@@ -60,6 +63,7 @@ typedef struct {
   uint32_t shop;               /* index into shops */
   int64_t  cap_li;             /* BIDSIM_CAP_UNLIMITED if none */
   int64_t  bid_li[BIDSIM_SEG_COUNT];
+  bool     bid_derived[BIDSIM_SEG_COUNT];   /* defaulted from the base: the smallest premium */
   uint32_t quality;            /* 0 = from the quality model */
   uint32_t publish_day;        /* day index from the start date */
   uint32_t publish_second;     /* seconds after midnight */
@@ -91,6 +95,7 @@ typedef struct {
   bidsim_dist_t ctr, cvr;          /* per product */
   bidsim_dist_t order_value_yuan;
   double       *category_shares;   /* traffic.category_count entries, sum 1 */
+  bool          category_shares_derived;   /* the traffic's mix (not written) */
   /* competitors' strategies: a share of the generated plans runs each
    * (assigned by a hash of the seed and the plan, the same in every replicate) */
   uint32_t      strategy_count;
@@ -129,6 +134,7 @@ typedef struct bidsim_scenario {
   /* auction */
   bidsim_auction_config_t auction;     /* mechanism, slots, reserve, weights */
   double   examination_eta;            /* weights = (1/r)^eta unless listed */
+  bool     position_weights_listed;    /* else derived from eta (not written) */
   bool     strict_caps;
   uint32_t strategy_period_s;          /* seconds between strategy updates (default 60) */
   bidsim_quality_model_t quality_model;
@@ -222,8 +228,13 @@ int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *pa
                                     bidsim_error_t *err);
 void bidsim_scenario_free(bidsim_scenario_t *sc);
 
-/** @brief The resolved scenario (every default filled in) as YAML text;
- *  caller frees with bidsim_free. Loading it gives the same scenario. */
+/** @brief The resolved scenario as YAML text: every default filled in,
+ *  except values derived from other keys (segment bids from the base bid,
+ *  a product's name from its id and order value from its price, the
+ *  competitors' category mix, position weights from examination_eta),
+ *  which are left to be derived again, so that each sweep point derives
+ *  them from its own values. Caller frees with bidsim_free. Loading it
+ *  gives the same scenario and fingerprint, sweep points included. */
 char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc);
 
 /** @brief A 64-bit fingerprint of the resolved scenario (seed, replicates,

@@ -101,6 +101,9 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   /* before anything reads them: as if the file said so */
   if ((rc = apply_overrides(c, root))) return rc;
   if ((rc = bidsim__opt_u32(c, root, "", "strategy_period_s", 1, 86400, &sc->strategy_period_s))) return rc;
+  /* the weights (1/r)^eta with eta's default (the engine's default
+   * truncates where this rounds: equal for the default 4 slots) */
+  bidsim__weights_from_eta(sc);
   if ((v = bidsim__get(root, "auction")) && (rc = bidsim__load_auction(c, v))) return rc;
   if (!(v = bidsim__get(root, "traffic"))) return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "traffic", "missing required section 'traffic'");
   if ((rc = bidsim__load_traffic(c, v))) return rc;
@@ -138,6 +141,7 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   sc->market.category_shares = bidsim_calloc(sc->category_count, sizeof *sc->market.category_shares);
   if (!sc->market.category_shares) return bidsim__fail(c, (mark_t){ 0, 0 }, BIDSIM_ENOMEM, "market", "out of memory");
   memcpy(sc->market.category_shares, sc->category_shares, sc->category_count * sizeof *sc->category_shares);
+  sc->market.category_shares_derived = true;
   if ((v = bidsim__get(root, "market")) && (rc = bidsim__load_market(c, v))) return rc;
   if (sc->plan_count + sc->market.plans == 0)
     return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "plans", "the scenario has no plans: list some under plans or set market.plans");

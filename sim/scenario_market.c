@@ -36,6 +36,7 @@ int bidsim__load_market(ctx_t *c, struct fy_node *n) {
     const bidsim_scenario_t *sc = c->sc;
     if (!fy_node_is_mapping(v)) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "market.category_shares", "expected a mapping category: share");
     for (uint32_t i = 0; i < sc->category_count; i++) mk->category_shares[i] = 0.0;
+    mk->category_shares_derived = false;
     void *it = NULL;
     struct fy_node_pair *pr;
     double sum = 0.0;

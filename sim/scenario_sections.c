@@ -7,6 +7,11 @@
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
+void bidsim__weights_from_eta(bidsim_scenario_t *sc) {
+  for (uint32_t k = 0; k < BIDSIM_MAX_SLOTS; k++)
+    sc->auction.position_weight_ppm[k] = (uint32_t)llround(1e6 * pow(1.0 / (k + 1), sc->examination_eta));
+}
+
 int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
   static const char *const keys[] = { "mechanism", "slots", "reserve", "increment", "examination_eta",
                                       "position_weights", "strict_caps", "quality_model", "quality", NULL };
@@ -25,9 +30,9 @@ int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
   if ((v = bidsim__get(n, "reserve")) && (rc = bidsim__get_money(c, v, "auction.reserve", &sc->auction.reserve_li))) return rc;
   if ((v = bidsim__get(n, "increment")) && (rc = bidsim__get_money(c, v, "auction.increment", &sc->auction.increment_li))) return rc;
   if ((rc = bidsim__opt_double(c, n, "auction", "examination_eta", 0.0, 10.0, &sc->examination_eta))) return rc;
-  for (uint32_t k = 0; k < BIDSIM_MAX_SLOTS; k++)
-    sc->auction.position_weight_ppm[k] = (uint32_t)llround(1e6 * pow(1.0 / (k + 1), sc->examination_eta));
+  bidsim__weights_from_eta(sc);
   if ((v = bidsim__get(n, "position_weights"))) {
+    sc->position_weights_listed = true;
     if (!fy_node_is_sequence(v)) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "auction.position_weights", "expected a list of numbers in (0, 1]");
     int cnt = fy_node_sequence_item_count(v);
     if (cnt < (int)sc->auction.slots || cnt > BIDSIM_MAX_SLOTS)

@@ -20,7 +20,8 @@ static int load_product(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_
   bidsim__join(sub, sizeof sub, key, "id");
   if ((rc = bidsim__get_u64(c, bidsim__get(n, "id"), sub, 0, UINT64_MAX, &p->id))) return rc;
   snprintf(p->name, sizeof p->name, "product-%llu", (unsigned long long)p->id);
-  if ((v = bidsim__get(n, "name"))) { bidsim__join(sub, sizeof sub, key, "name"); if ((rc = bidsim__get_name(c, v, sub, p->name))) return rc; }
+  p->name_derived = (v = bidsim__get(n, "name")) == NULL;
+  if (v) { bidsim__join(sub, sizeof sub, key, "name"); if ((rc = bidsim__get_name(c, v, sub, p->name))) return rc; }
   uint64_t sales;
   bidsim__join(sub, sizeof sub, key, "sales");
   if ((rc = bidsim__get_u64(c, bidsim__get(n, "sales"), sub, 0, INT64_MAX, &sales))) return rc;
@@ -48,7 +49,8 @@ static int load_product(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_
   p->cvr = 0.015;
   if ((rc = bidsim__opt_double(c, n, key, "ctr", 0.0, 1.0, &p->ctr)) || (rc = bidsim__opt_double(c, n, key, "cvr", 0.0, 1.0, &p->cvr))) return rc;
   p->order_value_yuan = (bidsim_dist_t){ BIDSIM_DIST_FIXED, (double)p->price_li / BIDSIM_LI_PER_YUAN, 0.0 };
-  if ((v = bidsim__get(n, "order_value"))) {
+  p->order_value_derived = (v = bidsim__get(n, "order_value")) == NULL;
+  if (v) {
     bidsim__join(sub, sizeof sub, key, "order_value");
     if ((rc = bidsim__dist(c, v, sub, 0.0, 1e7, &p->order_value_yuan))) return rc;
   }
@@ -162,7 +164,8 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
       return rc;
   }
   /* bids: ordinary required; shop and similar default to the smallest
-   * allowed premium (base x 1.10, rounded up to whole fen) */
+   * allowed premium (base x 1.10, rounded up to whole fen: the rules
+   * module's bound, exact for any base) */
   v = bidsim__get(n, "bids");
   bidsim__join(sub, sizeof sub, key, "bids");
   static const char *const segs[] = { "ordinary", "shop", "similar", NULL };
@@ -176,7 +179,9 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
     if (b) {
       if ((rc = bidsim__get_money(c, b, bkey, &p->bid_li[s]))) return rc;
     } else {
-      p->bid_li[s] = (p->bid_li[0] * 110 + 999) / 1000 * 10;
+      int64_t hi;
+      bidsim_rule_premium_bounds(p->bid_li[0], &p->bid_li[s], &hi);
+      p->bid_derived[s] = true;
     }
   }
   if ((v = bidsim__get(n, "quality"))) {

@@ -464,6 +464,75 @@ static void test_overrides_reach_every_sweep_point(void **state) {
   bidsim_scenario_free(sc);
 }
 
+/* A sweep's resolved scenario loads back to the same points (issue 12): a
+ * value derived from a swept key (segment bids defaulted from the base bid,
+ * a product's order value from its price and its name from its id, the
+ * competitors' category mix, position weights from examination_eta) is left
+ * to be derived again, not frozen at the base's value. Each point's
+ * fingerprint, not only the base's, must survive the round trip. */
+static void test_sweep_resolved_loads_to_the_same_points(void **state) {
+  (void)state;
+  static const char file[] =
+    "traffic: {impressions_per_day: 1000, categories: [{name: a, share: 0.5}, {name: b, share: 0.5}]}\n"
+    "shops: [{name: S, products: [{id: 1, sales: 900, price: 50}, {id: 2, sales: 900, category: b}]}]\n"
+    "plans: [{name: P, shop: S, products: [1], bids: {ordinary: 1.00}}]\n"
+    "market: {plans: 3}\n"
+    "sweep:\n%s";
+  static const char *const specs[] = {
+    "  grid:\n    plans[P].bids.ordinary: [1.00, 2.00, 5.00]\n",   /* the reported case: failed validation */
+    "  grid:\n    shops[S].products[0].price: [50, 80]\n",
+    "  grid:\n    shops[S].products[1].id: [2, 3]\n",
+    "  zip:\n    traffic.categories[a].share: [0.5, 0.7]\n    traffic.categories[b].share: [0.5, 0.3]\n",
+    "  grid:\n    auction.examination_eta: [0.5, 1.5, 10]\n",
+  };
+  char buf[2048];
+  for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+    snprintf(buf, sizeof buf, file, specs[i]);
+    bidsim_scenario_t *a = NULL, *b = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(buf, strlen(buf), "s.yaml", &a, &err);
+    if (rc) fail_msg("spec %zu: %s: %s", i, err.where, err.msg);
+    char *text = bidsim_scenario_resolved_yaml(a);
+    rc = bidsim_scenario_load_string(text, strlen(text), "resolved.yaml", &b, &err);
+    if (rc) fail_msg("spec %zu: the resolved sweep does not load: %s: %s\n%s", i, err.where, err.msg, text);
+    assert_true(bidsim_scenario_fingerprint(a) == bidsim_scenario_fingerprint(b));
+    assert_int_equal(a->variant_count, b->variant_count);
+    for (uint32_t v = 0; v < a->variant_count; v++)
+      if (bidsim_scenario_fingerprint(a->variant_sc[v]) != bidsim_scenario_fingerprint(b->variant_sc[v]))
+        fail_msg("spec %zu point %u differs after the round trip:\n%s", i, v, text);
+    bidsim_free(text);
+    if (i == 0) {   /* the points' own defaulted segment bids: 1.10 x their base */
+      assert_int_equal(b->variant_sc[2]->plans[0].bid_li[1], 5500);
+      assert_int_equal(b->variant_sc[2]->plans[0].bid_li[2], 5500);
+    }
+    if (i == 1) assert_true(b->variant_sc[1]->shops[0].products[0].order_value_yuan.a == 80.0);
+    if (i == 3) assert_true(b->variant_sc[1]->market.category_shares[0] == 0.7);
+    if (i == 4) assert_int_equal(b->variant_sc[0]->auction.position_weight_ppm[3], 500000);   /* (1/4)^0.5 */
+    bidsim_scenario_free(a);
+    bidsim_scenario_free(b);
+  }
+}
+
+/* The default segment bid (base x 1.10) of an absurd base bid is computed
+ * by the rules module without overflow (it was base * 110 in int64: UB for
+ * a base above 8.4e13 yuan) and the base is refused at its key. */
+static void test_huge_base_bid_is_refused_without_overflow(void **state) {
+  (void)state;
+  static const char *const bases[] = { "900000000000000", "922337203685477.580", "99.01", "99.00" };
+  static const int codes[] = { BIDSIM_EBIDRANGE, BIDSIM_EBIDRANGE, BIDSIM_EBIDRANGE, BIDSIM_EBIDRANGE };
+  for (size_t i = 0; i < sizeof bases / sizeof *bases; i++) {
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "traffic: {impressions_per_day: 10}\nshops: [{name: S, products: [{id: 1, sales: 900}]}]\n"
+             "plans: [{name: P, shop: S, products: [1], bids: {ordinary: %s}}]\n", bases[i]);
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(buf, strlen(buf), "h.yaml", &sc, &err);
+    if (rc != codes[i]) fail_msg("base %s: rc %d (%s: %s)", bases[i], rc, err.where, err.msg);
+    assert_null(sc);
+  }
+}
+
 /* Out of memory at each of the loader's allocations in turn (variants,
  * strategies, service, market strategies, a sweep): only BIDSIM_ENOMEM,
  * nothing half-built returned (and no leak under the sanitizer build). */
@@ -546,6 +615,8 @@ int main(void) {
     cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants), cmocka_unit_test(test_sweeps),
     cmocka_unit_test(test_out_of_memory), cmocka_unit_test(test_overrides_reach_every_sweep_point),
     cmocka_unit_test(test_duplicates_are_refused_at_the_second), cmocka_unit_test(test_yaml_is_read_as_written),
+    cmocka_unit_test(test_sweep_resolved_loads_to_the_same_points),
+    cmocka_unit_test(test_huge_base_bid_is_refused_without_overflow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
