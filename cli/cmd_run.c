@@ -50,6 +50,11 @@ static void usage(FILE *f) {
     "    --resume. The result depends only on the scenario, the seed, and the\n"
     "    unit, never on threads, shards or ranks.\n"
     "\n"
+    "    A strategy plugin (strategy: {plugin: PATH.so}) is trusted code: run loads\n"
+    "    it into bidsim, where its constructors and every call run with bidsim's\n"
+    "    rights. A crash or exit() in a plugin takes the whole run down; the units\n"
+    "    finished before it stay in OUT.h5.units/ and --resume keeps them.\n"
+    "\n"
     "OPTIONS\n"
     "    -o, --output FILE    result file (required)\n"
     "    -t, --threads N      worker threads (default: online CPUs)\n"
@@ -193,7 +198,7 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_error_clear(&err);
   bidsim_scenario_t *sc = NULL;
   /* the overrides reach every variant and sweep point, checked as the file's values are */
-  bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps } };
+  bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps }, true };
   int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
   if (rc) return bidsim_cli_fail("run", &err);
 

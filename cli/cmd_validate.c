@@ -2,6 +2,7 @@
  * platform rule through the engine) and print a one-screen summary. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include "cli/commands.h"
 #include "sim/scenario.h"
 
@@ -11,7 +12,7 @@ static void usage(FILE *f) {
     "    bidsim validate - check a scenario file without running it\n"
     "\n"
     "SYNOPSIS\n"
-    "    bidsim validate SCENARIO.yaml\n"
+    "    bidsim validate SCENARIO.yaml [--load-plugins]\n"
     "\n"
     "DESCRIPTION\n"
     "    Parses SCENARIO.yaml (format: scenarios/README.md), checks every key,\n"
@@ -20,28 +21,64 @@ static void usage(FILE *f) {
     "    fen, segment premiums 10%%-300%%, caps unlimited or >= 100 yuan, products\n"
     "    with >= 500 sales and on sale, no duplicates). Prints a summary.\n"
     "\n"
+    "    A strategy plugin (strategy: {plugin: PATH.so}) is code that runs inside\n"
+    "    bidsim: loading it runs its constructors, and a crash or exit() in it\n"
+    "    takes bidsim down. validate does not load plugins unless asked: it checks\n"
+    "    that the file is there and everything else, says which plugins it did\n"
+    "    not load, and leaves their parameters unchecked.\n"
+    "\n"
+    "OPTIONS\n"
+    "        --load-plugins   load each plugin and check its parameters by creating\n"
+    "                         the strategy once (runs the plugin's code)\n"
+    "    -h, --help           this text\n"
+    "\n"
     "EXIT STATUS\n"
-    "    0 valid; 2 invalid, with FILE:LINE:COLUMN, the key path, the rule and\n"
-    "    the limit on stderr; 1 the file cannot be read.\n");
+    "    0 valid; 2 invalid, missing or a directory, with FILE:LINE:COLUMN, the\n"
+    "    key path, the rule and the limit on stderr; 1 the file cannot be read\n"
+    "    (permissions, I/O).\n");
+}
+
+/* The plugins the scenario names but validate did not load, each path once. */
+typedef struct { const char *path[4]; uint32_t n, more; } plugin_list_t;
+
+static void note_plugin(plugin_list_t *l, const bidsim_sc_strategy_t *st) {
+  if (st == NULL || st->plugin_path == NULL || st->impl != NULL) return;
+  for (uint32_t j = 0; j < l->n; j++)
+    if (!strcmp(l->path[j], st->plugin_path)) return;
+  if (l->n < 4) l->path[l->n++] = st->plugin_path;
+  else l->more++;
+}
+
+static void print_plugins_skipped(const bidsim_scenario_t *sc) {
+  if (sc->plugins_skipped == 0) return;
+  plugin_list_t l = { { NULL }, 0, 0 };
+  for (uint32_t i = 0; i < sc->plan_count; i++) note_plugin(&l, sc->plans[i].strategy);
+  for (uint32_t i = 0; i < sc->market.strategy_count; i++) note_plugin(&l, sc->market.strategies[i]);
+  for (uint32_t v = 0; v < sc->variant_count; v++)
+    for (uint32_t k = 0; k < sc->variants[v].change_count; k++) note_plugin(&l, sc->variants[v].changes[k].strategy);
+  printf("  plugins      %u strategy setting(s) name a plugin that was not loaded:", sc->plugins_skipped);
+  for (uint32_t j = 0; j < l.n; j++) printf("%s %s", j ? "," : "", l.path[j]);
+  printf("%s\n               their parameters are unchecked; --load-plugins loads them (runs their code)\n",
+         l.more ? ", ..." : "");
 }
 
 int bidsim_cmd_validate(int argc, char **argv) {
-  static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  static const struct option longopts[] = { { "load-plugins", no_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
+                                            { 0, 0, 0, 0 } };
+  bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
   optind = 1;
   opterr = 0;
   int ch;
   while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (ch == 'h') { usage(stdout); return BIDSIM_EXIT_OK; }
+    if (ch == 'L') { opt.load_plugins = true; continue; }
     return bidsim_cli_option_error("validate", ch, argv);
   }
   if (optind + 1 != argc)
     return bidsim_cli_usage_error("validate", "expected exactly one SCENARIO.yaml");
   bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
-  if (bidsim_scenario_load(argv[optind], &sc, &err)) {
-    if (err.code == BIDSIM_EIO) { bidsim_cli_fail("validate", &err); return BIDSIM_EXIT_FAILURE; }
-    return bidsim_cli_fail("validate", &err);
-  }
+  if (bidsim_scenario_load_opt(argv[optind], &opt, &sc, &err)) return bidsim_cli_fail("validate", &err);
   char first[16], last[16], y0[32], y1[32], y2[32], cap[32];
   bidsim_scenario_day_label(sc, 0, first);
   bidsim_scenario_day_label(sc, sc->days - 1, last);
@@ -94,6 +131,7 @@ int bidsim_cmd_validate(int argc, char **argv) {
   printf("  units        %llu (variants x replicates), %.3g impressions in all\n",
          (unsigned long long)sc->variant_count * sc->replicates,
          sc->impressions_per_day * sc->days * sc->replicates * sc->variant_count);
+  print_plugins_skipped(sc);
   bidsim_scenario_free(sc);
   return BIDSIM_EXIT_OK;
 }

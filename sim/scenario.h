@@ -125,6 +125,9 @@ typedef struct bidsim_scenario {
   /* text as given and the file it came from */
   char    *source_path;
   char    *source_text;
+  /* strategy plugins not loaded (bidsim_scenario_options_t.load_plugins
+   * false; their impl is NULL): such a scenario is checked, not runnable */
+  uint32_t plugins_skipped;
 
   uint64_t seed;
   uint32_t days;
@@ -204,9 +207,15 @@ typedef struct {
   uint32_t replicates;    /* 1..BIDSIM_REPLICATES_MAX, or 0: as written */
 } bidsim_scenario_overrides_t;
 
-/* How to load. Zero-initialised: no overrides. */
+/* How to load. Zero-initialised: no overrides, plugins not loaded. */
 typedef struct {
   bidsim_scenario_overrides_t overrides;
+  /* Strategy plugins are trusted code: loading one runs its constructors
+   * inside bidsim (a crash or exit() in it ends the process). true: dlopen
+   * each plugin and check its parameters by creating the strategy once
+   * (what a run needs). false: check that the file is there and every other
+   * key, leave impl NULL and count the plugin in plugins_skipped. */
+  bool     load_plugins;
 } bidsim_scenario_options_t;
 
 /** @brief Parse and validate a scenario file. On success *out is owned by the
@@ -220,7 +229,7 @@ int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error
 int bidsim_scenario_load_string(const char *text, size_t len, const char *path,
                                 bidsim_scenario_t **out, bidsim_error_t *err);
 /** @brief bidsim_scenario_load and _load_string with options (@p opt NULL:
- *  the defaults of the two above, no overrides). */
+ *  the defaults of the two above: plugins loaded, no overrides). */
 int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
                              bidsim_error_t *err);
 int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,

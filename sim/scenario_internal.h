@@ -63,6 +63,7 @@ typedef struct {
  * (pm and product_marks; NULL outside the loader, e.g. in a sweep). */
 typedef struct {
   const char *path;
+  const char *file;        /* the file relative paths start from, if not path */
   bidsim_error_t *err;
   bidsim_scenario_t *sc;
   plan_marks_t *pm;
@@ -172,15 +173,24 @@ int bidsim__load_market(ctx_t *c, struct fy_node *n);    /* scenario_market.c */
 
 int bidsim__load_variants(ctx_t *c, struct fy_node *n);  /* scenario_variants.c */
 
+/* ---- entry points (scenario_load.c) -------------------------------------------- */
+
+/** @brief bidsim_scenario_load_string_opt, relative plugin paths starting
+ *  from @p file instead of @p path (NULL: from path): a sweep point is named
+ *  "sweep point N" in messages but lives beside its file. */
+int bidsim__load_text(const char *text, size_t len, const char *path, const char *file,
+                      const bidsim_scenario_options_t *opt, bidsim_scenario_t **out, bidsim_error_t *err);
+
 /* ---- sweeps (scenario_sweep.c) ----------------------------------------------- */
 
 /** @brief Expand the `sweep` node of @p doc into variants of @p base (already
  *  loaded from the same document, the sweep key ignored): one complete
  *  scenario per point, each loaded and checked like a file with the same
  *  options (overrides, plugins). Errors name
- *  @p path, the sweep key's line and column, and the point's parameters. */
+ *  @p path, the sweep key's line and column, and the point's parameters;
+ *  relative plugin paths start from @p file. */
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
-                         const bidsim_scenario_options_t *opt, bidsim_error_t *err);
+                         const char *file, const bidsim_scenario_options_t *opt, bidsim_error_t *err);
 /** @brief Free the sweep fields of @p sc (the points' scenarios included). */
 void bidsim__sweep_free(bidsim_scenario_t *sc);
 

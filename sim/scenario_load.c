@@ -159,17 +159,22 @@ static int load_root(ctx_t *c, struct fy_node *root) {
 }
 
 /* The defaults of the calls without options: what a run needs. */
-static const bidsim_scenario_options_t default_options = { { false, 0, 0, 0 } };
+static const bidsim_scenario_options_t default_options = { { false, 0, 0, 0 }, true };
 
 int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,
                                     const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
                                     bidsim_error_t *err) {
+  return bidsim__load_text(text, len, path, NULL, opt, out, err);
+}
+
+int bidsim__load_text(const char *text, size_t len, const char *path, const char *file,
+                      const bidsim_scenario_options_t *opt, bidsim_scenario_t **out, bidsim_error_t *err) {
   *out = NULL;
   bidsim_error_clear(err);
   if (opt == NULL) opt = &default_options;
   bidsim_scenario_t *sc = bidsim_calloc(1, sizeof *sc);
   if (sc == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  ctx_t c = { .path = path, .err = err, .sc = sc, .opt = opt };
+  ctx_t c = { .path = path, .file = file, .err = err, .sc = sc, .opt = opt };
   int rc = set_defaults(sc);
   sc->source_path = bidsim_strdup(path);
   sc->source_text = bidsim_malloc(len + 1);
@@ -195,7 +200,7 @@ int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *pa
   if (sweep && bidsim__get(fy_document_root(doc), "variants"))
     rc = bidsim__fail(&c, bidsim__node_mark(sweep), BIDSIM_ESCHEMA, "sweep", "a scenario has variants or a sweep, not both");
   else if (sweep)
-    rc = bidsim__sweep_expand(sc, doc, sweep, path, opt, err);
+    rc = bidsim__sweep_expand(sc, doc, sweep, path, file ? file : path, opt, err);
   bidsim__yaml_close(&y);
   if (c.pm)
     for (uint32_t i = 0; i < sc->plan_count; i++) bidsim_free(c.pm[i].products);

@@ -224,7 +224,7 @@ static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc
   char where[96];
   snprintf(where, sizeof where, "sweep point %u", v);
   bidsim_error_t e;
-  int rc = bidsim_scenario_load_string_opt(text, strlen(text), where, c->opt, out, &e);
+  int rc = bidsim__load_text(text, strlen(text), where, c->file, c->opt, out, &e);
   free(text);
   if (rc) return bidsim__fail_at(c, at, rc, "sweep", "point %u (%s) is invalid: %s: %s", v, params, e.where, e.msg);
   const char *changed = same_shape(base, *out);
@@ -235,8 +235,8 @@ static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc
 }
 
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
-                         const bidsim_scenario_options_t *opt, bidsim_error_t *err) {
-  ctx_t cx = { .path = path, .err = err, .opt = opt }, *c = &cx;
+                         const char *file, const bidsim_scenario_options_t *opt, bidsim_error_t *err) {
+  ctx_t cx = { .path = path, .file = file, .err = err, .opt = opt }, *c = &cx;
   if (!fy_node_is_mapping(sweep))
     return bidsim__fail_at(c, sweep, BIDSIM_ESCHEMA, "sweep", "expected a mapping: {grid: {KEY: VALUES, ...}} or {zip: {...}}");
   struct fy_node *grid = fy_node_mapping_lookup_by_string(sweep, "grid", FY_NT),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bidsim/bidsim.h"
 #include "sim/scenario.h"
 
@@ -425,7 +426,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
   /* the file says seed: 5 (its first line); written: the file saying 77, 5 days, 3 replicates */
   assert_true(strncmp(file, "seed: 5\n", 8) == 0);
   snprintf(written, sizeof written, "seed: 77\ndays: 5\nreplicates: 3\n%s", file + 8);
-  bidsim_scenario_options_t opt = { { true, 77, 5, 3 } };
+  bidsim_scenario_options_t opt = { { true, 77, 5, 3 }, true };
   bidsim_scenario_t *sc = NULL, *w = NULL;
   bidsim_error_t err;
   if (bidsim_scenario_load_string_opt(file, strlen(file), "s.yaml", &opt, &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
@@ -449,7 +450,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
     { { false, 0, 0, BIDSIM_REPLICATES_MAX + 1 }, BIDSIM_ESCHEMA, "o.yaml:1:1: replicates", "--replicates 1000001" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    bidsim_scenario_options_t o = { bad[i].ov };
+    bidsim_scenario_options_t o = { bad[i].ov, true };
     sc = NULL;
     int rc = bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &o, &sc, &err);
     assert_int_equal(rc, bad[i].code);
@@ -458,7 +459,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
       fail_msg("override %zu: '%s: %s', want '%s' and '%s'", i, err.where, err.msg, bad[i].where, bad[i].msg);
   }
   /* the boundaries themselves are accepted */
-  bidsim_scenario_options_t ok = { { false, 0, 3, BIDSIM_REPLICATES_MAX } };
+  bidsim_scenario_options_t ok = { { false, 0, 3, BIDSIM_REPLICATES_MAX }, true };
   assert_int_equal(bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &ok, &sc, &err), BIDSIM_OK);
   assert_int_equal(sc->replicates, BIDSIM_REPLICATES_MAX);
   bidsim_scenario_free(sc);
@@ -531,6 +532,55 @@ static void test_huge_base_bid_is_refused_without_overflow(void **state) {
     if (rc != codes[i]) fail_msg("base %s: rc %d (%s: %s)", bases[i], rc, err.where, err.msg);
     assert_null(sc);
   }
+}
+
+/* Plugins are trusted code (issue 12): without load_plugins the loader runs
+ * none of it, checks the file is there, keeps the parameters unchecked and
+ * counts what it skipped; a sweep point finds a relative plugin beside its
+ * file (it looked in the working directory: the point's "path" is a label). */
+static void test_plugins_load_only_when_asked(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bidsim-plugins-XXXXXX", so[64], file[80];
+  assert_non_null(mkdtemp(dir));
+  snprintf(so, sizeof so, "%s/plug.so", dir);
+  snprintf(file, sizeof file, "%s/s.yaml", dir);
+  FILE *f = fopen(so, "w");   /* not a shared object at all: never opened */
+  assert_non_null(f);
+  fclose(f);
+  static const char text[] =
+    "traffic: {impressions_per_day: 10}\nshops: [{name: S, products: [{id: 1, sales: 900}]}]\n"
+    "plans: [{name: P, shop: S, products: [1], bids: {ordinary: 1.00},\n"
+    "         strategy: {plugin: %s, params: {anything: 5, list: [1, 2]}}}]\n"
+    "sweep:\n  grid:\n    plans[P].bids.ordinary: [1.00, 1.20]\n";
+  char buf[1024];
+  bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
+  bidsim_scenario_t *sc = NULL;
+  bidsim_error_t err;
+  snprintf(buf, sizeof buf, text, "plug.so");
+  if (bidsim_scenario_load_string_opt(buf, strlen(buf), file, &opt, &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->plugins_skipped, 1);
+  assert_null(sc->plans[0].strategy->impl);
+  assert_null(sc->plans[0].strategy->plugin_handle);
+  assert_string_equal(sc->plans[0].strategy->plugin_path, "plug.so");
+  assert_int_equal(sc->plans[0].strategy->param_count, 3);   /* anything, list.0, list.1 */
+  assert_int_equal(sc->variant_count, 2);
+  assert_null(sc->variant_sc[1]->plans[0].strategy->impl);
+  bidsim_scenario_free(sc);
+  /* asked to load it: this file is no shared object, refused at the key */
+  opt.load_plugins = true;
+  assert_int_equal(bidsim_scenario_load_string_opt(buf, strlen(buf), file, &opt, &sc, &err), BIDSIM_EPLUGIN);
+  assert_non_null(strstr(err.msg, "cannot load the plugin"));
+  /* missing, with or without loading: refused at the key */
+  snprintf(buf, sizeof buf, text, "missing.so");
+  for (int load = 0; load < 2; load++) {
+    opt.load_plugins = load;
+    assert_int_equal(bidsim_scenario_load_string_opt(buf, strlen(buf), file, &opt, &sc, &err), BIDSIM_EPLUGIN);
+    assert_null(sc);
+    assert_non_null(strstr(err.where, "s.yaml:4:29: plans[0].strategy.plugin"));
+    assert_non_null(strstr(err.msg, "cannot load the plugin"));
+  }
+  remove(so);
+  rmdir(dir);
 }
 
 /* Out of memory at each of the loader's allocations in turn (variants,
@@ -617,6 +667,7 @@ int main(void) {
     cmocka_unit_test(test_duplicates_are_refused_at_the_second), cmocka_unit_test(test_yaml_is_read_as_written),
     cmocka_unit_test(test_sweep_resolved_loads_to_the_same_points),
     cmocka_unit_test(test_huge_base_bid_is_refused_without_overflow),
+    cmocka_unit_test(test_plugins_load_only_when_asked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,7 @@ for case in "abi_mismatch.so:built for strategy ABI version $((abi + 41)); this 
   want=${case#*:}
   sed "s|plugin: $plugin|plugin: $(cd "$BUILD" && pwd)/plugins/$so|" "$tmp/plugin.yaml" > "$tmp/bad.yaml"
   set +e
-  "$BIN" validate "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+  "$BIN" validate --load-plugins "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
   set -e
   [ $rc -eq 2 ] || fail "$so: exit $rc, want 2"
   grep -qF "$want" "$tmp/err" || fail "$so: message '$(cat "$tmp/err")' lacks '$want'"
