@@ -124,8 +124,11 @@ int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out
 int bidsim__get_date(ctx_t *c, struct fy_node *n, const char *key, bidsim_date_t *out);
 /** @brief Every key of @p map is one of @p allowed (NULL-terminated). */
 int bidsim__check_keys(ctx_t *c, struct fy_node *map, const char *key, const char *const *allowed);
-/** @brief The value of key @p name in @p map, or NULL. */
+/** @brief The value of key @p name in @p map (the key's text exactly), or
+ *  NULL (also when @p map is not a mapping). */
 struct fy_node *bidsim__get(struct fy_node *map, const char *name);
+/** @brief The pair of key @p name in @p map, or NULL. */
+struct fy_node_pair *bidsim__get_pair(struct fy_node *map, const char *name);
 /** @brief "a.b" (or "b" when @p a is empty) into out, truncated to n. */
 void bidsim__join(char *out, size_t n, const char *a, const char *b);
 /** @brief Key @p name of @p map into *out if present (else *out is left). */

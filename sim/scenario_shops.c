@@ -115,7 +115,6 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
     if ((rc = bidsim__get_name(c, nm, sub, sh->name))) return rc;
     if (bidsim__index_add(&c->shops_ix, bidsim__hash_name(0, sh->name), s, shop_eq, sc, sh->name) != UINT32_MAX)
       return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
-    if (!pl) continue;
     struct fy_node *sv = bidsim__get(item, "service");
     if (sv) {
       static const char *const svkeys[] = { "consult_share", "capacity_per_hour", NULL };
@@ -127,6 +126,7 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
           (rc = bidsim__opt_double(c, sv, sub, "capacity_per_hour", 0.0, 1e9, &sh->capacity_per_hour)))
         return rc;
     }
+    if (!pl) continue;   /* a shop without products (its service checked all the same) */
     bidsim__join(sub, sizeof sub, key, "products");
     if ((rc = load_products(c, pl, sub, sh, s))) return rc;
   }
