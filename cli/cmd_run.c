@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bidsim/alloc.h"
 #include "cli/commands.h"
 #include "sim/driver.h"
+#include "sim/estimate.h"
 #include "sim/output.h"
 #ifdef BIDSIM_MPI
 #include "sim/mpi_driver.h"
@@ -31,10 +33,12 @@ static void usage(FILE *f) {
     "SYNOPSIS\n"
     "    bidsim run SCENARIO.yaml -o OUT.h5 [--threads N] [--replicates R]\n"
     "               [--seed S] [--days D] [--quiet] [--progress bar|lines|none]\n"
-    "               [--no-summary] [--resume] [--shard I/N]\n"
+    "               [--no-summary] [--resume] [--shard I/N] [--force]\n"
     "\n"
     "DESCRIPTION\n"
-    "    Loads and validates SCENARIO.yaml (see scenarios/README.md), builds the\n"
+    "    Loads and validates SCENARIO.yaml (see scenarios/README.md), estimates\n"
+    "    the run's memory, disk and time and refuses one that cannot fit this\n"
+    "    machine (exit 2, naming the keys that drive it; --force insists), builds the\n"
     "    market (listed plans and generated competitors), and simulates D days of\n"
     "    traffic R times. Replicate r draws only from PCG stream r of seed S, so\n"
     "    the results are identical for any thread count. Exposures, clicks,\n"
@@ -67,6 +71,9 @@ static void usage(FILE *f) {
     "        --resume         keep the units an earlier, interrupted run of the same\n"
     "                         scenario and seed finished (in OUT.h5.units/); if OUT.h5\n"
     "                         is already complete for them, do nothing\n"
+    "        --force          run even when the estimate says it does not fit this\n"
+    "                         machine (memory, the output's free disk, or a year\n"
+    "                         or more at 10 M impressions/s per thread)\n"
     "        --shard I/N      run only units u with u mod N = I (0 <= I < N) and\n"
     "                         write a part file; `bidsim merge` joins the N parts\n"
     "                         (Slurm job arrays: --shard $SLURM_ARRAY_TASK_ID/N)\n"
@@ -143,17 +150,36 @@ static bool already_done(const char *out, const bidsim_scenario_t *sc, uint32_t 
   return done;
 }
 
+/* Refuse, before any work, what cannot fit this machine (sim/estimate.h). */
+static int check_resources(const bidsim_scenario_t *sc, uint32_t threads, uint32_t shard_index,
+                           uint32_t shard_count, const char *out, bidsim_error_t *err) {
+  if (threads == 0) {   /* the driver's default */
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = n > 0 ? (uint32_t)n : 1;
+  }
+  bidsim_cost_t e;
+  bidsim_cost_estimate(sc, threads, shard_index, shard_count, &e);
+  bidsim_machine_t m;
+  bidsim_machine_query(out, &m);
+  int rc = bidsim_cost_check(&e, &m, err);
+  if (rc) {
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n, " (--force runs it anyway)");
+  }
+  return rc;
+}
+
 int bidsim_cmd_run(int argc, char **argv) {
   static const struct option longopts[] = {
     { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 't' },
     { "replicates", required_argument, 0, 'r' }, { "seed", required_argument, 0, 's' },
     { "days", required_argument, 0, 'd' }, { "quiet", no_argument, 0, 'q' },
     { "progress", required_argument, 0, 'P' }, { "no-summary", no_argument, 0, 'N' },
-    { "resume", no_argument, 0, 'R' }, { "shard", required_argument, 0, 'S' },
+    { "resume", no_argument, 0, 'R' }, { "shard", required_argument, 0, 'S' }, { "force", no_argument, 0, 'F' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *out = NULL;
   uint64_t threads = 0, reps = 0, seed = 0, days = 0, v;
-  bool have_seed = false, quiet = false, summary = true, resume = false;
+  bool have_seed = false, quiet = false, summary = true, resume = false, force = false;
   uint32_t shard_index = 0, shard_count = 0;
   bidsim_progress_mode_t mode = BIDSIM_PROGRESS_AUTO;
   optind = 1;
@@ -175,6 +201,7 @@ int bidsim_cmd_run(int argc, char **argv) {
         else { fprintf(stderr, "bidsim run: error: --progress must be bar, lines or none, got '%s'\n", optarg); return BIDSIM_EXIT_INPUT; }
         break;
       case 'R': resume = true; break;
+      case 'F': force = true; break;
       case 'S': {
         unsigned i, n;
         char tail;
@@ -201,6 +228,10 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps }, true };
   int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
   if (rc) return bidsim_cli_fail("run", &err);
+  if (!force && (rc = check_resources(sc, (uint32_t)threads, shard_index, shard_count, out, &err))) {
+    bidsim_scenario_free(sc);
+    return bidsim_cli_fail("run", &err);
+  }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

@@ -3,7 +3,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/commands.h"
+#include "sim/estimate.h"
 #include "sim/scenario.h"
 
 static void usage(FILE *f) {
@@ -26,6 +28,12 @@ static void usage(FILE *f) {
     "    takes bidsim down. validate does not load plugins unless asked: it checks\n"
     "    that the file is there and everything else, says which plugins it did\n"
     "    not load, and leaves their parameters unchecked.\n"
+    "\n"
+    "    The summary ends with what `bidsim run` would cost here with its default\n"
+    "    threads: expected impressions (calendar phases included), time at the\n"
+    "    planning rate of 10 M impressions/s per thread, memory, the unit store's\n"
+    "    disk and the result file's size before compression (sim/estimate.h), and\n"
+    "    whether run would refuse it.\n"
     "\n"
     "OPTIONS\n"
     "        --load-plugins   load each plugin and check its parameters by creating\n"
@@ -60,6 +68,45 @@ static void print_plugins_skipped(const bidsim_scenario_t *sc) {
   for (uint32_t j = 0; j < l.n; j++) printf("%s %s", j ? "," : "", l.path[j]);
   printf("%s\n               their parameters are unchecked; --load-plugins loads them (runs their code)\n",
          l.more ? ", ..." : "");
+}
+
+static const char *bytes(double b, char buf[32]) {
+  static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  int u = 0;
+  while (b >= 1024.0 && u < 6) { b /= 1024.0; u++; }
+  snprintf(buf, 32, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+  return buf;
+}
+
+static const char *duration(double s, char buf[32]) {
+  if (s < 120) snprintf(buf, 32, "%.1f s", s);
+  else if (s < 7200) snprintf(buf, 32, "%.0f min", s / 60);
+  else if (s < 2 * 86400) snprintf(buf, 32, "%.1f h", s / 3600);
+  else if (s < 730 * 86400) snprintf(buf, 32, "%.0f days", s / 86400);
+  else snprintf(buf, 32, "%.3g years", s / (365 * 86400.0));
+  return buf;
+}
+
+/* What `run` would cost here with its default threads (sim/estimate.h),
+ * and whether run would refuse it. */
+static void print_estimate(const bidsim_scenario_t *sc) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  bidsim_cost_t e;
+  bidsim_cost_estimate(sc, cpus > 0 ? (uint32_t)cpus : 1, 0, 0, &e);
+  char a[32], b[32], c[32], d[32];
+  printf("  units        %llu (variants x replicates), %.3g impressions in all (calendar phases included)\n",
+         (unsigned long long)e.units, e.impressions);
+  printf("  estimate     about %s with %u thread(s) at %.0f M impressions/s each\n", duration(e.seconds, a),
+         e.threads, BIDSIM_COST_IMPRESSIONS_PER_S / 1e6);
+  printf("               memory about %s (world %s, %s per thread, units %s)\n", bytes(e.mem_total, a),
+         bytes(e.mem_world, b), bytes(e.mem_per_thread, c), bytes(e.mem_units, d));
+  printf("               disk: unit store about %s, result file up to %s before compression\n",
+         bytes(e.store_bytes, a), bytes(e.result_bytes, b));
+  bidsim_machine_t m;
+  bidsim_machine_query(".", &m);
+  bidsim_error_t err;
+  if (bidsim_cost_check(&e, &m, &err))
+    printf("               does not fit this machine: %s: %s (run refuses it without --force)\n", err.where, err.msg);
 }
 
 int bidsim_cmd_validate(int argc, char **argv) {
@@ -128,9 +175,7 @@ int bidsim_cmd_validate(int argc, char **argv) {
     printf("%s\n", var->change_count > 3 ? " ..." : "");
   }
   if (sc->variant_count > 12) printf("    ... and %u more\n", sc->variant_count - 12);
-  printf("  units        %llu (variants x replicates), %.3g impressions in all\n",
-         (unsigned long long)sc->variant_count * sc->replicates,
-         sc->impressions_per_day * sc->days * sc->replicates * sc->variant_count);
+  print_estimate(sc);
   print_plugins_skipped(sc);
   bidsim_scenario_free(sc);
   return BIDSIM_EXIT_OK;

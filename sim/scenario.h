@@ -254,4 +254,8 @@ uint64_t bidsim_scenario_fingerprint(const bidsim_scenario_t *sc);
 /** @brief Date label of day @p day ("2026-11-11"). */
 void bidsim_scenario_day_label(const bidsim_scenario_t *sc, uint32_t day, char buf[16]);
 
+/** @brief The calendar phase in force on day @p day: the first listed phase
+ *  covering it, or NULL. (Phases do not compound: one applies per day.) */
+const bidsim_sc_phase_t *bidsim_scenario_phase(const bidsim_scenario_t *sc, uint32_t day);
+
 #endif
