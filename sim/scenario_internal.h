@@ -124,6 +124,10 @@ int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out
 int bidsim__get_date(ctx_t *c, struct fy_node *n, const char *key, bidsim_date_t *out);
 /** @brief Every key of @p map is one of @p allowed (NULL-terminated). */
 int bidsim__check_keys(ctx_t *c, struct fy_node *map, const char *key, const char *const *allowed);
+/** @brief The same, and found[i] = the value of allowed[i] or NULL: one
+ *  pass over the mapping instead of a lookup per key. */
+int bidsim__check_keys_get(ctx_t *c, struct fy_node *map, const char *key, const char *const *allowed,
+                           struct fy_node **found);
 /** @brief The value of key @p name in @p map (the key's text exactly), or
  *  NULL (also when @p map is not a mapping). */
 struct fy_node *bidsim__get(struct fy_node *map, const char *name);
