@@ -6,7 +6,7 @@
  * that text and documents that it loads back). Plugins are never loaded
  * (the input names arbitrary paths). Built by `make fuzz` with clang-14;
  * crashes it finds become files in tests/fuzz/regressions/, which
- * test_fuzz_regressions in tests/sim/test_scenario.c replays in every
+ * test_fuzz_regressions in tests/sim/test_scenario_yaml.c replays in every
  * normal build through bidsim_fuzz_check_one, the same checks. */
 #include <stddef.h>
 #include <stdint.h>
