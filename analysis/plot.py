@@ -3,11 +3,15 @@
 
 Run with Debian's interpreter, which has h5py, numpy, matplotlib and PyYAML:
 
-    /usr/bin/python3 analysis/plot.py RESULT.h5 -o DIR [--variant NAME] [--dpi N]
+    /usr/bin/python3 analysis/plot.py RESULT.h5 -o DIR [--variant NAME | --variant-index I] [--dpi N]
 
 Only listed plans (/plan/listed == 1) are drawn; generated competitors are not.
-Exit status: 0 ok, 1 an output file could not be written, 2 bad arguments or
-an unreadable / invalid result file.
+Counters are checked as `bidsim report` checks them, and a file whose arrays
+would not fit in MAX_BYTES is refused before anything is read. Names longer
+than LABEL_CHARS are cut in the figures.
+Exit status: 0 ok, 1 an output file could not be written (or a figure could
+not be drawn: one line, BIDSIM_PLOT_DEBUG=1 for the traceback), 2 bad
+arguments or an unreadable / invalid result file.
 """
 import argparse
 import os
@@ -29,6 +33,9 @@ except ImportError as e:  # the first python3 on PATH lacks these
 UNLIMITED = np.iinfo(np.int64).max  # /plan/cap_li value meaning "no cap"
 LI_PER_YUAN = 1000.0
 HOURS = np.arange(25)  # hour boundaries 0..24 for cumulative curves
+MAX_BYTES = 4 << 30  # plot holds its arrays in memory; a file needing more is refused (exit 2)
+INT64_MAX = int(np.iinfo(np.int64).max)  # no sum of a replicate's counters may pass it
+LABEL_CHARS = 40  # plan and variant names are cut to this many characters in figures
 
 # Two-sided 95% Student-t quantiles t(0.975, df) for df 1..30, then the
 # usual table rows 40, 60, 120 and infinity (1.96); between rows we
@@ -70,8 +77,51 @@ def diurnal_curve(scenario):
         return None
 
 
-def load(path):
-    """Read everything the figures need; listed plans only."""
+def short(name, limit=LABEL_CHARS):
+    """a label that fits a figure: names longer than `limit` characters are
+    cut (bidsim writes at most 63 bytes; a crafted file may hold megabytes,
+    which the renderer cannot draw)"""
+    return name if len(name) <= limit else name[:limit - 1] + "\u2026"
+
+
+def counts(f, path, index, what="count"):
+    """The selection `index` of dataset `path`, checked as analysis/reptable.c
+    checks what it reads: integers; for counts none negative and each
+    replicate's values (the selection's first axis) summing to at most
+    INT64_MAX, so that no sum taken later can overflow; for what="cap_hit"
+    (cap_hit_s) -1 (not hit) or seconds in [0, 86400)."""
+    ds = f[path]
+    if ds.dtype.kind not in "iu":
+        raise InputError(f"/{path} holds {ds.dtype} values, not counts (a damaged file, or not bidsim's)")
+    a = ds[index]
+    if what == "cap_hit":
+        bad = (a < -1) | (a >= 86400)
+        if bad.any():
+            raise InputError(f"/{path} holds {a[bad].flat[0]}, neither -1 (not hit) nor a time of day in "
+                             "[0, 86400) seconds (a damaged file, or not bidsim's)")
+        return a
+    if (a < 0).any():
+        raise InputError(f"/{path} holds {a[a < 0].flat[0]}, not a count (a damaged file, or not bidsim's)")
+    units = a.reshape(a.shape[0], -1)
+    # a float sum below 2^62 is certainly below 2^63; the rare others exactly
+    for u in np.flatnonzero(units.sum(axis=1, dtype=np.float64) >= 2.0 ** 62):
+        if sum(int(x) for x in units[u]) > INT64_MAX:
+            raise InputError(f"/{path}: a replicate's counts sum past INT64_MAX (9.2e18), which no run writes "
+                             "(a damaged file, or not bidsim's)")
+    return a
+
+
+def memory_needed(V, R, D, L, S):
+    """bytes plot holds at its peak for a file of these sizes: the hourly
+    arrays of one variant and their cumulative copies, one read of a
+    variant's segment table, and every variant's replicate totals"""
+    return 8 * (6 * R * D * 24 * L + R * D * (L + 2 * 24 * S) + R * D * L * S + 3 * V * R * L)
+
+
+def load(path, variant):
+    """Read what the figures need, listed plans only: the hourly data of
+    `variant` (a name, an index, or None for the first) and every variant's
+    totals."""
     try:
         open(path, "rb").close()  # a clear reason for missing / unreadable files
     except OSError as e:
@@ -84,27 +134,53 @@ def load(path):
         version = int(f.attrs.get("format_version", 0))
         if version != 1:  # 0 = attribute missing
             raise InputError(f"unsupported format_version {version} (this script reads 1)")
-        scenario = yaml.safe_load(text(f.attrs["resolved_scenario"]))
+        variants = [text(v) for v in f["scales/variant"][...]]
+        if isinstance(variant, int):
+            if not 0 <= variant < len(variants):
+                raise InputError(f"no variant {variant}: the file has {len(variants)} (indices from 0)")
+            v = variant
+        elif variant is None or variant in variants:
+            v = variants.index(variant) if variant is not None else 0
+        else:
+            listing = ", ".join(short(v) for v in variants[:20]) + (", ..." if len(variants) > 20 else "")
+            raise InputError(f"unknown variant {short(variant)!r}; variants: {listing}")
         listed = np.flatnonzero(f["plan/listed"][...] == 1)
+        V, R, D, P, S = f["plan_segment/clicks"].shape
+        need = memory_needed(V, R, D, len(listed), S)
+        if need > MAX_BYTES:
+            raise InputError(f"{V:,} variant(s) x {R:,} replicates x {D:,} days of {len(listed)} listed plan(s) "
+                             f"need about {need / 2**30:,.1f} GiB in memory for the figures, more than plot's "
+                             f"{MAX_BYTES / 2**30:g} GiB: plot a run with fewer replicates or days")
+        scenario = yaml.safe_load(text(f.attrs["resolved_scenario"]))
         d = {
+            "variant": v,
             "scenario_path": text(f.attrs.get("scenario_path", "?")),
             "diurnal": diurnal_curve(scenario),
-            "variants": [text(v) for v in f["scales/variant"][...]],
+            "variants": variants,
             "names": [text(f["plan/name"][i]) for i in listed],
             "cap_li": f["plan/cap_li"][...][listed],
-            "impressions": f["traffic/impressions"][...].sum(axis=4),  # V,R,D,24
+            "impressions": counts(f, "traffic/impressions", np.s_[v]).sum(axis=3),  # R,D,24
         }
         # h5py fancy indexing needs a non-empty, increasing index list.
         sel = list(listed) if len(listed) else slice(0, 0)
         for m in ("spend_li", "exposures"):
-            d["hour_" + m] = f["plan_hour/" + m][:, :, :, :, sel]  # V,R,D,24,L
-        d["cap_hit_s"] = f["plan/cap_hit_s"][:, :, :, sel]  # V,R,D,L
+            d["hour_" + m] = counts(f, "plan_hour/" + m, np.s_[v, :, :, :, sel])  # R,D,24,L
+        d["cap_hit_s"] = counts(f, "plan/cap_hit_s", np.s_[v, :, :, sel], "cap_hit")  # R,D,L
         for m in ("spend_li", "clicks", "order_value_li"):
-            # replicate totals over days and segments: V,R,L
-            d["total_" + m] = f["plan_segment/" + m][:, :, :, sel, :].sum(axis=(2, 4))
-    if (d["diurnal"] is not None and len(d["diurnal"]) != 24) or d["impressions"].shape[3] != 24:
+            # replicate totals over days and segments, one variant at a time: V,R,L
+            d["total_" + m] = np.stack([counts(f, "plan_segment/" + m, np.s_[u, :, :, sel, :]).sum(axis=(1, 3))
+                                        for u in range(V)])
+    if (d["diurnal"] is not None and len(d["diurnal"]) != 24) or d["impressions"].shape[2] != 24:
         raise InputError("expected 24 hours in traffic.diurnal and /traffic/impressions")
+    d["names"] = [short(n) for n in d["names"]]
+    d["variants"] = [short(n) for n in d["variants"]]
+    d["scenario_path"] = short(d["scenario_path"], 2 * LABEL_CHARS)
     return d
+
+
+def one_line(e):
+    """an exception's message on one line, of a readable length"""
+    return short(" ".join(str(e).split()), 300)
 
 
 def colour(i):
@@ -124,10 +200,10 @@ def no_data(ax, message):
     ax.set_yticks([])
 
 
-def fig_cumulative_spend(d, v, title):
+def fig_cumulative_spend(d, title):
     n = len(d["names"])
     # (R*D, 25, L): cumulative yuan at each hour boundary, one row per sample
-    spend = d["hour_spend_li"][v] / LI_PER_YUAN
+    spend = d["hour_spend_li"] / LI_PER_YUAN
     cum = np.concatenate([np.zeros(spend.shape[:2] + (1, n)), spend.cumsum(axis=2)], axis=2)
     cum = cum.reshape(cum.shape[0] * cum.shape[1], 25, n)  # not -1: n may be 0
     ncol = min(n, 3) if n <= 6 else 1
@@ -176,17 +252,17 @@ def day_shares(counts):
         return np.where(total > 0, 100.0 * counts / total, np.nan)
 
 
-def fig_hourly_exposures(d, v, title):
+def fig_hourly_exposures(d, title):
     fig, ax = plt.subplots(figsize=(10, 6), constrained_layout=True)
     hours = np.arange(24) + 0.5  # centre of each hour
-    traffic = np.nanmean(day_shares(d["impressions"][v]), axis=(0, 1))
+    traffic = np.nanmean(day_shares(d["impressions"]), axis=(0, 1))
     ax.bar(hours, traffic, width=0.9, color="0.8", label="all impressions (share of traffic)")
     top = traffic.max()
     if d["diurnal"] is not None:
         ax.plot(hours, 100.0 * d["diurnal"] / d["diurnal"].sum(), color="black",
                 marker=".", label="scenario diurnal curve")
         top = max(top, d["diurnal"].max() / d["diurnal"].sum() * 100)
-    shares = day_shares(d["hour_exposures"][v])  # R,D,24,L
+    shares = day_shares(d["hour_exposures"])  # R,D,24,L
     for i, name in enumerate(d["names"]):
         s = shares[..., i]
         if np.isnan(s).all():
@@ -226,14 +302,14 @@ def hhmm(h, _pos=None):
     return f"{m // 60}:{m % 60:02d}"
 
 
-def fig_cap_hits(d, v, title):
+def fig_cap_hits(d, title):
     fig, ax = plt.subplots(figsize=(10, 6), constrained_layout=True)
     capped = [i for i in range(len(d["names"])) if d["cap_li"][i] != UNLIMITED]
     if not capped:
         no_data(ax, "no listed plan has a daily cap")
         ax.set_title(f"Daily cap hit times, {title}")
         return fig
-    hit_s = d["cap_hit_s"][v]  # R,D,L
+    hit_s = d["cap_hit_s"]  # R,D,L
     per_plan = {i: hit_s[..., i].ravel() for i in capped}
     hits = {i: s[s >= 0] / 3600.0 for i, s in per_plan.items()}
     bins = hit_bins(np.concatenate(list(hits.values())))
@@ -260,15 +336,20 @@ def fig_cap_hits(d, v, title):
     return fig
 
 
-def replicate_ci(num, den):
-    """Mean and 95% t half-width of num/den over replicates with den > 0."""
-    ok = den > 0
-    r = num[ok] / den[ok]
-    if len(r) == 0:
+def ratio_ci(num, den):
+    """The ratio of means over replicates and the half-width of its 95%
+    delta-method interval: the Student-t interval of the pseudo-values
+    R + (num - R den) / mean(den), as `bidsim report` gives it
+    (analysis/stats.c; docs/analysis.md). A replicate with den = 0 counts;
+    NaN only when every den is 0."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    if len(num) == 0 or den.sum() == 0:
         return np.nan, np.nan
-    if len(r) == 1:
-        return r[0], 0.0
-    return r.mean(), t975(len(r) - 1) * r.std(ddof=1) / np.sqrt(len(r))
+    r = num.sum() / den.sum()
+    if len(num) == 1:
+        return r, 0.0
+    y = r + (num - r * den) / den.mean()
+    return r, t975(len(y) - 1) * y.std(ddof=1) / np.sqrt(len(y))
 
 
 def fig_roi_cpc(d, scenario_path):
@@ -283,13 +364,12 @@ def fig_roi_cpc(d, scenario_path):
     markers = "osD^v<>ph*"
     for ax, num, den, scale, title, ylabel in panels:
         for v, vname in enumerate(variants):
-            mean, half = np.array([replicate_ci(d["total_" + num][v, :, i] / scale,
-                                                d["total_" + den][v, :, i].astype(float))
+            mean, half = np.array([ratio_ci(d["total_" + num][v, :, i] / scale, d["total_" + den][v, :, i])
                                    for i in range(len(names))]).reshape(-1, 2).T
             xv = x + (v - (len(variants) - 1) / 2) * step
             bars = ax.errorbar(xv, mean, yerr=half, fmt=markers[v % len(markers)],
                                capsize=4, label=vname)
-            for xi in xv[np.isnan(mean)]:  # no replicate with a non-zero denominator
+            for xi in xv[np.isnan(mean)]:  # no spend (or no clicks) in any replicate
                 ax.text(xi, 0.02, "n/a", ha="center", fontsize="small",
                         color=bars.lines[0].get_color(), transform=ax.get_xaxis_transform())
         ax.set_xticks(x)
@@ -305,8 +385,8 @@ def fig_roi_cpc(d, scenario_path):
         for ax in axes:
             no_data(ax, "no listed plans")
     fig.suptitle(f"ROI and CPC per listed plan, {scenario_path}, all variants\n"
-                 "ratio of each replicate's totals over all days; "
-                 "error bars = 95% Student-t CI across replicates")
+                 "ratio of the totals over all replicates and days; "
+                 "error bars = 95% delta-method CI across replicates")
     return fig
 
 
@@ -321,33 +401,32 @@ def main(argv=None):
     ap.add_argument("result", metavar="RESULT.h5", help="result file written by `bidsim run`")
     ap.add_argument("-o", "--output", metavar="DIR", required=True,
                     help="directory for the PNG files (created if missing)")
-    ap.add_argument("--variant", metavar="NAME",
-                    help="variant (/scales/variant) for the per-hour and cap figures; "
-                         "default: the first. roi_cpc.png always shows every variant")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--variant", metavar="NAME",
+                       help="variant (/scales/variant) for the per-hour and cap figures; "
+                            "default: the first. roi_cpc.png always shows every variant")
+    which.add_argument("--variant-index", metavar="I", type=int,
+                       help="the same variant by its index from 0 (what `bidsim plot` passes)")
     ap.add_argument("--dpi", type=int, default=100, help="PNG resolution (default: 100)")
     args = ap.parse_args(argv)
     if args.dpi <= 0:
         ap.error("--dpi must be positive")
 
     def fail(path, reason, status):
-        print(f"bidsim plot: error: {path}: {reason}", file=sys.stderr)
+        print(f"bidsim plot: error: {short(str(path), 200)}: {reason}", file=sys.stderr)
         return status
 
     try:
-        d = load(args.result)
+        d = load(args.result, args.variant if args.variant_index is None else args.variant_index)
     except InputError as e:
         return fail(args.result, e, 2)
     except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError,
             RuntimeError, yaml.YAMLError) as e:
         # h5py raises OSError for truncated files, KeyError for missing objects
-        return fail(args.result, f"unreadable or incomplete result file: {e}", 2)
-
-    variant = args.variant if args.variant is not None else d["variants"][0]
-    if variant not in d["variants"]:
-        return fail(args.result, f"unknown variant {variant!r}; variants: "
-                    + ", ".join(d["variants"]), 2)
-    v = d["variants"].index(variant)
-    title = f"{d['scenario_path']}, variant {variant}"
+        return fail(args.result, f"unreadable or incomplete result file: {one_line(e)}", 2)
+    except MemoryError:
+        return fail(args.result, "out of memory reading the file", 1)
+    title = f"{d['scenario_path']}, variant {d['variants'][d['variant']]}"
 
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         return fail(args.output, "not a directory", 1)
@@ -355,17 +434,28 @@ def main(argv=None):
         os.makedirs(args.output, exist_ok=True)
     except OSError as e:
         return fail(args.output, e.strerror or e, 1)
-    figures = [("cumulative_spend.png", lambda: fig_cumulative_spend(d, v, title)),
-               ("hourly_exposures.png", lambda: fig_hourly_exposures(d, v, title)),
-               ("cap_hit_times.png", lambda: fig_cap_hits(d, v, title)),
+    figures = [("cumulative_spend.png", lambda: fig_cumulative_spend(d, title)),
+               ("hourly_exposures.png", lambda: fig_hourly_exposures(d, title)),
+               ("cap_hit_times.png", lambda: fig_cap_hits(d, title)),
                ("roi_cpc.png", lambda: fig_roi_cpc(d, d["scenario_path"]))]
     for name, make in figures:
         out = os.path.join(args.output, name)
-        fig = make()
+        try:
+            fig = make()
+        except Exception as e:  # a bug or a file nothing checked for: one line, not a traceback
+            if os.environ.get("BIDSIM_PLOT_DEBUG"):
+                raise
+            return fail(out, f"cannot draw the figure: {type(e).__name__}: {one_line(e)} "
+                        "(BIDSIM_PLOT_DEBUG=1 shows the traceback)", 1)
         try:
             fig.savefig(out, dpi=args.dpi, metadata={"Software": None})
         except OSError as e:
             return fail(out, e.strerror or e, 1)
+        except Exception as e:
+            if os.environ.get("BIDSIM_PLOT_DEBUG"):
+                raise
+            return fail(out, f"cannot render the figure: {type(e).__name__}: {one_line(e)} "
+                        "(BIDSIM_PLOT_DEBUG=1 shows the traceback)", 1)
         finally:
             plt.close(fig)
         print(out, flush=True)

@@ -1,20 +1,24 @@
-/* analysis/reptable.h - per-replicate values of the report's metrics, by
- * shop, plan or product (and optionally hour), read unit by unit from a
- * result file. Reports summarise it across replicates; comparisons pair two
- * variants' values replicate by replicate. Ratios (CTR, CPC, CVR, ROI) are
- * computed within each replicate from its totals, never as ratios of means. */
+/* analysis/reptable.h - the report's figures by shop, plan or product (and
+ * optionally hour), read unit by unit from a result file. The table keeps
+ * each replicate's totals over the selected days; every figure is then a
+ * ratio of means across replicates (counts and money: a mean per day;
+ * CTR, CPC, CVR, ROI and the cap-hit time: the ratio of the mean
+ * numerator to the mean denominator) with a delta-method interval, and a
+ * comparison pairs two variants' replicates (analysis/stats.h; why:
+ * docs/analysis.md). report, compare and run's summary all read it. */
 #ifndef BIDSIM_ANALYSIS_REPTABLE_H
 #define BIDSIM_ANALYSIS_REPTABLE_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "analysis/stats.h"
 #include "bidsim/error.h"
 #include "sim/output.h"
 
 typedef enum { BIDSIM_BY_SHOP = 0, BIDSIM_BY_PLAN = 1, BIDSIM_BY_PRODUCT = 2 } bidsim_group_by_t;
 
 /* The report's figures. Counts and money are means per day over the selected
- * days; money in yuan. NaN where undefined in a replicate. */
+ * days; money in yuan. */
 typedef enum {
   BIDSIM_STAT_EXPOSURES = 0,
   BIDSIM_STAT_CLICKS,
@@ -25,16 +29,31 @@ typedef enum {
   BIDSIM_STAT_CPC,            /* yuan: spend / clicks */
   BIDSIM_STAT_CVR,            /* orders / clicks */
   BIDSIM_STAT_ROI,            /* order value / spend (DOMAIN.md §1) */
-  BIDSIM_STAT_CAP_HIT_HOUR,   /* hour of day the cap stopped the plan, over days it did */
+  BIDSIM_STAT_CAP_HIT_HOUR,   /* hour of day the cap stopped the plan: hit seconds / days hit */
   BIDSIM_STAT_CAP_HIT_SHARE,  /* share of days the cap was reached (plans with a cap) */
   BIDSIM_STAT_COUNT
 } bidsim_stat_t;
+
+/* What the table holds per replicate: totals over the selected days. */
+typedef enum {
+  BIDSIM_TOTAL_EXPOSURES      = BIDSIM_METRIC_EXPOSURES,
+  BIDSIM_TOTAL_CLICKS         = BIDSIM_METRIC_CLICKS,
+  BIDSIM_TOTAL_SPEND_LI       = BIDSIM_METRIC_SPEND_LI,
+  BIDSIM_TOTAL_CONVERSIONS    = BIDSIM_METRIC_CONVERSIONS,
+  BIDSIM_TOTAL_ORDER_VALUE_LI = BIDSIM_METRIC_ORDER_VALUE_LI,
+  BIDSIM_TOTAL_CAP_DAYS       = BIDSIM_METRIC_COUNT,   /* days the cap stopped the plan */
+  BIDSIM_TOTAL_CAP_SECONDS,                            /* sum of those days' hit times */
+  BIDSIM_TOTAL_COUNT
+} bidsim_total_t;
 
 /** @brief Stable key of a statistic ("exposures", "spend_yuan", "ctr", ...),
  *  used as CSV column and JSON key. */
 const char *bidsim_stat_key(int stat);
 /** @brief Human label with unit ("spend (yuan)"). */
 const char *bidsim_stat_label(int stat);
+/** @brief Whether the statistic is a ratio of two totals (CTR, CPC, CVR,
+ *  ROI, cap-hit time), not a mean per day. */
+bool bidsim_stat_is_ratio(int stat);
 
 typedef struct {
   bidsim_group_by_t by;
@@ -47,10 +66,12 @@ typedef struct {
 
 typedef struct bidsim_reptable bidsim_reptable_t;
 
-/** @brief Read every (variant, replicate) unit of @p res and compute the
- *  per-replicate statistics. Errors: BIDSIM_EINVAL (an option the file cannot
- *  satisfy: day out of range, --hourly by product, empty replicate range),
- *  BIDSIM_EFORMAT (unreadable data), BIDSIM_ENOMEM. */
+/** @brief Read every (variant, replicate) unit of @p res and keep each
+ *  replicate's totals. Errors: BIDSIM_EINVAL (an option the file cannot
+ *  satisfy: day out of range, --hourly by product, empty replicate range;
+ *  a part file), BIDSIM_EFORMAT (unreadable data, or counters no run
+ *  writes: negative, or summing past INT64_MAX within a unit, as NaN or
+ *  huge values in a crafted file become), BIDSIM_ENOMEM. */
 int  bidsim_reptable_create(bidsim_results_t *res, const bidsim_reptable_options_t *opt, bidsim_reptable_t **out,
                             bidsim_error_t *err);
 void bidsim_reptable_free(bidsim_reptable_t *t);
@@ -69,9 +90,24 @@ const char *bidsim_reptable_group_shop(const bidsim_reptable_t *t, uint32_t g);
 uint64_t    bidsim_reptable_group_product_id(const bidsim_reptable_t *t, uint32_t g);
 const char *bidsim_reptable_group_plan(const bidsim_reptable_t *t, uint32_t g);
 
-/** @brief The replicates' values of one statistic: `replicates` doubles,
- *  NaN where undefined. Hour is 0 unless the table is hourly. */
-const double *bidsim_reptable_values(const bidsim_reptable_t *t, uint32_t variant, uint32_t group, uint32_t hour,
-                                     int stat);
+/** @brief The replicates' totals of one kind over the selected days
+ *  (`replicates` values, exact integers in doubles); NULL out of range.
+ *  Hour is 0 unless the table is hourly. */
+const double *bidsim_reptable_totals(const bidsim_reptable_t *t, uint32_t variant, uint32_t group, uint32_t hour,
+                                     int total);
+
+/** @brief One figure of one row across replicates: the ratio of means and
+ *  its interval at @p level (bidsim_ratio_estimate), in the statistic's
+ *  unit. Cap figures exist for plans with a cap in that variant, in tables
+ *  that are not hourly; elsewhere, and for a ratio whose denominator is
+ *  zero in every replicate, n = 0 and the values are NaN. */
+bidsim_estimate_t bidsim_reptable_estimate(const bidsim_reptable_t *t, uint32_t variant, uint32_t group,
+                                           uint32_t hour, int stat, double level);
+
+/** @brief Variant @p other against @p base for one figure, paired
+ *  replicate by replicate (bidsim_ratio_paired): diff = B - A of the
+ *  figures bidsim_reptable_estimate gives. n = 0 where either is undefined. */
+bidsim_paired_t bidsim_reptable_paired(const bidsim_reptable_t *t, uint32_t base, uint32_t other, uint32_t group,
+                                       uint32_t hour, int stat, double level);
 
 #endif

@@ -1,7 +1,8 @@
 /* analysis/stats.h - Monte-Carlo summaries across replicates: the mean with
- * a Student-t interval, and the paired difference of two variants. Pure
- * functions over arrays of per-replicate values; NaN marks a replicate where
- * the value is undefined (a ratio with a zero denominator) and is skipped. */
+ * a Student-t interval, the ratio of means with its delta-method interval,
+ * and the paired difference of two variants for both. Pure functions over
+ * arrays of per-replicate values; NaN marks a replicate where a value is
+ * undefined and is skipped. */
 #ifndef BIDSIM_ANALYSIS_STATS_H
 #define BIDSIM_ANALYSIS_STATS_H
 #include <stddef.h>
@@ -30,5 +31,22 @@ bidsim_estimate_t bidsim_estimate(const double *x, size_t n, double level);
 /** @brief Paired comparison of b against a (same replicates, so the same
  *  random numbers): the t interval and two-sided p-value of b - a. */
 bidsim_paired_t bidsim_paired(const double *a, const double *b, size_t n, double level);
+
+/** @brief The ratio of means R = mean(num) / mean(den) over the replicates
+ *  where both are defined, with the delta-method interval: the Student-t
+ *  interval of the pseudo-values y_r = R + (num_r - R den_r) / mean(den),
+ *  whose mean is exactly R. A replicate with den_r = 0 (no spend, say)
+ *  still counts; the ratio is undefined (n = 0, mean NaN) only when every
+ *  den_r is 0. @p den NULL means den_r = 1: the plain mean, as
+ *  bidsim_estimate. */
+bidsim_estimate_t bidsim_ratio_estimate(const double *num, const double *den, size_t n, double level);
+
+/** @brief Paired comparison of two ratios of means, R_B - R_A, over the
+ *  replicates where all four values are defined: the t interval and p-value
+ *  of the differences of the two variants' pseudo-values (whose mean is
+ *  exactly R_B - R_A). base_mean = R_A, other_mean = R_B. NULL dens mean
+ *  den_r = 1 (bidsim_paired). n = 0 when either ratio is undefined. */
+bidsim_paired_t bidsim_ratio_paired(const double *num_a, const double *den_a, const double *num_b,
+                                    const double *den_b, size_t n, double level);
 
 #endif

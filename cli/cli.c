@@ -14,6 +14,8 @@ int bidsim_cli_fail(const char *cmd, const bidsim_error_t *err) {
   switch (code) {
     case BIDSIM_ENOMEM: case BIDSIM_EIO: case BIDSIM_EHDF5: case BIDSIM_EMPI: case BIDSIM_ESTATE:
       return BIDSIM_EXIT_FAILURE;
+    case BIDSIM_EINTR:
+      return BIDSIM_EXIT_SIGNAL;
     default:
       return BIDSIM_EXIT_INPUT;
   }

@@ -28,7 +28,9 @@ static void usage(FILE *f) {
     "    For each plan (or shop, or product) and each report metric (see\n"
     "    `bidsim report --help`), the paired difference B - A over replicates:\n"
     "    its mean, 95%% confidence interval (Student t), the two-sided p-value of\n"
-    "    the paired t test, and the relative change (B - A) / A. Variants of one\n"
+    "    the paired t test, and the relative change (B - A) / A. For a ratio\n"
+    "    (ROI, CPC, ...) B - A is the difference of the ratios of means, its\n"
+    "    interval that of the replicates' linearised differences. Variants of one\n"
     "    replicate share the impression stream and the user randomness, so the\n"
     "    pairing removes most of the noise two independent runs would carry.\n"
     "    Differences whose interval excludes zero are flagged with '*'.\n"
@@ -194,8 +196,7 @@ int bidsim_cmd_compare(int argc, char **argv) {
         printf("  %-18s %10s %10s %-19s %6s %7s\n", "metric", "A", "B - A", "95% CI", "p", "change");
       }
       for (c.stat = 0; c.stat < BIDSIM_STAT_COUNT; c.stat++) {
-        c.p = bidsim_paired(bidsim_reptable_values(t, base, c.group, 0, c.stat),
-                            bidsim_reptable_values(t, v, c.group, 0, c.stat), td.replicates, LEVEL);
+        c.p = bidsim_reptable_paired(t, base, v, c.group, 0, c.stat, LEVEL);
         if (format != BIDSIM_FORMAT_TABLE) bidsim_rows_emit(&w, emit_row, &c);
         else if (c.p.n > 0) print_row(&c);
       }

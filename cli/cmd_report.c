@@ -30,10 +30,11 @@ static void usage(FILE *f) {
     "    with a daily cap, the time the cap stopped the plan and the share of\n"
     "    days it did. Counts and money are per day (the mean over the selected\n"
     "    days), money in yuan. Each figure is the mean over replicates with a 95%%\n"
-    "    confidence interval (Student t, n-1 degrees of freedom). Ratios are\n"
-    "    computed within each replicate from its totals, then averaged; a\n"
-    "    replicate where a ratio is undefined (no clicks for CPC) is left out of\n"
-    "    that ratio, and n in CSV/JSON says how many replicates remain.\n"
+    "    confidence interval (Student t, n-1 degrees of freedom). A ratio (CTR,\n"
+    "    CPC, CVR, ROI, cap hit time) is the ratio of the means over replicates\n"
+    "    (ROI = mean order value / mean spend, as the totals give it), with a\n"
+    "    delta-method interval; a replicate without spend still counts. n in\n"
+    "    CSV/JSON is the replicates used (0: undefined). docs/analysis.md says why.\n"
     "\n"
     "OPTIONS\n"
     "    -b, --by KIND       shop, plan (default) or product\n"
@@ -74,9 +75,7 @@ typedef struct {
 } row_ctx_t;
 
 static void est(const row_ctx_t *c, int stat, bidsim_estimate_t *e) {
-  bidsim_reptable_dims_t td;
-  bidsim_reptable_dims(c->t, &td);
-  *e = bidsim_estimate(bidsim_reptable_values(c->t, c->variant, c->group, c->hour, stat), td.replicates, LEVEL);
+  *e = bidsim_reptable_estimate(c->t, c->variant, c->group, c->hour, stat, LEVEL);
 }
 
 static void emit_row(bidsim_rows_t *w, const void *p) {

@@ -6,22 +6,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "bidsim/alloc.h"
+#include <unistd.h>
 #include "cli/commands.h"
-#include "sim/driver.h"
+#include "cli/progress.h"
+#include "cli/run_summary.h"
 #include "sim/estimate.h"
+#include "sim/job.h"
 #include "sim/output.h"
 #ifdef BIDSIM_MPI
-#include "sim/mpi_driver.h"
+#include <mpi.h>
+#include "sim/job_mpi.h"
 #endif
 
 /* The one piece of global mutable state in the program: signal handlers
- * can reach nothing else. The driver polls it. */
+ * can reach nothing else. The workers poll it every few thousand
+ * impressions. */
 static volatile sig_atomic_t interrupted = 0;
 
+/* The first SIGINT or SIGTERM stops the run cleanly (finished units stay
+ * resumable); a second one ends the process at once, for a run stuck where
+ * nothing polls the flag, such as a strategy plugin that never returns. */
 static void on_signal(int sig) {
   (void)sig;
+  if (interrupted) {
+    static const char msg[] = "\nbidsim run: interrupted again: stopping now (finished units are kept)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(BIDSIM_EXIT_SIGNAL);
+  }
   interrupted = 1;
 }
 
@@ -46,7 +59,8 @@ static void usage(FILE *f) {
     "    hour and product go to OUT.h5 (docs/output-format.md). The file is\n"
     "    written under a temporary name and renamed when complete: an existing\n"
     "    OUT.h5 is replaced only by a complete new file.\n"
-    "    After the run, prints each listed plan's means over replicates per day.\n"
+    "    After the run, prints each listed plan's means per day over the\n"
+    "    replicates, per variant (the figures of `bidsim report`).\n"
     "\n"
     "    Work is split into units, one per (variant, replicate). Each finished\n"
     "    unit is kept in OUT.h5.units/ until the result file is complete, so an\n"
@@ -101,43 +115,6 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, const char *opt, u
   return 0;
 }
 
-/* Per listed plan: means over replicates of the per-day totals. */
-static int print_summary(const char *path, bidsim_error_t *err) {
-  bidsim_results_t *r = NULL;
-  int rc = bidsim_results_open(path, &r, err);
-  if (rc) return rc;
-  bidsim_results_dims_t dm;
-  bidsim_results_dims(r, &dm);
-  size_t n = (size_t)dm.variants * dm.replicates * dm.days * dm.plans * BIDSIM_SEG_COUNT;
-  int64_t *buf = bidsim_malloc(n * sizeof *buf);
-  double *tot = bidsim_calloc((size_t)dm.plans * BIDSIM_METRIC_COUNT, sizeof *tot);
-  if (!buf || !tot) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "summary", "out of memory"); goto out; }
-  for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
-    if ((rc = bidsim_results_read(r, BIDSIM_TABLE_PLAN_SEGMENT, m, buf, err))) goto out;
-    for (size_t i = 0; i < n; i++) tot[(i / BIDSIM_SEG_COUNT % dm.plans) * BIDSIM_METRIC_COUNT + m] += (double)buf[i];
-  }
-  double per = (double)dm.replicates * dm.days;
-  printf("Per listed plan, mean per day over %u replicate(s) x %u day(s):\n", dm.replicates, dm.days);
-  printf("%-24s %-16s %12s %10s %12s %9s %14s %7s\n", "plan", "shop", "exposures", "clicks", "spend", "orders",
-         "order value", "ROI");
-  for (uint32_t p = 0; p < dm.plans; p++) {
-    if (!bidsim_results_plan_listed(r, p)) continue;
-    const double *t = &tot[(size_t)p * BIDSIM_METRIC_COUNT];
-    double spend = t[BIDSIM_METRIC_SPEND_LI] / per / 1000.0, ov = t[BIDSIM_METRIC_ORDER_VALUE_LI] / per / 1000.0;
-    char roi[16];
-    if (spend > 0) snprintf(roi, sizeof roi, "%.2f", ov / spend); else snprintf(roi, sizeof roi, "-");
-    printf("%-24s %-16s %12.1f %10.1f %12.2f %9.2f %14.2f %7s\n", bidsim_results_plan_name(r, p),
-           bidsim_results_plan_shop(r, p), t[BIDSIM_METRIC_EXPOSURES] / per, t[BIDSIM_METRIC_CLICKS] / per, spend,
-           t[BIDSIM_METRIC_CONVERSIONS] / per, ov, roi);
-  }
-  printf("(spend and order value in yuan; ROI = order value / spend, DOMAIN.md §1)\n");
-out:
-  bidsim_free(buf);
-  bidsim_free(tot);
-  bidsim_results_close(r);
-  return rc;
-}
-
 /* An existing result (or part) of exactly this scenario, seed and shard. */
 static bool already_done(const char *out, const bidsim_scenario_t *sc, uint32_t shard_index, uint32_t shard_count) {
   bidsim_results_t *r = NULL;
@@ -181,7 +158,7 @@ int bidsim_cmd_run(int argc, char **argv) {
   uint64_t threads = 0, reps = 0, seed = 0, days = 0, v;
   bool have_seed = false, quiet = false, summary = true, resume = false, force = false;
   uint32_t shard_index = 0, shard_count = 0;
-  bidsim_progress_mode_t mode = BIDSIM_PROGRESS_AUTO;
+  bidsim_cli_progress_mode_t mode = BIDSIM_CLI_PROGRESS_AUTO;
   optind = 1;
   opterr = 0;
   int ch;
@@ -195,9 +172,9 @@ int bidsim_cmd_run(int argc, char **argv) {
       case 'q': quiet = true; break;
       case 'N': summary = false; break;
       case 'P':
-        if (!strcmp(optarg, "bar")) mode = BIDSIM_PROGRESS_BAR;
-        else if (!strcmp(optarg, "lines")) mode = BIDSIM_PROGRESS_LINES;
-        else if (!strcmp(optarg, "none")) mode = BIDSIM_PROGRESS_NONE;
+        if (!strcmp(optarg, "bar")) mode = BIDSIM_CLI_PROGRESS_BAR;
+        else if (!strcmp(optarg, "lines")) mode = BIDSIM_CLI_PROGRESS_LINES;
+        else if (!strcmp(optarg, "none")) mode = BIDSIM_CLI_PROGRESS_NONE;
         else { fprintf(stderr, "bidsim run: error: --progress must be bar, lines or none, got '%s'\n", optarg); return BIDSIM_EXIT_INPUT; }
         break;
       case 'R': resume = true; break;
@@ -254,30 +231,35 @@ int bidsim_cmd_run(int argc, char **argv) {
     bidsim_scenario_free(sc);
     return BIDSIM_EXIT_OK;
   }
-  bidsim_run_options_t opt = { (uint32_t)threads, quiet ? BIDSIM_PROGRESS_NONE : mode, &interrupted, resume,
-                               shard_index, shard_count };
+  bidsim_run_options_t opt = { .threads = (uint32_t)threads, .stop = &interrupted, .resume = resume,
+                               .shard_index = shard_index, .shard_count = shard_count };
+  bidsim_cli_progress_t progress;
+  if (!quiet) bidsim_cli_progress_init(&progress, mode, &opt);
   bidsim_run_summary_t sum;
 #ifdef BIDSIM_MPI
-  if (nranks > 1) rc = bidsim_mpi_run(sc, out, &opt, &sum, &err);
+  bool abort_all = false;
+  if (nranks > 1) rc = bidsim_job_run_mpi(sc, out, &opt, &sum, &abort_all, &err);
   else
 #endif
-  rc = bidsim_run(sc, out, &opt, &sum, &err);
+  rc = bidsim_job_run(sc, out, &opt, &sum, &err);
   (void)nranks;
-  if (!quiet && sum.units_discarded)
-    fprintf(stderr, "bidsim run: discarded %u finished unit(s) of an earlier run (use --resume to keep them)\n",
-            sum.units_discarded);
-  if (!quiet && sum.units_resumed)
-    fprintf(stderr, "bidsim run: resumed: %u unit(s) were already finished\n", sum.units_resumed);
+  if (!quiet) bidsim_cli_progress_end(&progress);
   if (rc) {
     bidsim_scenario_free(sc);
-    if (interrupted) {
+    int status = BIDSIM_EXIT_SIGNAL;
+    if (rc == BIDSIM_EINTR) {
       char dir[4096];
-      bidsim_run_store_dir(out, dir, sizeof dir);
+      bidsim_job_store_dir(out, dir, sizeof dir);
       fprintf(stderr, "bidsim run: interrupted; no file written to %s (%u unit(s) finished this time are kept in "
                       "%s: rerun with --resume)\n", out, sum.units, dir);
-      return BIDSIM_EXIT_SIGNAL;
+    } else {
+      status = bidsim_cli_fail("run", &err);
     }
-    return bidsim_cli_fail("run", &err);
+#ifdef BIDSIM_MPI
+    /* rank 0 failed while other ranks may still be sending: end them all */
+    if (abort_all) MPI_Abort(MPI_COMM_WORLD, status);
+#endif
+    return status;
   }
   if (!quiet) {
     fprintf(stderr, "bidsim run: %" PRIu64 " impressions in %.3f s (%.2fM/s), %u unit(s)\n", sum.impressions,
@@ -285,7 +267,7 @@ int bidsim_cmd_run(int argc, char **argv) {
     if (shard_count) {
       printf("part %u/%u: %s (join the parts with bidsim merge)\n", shard_index, shard_count, out);
     } else {
-      if (summary && (rc = print_summary(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
+      if (summary && (rc = bidsim_run_summary_print(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
       printf("results: %s\n", out);
     }
   }

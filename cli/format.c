@@ -3,6 +3,7 @@
  * 1e-15, without the noise digits of %.17g. */
 #include "cli/format.h"
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 int bidsim_format_parse(const char *s) {
@@ -28,6 +29,68 @@ void bidsim_fmt_number(char *buf, size_t n, double v, int decimals, bool group) 
   }
   snprintf(tmp + o, sizeof tmp - o, "%s", dot ? dot : "");
   snprintf(buf, n, "%s", tmp);
+}
+
+/* One UTF-8 character at s: its code point (or the byte itself when the
+ * sequence is not UTF-8) and its length in bytes. */
+static uint32_t next_char(const unsigned char *s, size_t *len) {
+  static const unsigned char lead_bits[] = { 0, 0, 0x1F, 0x0F, 0x07 };
+  size_t n = s[0] < 0x80              ? 1
+             : (s[0] & 0xE0) == 0xC0 ? 2
+             : (s[0] & 0xF0) == 0xE0 ? 3
+             : (s[0] & 0xF8) == 0xF0 ? 4
+                                     : 0;
+  *len = 1;
+  if (n <= 1) return s[0];
+  uint32_t c = s[0] & lead_bits[n];
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xC0) != 0x80) return s[0];   /* truncated sequence: one byte */
+    c = c << 6 | (s[i] & 0x3F);
+  }
+  *len = n;
+  return c;
+}
+
+/* Terminal width of a code point: the East Asian Wide and Fullwidth blocks
+ * (Unicode UAX #11) take two columns, combining diacritics none. */
+static int char_columns(uint32_t c) {
+  if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || (c >= 0xFE00 && c <= 0xFE0F)) return 0;
+  if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
+      (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+      (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+      (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+      (c >= 0x20000 && c <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+size_t bidsim_text_columns(const char *s) {
+  size_t cols = 0, len;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p += len)
+    cols += (size_t)char_columns(next_char(p, &len));
+  return cols;
+}
+
+void bidsim_print_padded(FILE *f, const char *s, size_t columns) {
+  size_t cols = bidsim_text_columns(s), len;
+  if (cols <= columns) {
+    fputs(s, f);
+    for (; cols < columns; cols++) fputc(' ', f);
+    return;
+  }
+  /* cut: whole characters up to columns - 1, then "~" (and a space if a
+   * wide character did not fit) */
+  const unsigned char *p = (const unsigned char *)s;
+  size_t used = 0;
+  while (*p) {
+    int w = char_columns(next_char(p, &len));
+    if (used + (size_t)w + 1 > columns) break;
+    fwrite(p, 1, len, f);
+    used += (size_t)w;
+    p += len;
+  }
+  if (columns > 0) { fputc('~', f); used++; }
+  for (; used < columns; used++) fputc(' ', f);
 }
 
 void bidsim_csv_string(FILE *f, const char *s) {

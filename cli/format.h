@@ -1,5 +1,6 @@
-/* cli/format.h - number and field formatting shared by the report and
- * compare commands: aligned tables, CSV (RFC 4180 quoting) and JSON. */
+/* cli/format.h - number and field formatting shared by the report, compare
+ * and run's summary: aligned tables (in terminal columns, not bytes), CSV
+ * (RFC 4180 quoting) and JSON. */
 #ifndef BIDSIM_CLI_FORMAT_H
 #define BIDSIM_CLI_FORMAT_H
 #include <stdbool.h>
@@ -14,6 +15,14 @@ int bidsim_format_parse(const char *s);
 /** @brief @p v with @p decimals places, thousands grouped with commas when
  *  @p group; "-" for NaN. Always NUL-terminated. */
 void bidsim_fmt_number(char *buf, size_t n, double v, int decimals, bool group);
+
+/** @brief Columns @p s takes on a terminal: UTF-8 decoded, East Asian wide
+ *  and fullwidth characters (CJK, kana, hangul) 2, combining marks 0,
+ *  others 1; a byte that is not UTF-8 counts as one column. */
+size_t bidsim_text_columns(const char *s);
+/** @brief Print @p s left-aligned in exactly @p columns terminal columns:
+ *  padded with spaces, or cut at a character and ended with "~" when wider. */
+void bidsim_print_padded(FILE *f, const char *s, size_t columns);
 
 /** @brief A CSV field: quoted (with doubled quotes) when it holds a comma,
  *  quote or line break. */

@@ -4,7 +4,7 @@
 #include <gsl/gsl_errno.h>
 #include "cli/commands.h"
 #ifdef BIDSIM_MPI
-#include "sim/mpi_driver.h"
+#include "sim/job_mpi.h"
 #endif
 
 typedef struct {

@@ -96,6 +96,8 @@ static int bids_failure(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *wher
 int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], const char *where, bidsim_error_t *err) {
   bool ok = true;
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++) ok &= bid_ok(bid_li[s]);
+  /* premiums only once every bid is in range: 100 x bid cannot overflow then */
+  if (!ok) return bids_failure(bid_li, where, err);
   for (int s = BIDSIM_SEG_SHOP; s < BIDSIM_SEG_COUNT; s++) ok &= premium_ok(bid_li[s], bid_li[BIDSIM_SEG_ORDINARY]);
   return ok ? BIDSIM_OK : bids_failure(bid_li, where, err);
 }

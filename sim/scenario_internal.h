@@ -12,7 +12,7 @@
 
 typedef struct { int line, col; } mark_t;   /* 1-based; 0 = unknown */
 
-/* ---- hash indexes (scenario_index.c) ---------------------------------------- */
+/* ---- hash key sets (scenario_index.c) ---------------------------------------- */
 
 /* Entry numbers by key, the keys left in the caller's arrays: sized once for
  * every entry it will hold (open addressing, at most half full). */
@@ -20,20 +20,20 @@ typedef struct {
   uint32_t *val;    /* entry number, UINT32_MAX = empty slot */
   uint32_t *tag;    /* the hash's high half, to skip most key comparisons */
   size_t    mask, count, limit;
-} bidsim__index_t;
+} bidsim__keyset_t;
 /* Does entry @p val of @p data have the key @p key? */
-typedef bool (*bidsim__index_eq_fn)(const void *data, uint32_t val, const void *key);
+typedef bool (*bidsim__keyset_eq_fn)(const void *data, uint32_t val, const void *key);
 
 /** @brief An empty index for up to @p expected entries (BIDSIM_ENOMEM). */
-int bidsim__index_init(bidsim__index_t *ix, size_t expected);
-void bidsim__index_free(bidsim__index_t *ix);
+int bidsim__keyset_init(bidsim__keyset_t *ix, size_t expected);
+void bidsim__keyset_free(bidsim__keyset_t *ix);
 /** @brief Add entry @p val under hash @p h unless an entry with the same key
  *  is there: returns that entry's number, or UINT32_MAX when added. */
-uint32_t bidsim__index_add(bidsim__index_t *ix, uint64_t h, uint32_t val, bidsim__index_eq_fn eq, const void *data,
+uint32_t bidsim__keyset_add(bidsim__keyset_t *ix, uint64_t h, uint32_t val, bidsim__keyset_eq_fn eq, const void *data,
                            const void *key);
 /** @brief The entry with key @p key, or UINT32_MAX (an index never
  *  initialised is empty). */
-uint32_t bidsim__index_find(const bidsim__index_t *ix, uint64_t h, bidsim__index_eq_fn eq, const void *data,
+uint32_t bidsim__keyset_find(const bidsim__keyset_t *ix, uint64_t h, bidsim__keyset_eq_fn eq, const void *data,
                             const void *key);
 /** @brief Hashes of a name or an id within a scope (0, or a shop + 1). */
 uint64_t bidsim__hash_name(uint32_t scope, const char *name);
@@ -41,7 +41,7 @@ uint64_t bidsim__hash_id(uint32_t scope, uint64_t id);
 
 /* The listed plans by bare name and by "Shop/Plan". */
 typedef struct {
-  bidsim__index_t bare, in_shop, shops;
+  bidsim__keyset_t bare, in_shop, shops;
   uint8_t *shared;   /* [plan] 1 when another listed plan has the same name */
 } bidsim__plan_names_t;
 /** @brief Index @p sc's listed plans (shops unique, plan names unique
@@ -69,8 +69,8 @@ typedef struct {
   plan_marks_t *pm;
   mark_t *product_marks;   /* per shop, per product (flattened) */
   const bidsim_scenario_options_t *opt;   /* never NULL in the loader */
-  bidsim__index_t shops_ix;                /* sc->shops by name */
-  bidsim__index_t categories_ix;           /* sc->category_names */
+  bidsim__keyset_t shops_ix;                /* sc->shops by name */
+  bidsim__keyset_t categories_ix;           /* sc->category_names */
 } ctx_t;
 
 /* ---- YAML reading (scenario_yaml.c) ---------------------------------------- */

@@ -39,6 +39,10 @@ static int set_defaults(bidsim_scenario_t *sc) {
   sc->noise = BIDSIM_NOISE_POISSON;
   sc->negbin_dispersion = 10.0;
   /* DOMAIN.md §3: retargeted users click and convert markedly more */
+  sc->relation = BIDSIM_RELATION_GLOBAL;
+  sc->affinity_truncate = 2.0;
+  sc->market.reach = (bidsim_dist_t){ BIDSIM_DIST_LOGNORMAL, 0.004, 1.0 };
+  sc->market.targeting = (bidsim_dist_t){ BIDSIM_DIST_FIXED, 1.0, 0.0 };
   sc->ctr_mult[0] = 1.0; sc->ctr_mult[1] = 2.0; sc->ctr_mult[2] = 1.4;
   sc->cvr_mult[0] = 1.0; sc->cvr_mult[1] = 2.5; sc->cvr_mult[2] = 1.5;
   sc->attribution_window_days = 1.0;
@@ -206,8 +210,8 @@ int bidsim__load_text(const char *text, size_t len, const char *path, const char
     for (uint32_t i = 0; i < sc->plan_count; i++) bidsim_free(c.pm[i].products);
   bidsim_free(c.pm);
   bidsim_free(c.product_marks);
-  bidsim__index_free(&c.shops_ix);
-  bidsim__index_free(&c.categories_ix);
+  bidsim__keyset_free(&c.shops_ix);
+  bidsim__keyset_free(&c.categories_ix);
   if (rc) {
     bidsim_scenario_free(sc);
     return rc;

@@ -76,8 +76,8 @@ static int load_products(ctx_t *c, struct fy_node *pl, const char *key, bidsim_s
   int pc = fy_node_is_sequence(pl) ? fy_node_sequence_item_count(pl) : -1;
   if (pc < 0 || pc > 1000000) return bidsim__fail_at(c, pl, BIDSIM_ESCHEMA, key, "expected a list of products");
   sh->products = bidsim_calloc((size_t)pc + 1, sizeof *sh->products);
-  bidsim__index_t ids;
-  if (!sh->products || bidsim__index_init(&ids, (size_t)pc))
+  bidsim__keyset_t ids;
+  if (!sh->products || bidsim__keyset_init(&ids, (size_t)pc))
     return bidsim__fail_at(c, pl, BIDSIM_ENOMEM, key, "out of memory");
   void *it = NULL;
   struct fy_node *pn;
@@ -88,11 +88,11 @@ static int load_products(ctx_t *c, struct fy_node *pl, const char *key, bidsim_s
     if ((rc = load_product(c, pn, pkey, &sh->products[q]))) break;
     sh->product_count = q + 1;
     const uint64_t id = sh->products[q].id;
-    if (bidsim__index_add(&ids, bidsim__hash_id(s, id), q, product_eq, sh, &id) != UINT32_MAX)
+    if (bidsim__keyset_add(&ids, bidsim__hash_id(s, id), q, product_eq, sh, &id) != UINT32_MAX)
       rc = bidsim__fail_at(c, bidsim__get(pn, "id"), BIDSIM_ESCHEMA, pkey, "product id %llu is listed twice in shop '%s'",
                            (unsigned long long)id, sh->name);
   }
-  bidsim__index_free(&ids);
+  bidsim__keyset_free(&ids);
   return rc;
 }
 
@@ -101,9 +101,9 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
   int cnt = fy_node_is_sequence(n) ? fy_node_sequence_item_count(n) : -1;
   if (cnt < 0 || cnt > 100000) return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, "shops", "expected a list of shops");
   sc->shops = bidsim_calloc((size_t)cnt + 1, sizeof *sc->shops);
-  if (!sc->shops || bidsim__index_init(&c->shops_ix, (size_t)cnt))
+  if (!sc->shops || bidsim__keyset_init(&c->shops_ix, (size_t)cnt))
     return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "shops", "out of memory");
-  static const char *const keys[] = { "name", "products", "service", NULL };
+  static const char *const keys[] = { "name", "products", "service", "reach", NULL };
   void *it = NULL;
   struct fy_node *item;
   int rc;
@@ -113,12 +113,14 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
     if ((rc = bidsim__check_keys(c, item, key, keys))) return rc;
     bidsim_sc_shop_t *sh = &sc->shops[s];
     sc->shop_count = s + 1;
+    sh->reach = -1.0;   /* traffic.segments.shop unless given */
     struct fy_node *nm = bidsim__get(item, "name"), *pl = bidsim__get(item, "products");
     if (!nm) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a shop needs a name");
     bidsim__join(sub, sizeof sub, key, "name");
     if ((rc = bidsim__get_name(c, nm, sub, sh->name))) return rc;
-    if (bidsim__index_add(&c->shops_ix, bidsim__hash_name(0, sh->name), s, shop_eq, sc, sh->name) != UINT32_MAX)
+    if (bidsim__keyset_add(&c->shops_ix, bidsim__hash_name(0, sh->name), s, shop_eq, sc, sh->name) != UINT32_MAX)
       return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
+    if ((rc = bidsim__opt_double(c, item, key, "reach", 0.0, 1.0, &sh->reach))) return rc;
     struct fy_node *sv = bidsim__get(item, "service");
     if (sv) {
       static const char *const svkeys[] = { "consult_share", "capacity_per_hour", NULL };
@@ -156,7 +158,7 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
   pm->name = bidsim__node_mark(bidsim__get(n, "name"));
   bidsim__join(sub, sizeof sub, key, "shop");
   if ((rc = bidsim__get_name(c, bidsim__get(n, "shop"), sub, buf))) return rc;
-  p->shop = bidsim__index_find(&c->shops_ix, bidsim__hash_name(0, buf), shop_eq, sc, buf);
+  p->shop = bidsim__keyset_find(&c->shops_ix, bidsim__hash_name(0, buf), shop_eq, sc, buf);
   if (p->shop == UINT32_MAX) return bidsim__fail_at(c, bidsim__get(n, "shop"), BIDSIM_ESCHEMA, sub, "unknown shop '%s' (not in shops)", buf);
   p->cap_li = BIDSIM_CAP_UNLIMITED;
   if ((v = bidsim__get(n, "cap"))) {
@@ -261,7 +263,7 @@ int bidsim__engine_check(ctx_t *c) {
     }
     for (uint32_t q = 0; q < sc->shops[s].product_count && !rc; q++) {
       const bidsim_sc_product_t *p = &sc->shops[s].products[q];
-      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category };
+      bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category, 0 };
       if ((rc = bidsim_market_add_product(m, s, &ps, NULL, &e))) {
         snprintf(key, sizeof key, "shops[%u].products[%u]", s, q);
         bidsim__fail(c, product_mark(c, s, q), rc == BIDSIM_EINVAL ? BIDSIM_ESCHEMA : rc, key, "%s", e.msg);

@@ -69,7 +69,7 @@ static bool variant_eq(const void *data, uint32_t val, const void *key) {
 /* Each variant's changes, its name unique, each plan changed at most once
  * in it (by any of its names), every lookup through an index. */
 static int load_list(ctx_t *c, struct fy_node *n, bidsim_sc_variant_t *vs, const bidsim__plan_names_t *pn,
-                     bidsim__index_t *names, uint32_t *changed_by) {
+                     bidsim__keyset_t *names, uint32_t *changed_by) {
   static const char *const keys[] = { "name", "plans", NULL };
   bidsim_scenario_t *sc = c->sc;
   void *it = NULL;
@@ -85,7 +85,7 @@ static int load_list(ctx_t *c, struct fy_node *n, bidsim_sc_variant_t *vs, const
     if (nm == NULL) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a variant needs a name");
     bidsim__join(sub, sizeof sub, key, "name");
     if ((rc = bidsim__get_name(c, nm, sub, var->name))) return rc;
-    uint32_t j = bidsim__index_add(names, bidsim__hash_name(0, var->name), i, variant_eq, vs, var->name);
+    uint32_t j = bidsim__keyset_add(names, bidsim__hash_name(0, var->name), i, variant_eq, vs, var->name);
     if (j != UINT32_MAX)
       return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "variant name '%s' is already used by variants[%u]",
                              var->name, j);
@@ -125,15 +125,15 @@ int bidsim__load_variants(ctx_t *c, struct fy_node *n) {
   sc->variants = vs;
   sc->variant_count = 0;
   bidsim__plan_names_t pn;
-  bidsim__index_t names;
+  bidsim__keyset_t names;
   uint32_t *changed_by = bidsim_calloc((size_t)sc->plan_count + 1, sizeof *changed_by);   /* [plan] variant + 1 */
   if (changed_by == NULL || bidsim__plan_names_build(sc, &pn)) {
     bidsim_free(changed_by);
     return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory");
   }
-  int rc = bidsim__index_init(&names, (size_t)cnt) ? bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory")
+  int rc = bidsim__keyset_init(&names, (size_t)cnt) ? bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory")
                                                    : load_list(c, n, vs, &pn, &names, changed_by);
-  bidsim__index_free(&names);
+  bidsim__keyset_free(&names);
   bidsim__plan_names_free(&pn);
   bidsim_free(changed_by);
   return rc;

@@ -1,12 +1,14 @@
 """End-to-end checks of `bidsim report`, `compare` and `plot` (called by
 tests/analysis/test_report_cli.sh with Debian's /usr/bin/python3): every
 figure of the CSV and JSON outputs is recomputed here from the datasets
-with h5py and numpy, ratios per replicate then averaged, 95% Student-t
-intervals with the tabulated t quantile; both formats must parse with the
+with h5py and numpy: means per day, ratios of means (CTR, CPC, CVR, ROI,
+cap-hit time) with their delta-method intervals through per-replicate
+linearisation, 95% Student-t intervals with the tabulated t quantile; both formats must parse with the
 standard library's csv and json modules; tables fit 80 columns; bad files
 give exit 2 with a one-line message.
 usage: check_report.py BIDSIM RESULT.h5 SYNTH.h5 TMPDIR"""
 import csv
+import importlib.util
 import io
 import json
 import math
@@ -50,28 +52,42 @@ def estimate(x):
     return x.mean(), x.mean() - h, x.mean() + h
 
 
-def ratio(a, b, k=1.0):
-    return a / b * k if b else math.nan
+def pseudo(num, den):
+    """a figure's values per replicate for the interval: the values
+    themselves for a mean (den None), else the ratio of means'
+    linearisation R + (num - R den) / mean(den), whose mean is R; NaN
+    throughout when every denominator is zero"""
+    num = np.asarray(num, dtype=float)
+    if den is None:
+        return num
+    den = np.asarray(den, dtype=float)
+    if den.sum() == 0:
+        return np.full(len(num), math.nan)
+    r = num.sum() / den.sum()
+    return r + (num - r * den) / den.mean()
 
 
 def stats(tot, days, cap_hits=None):
-    """per-replicate statistics from totals over the selected days:
-    tot[metric] is an array over replicates"""
-    R = len(tot["clicks"])
+    """every figure as per-replicate values whose mean and t interval are
+    the report's: tot[metric] is an array over replicates of totals over the
+    selected days"""
+    def fig(num, den=None, k=1.0):
+        return pseudo(num, den) * k
     out = {
-        "exposures": tot["exposures"] / days,
-        "clicks": tot["clicks"] / days,
-        "spend_yuan": tot["spend_li"] / 1000 / days,
-        "orders": tot["conversions"] / days,
-        "order_value_yuan": tot["order_value_li"] / 1000 / days,
-        "ctr": [ratio(tot["clicks"][r], tot["exposures"][r]) for r in range(R)],
-        "cpc_yuan": [ratio(tot["spend_li"][r], tot["clicks"][r], 1e-3) for r in range(R)],
-        "cvr": [ratio(tot["conversions"][r], tot["clicks"][r]) for r in range(R)],
-        "roi": [ratio(tot["order_value_li"][r], tot["spend_li"][r]) for r in range(R)],
+        "exposures": fig(tot["exposures"], k=1 / days),
+        "clicks": fig(tot["clicks"], k=1 / days),
+        "spend_yuan": fig(tot["spend_li"], k=1e-3 / days),
+        "orders": fig(tot["conversions"], k=1 / days),
+        "order_value_yuan": fig(tot["order_value_li"], k=1e-3 / days),
+        "ctr": fig(tot["clicks"], tot["exposures"]),
+        "cpc_yuan": fig(tot["spend_li"], tot["clicks"], 1e-3),
+        "cvr": fig(tot["conversions"], tot["clicks"]),
+        "roi": fig(tot["order_value_li"], tot["spend_li"]),
     }
     if cap_hits is not None:   # (R, days) seconds, -1 = not hit
-        out["cap_hit_hour"] = [np.mean(h[h >= 0]) / 3600 if (h >= 0).any() else math.nan for h in cap_hits]
-        out["cap_hit_share"] = [(h >= 0).sum() / days for h in cap_hits]
+        hit = cap_hits >= 0
+        out["cap_hit_hour"] = fig(np.where(hit, cap_hits, 0).sum(axis=1), hit.sum(axis=1), 1 / 3600)
+        out["cap_hit_share"] = fig(hit.sum(axis=1), k=1 / days)
     return out
 
 
@@ -81,6 +97,8 @@ def compare_row(row, expected, what):
         close(row[key], m, f"{what} {key}")
         close(row[key + "_ci_low"], lo, f"{what} {key}_ci_low")
         close(row[key + "_ci_high"], hi, f"{what} {key}_ci_high")
+        n = int(np.sum(~np.isnan(values)))
+        check(row[key + "_n"] in (n, str(n)), f"{what} {key}_n: {row[key + '_n']}, expected {n}")
 
 
 def as_csv(text):
@@ -176,16 +194,44 @@ for row in doc:
     if row["metric"] not in a:
         check(row["n"] == 0, f"{row['name']} {row['metric']}: undefined, n = 0")
         continue
+    # the difference of the pseudo-values: its mean is R_B - R_A
     d = [y - x for x, y in zip(a[row["metric"]], b[row["metric"]]) if not (math.isnan(x) or math.isnan(y))]
     m, lo, hi = estimate(d)
     what = f"compare {row['name']} {row['metric']}"
     close(row["diff"], m, what)
+    close(row["baseline_mean"], estimate(a[row["metric"]])[0], what + " baseline_mean")
+    close(row["variant_mean"], estimate(b[row["metric"]])[0], what + " variant_mean")
     close(row["ci_low"], lo, what + " ci_low")
     close(row["ci_high"], hi, what + " ci_high")
     check(row["significant"] == (1 if lo > 0 or hi < 0 else 0), what + " significance flag")
     check(row["p_value"] is None or 0 <= row["p_value"] <= 1, what + " p in [0, 1]")
     if lo > 0 or hi < 0:
         check(row["p_value"] < 0.05, what + ": interval excludes 0 but p >= 0.05")
+# the synthetic P1 spends nothing in replicate 0: its ROI is still the
+# ratio of the totals over all four replicates, and compare's baseline is
+# report's figure
+doc_r = json.loads(run("report", SYNTH, "--format", "json").stdout)
+p1 = [r for r in doc_r if r["name"] == "P1" and r["variant"] == "base"][0]
+p = snames.index("P1")
+check(sps["spend_li"][0, 0, p] == 0, "synthetic P1 has no spend in replicate 0")
+close(p1["roi"], sps["order_value_li"][0, :, p].sum() / sps["spend_li"][0, :, p].sum(), "P1 ROI = total / total")
+check(p1["roi_n"] == 4, f"P1 ROI uses every replicate: n = {p1['roi_n']}")
+c1 = [r for r in doc if r["name"] == "P1" and r["metric"] == "roi"][0]
+close(c1["baseline_mean"], p1["roi"], "compare's baseline ROI is report's")
+# plot's ROI and CPC figure uses the same estimator (its t quantile comes
+# from a table: within 0.1% at 3 degrees of freedom)
+spec = importlib.util.spec_from_file_location(
+    "plot", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis", "plot.py"))
+plot = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plot)
+for row in doc_r:
+    if row["variant"] != "base":
+        continue
+    q = snames.index(row["name"])
+    for key, num, den, k in (("roi", "order_value_li", "spend_li", 1.0), ("cpc_yuan", "spend_li", "clicks", 1e-3)):
+        m, half = plot.ratio_ci(sps[num][0, :, q] * k, sps[den][0, :, q])
+        close(m, row[key], f"plot's {key} of {row['name']} is report's", 1e-12)
+        close(half, row[key + "_ci_high"] - row[key], f"plot's {key} interval of {row['name']}", 1e-3)
 rows = as_csv(run("compare", SYNTH, "--baseline", "0", "--format", "csv").stdout)
 check(len(rows) == len(doc), "compare CSV and JSON have the same rows")
 check_width(run("compare", SYNTH, "--baseline", "base").stdout, "compare table")

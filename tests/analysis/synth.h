@@ -2,7 +2,8 @@
  * written by tests/tools/synth_result.c (2 variants x 4 replicates x 2 days
  * x 3 plans x 3 segments). Chosen so that ratios of means differ from means
  * of per-replicate ratios (clicks grow with (r+1)^2, exposures with r+1),
- * and so that variant "higher" differs from "base" by a known amount. */
+ * so that one replicate of a listed plan has no spend, and so that variant
+ * "higher" differs from "base" by a known amount. */
 #ifndef BIDSIM_TESTS_SYNTH_H
 #define BIDSIM_TESTS_SYNTH_H
 #include <stdint.h>
@@ -15,6 +16,10 @@
 #define SYNTH_Q 3
 
 static inline int64_t synth_value(uint32_t v, uint32_t r, uint32_t d, uint32_t p, int g, int m) {
+  /* P1 buys nothing in replicate 0 (exposures, no clicks, no spend, no
+   * orders): its own CPC, CVR and ROI are undefined there, the ratios of
+   * the means over replicates are not */
+  if (p == 1 && r == 0 && m != BIDSIM_METRIC_EXPOSURES) return 0;
   int64_t clicks = 10 * (int64_t)(r + 1) * (r + 1) + p + g + 5 * v;
   switch (m) {
     case BIDSIM_METRIC_EXPOSURES:      return 1000 * (int64_t)(r + 1) + 100 * p + 10 * g + d;

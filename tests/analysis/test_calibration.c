@@ -16,7 +16,7 @@
 #include <string.h>
 #include "analysis/reptable.h"
 #include "analysis/stats.h"
-#include "sim/driver.h"
+#include "sim/job.h"
 
 #define GROUPS 1000
 #define PER_GROUP 10
@@ -43,31 +43,37 @@ static void test_interval_coverage(void **state) {
   bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
   assert_int_equal(bidsim_scenario_load_string(scenario, strlen(scenario), "calibration.yaml", &sc, &err), BIDSIM_OK);
-  bidsim_run_options_t opt = { .progress = BIDSIM_PROGRESS_NONE };
+  bidsim_run_options_t opt = { .threads = 0 };
   bidsim_run_summary_t sum;
-  assert_int_equal(bidsim_run(sc, path, &opt, &sum, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_job_run(sc, path, &opt, &sum, &err), BIDSIM_OK);
   bidsim_scenario_free(sc);
 
+  /* one table per group of 10 replicates: each interval is the one
+   * `bidsim report` would print for a run of 10 */
   bidsim_results_t *res = NULL;
-  bidsim_reptable_t *t = NULL;
   assert_int_equal(bidsim_results_open(path, &res, &err), BIDSIM_OK);
-  bidsim_reptable_options_t ro = { .by = BIDSIM_BY_PLAN, .day = -1 };
-  assert_int_equal(bidsim_reptable_create(res, &ro, &t, &err), BIDSIM_OK);
   static const struct { int stat; double truth; } checks[] = {
     { BIDSIM_STAT_EXPOSURES, 1000 }, { BIDSIM_STAT_CLICKS, 50 }, { BIDSIM_STAT_SPEND, 5 },
+    { BIDSIM_STAT_CTR, 0.05 }, { BIDSIM_STAT_ROI, 20 },
   };
-  for (size_t c = 0; c < sizeof checks / sizeof *checks; c++) {
-    const double *x = bidsim_reptable_values(t, 0, 0, 0, checks[c].stat);
-    int covered = 0;
-    for (int g = 0; g < GROUPS; g++) {
-      bidsim_estimate_t e = bidsim_estimate(x + g * PER_GROUP, PER_GROUP, 0.95);
-      covered += e.lo <= checks[c].truth && checks[c].truth <= e.hi;
+  enum { CHECKS = sizeof checks / sizeof *checks };
+  int covered[CHECKS] = { 0 };
+  for (int g = 0; g < GROUPS; g++) {
+    bidsim_reptable_t *t = NULL;
+    bidsim_reptable_options_t ro = { .by = BIDSIM_BY_PLAN, .day = -1, .rep_first = (uint32_t)g * PER_GROUP,
+                                     .rep_count = PER_GROUP };
+    assert_int_equal(bidsim_reptable_create(res, &ro, &t, &err), BIDSIM_OK);
+    for (int c = 0; c < CHECKS; c++) {
+      bidsim_estimate_t e = bidsim_reptable_estimate(t, 0, 0, 0, checks[c].stat, 0.95);
+      covered[c] += e.lo <= checks[c].truth && checks[c].truth <= e.hi;
     }
-    printf("# %s: %d of %d intervals cover %.0f\n", bidsim_stat_key(checks[c].stat), covered, GROUPS,
-           checks[c].truth);
-    assert_in_range(covered, 930, 970);
+    bidsim_reptable_free(t);
   }
-  bidsim_reptable_free(t);
+  for (int c = 0; c < CHECKS; c++) {
+    printf("# %s: %d of %d intervals cover %g\n", bidsim_stat_key(checks[c].stat), covered[c], GROUPS,
+           checks[c].truth);
+    assert_in_range(covered[c], 930, 970);
+  }
   bidsim_results_close(res);
   remove(path);
 }

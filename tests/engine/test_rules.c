@@ -72,6 +72,26 @@ static void segment_bids_are_checked_for_range_first(void **state) {
   assert_string_equal(err.where, "p.shop");
 }
 
+/* Premiums are compared as 100 x bid against (100 + pct) x base: only once
+ * every bid is in range, so a huge bid is a range error, never a signed
+ * overflow (the sanitizer build traps one). */
+static void huge_bids_are_range_errors_without_overflow(void **state) {
+  bidsim_error_t err;
+  int64_t b[3];
+  bids3(b, INT64_MAX, INT64_MAX, INT64_MAX);
+  assert_int_equal(bidsim_rule_check_bids(b, "p", &err), BIDSIM_EBIDRANGE);
+  assert_string_equal(err.where, "p.ordinary");
+  bids3(b, 1000, INT64_MAX, 1100);
+  assert_int_equal(bidsim_rule_check_bids(b, "p", &err), BIDSIM_EBIDRANGE);
+  assert_string_equal(err.where, "p.shop");
+  bids3(b, INT64_MIN, 1100, INT64_MIN);
+  assert_int_equal(bidsim_rule_check_bids(b, "p", &err), BIDSIM_EBIDRANGE);
+  assert_string_equal(err.where, "p.ordinary");
+  bids3(b, 1000, 1100, INT64_MAX / 50);   /* 100 x bid overflows, 1.10 x base does not */
+  assert_int_equal(bidsim_rule_check_bids(b, "p", &err), BIDSIM_EBIDRANGE);
+  assert_string_equal(err.where, "p.similar");
+}
+
 /* The bounds are the tightest whole-fen bids the premium rule accepts:
  * each bound passes bidsim_rule_check_bids and one fen beyond it fails. */
 static void premium_bounds_are_the_rule_s_edges(void **state) {
@@ -157,6 +177,7 @@ int main(void) {
     cmocka_unit_test(segment_premium_boundaries),
     cmocka_unit_test(segment_premium_is_exact_for_odd_bases),
     cmocka_unit_test(segment_bids_are_checked_for_range_first),
+    cmocka_unit_test(huge_bids_are_range_errors_without_overflow),
     cmocka_unit_test(premium_bounds_are_the_rule_s_edges),
     cmocka_unit_test(cap_boundaries),
     cmocka_unit_test(product_sales_and_status),

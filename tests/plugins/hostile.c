@@ -19,13 +19,13 @@ __attribute__((constructor)) static void on_load(void) {
 
 typedef struct { double crash_after, updates; } hostile_t;
 
-static int create(const bidsim_params_t *p, void **self, char *msg, size_t msglen) {
+static int create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
   hostile_t *h = malloc(sizeof *h);
-  if (h == NULL) { snprintf(msg, msglen, "out of memory"); return 1; }
+  if (h == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "", "out of memory");
   h->crash_after = bidsim_params_get(p, "crash_after", 0);
   h->updates = 0;
   *self = h;
-  return 0;
+  return BIDSIM_OK;
 }
 
 static void update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *act) {

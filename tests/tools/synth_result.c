@@ -1,26 +1,47 @@
 /* tests/tools/synth_result.c - writes a small result file whose every value
  * follows a closed formula (synth_value below), with 2 variants, so report
  * and compare can be checked against hand computation without a simulation.
- * Usage: synth_result OUT.h5. The formulas live in tests/analysis/synth.h,
- * shared with the tests that check them. */
+ * Usage: synth_result OUT.h5 [--long-names BYTES] [--max-counts]. The
+ * formulas live in tests/analysis/synth.h, shared with the tests that check
+ * them. The options write, through the same writer, files no run makes but
+ * the reader opens: the first plan, product and variant named with BYTES
+ * bytes each; INT64_MAX in every counter of P0 in unit (0, 0), day 0. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "analysis/synth.h"
 #include "bidsim/alloc.h"
 #include "sim/output.h"
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: synth_result OUT.h5\n");
+  size_t long_names = 0;
+  int max_counts = 0, i = 2;
+  for (; i < argc; i++) {
+    if (!strcmp(argv[i], "--long-names") && i + 1 < argc) long_names = strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--max-counts")) max_counts = 1;
+    else break;
+  }
+  if (argc < 2 || i != argc) {
+    fprintf(stderr, "usage: synth_result OUT.h5 [--long-names BYTES] [--max-counts]\n");
     return 2;
   }
-  static const char *const variants[] = { "base", "higher" };
+  const char *variants[] = { "base", "higher" };
   static const char *const days[] = { "2026-11-10", "2026-11-11" };
-  static const char *const plans[] = { "P0", "P1", "Rival" };
+  const char *plans[] = { "P0", "P1", "Rival" };
   static const char *const shops[] = { "Shop A", "Shop A", "Shop B" };
   static const int64_t caps[] = { 200000, BIDSIM_CAP_UNLIMITED, 150000 };
   static const uint8_t listed[] = { 1, 1, 0 };
   static const uint64_t ids[] = { 11, 12, 1 };
-  static const char *const pnames[] = { "Widget", "Gadget, \"deluxe\"", "Rival thing" };
+  const char *pnames[] = { "Widget", "Gadget, \"deluxe\"", "Rival thing" };
+  char *long_name = NULL;
+  if (long_names) {
+    long_name = malloc(long_names + 1);
+    if (long_name == NULL) return 1;
+    memset(long_name, 'N', long_names);
+    long_name[long_names] = '\0';
+    variants[0] = plans[0] = pnames[0] = long_name;
+  }
   static const uint32_t pplan[] = { 0, 1, 2 };
   bidsim_output_meta_t meta = {
     .scenario_text = "# synthetic\n", .resolved_text = "# synthetic\n", .scenario_path = "synthetic.yaml",
@@ -50,6 +71,12 @@ int main(int argc, char **argv) {
             BIDSIM_SLAB_PH(&s, m, synth_hour(p), p) = total;   /* all of a plan's day in one hour */
             BIDSIM_SLAB_PR(&s, m, p) = total;                  /* product p is plan p's */
           }
+        if (max_counts && v == 0 && r == 0 && d == 0)
+          for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
+            for (int g = 0; g < BIDSIM_SEG_COUNT; g++) BIDSIM_SLAB_PS(&s, m, 0, g) = INT64_MAX;
+            BIDSIM_SLAB_PH(&s, m, synth_hour(0), 0) = INT64_MAX;
+            BIDSIM_SLAB_PR(&s, m, 0) = INT64_MAX;
+          }
         for (uint32_t p = 0; p < SYNTH_P; p++) s.cap_hit_s[p] = synth_cap_hit(v, r, d, p);
         for (int h = 0; h < BIDSIM_HOURS; h++)
           for (int g = 0; g < BIDSIM_SEG_COUNT; g++) s.impressions[h][g] = 1000 + h;
@@ -64,5 +91,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "synth_result: %s\n", err.msg);
     return 1;
   }
+  free(long_name);
   return 0;
 }

@@ -31,7 +31,8 @@
   X(EVERSION,       "unsupported result format version")                         \
   X(EMISMATCH,      "inputs do not belong together")                             \
   X(EPLUGIN,        "strategy plugin error")                                     \
-  X(EMPI,           "MPI error")
+  X(EMPI,           "MPI error")                                              \
+  X(EINTR,          "interrupted")
 
 typedef enum {
 #define BIDSIM_ERR_ENUM(name, text) BIDSIM_##name,

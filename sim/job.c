@@ -1,8 +1,9 @@
-/* sim/driver.c - the Monte-Carlo driver: worker threads take pending units
- * (variant, replicate) in order and stream each day to the unit's file; when
- * all are done the result file is assembled from the unit files in unit
- * order, so its bytes depend neither on the thread count nor on which unit
- * finished first, and a killed run resumes where it stopped.
+/* sim/job.c - a run: worker threads take pending units (variant,
+ * replicate) in order and stream each day to the unit's file; the result
+ * file is assembled from the unit files in unit order, so its bytes depend
+ * neither on the thread count nor on which unit finished first, and a
+ * killed run resumes where it stopped. Prints nothing: progress goes to the
+ * caller's callback.
  *
  * Memory: each thread holds one day slab of plans x (3 + 24) x 5 metrics
  * plus products x 5 int64 counters, and the assembler one more: bounded by
@@ -15,14 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 #include "bidsim/alloc.h"
-#include "sim/driver.h"
+#include "sim/job.h"
 #include "sim/output.h"
 #include "sim/unitstore.h"
+#include "sim/worker.h"
 #include "sim/world.h"
 
 /* A run in progress: the world, the unit store, the pending units and the
- * local worker threads. The threaded driver and the MPI driver
- * (sim/mpi_driver.c) both use it; only the way units reach workers differs. */
+ * local worker threads. The threaded run and the MPI run (sim/job_mpi.c)
+ * both use it; only the way units reach workers differs. */
 struct bidsim_job {
   const bidsim_scenario_t *sc;
   bidsim_run_options_t opt;
@@ -33,6 +35,7 @@ struct bidsim_job {
   bidsim_output_meta_t meta;
   bidsim_unitstore_t *store;
   const volatile sig_atomic_t *stop;    /* set by the command's signal handler */
+  bidsim_progress_fn progress;          /* the caller's, or NULL */
   uint32_t *pending;                    /* units to simulate, in order */
   uint32_t pending_count, resumed, discarded;
   double   t0, expected_impressions, last_progress;
@@ -59,7 +62,7 @@ struct bidsim_job {
 typedef struct job_thread {
   bidsim_job_t *job;
   pthread_t tid;
-  bidsim_runner_t runner;
+  bidsim_worker_t *worker;
   bidsim_day_slab_t slab;               /* one day: memory is plans x hours per thread */
   bidsim_unit_file_t file;
 } job_thread_t;
@@ -98,18 +101,18 @@ void bidsim_job_unit_done(bidsim_job_t *job, uint32_t unit, uint64_t impressions
 /* Simulate one unit day by day into its unit file. */
 static int run_unit(job_thread_t *th, uint32_t u, bidsim_error_t *err) {
   bidsim_job_t *job = th->job;
-  int rc = bidsim_runner_begin(&th->runner, u, err);
+  int rc = bidsim_worker_begin(th->worker, u, err);
   if (rc == BIDSIM_OK) rc = bidsim_unitstore_begin(job->store, u, &th->file, err);
   if (rc) return rc;
-  uint64_t before = bidsim_runner_impressions(&th->runner);
+  uint64_t before = bidsim_worker_impressions(th->worker);
   for (uint32_t d = 0; d < job->sc->days && rc == BIDSIM_OK; d++) {
-    if (*job->stop) { rc = bidsim_error_set(err, BIDSIM_ESTATE, "run", "interrupted"); break; }
-    if ((rc = bidsim_worker_run_day(th->runner.worker, d, &th->slab, err))) break;
+    if (*job->stop) { rc = bidsim_error_set(err, BIDSIM_EINTR, "run", "interrupted"); break; }
+    if ((rc = bidsim_worker_run_day(th->worker, d, &th->slab, err))) break;
     rc = bidsim_unitstore_append(job->store, &th->file, &th->slab, err);
   }
   if (rc) { bidsim_unitstore_abandon(&th->file); return rc; }
   if ((rc = bidsim_unitstore_finish(job->store, &th->file, err))) return rc;
-  bidsim_job_unit_done(job, u, bidsim_runner_impressions(&th->runner) - before);
+  bidsim_job_unit_done(job, u, bidsim_worker_impressions(th->worker) - before);
   return BIDSIM_OK;
 }
 
@@ -124,37 +127,9 @@ static void *thread_main(void *arg) {
   return NULL;
 }
 
-static void fmt_duration(double s, char *buf, size_t n) {
-  if (s < 0 || s > 1e7) { snprintf(buf, n, "--:--"); return; }
-  unsigned t = (unsigned)(s + 0.5);
-  if (t >= 3600) snprintf(buf, n, "%u:%02u:%02u", t / 3600, t / 60 % 60, t % 60);
-  else snprintf(buf, n, "%u:%02u", t / 60, t % 60);
-}
+static void report(bidsim_job_t *job, bidsim_progress_event_t event, double now);
 
-/* One progress report: a redrawn bar on a terminal, plain lines otherwise. */
-static void progress(bidsim_progress_mode_t mode, uint32_t done, uint32_t total, uint64_t imps,
-                     double expected_imps, double elapsed, bool final) {
-  double rate = elapsed > 0 ? (double)imps / elapsed : 0.0;
-  double frac = expected_imps > 0 ? (double)imps / expected_imps : 0.0;
-  if (frac > 1.0) frac = 1.0;
-  char eta[32];
-  fmt_duration(final ? 0.0 : (rate > 0 && frac > 0 ? elapsed / frac - elapsed : -1), eta, sizeof eta);
-  if (mode == BIDSIM_PROGRESS_BAR) {
-    char bar[31];
-    int fill = (int)(frac * 30.0);
-    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
-    bar[30] = '\0';
-    fprintf(stderr, "\r[%s] %3.0f%%  units %u/%u  %.2fM imp/s  left %s ", bar, frac * 100.0, done, total,
-            rate / 1e6, eta);
-    if (final) fputc('\n', stderr);
-  } else {
-    fprintf(stderr, "bidsim run: %3.0f%%  units %u/%u  %.2fM impressions/s  left %s\n", frac * 100.0, done,
-            total, rate / 1e6, eta);
-  }
-  fflush(stderr);
-}
-
-void bidsim_run_store_dir(const char *out_path, char *buf, size_t n) { snprintf(buf, n, "%s.units", out_path); }
+void bidsim_job_store_dir(const char *out_path, char *buf, size_t n) { snprintf(buf, n, "%s.units", out_path); }
 
 static bool in_shard(const bidsim_run_options_t *opt, uint32_t u) {
   return opt->shard_count == 0 || u % opt->shard_count == opt->shard_index;
@@ -166,7 +141,7 @@ void bidsim_job_close(bidsim_job_t *job) {
   bidsim_unitstore_close(job->store, false);
   if (job->threads) {
     for (uint32_t i = 0; i < job->nthreads; i++) {
-      bidsim_runner_free(&job->threads[i].runner);
+      bidsim_worker_free(job->threads[i].worker);
       bidsim_day_slab_free(&job->threads[i].slab);
     }
     bidsim_free(job->threads);
@@ -201,6 +176,7 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
   job->sc = sc;
   job->opt = *opt;
   job->stop = opt->stop ? opt->stop : &never;
+  job->progress = opt->progress;
   job->out_path = bidsim_strdup(out_path);
   const uint32_t units = sc->variant_count * sc->replicates;
   int rc = job->out_path ? bidsim_world_create(sc, &job->world, err)
@@ -223,7 +199,7 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
   job->meta.sweep_keys = (const char *const *)sc->sweep_keys;
   job->meta.sweep_values = (const char *const *)sc->sweep_values;
   char dir[4096];
-  bidsim_run_store_dir(out_path, dir, sizeof dir);
+  bidsim_job_store_dir(out_path, dir, sizeof dir);
   bidsim_unitstore_key_t key = { job->meta.fingerprint, sc->variant_count, sc->replicates, sc->days,
                                  job->meta.plans, job->meta.products };
   if ((rc = bidsim_unitstore_open(dir, &key, opt->resume, &job->store, &job->discarded, err))) goto fail;
@@ -240,6 +216,7 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
       job->expected_impressions += sc->impressions_per_day * (ph->traffic_mult - 1.0) *
                                    (double)(last - ph->first_day + 1) * (double)job->pending_count;
   }
+  if (job->progress) report(job, BIDSIM_PROGRESS_START, mono_s());
   *out = job;
   return BIDSIM_OK;
 fail:
@@ -255,7 +232,7 @@ int bidsim_job_start(bidsim_job_t *job, uint32_t nthreads, bidsim_error_t *err) 
   int rc;
   for (uint32_t i = 0; i < nthreads; i++) {
     job->threads[i].job = job;
-    if ((rc = bidsim_runner_init(&job->threads[i].runner, job->sc, job->world, err))) return rc;
+    if ((rc = bidsim_worker_create(job->sc, job->world, job->stop, &job->threads[i].worker, err))) return rc;
     if ((rc = bidsim_day_slab_init(&job->threads[i].slab, job->meta.plans, job->meta.products, err))) return rc;
   }
   for (uint32_t i = 0; i < nthreads; i++) {
@@ -286,27 +263,34 @@ void bidsim_job_status(bidsim_job_t *job, bidsim_job_status_t *st) {
   pthread_mutex_unlock(&job->lock);
   if (st->rc == BIDSIM_OK && *job->stop) {
     bidsim_error_t e;
-    bidsim_error_set(&e, BIDSIM_ESTATE, "run", "interrupted");
-    bidsim_job_fail(job, BIDSIM_ESTATE, &e);
-    st->rc = BIDSIM_ESTATE;
+    bidsim_error_set(&e, BIDSIM_EINTR, "run", "interrupted");
+    bidsim_job_fail(job, BIDSIM_EINTR, &e);
+    st->rc = BIDSIM_EINTR;
   }
 }
 
 const bidsim_world_t *bidsim_job_world(const bidsim_job_t *job) { return job->world; }
 bidsim_unitstore_t *bidsim_job_store(bidsim_job_t *job) { return job->store; }
 const bidsim_output_meta_t *bidsim_job_meta(const bidsim_job_t *job) { return &job->meta; }
+const bidsim_scenario_t *bidsim_job_scenario(const bidsim_job_t *job) { return job->sc; }
+const volatile sig_atomic_t *bidsim_job_stop_flag(const bidsim_job_t *job) { return job->stop; }
 
-/* One progress report, at most every `interval` seconds (final: always). */
-void bidsim_job_progress(bidsim_job_t *job, bidsim_progress_mode_t mode, bool final) {
-  if (mode == BIDSIM_PROGRESS_NONE || job->pending_count == 0) return;
+/* The caller's progress callback with the job's counters. */
+static void report(bidsim_job_t *job, bidsim_progress_event_t event, double now) {
   bidsim_job_status_t st;
   bidsim_job_status(job, &st);
+  const bidsim_progress_t p = { event, st.done, st.pending, st.resumed, st.discarded, st.impressions,
+                                event == BIDSIM_PROGRESS_FINISH ? (double)st.impressions : job->expected_impressions,
+                                now - job->t0 };
+  job->progress(job->opt.progress_ctx, &p);
+}
+
+void bidsim_job_progress(bidsim_job_t *job, bool final) {
+  if (job->progress == NULL) return;
   double now = mono_s();
-  double interval = mode == BIDSIM_PROGRESS_BAR ? 0.25 : 5.0;
-  if (!final && now - job->last_progress < interval) return;
+  if (!final && now - job->last_progress < job->opt.progress_interval_s) return;
   job->last_progress = now;
-  progress(mode, st.done, st.pending, st.impressions, final ? (double)st.impressions : job->expected_impressions,
-           now - job->t0, final);
+  report(job, final ? BIDSIM_PROGRESS_FINISH : BIDSIM_PROGRESS_UPDATE, now);
 }
 
 /* The result file from the unit files, in unit order: the same bytes
@@ -387,8 +371,8 @@ int bidsim_job_result(bidsim_job_t *job, bidsim_run_summary_t *summary, bidsim_e
   return st.rc;
 }
 
-int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
-               bidsim_run_summary_t *summary, bidsim_error_t *err) {
+int bidsim_job_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
+                   bidsim_run_summary_t *summary, bidsim_error_t *err) {
   if (summary) memset(summary, 0, sizeof *summary);
   bidsim_job_t *job = NULL;
   int rc = bidsim_job_open(sc, out_path, opt, &job, err);
@@ -398,16 +382,13 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     nthreads = n > 0 ? (uint32_t)n : 1;
   }
-  bidsim_progress_mode_t mode = opt->progress;
-  if (mode == BIDSIM_PROGRESS_AUTO) mode = isatty(STDERR_FILENO) ? BIDSIM_PROGRESS_BAR : BIDSIM_PROGRESS_LINES;
   if ((rc = bidsim_job_start(job, nthreads, err))) bidsim_job_fail(job, rc, err);
-  /* the calling thread reports progress until the workers are done */
+  /* the calling thread reports progress and writes finished units while the others run */
   for (;;) {
     bidsim_job_status_t st;
     bidsim_job_status(job, &st);
     if (st.done == st.pending || st.rc != BIDSIM_OK) break;
-    bidsim_job_progress(job, mode, false);
-    /* write finished units while the others run */
+    bidsim_job_progress(job, false);
     bool wrote = false;
     bidsim_error_t e;
     if ((rc = bidsim_job_assemble_step(job, &wrote, &e))) { bidsim_job_fail(job, rc, &e); break; }
@@ -418,9 +399,8 @@ int bidsim_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_r
   }
   bidsim_job_join(job);
   rc = bidsim_job_result(job, NULL, err);
-  if (mode == BIDSIM_PROGRESS_BAR && rc != BIDSIM_OK && job->pending_count) fputc('\n', stderr);
   if (rc == BIDSIM_OK) {
-    bidsim_job_progress(job, mode, true);
+    bidsim_job_progress(job, true);
     rc = bidsim_job_assemble(job, err);
   }
   bidsim_job_result(job, summary, NULL);

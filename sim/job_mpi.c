@@ -1,19 +1,18 @@
-/* sim/mpi_driver.c - units across MPI ranks. Rank 0 owns the unit store and
+/* sim/job_mpi.c - units across MPI ranks. Rank 0 owns the unit store and
  * the output; its main thread serves requests (the only thread that calls
  * MPI: MPI_THREAD_FUNNELED) while its worker threads simulate. Every other
  * rank loops: ask for a unit, simulate it day by day, send each day's slab.
  * A unit's result depends only on (scenario, seed, variant, replicate), so
- * the file is the one the threaded driver writes, byte for byte. */
-#include "sim/mpi_driver.h"
+ * the file is the one the threaded run writes, byte for byte. */
+#include "sim/job_mpi.h"
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include "bidsim/alloc.h"
-#include "cli/commands.h"
 #include "sim/unitstore.h"
+#include "sim/worker.h"
 #include "sim/world.h"
 
 enum { TAG_REQUEST = 1, TAG_ASSIGN = 2, TAG_DAY = 3, TAG_FAIL = 4, TAG_BYE = 5 };
@@ -70,8 +69,7 @@ typedef struct {
   bool open;
 } remote_unit_t;
 
-static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsim_progress_mode_t mode,
-                 bidsim_error_t *err) {
+static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsim_error_t *err) {
   const bidsim_output_meta_t *meta = bidsim_job_meta(job);
   const size_t words = bidsim_slab_words(meta->plans, meta->products);
   int64_t *buf = bidsim_malloc((words + 2) * sizeof *buf);
@@ -89,7 +87,7 @@ static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsi
       bidsim_job_status_t js;
       bidsim_job_status(job, &js);
       if (js.rc != BIDSIM_OK) { rc = js.rc; break; }
-      bidsim_job_progress(job, mode, false);
+      bidsim_job_progress(job, false);
       /* idle: write the next finished unit to the result file */
       bool wrote = false;
       if ((rc = bidsim_job_assemble_step(job, &wrote, err))) break;
@@ -145,10 +143,9 @@ static void send_fail(const bidsim_error_t *e) {
   MPI_Send(msg, (int)strlen(msg) + 1, MPI_CHAR, 0, TAG_FAIL, MPI_COMM_WORLD);
 }
 
-static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
+static int work(const bidsim_scenario_t *sc, const volatile sig_atomic_t *stop, bidsim_error_t *err) {
   bidsim_world_t *world = NULL;
-  bidsim_runner_t runner;
-  memset(&runner, 0, sizeof runner);
+  bidsim_worker_t *worker = NULL;
   bidsim_day_slab_t slab;
   memset(&slab, 0, sizeof slab);
   int64_t *buf = NULL;
@@ -156,7 +153,7 @@ static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
   bidsim_output_meta_t meta;
   if (rc == BIDSIM_OK) {
     bidsim_world_output_meta(world, sc->replicates, sc->days, &meta);
-    rc = bidsim_runner_init(&runner, sc, world, err);
+    rc = bidsim_worker_create(sc, world, stop, &worker, err);
   }
   if (rc == BIDSIM_OK) rc = bidsim_day_slab_init(&slab, meta.plans, meta.products, err);
   size_t words = rc == BIDSIM_OK ? bidsim_slab_words(meta.plans, meta.products) : 0;
@@ -176,15 +173,15 @@ static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
     if (u == NO_UNIT) break;
     MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQUEST, MPI_COMM_WORLD);
     MPI_Irecv(&next, 1, MPI_UINT32_T, 0, TAG_ASSIGN, MPI_COMM_WORLD, &ask);
-    if ((rc = bidsim_runner_begin(&runner, u, err))) { send_fail(err); break; }
-    uint64_t before = bidsim_runner_impressions(&runner);
+    if ((rc = bidsim_worker_begin(worker, u, err))) { send_fail(err); break; }
+    uint64_t before = bidsim_worker_impressions(worker);
     for (uint32_t d = 0; d < sc->days; d++) {
-      if ((rc = bidsim_worker_run_day(runner.worker, d, &slab, err))) break;
+      if ((rc = bidsim_worker_run_day(worker, d, &slab, err))) break;
       MPI_Wait(&sent[k], MPI_STATUS_IGNORE);   /* this buffer's last message is out */
       int64_t *b = buf + (size_t)k * (words + 3);
       b[0] = u;
       b[1] = d;
-      b[2] = (int64_t)(bidsim_runner_impressions(&runner) - before);
+      b[2] = (int64_t)(bidsim_worker_impressions(worker) - before);
       bidsim_slab_pack(&slab, b + 3);
       MPI_Isend(b, (int)(words + 3), MPI_INT64_T, 0, TAG_DAY, MPI_COMM_WORLD, &sent[k]);
       k ^= 1;
@@ -196,16 +193,17 @@ static int work(const bidsim_scenario_t *sc, bidsim_error_t *err) {
 out:
   bidsim_free(buf);
   bidsim_day_slab_free(&slab);
-  bidsim_runner_free(&runner);
+  bidsim_worker_free(worker);
   bidsim_world_free(world);
   return rc;
 }
 
 /* ---- entry ----------------------------------------------------------------- */
 
-int bidsim_mpi_run(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
-                   bidsim_run_summary_t *summary, bidsim_error_t *err) {
+int bidsim_job_run_mpi(const bidsim_scenario_t *sc, const char *out_path, const bidsim_run_options_t *opt,
+                       bidsim_run_summary_t *summary, bool *abort_all, bidsim_error_t *err) {
   if (summary) memset(summary, 0, sizeof *summary);
+  *abort_all = false;
   const int rank = bidsim_mpi_rank(), size = bidsim_mpi_size();
   /* every rank must have loaded the same scenario: compare fingerprints */
   unsigned long long fp = bidsim_scenario_fingerprint(sc), lo = 0, hi = 0;
@@ -216,7 +214,7 @@ int bidsim_mpi_run(const bidsim_scenario_t *sc, const char *out_path, const bids
                             "the ranks loaded different scenarios (is the file the same on every node?)");
   int rc;
   if (rank != 0) {
-    rc = work(sc, err);
+    rc = work(sc, opt->stop, err);
   } else {
     bidsim_job_t *job = NULL;
     rc = bidsim_job_open(sc, out_path, opt, &job, err);
@@ -225,25 +223,27 @@ int bidsim_mpi_run(const bidsim_scenario_t *sc, const char *out_path, const bids
       for (int finished = 1; finished < size;) {
         MPI_Status st;
         MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-        if (st.MPI_TAG != TAG_REQUEST && st.MPI_TAG != TAG_BYE) MPI_Abort(MPI_COMM_WORLD, BIDSIM_EXIT_FAILURE);
+        if (st.MPI_TAG != TAG_REQUEST && st.MPI_TAG != TAG_BYE) {   /* a rank is mid-send: no clean way out */
+          *abort_all = true;
+          return rc;
+        }
         MPI_Recv(NULL, 0, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         if (st.MPI_TAG == TAG_BYE) { finished++; continue; }
         uint32_t none = NO_UNIT;
         MPI_Send(&none, 1, MPI_UINT32_T, st.MPI_SOURCE, TAG_ASSIGN, MPI_COMM_WORLD);
       }
     } else {
-      bidsim_progress_mode_t mode = opt->progress;
-      if (mode == BIDSIM_PROGRESS_AUTO) mode = isatty(STDERR_FILENO) ? BIDSIM_PROGRESS_BAR : BIDSIM_PROGRESS_LINES;
       /* rank 0 simulates too: by default one thread, as every other rank */
       rc = bidsim_job_start(job, opt->threads ? opt->threads : 1, err);
-      if (rc == BIDSIM_OK) rc = serve(job, sc, size, mode, err);
+      if (rc == BIDSIM_OK) rc = serve(job, sc, size, err);
       if (rc) {
         bidsim_job_fail(job, rc, err);
         bidsim_job_join(job);
+        bidsim_job_result(job, summary, NULL);
         bidsim_job_close(job);
         /* a failed or interrupted run: the other ranks may be mid-send */
-        fprintf(stderr, "bidsim run: error: %s: %s\n", err->where, err->msg);
-        MPI_Abort(MPI_COMM_WORLD, rc == BIDSIM_ESTATE ? 130 : BIDSIM_EXIT_FAILURE);
+        *abort_all = true;
+        return rc;
       }
       /* all ranks are done: wait for the local threads, then write */
       for (;;) {
@@ -255,7 +255,7 @@ int bidsim_mpi_run(const bidsim_scenario_t *sc, const char *out_path, const bids
       bidsim_job_join(job);
       rc = bidsim_job_result(job, NULL, err);
       if (rc == BIDSIM_OK) {
-        bidsim_job_progress(job, mode, true);
+        bidsim_job_progress(job, true);
         rc = bidsim_job_assemble(job, err);
       }
       bidsim_job_result(job, summary, NULL);
