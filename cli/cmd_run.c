@@ -205,9 +205,17 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps }, true };
   int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
   if (rc) return bidsim_cli_fail("run", &err);
-  if (!force && (rc = check_resources(sc, (uint32_t)threads, shard_index, shard_count, out, &err))) {
+  bool refuse = false;
+#ifdef BIDSIM_MPI
+  /* rank 0 (which keeps the store and writes the file) decides for all */
+  refuse = bidsim_mpi_agree(!force && bidsim_mpi_rank() == 0 &&
+                            (rc = check_resources(sc, (uint32_t)threads, shard_index, shard_count, out, &err)));
+#else
+  refuse = !force && (rc = check_resources(sc, (uint32_t)threads, shard_index, shard_count, out, &err));
+#endif
+  if (refuse) {
     bidsim_scenario_free(sc);
-    return bidsim_cli_fail("run", &err);
+    return rc ? bidsim_cli_fail("run", &err) : BIDSIM_EXIT_INPUT;
   }
 
   struct sigaction sa;
