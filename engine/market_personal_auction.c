@@ -438,7 +438,10 @@ __attribute__((target("avx512f"))) static uint32_t walk_avx512(const bidsim_mark
         const pentry_t *en = &ents[e];
         vunit_add(vis, en->unit);
         const uint32_t h = bidsim__ppair_hash(ukey, en->seed);
-        uint64_t key = bidsim__pkey_of(en->ls + zq[h >> (32 - ZCELLS_LOG2)], en->unit);
+        /* summed without a sign (LS_OUT + a negative log2 affinity would
+         * overflow an int), the key then dropped */
+        const uint32_t sum = (uint32_t)en->ls + (uint32_t)zq[h >> (32 - ZCELLS_LOG2)];
+        uint64_t key = bidsim__pkey_of((int32_t)sum, en->unit);
         if (en->ls == LS_OUT || (rare && rare_excluded(m, imp, en->unit, h, BIDSIM_SEG_SHOP))) key = 0;
         K = top8_insert(K, key, inf);
       }
