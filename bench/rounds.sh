@@ -10,9 +10,10 @@
 # (deferred pricing) and 10,000 with eager prices; the personalised ranking
 # (bench's default market: shops' reaches summing to 2 per category) at
 # 10,000 plans with affinity spreads 0, 0.25, 0.5 and 1, and at 1,000 and
-# 100,000 plans with 0.5; `bidsim run` on bench/e2e_10k.yaml (the static
-# model) against the static engine at 10,000 plans; strategies against fixed
-# bids at 10,000 plans (static).
+# 100,000 plans with 0.5; `bidsim run` on bench/e2e_10k.yaml (personalised,
+# the default) against the personalised engine at 10,000 plans; strategies
+# against fixed bids at 10,000 plans (static, as the host's cost is the
+# question there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: bench/rounds.sh [ROUNDS]   (a positive number of rounds, default 6)"
@@ -39,7 +40,7 @@ for r in $(seq "$rounds"); do
   for s in 0 0.25 0.5 1; do echo "$r personal-10k-s$s $(ns --campaigns 10000 --sigma $s --repeat 3)"; done
   echo "$r personal-1k-s0.5 $(ns --campaigns 1000 --sigma 0.5 --repeat 3)"
   echo "$r personal-100k-s0.5 $(ns --campaigns 100000 --sigma 0.5 --repeat 3)"
-  echo "$r e2e-bench $(ns --static --campaigns 10000 --repeat 3)"
+  echo "$r e2e-bench $(ns --campaigns 10000 --repeat 3)"
   s=$("$B" run bench/e2e_10k.yaml -o /tmp/bidsim-rounds-$$.h5 --threads 1 --progress none --no-summary 2>&1 |
       sed -n 's/.* in \([0-9.]*\) s .*/\1/p')
   echo "$r e2e-run-ns $(python3 -c "print($s * 100)") 0"
