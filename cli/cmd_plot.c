@@ -71,7 +71,7 @@ static void usage(FILE *f) {
  * its build tree, the source tree named by bidsim-source-dir.txt beside it.
  * Fills @p script and returns 0, or returns -1 with the places looked at in
  * @p looked. */
-static int find_plot_script(char *script, size_t n, char *looked, size_t looked_n) {
+int bidsim_cli_find_plot_script(char *script, size_t n, char *looked, size_t looked_n) {
   char dir[4096];
   ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
   if (len <= 0) {
@@ -155,7 +155,7 @@ int bidsim_cmd_plot(int argc, char **argv) {
   if (python == NULL || *python == '\0') python = "/usr/bin/python3";
   char found[4096], looked[8400] = "";
   if (script == NULL || *script == '\0') {
-    if (find_plot_script(found, sizeof found, looked, sizeof looked) != 0) {
+    if (bidsim_cli_find_plot_script(found, sizeof found, looked, sizeof looked) != 0) {
       fprintf(stderr, "bidsim plot: error: cannot find the plotting script (looked for %s); "
               "set BIDSIM_PLOT_SCRIPT\n", looked);
       return BIDSIM_EXIT_FAILURE;

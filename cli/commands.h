@@ -2,6 +2,7 @@
  * command code prints, and only it turns errors into exit statuses. */
 #ifndef BIDSIM_CLI_COMMANDS_H
 #define BIDSIM_CLI_COMMANDS_H
+#include <stddef.h>
 #include "bidsim/error.h"
 
 enum {
@@ -19,6 +20,11 @@ int bidsim_cmd_merge(int argc, char **argv);     /* cli/cmd_merge.c */
 int bidsim_cmd_report(int argc, char **argv);    /* cli/cmd_report.c */
 int bidsim_cmd_compare(int argc, char **argv);   /* cli/cmd_compare.c */
 int bidsim_cmd_plot(int argc, char **argv);      /* cli/cmd_plot.c */
+int bidsim_cmd_landscape(int argc, char **argv); /* cli/cmd_landscape.c */
+
+/** @brief Where analysis/plot.py is (installed beside the binary, or the
+ *  build tree's source); 0, or -1 with the places looked at (cli/cmd_plot.c). */
+int bidsim_cli_find_plot_script(char *script, size_t n, char *looked, size_t looked_n);
 
 /** @brief Print "bidsim CMD: error: WHERE: MSG" to stderr and return the exit
  *  status for the error's code (input errors 2, the rest 1). */

@@ -64,6 +64,7 @@ struct bidsim_worker {
   bidsim_strategy_host_t *host;
   bidsim_service_t service;
   uint32_t variant, replicate;          /* of the world's scenario */
+  const bidsim_worker_probe_t *probe;   /* NULL = none */
 };
 
 /* What one day's loop reads, set up at its start. */
@@ -229,8 +230,12 @@ int bidsim_worker_begin(bidsim_worker_t *k, uint32_t unit, bidsim_error_t *err) 
   /* the user generator's stream; its state is set per (user, ad) pair */
   bidsim_rng_for_stream(k->ug, k->sc->seed, replicate ^ BIDSIM_STREAM_USERS);
   bidsim_service_begin(&k->service);
-  return bidsim_strategy_host_begin(k->host, w, k->wm, k->market, variant, err);
+  rc = bidsim_strategy_host_begin(k->host, w, k->wm, k->market, variant, err);
+  if (rc == BIDSIM_OK && k->probe) rc = k->probe->begin(k->probe->ctx, w, k->wm, k->market, variant, replicate, err);
+  return rc;
 }
+
+void bidsim_worker_set_probe(bidsim_worker_t *k, const bidsim_worker_probe_t *probe) { k->probe = probe; }
 
 uint64_t bidsim_worker_impressions(const bidsim_worker_t *k) { return k->impressions; }
 
@@ -345,6 +350,7 @@ static inline void impression(bidsim_worker_t *k, const day_t *d, uint32_t hour,
   const bidsim_impression_t imp = { seg, cat, (uint32_t)(user >> 32), user };
   /* prices only for clicked slots (a few percent): deferred */
   const uint32_t filled = bidsim_market_auction_deferred(k->market, &imp, res);
+  if (k->probe) k->probe->auction(k->probe->ctx, &imp, t, res);
   if (k->personal) {
     personal_slots(k, d, hour, t, user, res, filled, slab);
     return;

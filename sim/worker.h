@@ -36,4 +36,19 @@ int  bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *
 /** @brief Impressions simulated by this worker so far (for progress). */
 uint64_t bidsim_worker_impressions(const bidsim_worker_t *k);
 
+/* An observer of a unit's auctions (bid landscapes, sim/landscape.c): told
+ * when a unit starts, with the market draw it runs on, and after every
+ * auction, with the result as the worker uses it. It only reads; the run's
+ * results are the same with or without one. */
+struct bidsim_world_market;
+typedef struct {
+  void *ctx;
+  int  (*begin)(void *ctx, const bidsim_world_t *w, const struct bidsim_world_market *wm,
+                const bidsim_market_t *m, uint32_t variant, uint32_t replicate, bidsim_error_t *err);
+  void (*auction)(void *ctx, const bidsim_impression_t *imp, int64_t t_s, const bidsim_auction_result_t *res);
+} bidsim_worker_probe_t;
+
+/** @brief Attach @p probe (NULL detaches; it must outlive its use). */
+void bidsim_worker_set_probe(bidsim_worker_t *k, const bidsim_worker_probe_t *probe);
+
 #endif

@@ -308,4 +308,27 @@ BIDSIM_API int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err
 BIDSIM_API double bidsim_market_affinity(const bidsim_market_t *m, uint64_t user, uint32_t unit);
 BIDSIM_API bool bidsim_market_visited(const bidsim_market_t *m, uint64_t user, uint32_t category, uint32_t shop);
 
+/* ---- offers: one unit placed in a scored auction (bid landscapes) ---- */
+
+typedef struct {
+  uint32_t relation;         /* the segment the unit bids at for this user */
+  double   affinity;         /* the user-ad affinity its score and clicks use */
+  double   pctr;             /* quality x ctr_mult[relation] x affinity, as bidsim_auction_result_t.pctr */
+  bool     in_category;      /* the unit is of the impression's category (else it never competes) */
+} bidsim_unit_offer_t;
+
+/** @brief PERSONAL: what ad @p unit would bring to @p imp's auction, as the
+ *  auction computes it: with bid b its value is b x pctr, ranked against a
+ *  result's bid_li[i] x pctr[i] (and next_value of the last slot).
+ *  Eligibility (caps, pauses, targeting) is the caller's. Reads only.
+ *  BIDSIM_ESTATE when the market is not PERSONAL or its index is not
+ *  built; BIDSIM_ENOTFOUND for a unit, category or segment out of range. */
+BIDSIM_API int bidsim_market_unit_offer(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t unit,
+                                        bidsim_unit_offer_t *out);
+/** @brief The GSP per-click price of a slot won with @p bid_li and @p pctr
+ *  above @p next_value (bid x pCTR ranked just below; < 0 when nothing
+ *  is): the auction's own rule, equal to bidsim_auction_slot_price for the
+ *  slots of a personalised GSP result. */
+BIDSIM_API int64_t bidsim_market_gsp_price(const bidsim_market_t *m, int64_t bid_li, double pctr, double next_value);
+
 #endif
