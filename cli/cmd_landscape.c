@@ -208,8 +208,8 @@ static int write_rows(FILE *f, bidsim_format_t format, const bidsim_landscape_po
 
 /* DIR/landscape.csv (written to a temporary name and renamed), then the
  * figure by analysis/landscape_plot.py beside plot.py. */
-static int plot(const char *dir, const char *plan, const char *xlabel, const bidsim_landscape_point_t *pts,
-                uint32_t n, const bidsim_estimate_t *st) {
+static int plot(const char *dir, const char *plan, const char *xlabel, double current,
+                const bidsim_landscape_point_t *pts, uint32_t n, const bidsim_estimate_t *st) {
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "bidsim landscape: error: %s: cannot create the folder: %s\n", dir, strerror(errno));
     return BIDSIM_EXIT_FAILURE;
@@ -234,12 +234,14 @@ static int plot(const char *dir, const char *plan, const char *xlabel, const bid
     fprintf(stderr, "bidsim landscape: error: cannot find the plotting scripts (looked for %s)\n", looked);
     return BIDSIM_EXIT_FAILURE;
   }
+  char cur[64];
+  snprintf(cur, sizeof cur, "%.6g", current);
   fflush(stdout);
   pid_t pid = fork();
   if (pid < 0) return BIDSIM_EXIT_FAILURE;
   if (pid == 0) {
     char *args[] = { (char *)python, script, csv, "-o", (char *)dir, "--plan", (char *)plan, "--xlabel",
-                     (char *)xlabel, NULL };
+                     (char *)xlabel, isnan(current) ? NULL : "--current", cur, NULL };
     execv(python, args);
     fprintf(stderr, "bidsim landscape: error: cannot run %s: %s\n", python, strerror(errno));
     _exit(BIDSIM_EXIT_FAILURE);
@@ -371,7 +373,14 @@ int bidsim_cmd_landscape(int argc, char **argv) {
   if (rc == BIDSIM_OK && fflush(stdout) != 0) rc = bidsim_error_set(&err, BIDSIM_EIO, "stdout", "cannot write");
 out:;
   int status = rc ? bidsim_cli_fail("landscape", &err) : BIDSIM_EXIT_OK;
-  if (rc == BIDSIM_OK && plot_dir) status = plot(plot_dir, plan_s, axis_label, pts, n, st);
+  if (rc == BIDSIM_OK && plot_dir) {
+    /* the scenario's setting on the swept axis (a cap may be unlimited: none) */
+    const bidsim_sc_plan_t *pl = &sc->plans[plan];
+    const double current = ax.axis == BIDSIM_AXIS_BID ? pl->bid_li[0] / 1000.0
+                           : ax.axis == BIDSIM_AXIS_CAP ? (pl->cap_li == BIDSIM_CAP_UNLIMITED ? NAN : pl->cap_li / 1000.0)
+                           : 100.0 * ((double)pl->bid_li[ax.segment] / (double)pl->bid_li[0] - 1.0);
+    status = plot(plot_dir, plan_s, axis_label, current, pts, n, st);
+  }
   bidsim_free(skipped);
   bidsim_free(st);
   bidsim_free(counts);

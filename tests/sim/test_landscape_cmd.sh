@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bidsim landscape (issue 15) end to end on scenarios/landscape.yaml: the
+# exposures and clicks curves never fall as the base bid rises (the one pass
+# couples the points: a copy moved up can only gain), the segment premiums
+# stay percentages of the moving base, points that break a platform rule are
+# named with the rule and skipped (exit 0), the result does not depend on
+# the thread count, one pass agrees with the exact sweep within the
+# tolerances of docs/landscape.md, --plot writes a PNG, bad arguments exit
+# 2 with a one-line message, --help exits 0.
+set -euo pipefail
+B=${BIDSIM_BUILD_DIR:-build}/bidsim
+C="/usr/bin/python3 tests/sim/check_landscape_cmd.py"
+S=scenarios/landscape.yaml
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+"$B" landscape --help > "$T/help"
+grep -q "bidsim landscape SCENARIO.yaml --plan NAME" "$T/help"
+"$B" --help | grep -q "landscape"
+
+# the 51-point curve, one pass
+"$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.05 --replicates 2 --threads 2 --format csv > "$T/bid.csv"
+[ "$(tail -n +2 "$T/bid.csv" | wc -l)" = 51 ]
+$C monotone "$T/bid.csv" exposures clicks spend
+# Kitchen bids 1.30 / 2.60 / 1.60: shop +100%, similar +23.08%
+$C premium "$T/bid.csv" 2.0 1.2307692307692308
+# the current setting (1.30) is marked
+awk -F, 'NR > 1 && $3 == 1 { print $2 }' "$T/bid.csv" | grep -qx "1.3"
+
+# reproducible: one thread gives the same bytes as two
+"$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.05 --replicates 2 --threads 1 --format csv > "$T/bid1.csv"
+cmp "$T/bid.csv" "$T/bid1.csv"
+
+# rule-breaking points are listed with the rule and skipped, never fatal:
+# at a base of 50 yuan the shop bid (+100%) would be 100 yuan
+"$B" landscape "$S" --plan Kitchen --bid 45:55:5 --replicates 2 --format csv > "$T/skip.csv"
+$C skipped "$T/skip.csv" 50 "plans[Kitchen].bids.shop"
+$C skipped "$T/skip.csv" 55 "99.00"
+"$B" landscape "$S" --plan Kitchen --bid 45:55:5 --replicates 2 > "$T/skip.txt"
+grep -q "skipped 2 point(s) that break a platform rule" "$T/skip.txt"
+grep -q "50.00: plans\[Kitchen\].bids.shop" "$T/skip.txt"
+"$B" landscape "$S" --plan "Home bestsellers" --cap 50:150:50 --replicates 2 --format csv > "$T/cap.csv"
+$C skipped "$T/cap.csv" 50 "100"
+"$B" landscape "$S" --plan Kitchen --premium similar=5%:20%:5% --replicates 2 --format csv > "$T/prem.csv"
+$C skipped "$T/prem.csv" 5 "plans[Kitchen].bids"
+awk -F, 'NR > 1 && $2 == 10 { exit ($4 == 0 && $8 == 1.43) ? 0 : 1 }' "$T/prem.csv"   # 1.30 x 1.10
+
+# one pass against the exact sweep (docs/landscape.md: tolerances)
+"$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.50 --replicates 2 --format csv > "$T/one.csv"
+"$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.50 --replicates 2 --format csv --exact > "$T/exact.csv"
+$C compare "$T/one.csv" "$T/exact.csv" exposures=0.02 clicks=0.02 spend=0.02 orders=0.05 order_value=0.05 \
+  roi=0.05 cpc=0.02 top_share=0.02
+
+# the curves
+"$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.25 --replicates 2 --plot "$T/fig" --format json > "$T/land.json"
+/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 11 and 'marginal_cpc_lo' in d[0]" "$T/land.json"
+[ "$(head -c 8 "$T/fig/landscape.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+
+# bad arguments: exit 2, one line naming the problem
+bad() {
+  local want=$1; shift
+  set +e
+  "$B" landscape "$@" > "$T/out" 2> "$T/err"
+  local rc=$?
+  set -e
+  if [ $rc != 2 ] || ! grep -qF -- "$want" "$T/err" || [ "$(wc -l < "$T/err")" != 1 ] || [ -s "$T/out" ]; then
+    echo "landscape $*: exit $rc, stderr: $(cat "$T/err") (wanted exit 2 and '$want')"
+    exit 1
+  fi
+}
+bad "expected exactly one scenario file"
+bad "--plan NAME is required" "$S" --bid 1:2:0.5
+bad "no listed plan 'Nope'" "$S" --plan Nope --bid 1:2:0.5
+bad "give exactly one of --bid, --cap and --premium" "$S" --plan Kitchen
+bad "give exactly one of --bid, --cap and --premium" "$S" --plan Kitchen --bid 1:2:0.5 --cap 100:200:50
+bad "A <= B and STEP > 0" "$S" --plan Kitchen --bid 3:1:0.5
+bad "A <= B and STEP > 0" "$S" --plan Kitchen --bid 1:2:0
+bad "--bid takes A:B:STEP" "$S" --plan Kitchen --bid abc
+bad "--bid takes A:B:STEP" "$S" --plan Kitchen --bid 1:2:0.5:7
+bad "SEGMENT shop or similar" "$S" --plan Kitchen --premium vip=10%:20%:5%
+bad "--premium takes SEGMENT=A%:B%:STEP%" "$S" --plan Kitchen --premium shop=10%:20%
+bad "more than 4096 points" "$S" --plan Kitchen --bid 0.10:99:0.001
+bad "--format must be table, csv or json" "$S" --plan Kitchen --bid 1:2:0.5 --format xml
+bad "--replicates must be an integer" "$S" --plan Kitchen --bid 1:2:0.5 --replicates 0
+bad "--threads must be an integer" "$S" --plan Kitchen --bid 1:2:0.5 --threads x
+bad "no-such.yaml" no-such.yaml --plan Kitchen --bid 1:2:0.5
+bad "unknown option" "$S" --plan Kitchen --bid 1:2:0.5 --frobnicate
+echo "landscape command: all checks passed"
