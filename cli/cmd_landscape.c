@@ -162,6 +162,18 @@ static void cell(const bidsim_estimate_t *e, int dec, double k, int width) {
   printf(" %*s", width, out);
 }
 
+/* What one pass held fixed that would react to the plan (docs/landscape.md). */
+static void caution(FILE *f, const char *prefix, const bidsim_landscape_info_t *info) {
+  if (info->exact) return;
+  if (info->capped_competitors)
+    fprintf(f, "%s%u of %u other plans reached their cap on a day of the scenario's run: one pass holds their "
+            "caps as in that run, though the plan's setting would move when they bind; check with --exact\n", prefix,
+            info->capped_competitors, info->other_plans);
+  if (info->competitor_strategies)
+    fprintf(f, "%scompetitors run bid strategies: one pass holds them as in the scenario's run, though they "
+            "would react to the plan; check with --exact\n", prefix);
+}
+
 static void print_table(const char *path, const char *plan, const char *axis, const bidsim_landscape_point_t *pts,
                         uint32_t n, const bidsim_estimate_t *st, const bidsim_landscape_info_t *info) {
   printf("landscape: plan \"%s\" of %s, %s, %u point(s)\n", plan, path, axis, n);
@@ -169,6 +181,7 @@ static void print_table(const char *path, const char *plan, const char *axis, co
          info->exact ? "exact sweep (every point a run of its own)"
                      : "one pass (competitors as in the scenario's own run)", info->replicates, info->days);
   if (info->why_exact[0]) printf("one pass cannot model this scenario (%s): ran the exact sweep\n", info->why_exact);
+  caution(stdout, "note: ", info);
   static const struct { const char *head; int stat, dec; double k; int w; } col[] = {
     { "exposures", BIDSIM_LSTAT_EXPOSURES, 0, 1, 16 }, { "clicks", BIDSIM_LSTAT_CLICKS, 1, 1, 14 },
     { "spend", BIDSIM_LSTAT_SPEND, 2, 1, 17 }, { "orders", BIDSIM_LSTAT_ORDERS, 1, 1, 12 },
@@ -367,6 +380,7 @@ int bidsim_cmd_landscape(int argc, char **argv) {
     if (info.why_exact[0])
       fprintf(stderr, "bidsim landscape: note: one pass cannot model this scenario (%s): ran the exact sweep\n",
               info.why_exact);
+    caution(stderr, "bidsim landscape: note: ", &info);
     if (write_rows(stdout, (bidsim_format_t)format, pts, n, st) != 0)
       rc = bidsim_error_set(&err, BIDSIM_EIO, "stdout", "cannot write the landscape");
   }

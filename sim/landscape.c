@@ -176,6 +176,7 @@ typedef struct {
   int      rc;
   bidsim_error_t err;
   uint64_t impressions;
+  uint32_t capped;                      /* most other plans capped on one replicate-day (one pass) */
 } shared_t;
 
 static bool take(shared_t *s, uint32_t *u) {
@@ -199,6 +200,13 @@ static int run_unit(shared_t *s, bidsim_worker_t *k, bidsim_landscape_pass_t *lp
   int rc = bidsim_worker_begin(k, u, err);
   for (uint32_t d = 0; rc == BIDSIM_OK && d < s->run_sc->days; d++) {
     rc = bidsim_worker_run_day(k, d, slab, err);
+    if (rc == BIDSIM_OK && !s->exact) {
+      uint32_t capped = 0;
+      for (uint32_t q = 0; q < slab->plans; q++) capped += q != s->plan && slab->cap_hit_s[q] >= 0;
+      pthread_mutex_lock(&s->lock);
+      if (capped > s->capped) s->capped = capped;
+      pthread_mutex_unlock(&s->lock);
+    }
     if (rc == BIDSIM_OK && s->exact) {
       static const int metric[5] = { BIDSIM_METRIC_EXPOSURES, BIDSIM_METRIC_CLICKS, BIDSIM_METRIC_SPEND_LI,
                                      BIDSIM_METRIC_CONVERSIONS, BIDSIM_METRIC_ORDER_VALUE_LI };
@@ -266,6 +274,8 @@ int bidsim_landscape_run(const bidsim_scenario_t *sc, uint32_t plan, const bidsi
   const char *why = opt->exact ? NULL : one_pass_refusal(sc, plan);
   info->exact = opt->exact || why != NULL;
   if (why) snprintf(info->why_exact, sizeof info->why_exact, "%s", why);
+  info->competitor_strategies = sc->market.strategy_count > 0;
+  for (uint32_t q = 0; q < sc->plan_count; q++) info->competitor_strategies |= q != plan && sc->plans[q].strategy;
   shared_t s = { .plan = plan, .n = n, .pts = pts, .exact = info->exact, .stop = opt->stop, .counts = counts,
                  .replicates = sc->replicates };
   uint32_t *index = bidsim_calloc(n ? n : 1, sizeof *index);
@@ -307,6 +317,8 @@ int bidsim_landscape_run(const bidsim_scenario_t *sc, uint32_t plan, const bidsi
   rc = s.rc;
   if (rc) *err = s.err;
   info->impressions = s.impressions;
+  info->capped_competitors = s.capped;
+  info->other_plans = bidsim_market_plan_count(bidsim_world_market(world)) - 1;
 out:
   info->seconds = now_s() - t0;
   bidsim_world_free(world);

@@ -60,6 +60,11 @@ typedef struct {
   bool     exact;                       /* the method used */
   char     why_exact[200];              /* when one pass was asked for but cannot model the scenario */
   uint32_t replicates, days;
+  /* one pass: what it holds fixed that would react to the plan's setting:
+   * other plans that reached their cap in the scenario's run (most on one
+   * replicate-day) and whether competitors run bid strategies */
+  uint32_t capped_competitors, other_plans;
+  bool     competitor_strategies;
   uint64_t impressions;
   double   seconds;
 } bidsim_landscape_info_t;
