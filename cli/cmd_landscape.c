@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "sim/landscape.h"
+#include "sim/output.h"
 
 #define LEVEL 0.95
 
@@ -38,8 +39,8 @@ static void usage(FILE *f) {
     "SYNOPSIS\n"
     "    bidsim landscape SCENARIO.yaml --plan NAME\n"
     "                     (--bid A:B:STEP | --cap A:B:STEP | --premium SEGMENT=A%%:B%%:STEP%%)\n"
-    "                     [--replicates R] [--threads N] [--format table|csv|json]\n"
-    "                     [--plot DIR] [--exact]\n"
+    "                     [--replicates R] [--threads N] [-o OUT.h5]\n"
+    "                     [--format table|csv|json] [--plot DIR] [--exact]\n"
     "\n"
     "DESCRIPTION\n"
     "    Simulates plan NAME of the scenario at every point of one axis:\n"
@@ -75,6 +76,8 @@ static void usage(FILE *f) {
     "    -r, --replicates R     override the scenario's replicates (at least 2 for\n"
     "                           intervals)\n"
     "    -t, --threads N        worker threads (default: online CPUs)\n"
+    "    -o, --output OUT.h5    also write the points, each replicate's counts and\n"
+    "                           the statistics to an HDF5 file (docs/landscape.md)\n"
     "    -f, --format FMT       table (default), csv or json\n"
     "        --plot DIR         also write DIR/landscape.png and DIR/landscape.csv\n"
     "        --exact            run the full sweep instead of one pass\n"
@@ -265,6 +268,35 @@ static int plot(const char *dir, const char *plan, const char *xlabel, double cu
   return WIFEXITED(status) ? WEXITSTATUS(status) : BIDSIM_EXIT_FAILURE;
 }
 
+static int write_file(const char *path, const bidsim_scenario_t *sc, uint32_t plan, const bidsim_landscape_axis_t *ax,
+                      const bidsim_landscape_point_t *pts, uint32_t n, const int64_t *counts,
+                      const bidsim_landscape_info_t *info, const bidsim_estimate_t *st, bidsim_error_t *err) {
+  double *stats = bidsim_malloc((size_t)n * BIDSIM_LSTAT_COUNT * 3 * sizeof *stats);
+  const char *names[BIDSIM_LSTAT_COUNT];
+  char *resolved = bidsim_scenario_resolved_yaml(sc);
+  if (stats == NULL || resolved == NULL) {
+    bidsim_free(stats);
+    bidsim_free(resolved);
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "landscape", "out of memory");
+  }
+  for (int s = 0; s < BIDSIM_LSTAT_COUNT; s++) names[s] = bidsim_lstat_key(s);
+  for (size_t i = 0; i < (size_t)n * BIDSIM_LSTAT_COUNT; i++) {
+    stats[3 * i] = st[i].mean;
+    stats[3 * i + 1] = st[i].lo;
+    stats[3 * i + 2] = st[i].hi;
+  }
+  const bidsim_landscape_file_t lf = {
+    .plan_name = sc->plans[plan].name,
+    .axis_name = ax->axis == BIDSIM_AXIS_BID ? "bid" : ax->axis == BIDSIM_AXIS_CAP ? "cap"
+                 : ax->segment == BIDSIM_SEG_SHOP ? "premium shop" : "premium similar",
+    .seed = sc->seed, .resolved_text = resolved, .pts = pts, .n = n, .counts = counts, .info = info,
+    .stats = stats, .stat_count = BIDSIM_LSTAT_COUNT, .stat_names = names };
+  int rc = bidsim_landscape_write(path, &lf, err);
+  bidsim_free(stats);
+  bidsim_free(resolved);
+  return rc;
+}
+
 int bidsim_cmd_landscape(int argc, char **argv) {
   enum { OPT_BID = 256, OPT_CAP, OPT_PREMIUM, OPT_PLOT, OPT_EXACT };
   static const struct option longopts[] = {
@@ -272,15 +304,16 @@ int bidsim_cmd_landscape(int argc, char **argv) {
     { "cap", required_argument, 0, OPT_CAP }, { "premium", required_argument, 0, OPT_PREMIUM },
     { "replicates", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
     { "format", required_argument, 0, 'f' }, { "plot", required_argument, 0, OPT_PLOT },
-    { "exact", no_argument, 0, OPT_EXACT }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  const char *plan_s = NULL, *plot_dir = NULL, *axis_s = NULL;
+    { "exact", no_argument, 0, OPT_EXACT }, { "output", required_argument, 0, 'o' },
+    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  const char *plan_s = NULL, *plot_dir = NULL, *axis_s = NULL, *out_path = NULL;
   bidsim_landscape_axis_t ax = { 0 };
   int axes = 0, format = BIDSIM_FORMAT_TABLE, ch;
   uint32_t reps = 0, threads = 0;
   bool exact = false;
   optind = 1;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, ":p:r:t:f:h", longopts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":p:r:t:f:o:h", longopts, NULL)) != -1) {
     double v[3];
     switch (ch) {
       case 'p': plan_s = optarg; break;
@@ -317,6 +350,7 @@ int bidsim_cmd_landscape(int argc, char **argv) {
           return bidsim_cli_usage_error("landscape", "--format must be table, csv or json, got '%s'", optarg);
         break;
       case OPT_PLOT: plot_dir = optarg; break;
+      case 'o': out_path = optarg; break;
       case OPT_EXACT: exact = true; break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
       default: return bidsim_cli_option_error("landscape", ch, argv);
@@ -336,6 +370,8 @@ int bidsim_cmd_landscape(int argc, char **argv) {
   bidsim_estimate_t *st = NULL;
   bool *skipped = NULL;
   uint32_t n = 0, plan = UINT32_MAX;
+  /* a path that cannot take the file is refused before any work */
+  if (out_path && bidsim_output_check_path(out_path, &err)) return bidsim_cli_fail("landscape", &err);
   int rc = bidsim_scenario_load_opt(argv[optind], &lo, &sc, &err);
   if (rc) return bidsim_cli_fail("landscape", &err);
   for (uint32_t i = 0; i < sc->plan_count; i++)
@@ -371,6 +407,7 @@ int bidsim_cmd_landscape(int argc, char **argv) {
     bidsim_error_set(&err, rc, "landscape", "cannot compute the table: %s", bidsim_strerror(rc));
     goto out;
   }
+  if (out_path && (rc = write_file(out_path, sc, plan, &ax, pts, n, counts, &info, st, &err))) goto out;
   char axis_label[128];
   snprintf(axis_label, sizeof axis_label, "%s",
            ax.axis == BIDSIM_AXIS_BID ? "base bid (yuan)" : ax.axis == BIDSIM_AXIS_CAP ? "daily cap (yuan)"

@@ -82,6 +82,26 @@ int bidsim_landscape_run(const bidsim_scenario_t *sc, uint32_t plan, const bidsi
                          uint32_t n, const bidsim_landscape_options_t *opt, int64_t *counts,
                          bidsim_landscape_info_t *info, bidsim_error_t *err);
 
+/* ---- the file (sim/output_landscape.c) ------------------------------------- */
+
+typedef struct {
+  const char *plan_name, *axis_name;    /* "bid", "cap", "premium shop", "premium similar" */
+  uint64_t seed;
+  const char *resolved_text;            /* the resolved scenario, or NULL */
+  const bidsim_landscape_point_t *pts;
+  uint32_t n;
+  const int64_t *counts;                /* [n][replicates][BIDSIM_LS_COUNT] */
+  const bidsim_landscape_info_t *info;
+  const double *stats;                  /* [n][stat_count][3] mean, low, high; or NULL */
+  uint32_t stat_count;
+  const char *const *stat_names;
+} bidsim_landscape_file_t;
+
+/** @brief Write @p lf to @p path (HDF5; docs/landscape.md lists the
+ *  datasets) through a temporary name renamed when complete: on error
+ *  nothing is left under @p path. Errors: BIDSIM_EHDF5, BIDSIM_EIO. */
+int bidsim_landscape_write(const char *path, const bidsim_landscape_file_t *lf, bidsim_error_t *err);
+
 /* ---- the one-pass observer (sim/landscape_pass.c) ------------------------- */
 
 typedef struct bidsim_landscape_pass bidsim_landscape_pass_t;

@@ -51,6 +51,24 @@ awk -F, 'NR > 1 && $2 == 10 { exit ($4 == 0 && $8 == 1.43) ? 0 : 1 }' "$T/prem.c
 $C compare "$T/one.csv" "$T/exact.csv" exposures=0.02 clicks=0.02 spend=0.02 orders=0.05 order_value=0.05 \
   roi=0.05 cpc=0.02 top_share=0.02
 
+# -o: the points, the raw counts and the same statistics as the CSV
+"$B" landscape "$S" --plan Kitchen --bid 45:55:5 --replicates 2 --format csv -o "$T/skip.h5" > "$T/skip2.csv"
+cmp "$T/skip.csv" "$T/skip2.csv"
+/usr/bin/python3 - "$T/skip.h5" "$T/skip.csv" <<'PY'
+import csv, sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert f.attrs["format"] == b"bidsim-landscape" and f.attrs["method"] == b"one_pass", dict(f.attrs)
+assert list(f["skipped"][()]) == [0, 1, 1] and b"99.00" in f["rule"][1]
+names = f["stats"].attrs["names"].decode().split()
+c = f["counts"][()]
+assert c.shape == (3, 2, 6) and (c[1:] == 0).all() and c[0, :, 0].min() > 0
+e = names.index("exposures")
+assert abs(f["stats"][0, e, 0] - float(rows[0]["exposures"])) < 1e-9
+assert abs(c[0, :, 0].mean() - float(rows[0]["exposures"])) < 1e-9
+print("landscape file: ok")
+PY
+
 # the curves
 "$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.25 --replicates 2 --plot "$T/fig" --format json > "$T/land.json"
 /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 11 and 'marginal_cpc_lo' in d[0]" "$T/land.json"
@@ -85,4 +103,6 @@ bad "--replicates must be an integer" "$S" --plan Kitchen --bid 1:2:0.5 --replic
 bad "--threads must be an integer" "$S" --plan Kitchen --bid 1:2:0.5 --threads x
 bad "no-such.yaml" no-such.yaml --plan Kitchen --bid 1:2:0.5
 bad "unknown option" "$S" --plan Kitchen --bid 1:2:0.5 --frobnicate
+bad "does not exist" "$S" --plan Kitchen --bid 1:2:0.5 -o "$T/no/such/dir/x.h5"
+[ ! -e "$T/no" ]
 echo "landscape command: all checks passed"
