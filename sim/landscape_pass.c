@@ -37,7 +37,7 @@ struct bidsim_landscape_pass {
   /* set at each unit's start */
   const bidsim_world_market_t *wm;
   const bidsim_market_t *m;
-  uint32_t unit_of[256];                /* [category] the plan's ad unit, or BIDSIM_NONE */
+  uint32_t *unit_of;                    /* [category] the plan's ad unit, or BIDSIM_NONE */
   int64_t  publish_s;
   int64_t  day;                         /* of the last auction seen; -1 before the first */
   double   ctr_m, cvr_m;                /* today's phase */
@@ -51,14 +51,14 @@ static int pass_begin(void *ctx, const bidsim_world_t *w, const struct bidsim_wo
   lp->wm = wm;
   lp->m = m;
   lp->day = -1;
-  for (uint32_t c = 0; c < 256; c++) lp->unit_of[c] = BIDSIM_NONE;
+  for (uint32_t c = 0; c < lp->sc->category_count; c++) lp->unit_of[c] = BIDSIM_NONE;
   const uint32_t units = bidsim_market_unit_count(m);
   for (uint32_t u = 0; u < units; u++) {
     uint32_t plan, product;
     bidsim_market_unit(m, u, &plan, &product);
     if (plan != lp->plan) continue;
     const uint32_t c = bidsim_market_product(m, product)->category;
-    if (c < 256) lp->unit_of[c] = u;
+    if (c < lp->sc->category_count) lp->unit_of[c] = u;
   }
   const bidsim_sc_plan_t *pl = &lp->sc->plans[lp->plan];
   lp->publish_s = (int64_t)pl->publish_day * BIDSIM_SECONDS_PER_DAY + pl->publish_second;
@@ -121,7 +121,7 @@ static void pass_auction(void *ctx, const bidsim_impression_t *imp, int64_t t_s,
     if (res->n > 0 && res->plan[0] == lp->plan) lp->rows[BIDSIM_LS_TOP_EXPOSURES]++;
     return;
   }
-  const uint32_t unit = imp->category < 256 ? lp->unit_of[imp->category] : BIDSIM_NONE;
+  const uint32_t unit = imp->category < lp->sc->category_count ? lp->unit_of[imp->category] : BIDSIM_NONE;
   if (unit == BIDSIM_NONE || t_s < lp->publish_s) return;
   bidsim_unit_offer_t of;
   if (bidsim_market_unit_offer(lp->m, imp, unit, &of) != BIDSIM_OK || !of.in_category) return;
@@ -185,8 +185,9 @@ int bidsim_landscape_pass_create(const bidsim_scenario_t *sc, uint32_t plan, con
   lp->n = n;
   lp->top_only = top_only;
   lp->copy = bidsim_calloc(n ? n : 1, sizeof *lp->copy);
+  lp->unit_of = bidsim_calloc(sc->category_count ? sc->category_count : 1, sizeof *lp->unit_of);
   lp->user_rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
-  if (lp->copy == NULL || lp->user_rng == NULL) {
+  if (lp->copy == NULL || lp->unit_of == NULL || lp->user_rng == NULL) {
     bidsim_landscape_pass_free(lp);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "landscape", "out of memory");
   }
@@ -211,5 +212,6 @@ void bidsim_landscape_pass_free(bidsim_landscape_pass_t *lp) {
   if (lp == NULL) return;
   if (lp->user_rng) gsl_rng_free(lp->user_rng);
   bidsim_free(lp->copy);
+  bidsim_free(lp->unit_of);
   bidsim_free(lp);
 }
