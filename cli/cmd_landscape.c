@@ -39,7 +39,7 @@ static void usage(FILE *f) {
     "SYNOPSIS\n"
     "    bidsim landscape SCENARIO.yaml --plan NAME\n"
     "                     (--bid A:B:STEP | --cap A:B:STEP | --premium SEGMENT=A%%:B%%:STEP%%)\n"
-    "                     [--replicates R] [--threads N] [-o OUT.h5]\n"
+    "                     [--replicates R] [--days D] [--seed S] [--threads N] [-o OUT.h5]\n"
     "                     [--format table|csv|json] [--plot DIR] [--exact]\n"
     "\n"
     "DESCRIPTION\n"
@@ -75,6 +75,8 @@ static void usage(FILE *f) {
     "        --premium SEG=A%%:B%%:STEP%%   shop or similar premium, percent\n"
     "    -r, --replicates R     override the scenario's replicates (at least 2 for\n"
     "                           intervals)\n"
+    "    -d, --days D           override the scenario's days\n"
+    "    -s, --seed S           override the scenario's seed\n"
     "    -t, --threads N        worker threads (default: online CPUs)\n"
     "    -o, --output OUT.h5    also write the points, each replicate's counts and\n"
     "                           the statistics to an HDF5 file (docs/landscape.md)\n"
@@ -305,15 +307,18 @@ int bidsim_cmd_landscape(int argc, char **argv) {
     { "replicates", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
     { "format", required_argument, 0, 'f' }, { "plot", required_argument, 0, OPT_PLOT },
     { "exact", no_argument, 0, OPT_EXACT }, { "output", required_argument, 0, 'o' },
+    { "days", required_argument, 0, 'd' }, { "seed", required_argument, 0, 's' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *plan_s = NULL, *plot_dir = NULL, *axis_s = NULL, *out_path = NULL;
   bidsim_landscape_axis_t ax = { 0 };
   int axes = 0, format = BIDSIM_FORMAT_TABLE, ch;
-  uint32_t reps = 0, threads = 0;
+  uint32_t reps = 0, threads = 0, days = 0;
+  bool seed_set = false;
+  uint64_t seed = 0;
   bool exact = false;
   optind = 1;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, ":p:r:t:f:o:h", longopts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":p:r:t:f:o:d:s:h", longopts, NULL)) != -1) {
     double v[3];
     switch (ch) {
       case 'p': plan_s = optarg; break;
@@ -351,6 +356,16 @@ int bidsim_cmd_landscape(int argc, char **argv) {
         break;
       case OPT_PLOT: plot_dir = optarg; break;
       case 'o': out_path = optarg; break;
+      case 'd': if (parse_u32(optarg, 1, BIDSIM_DAYS_MAX, "--days", &days)) return BIDSIM_EXIT_INPUT; break;
+      case 's': {
+        char *end;
+        errno = 0;
+        seed = strtoull(optarg, &end, 10);
+        if (*optarg == '\0' || *optarg == '-' || *end || errno)
+          return bidsim_cli_usage_error("landscape", "--seed must be an unsigned 64-bit integer, got '%s'", optarg);
+        seed_set = true;
+        break;
+      }
       case OPT_EXACT: exact = true; break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
       default: return bidsim_cli_option_error("landscape", ch, argv);
@@ -364,6 +379,9 @@ int bidsim_cmd_landscape(int argc, char **argv) {
   bidsim_error_clear(&err);
   bidsim_scenario_options_t lo = { .load_plugins = true };
   lo.overrides.replicates = reps;
+  lo.overrides.days = days;
+  lo.overrides.seed_set = seed_set;
+  lo.overrides.seed = seed;
   bidsim_scenario_t *sc = NULL;
   bidsim_landscape_point_t *pts = NULL;
   int64_t *counts = NULL;

@@ -110,6 +110,8 @@ bad "more than 4096 points" "$S" --plan Kitchen --bid 0.10:99:0.001
 bad "--format must be table, csv or json" "$S" --plan Kitchen --bid 1:2:0.5 --format xml
 bad "--replicates must be an integer" "$S" --plan Kitchen --bid 1:2:0.5 --replicates 0
 bad "--threads must be an integer" "$S" --plan Kitchen --bid 1:2:0.5 --threads x
+bad "--days must be an integer" "$S" --plan Kitchen --bid 1:2:0.5 --days 0
+bad "--seed must be an unsigned" "$S" --plan Kitchen --bid 1:2:0.5 --seed -4
 bad "no-such.yaml" no-such.yaml --plan Kitchen --bid 1:2:0.5
 bad "unknown option" "$S" --plan Kitchen --bid 1:2:0.5 --frobnicate
 bad "does not exist" "$S" --plan Kitchen --bid 1:2:0.5 -o "$T/no/such/dir/x.h5"
