@@ -78,6 +78,15 @@ PY
 "$B" landscape "$S" --plan Kitchen --bid 1.30:1.30:0.05 --replicates 2 --format csv --exact > "$T/cur2.csv"
 $C compare "$T/cur1.csv" "$T/cur2.csv" exposures=0.0005 clicks=0 spend=0 orders=0 order_value=0 cpc=0
 
+# what one pass cannot model runs the exact sweep and says why; what it
+# holds fixed that would react gets a note
+sed -e '/^sweep:/,$d' -e 's/^    cap: unlimited$/    cap: unlimited\n    strategy: {kind: multiplier, params: {eps: 0.05}}/' "$S" > "$T/strat.yaml"
+"$B" landscape "$T/strat.yaml" --plan Kitchen --bid 1:1.5:0.5 --replicates 1 > "$T/strat.txt"
+grep -q "one pass cannot model this scenario (the plan runs a bid strategy): ran the exact sweep" "$T/strat.txt"
+"$B" landscape scenarios/bid_war.yaml --plan Challenger --bid 5:5:1 --replicates 1 --days 1 | grep -q "competitors run bid strategies"
+"$B" landscape "$S" --plan Kitchen --bid 1:1:1 --replicates 1 --format csv 2> "$T/note" > /dev/null
+grep -q "other plans reached their cap on a day of the scenario's run" "$T/note"
+
 # the curves
 "$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.25 --replicates 2 --plot "$T/fig" --format json > "$T/land.json"
 /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 11 and 'marginal_cpc_lo' in d[0]" "$T/land.json"
