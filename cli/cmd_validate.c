@@ -112,7 +112,7 @@ static void print_estimate(const bidsim_scenario_t *sc) {
 int bidsim_cmd_validate(int argc, char **argv) {
   static const struct option longopts[] = { { "load-plugins", no_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
                                             { 0, 0, 0, 0 } };
-  bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
+  bidsim_scenario_options_t opt = { .load_plugins = false };
   optind = 1;
   opterr = 0;
   int ch;
@@ -123,9 +123,9 @@ int bidsim_cmd_validate(int argc, char **argv) {
   }
   if (optind + 1 != argc)
     return bidsim_cli_usage_error("validate", "expected exactly one SCENARIO.yaml");
-  bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
-  if (bidsim_scenario_load_opt(argv[optind], &opt, &sc, &err)) return bidsim_cli_fail("validate", &err);
+  int status = bidsim_cli_load_scenario("validate", argv[optind], &opt, true, &sc);
+  if (status != BIDSIM_EXIT_OK) return status;
   char first[16], last[16], y0[32], y1[32], y2[32], cap[32];
   bidsim_scenario_day_label(sc, 0, first);
   bidsim_scenario_day_label(sc, sc->days - 1, last);

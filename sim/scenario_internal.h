@@ -101,6 +101,14 @@ int bidsim__fail(ctx_t *c, mark_t m, int code, const char *key, const char *fmt,
 __attribute__((format(printf, 5, 6)))
 #endif
 int bidsim__fail_at(ctx_t *c, struct fy_node *at, int code, const char *key, const char *fmt, ...);
+/** @brief Append a note to the load options' list, if any (a warning, or an
+ *  error's further line), where = "PATH:LINE:COL: KEY" as an error's. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+void bidsim__note(const ctx_t *c, bidsim_note_kind_t kind, mark_t m, const char *key, const char *fmt, ...);
+/** @brief The same with where and msg already formed. */
+void bidsim__note_add(const ctx_t *c, bidsim_note_kind_t kind, const char *where, const char *msg);
 /** @brief "a mapping", "a list" or "a scalar". */
 const char *bidsim__type_name(struct fy_node *n);
 /** @brief The scalar text of @p n as a NUL-terminated copy in buf (at most
@@ -118,6 +126,12 @@ int bidsim__get_u32(ctx_t *c, struct fy_node *n, const char *key, uint32_t lo, u
 int bidsim__get_bool(ctx_t *c, struct fy_node *n, const char *key, bool *out);
 /** @brief A non-empty name of fewer than BIDSIM_NAME_MAX characters. */
 int bidsim__get_name(ctx_t *c, struct fy_node *n, const char *key, char out[BIDSIM_NAME_MAX]);
+/** @brief A segment bid (@p seg): yuan as written, or for shop and similar
+ *  the platform's premium over @p base_li ("+25%": a whole percent within
+ *  the premium rule, the bid rounded up to whole fen by the rules module),
+ *  *pct its percent (0 for yuan). */
+int bidsim__get_bid(ctx_t *c, struct fy_node *n, const char *key, int seg, int64_t base_li, int64_t *bid_li,
+                    uint16_t *pct);
 /** @brief Yuan as written ("1.50") to li, exactly (no floating point). */
 int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out_li);
 /** @brief A calendar date YYYY-MM-DD from 1970 to 9999. */
