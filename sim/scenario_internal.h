@@ -170,6 +170,8 @@ bidsim_date_t bidsim__civil_from_days(int64_t z);
 
 /* Each fills c->sc from its node, or fails with c->err set. */
 int bidsim__load_auction(ctx_t *c, struct fy_node *n);   /* scenario_sections.c */
+/** @brief A quality score under auction.quality_model: ctr, refused at @p at. */
+int bidsim__quality_refused(ctx_t *c, struct fy_node *at, const char *key);
 /** @brief Position weights (1/r)^examination_eta in ppm, rounded. */
 void bidsim__weights_from_eta(bidsim_scenario_t *sc);
 int bidsim__load_traffic(ctx_t *c, struct fy_node *n);
