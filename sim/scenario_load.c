@@ -165,6 +165,17 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   memcpy(sc->market.category_shares, sc->category_shares, sc->category_count * sizeof *sc->category_shares);
   sc->market.category_shares_derived = true;
   if ((v = bidsim__get(root, "market")) && (rc = bidsim__load_market(c, v))) return rc;
+  /* before the rules: a bid typed in fen may be what breaks one */
+  if ((v = bidsim__get(root, "plans"))) {
+    void *it = NULL;
+    struct fy_node *item;
+    for (uint32_t i = 0; (item = fy_node_sequence_iterate(v, &it)) != NULL; i++) {
+      char key[32];
+      snprintf(key, sizeof key, "plans[%u]", i);
+      bidsim__warn_units(c, bidsim__get(item, "bids"), bidsim__get(item, "cap"), key, sc->plans[i].bid_li,
+                         sc->plans[i].premium_pct, sc->plans[i].cap_li);
+    }
+  }
   if (sc->plan_count + sc->market.plans == 0)
     return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "plans", "the scenario has no plans: list some under plans or set market.plans");
   char days_note[32];

@@ -59,6 +59,7 @@ static int load_change(ctx_t *c, const bidsim__plan_names_t *pn, struct fy_node_
       return rc;
     if ((rc = bidsim_rule_check_cap(ch->cap_li, sub, &e))) return bidsim__fail_at(c, v, rc, sub, "%s", e.msg);
   }
+  bidsim__warn_units(c, bidsim__get(n, "bids"), bidsim__get(n, "cap"), key, ch->bid_li, ch->premium_pct, ch->cap_li);
   if ((v = bidsim__get(n, "strategy"))) {
     bidsim__join(sub, sizeof sub, key, "strategy");
     if ((rc = bidsim__load_strategy(c, v, sub, &ch->strategy))) return rc;

@@ -330,7 +330,7 @@ static void test_sweeps(void **state) {
   /* errors: an invalid point (premium rule), a point changing the plans,
    * unequal zip lists, an unsweepable key, a missing list item */
   static const struct { const char *spec, *want; } bad[] = {
-    { "  grid:\n    plans[P].bids.ordinary: [1.00, 1.90]\n", "point 1 (plans[P].bids.ordinary=1.90) is invalid" },
+    { "  grid:\n    plans[P].bids.ordinary: [1.00, 1.90]\n", "point 1 (plans[P].bids.ordinary=1.90): shop bid 2.00 yuan is less than 10%" },
     { "  grid:\n    market.plans: [0, 10]\n", "changes the number of shops or plans" },
     { "  zip:\n    auction.slots: [1, 2]\n    auction.reserve: [0.10]\n", "zip needs lists of one length" },
     { "  grid:\n    seed: [1, 2]\n", "cannot be swept" },
