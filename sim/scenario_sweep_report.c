@@ -125,6 +125,17 @@ int bidsim__sweep_report_init(bidsim__sweep_report_t *r, ctx_t *c, const bidsim_
     r->values[k] = fy_node_pair_value(pr);
     walk(root, base->sweep_keys[k], &deepest, r->canon[k], sizeof r->canon[k]);
   }
+  /* the file's own value of a swept key is in no point: its warnings go */
+  bidsim_scenario_notes_t *l = c->opt ? c->opt->notes : NULL;
+  const size_t plen = strlen(c->path);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; l && i < l->count; i++) {
+    const char *key = strncmp(l->note[i].where, c->path, plen) ? NULL : strstr(l->note[i].where + plen, ": ");
+    bool swept = false;
+    for (uint32_t k = 0; key && k < K && !swept; k++) swept = within(key + 2, r->canon[k]);
+    if (!swept || l->note[i].kind != BIDSIM_NOTE_WARNING) l->note[kept++] = l->note[i];
+  }
+  if (l) l->count = kept;
   return BIDSIM_OK;
 }
 
