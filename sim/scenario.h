@@ -65,9 +65,13 @@ typedef struct {
   char     name[BIDSIM_NAME_MAX];
   uint32_t shop;               /* index into shops */
   int64_t  cap_li;             /* BIDSIM_CAP_UNLIMITED if none */
-  int64_t  bid_li[BIDSIM_SEG_COUNT];
+  int64_t  bid_li[BIDSIM_SEG_COUNT];   /* resolved: what the engine and strategies see */
   bool     bid_derived[BIDSIM_SEG_COUNT];   /* defaulted from the base: the smallest premium */
-  uint32_t quality;            /* 0 = from the quality model */
+  /* shop and similar written as the platform's premium over the base
+   * ("+100%"): the percent, kept so that a variant or a sweep point moving
+   * the base moves them too; 0 = written in yuan. A derived bid is +10%. */
+  uint16_t premium_pct[BIDSIM_SEG_COUNT];
+  uint32_t quality;            /* 0 = from the quality model (only the fixed model takes one) */
   uint32_t publish_day;        /* day index from the start date */
   uint32_t publish_second;     /* seconds after midnight */
   uint32_t product_count;
@@ -122,6 +126,7 @@ typedef struct {
 typedef struct {
   uint32_t plan;                       /* index into plans */
   int64_t  bid_li[BIDSIM_SEG_COUNT];   /* the plan's bids in this variant (merged, checked) */
+  uint16_t premium_pct[BIDSIM_SEG_COUNT];   /* as the plan's: a premium over this variant's base, 0 = yuan */
   int64_t  cap_li;                     /* the plan's cap in this variant */
   bidsim_sc_strategy_t *strategy;      /* the plan's strategy in this variant; NULL = the plan's */
 } bidsim_sc_change_t;
@@ -225,7 +230,29 @@ typedef struct {
   uint32_t replicates;    /* 1..BIDSIM_REPLICATES_MAX, or 0: as written */
 } bidsim_scenario_overrides_t;
 
-/* How to load. Zero-initialised: no overrides, plugins not loaded. */
+/* What the loader has to say besides its result: warnings (a likely mistake
+ * that is no error, e.g. a bid typed in fen) and, when a load fails, the
+ * error's further lines (every sweep point that breaks a rule). The library
+ * prints nothing; the command prints these. */
+typedef enum { BIDSIM_NOTE_WARNING = 0, BIDSIM_NOTE_DETAIL = 1 } bidsim_note_kind_t;
+
+typedef struct {
+  bidsim_note_kind_t kind;
+  char where[160];   /* "FILE:LINE:COL: key.path", as an error's */
+  char msg[352];
+} bidsim_scenario_note_t;
+
+/* At most BIDSIM_NOTES_MAX notes are kept; `dropped` counts the rest. */
+#define BIDSIM_NOTES_MAX 256
+typedef struct {
+  uint32_t count, dropped;
+  bidsim_scenario_note_t *note;   /* owned: bidsim_scenario_notes_free */
+} bidsim_scenario_notes_t;
+
+/** @brief Free the notes' storage and empty the list (NULL-safe). */
+void bidsim_scenario_notes_free(bidsim_scenario_notes_t *notes);
+
+/* How to load. Zero-initialised: no overrides, plugins not loaded, no notes. */
 typedef struct {
   bidsim_scenario_overrides_t overrides;
   /* Strategy plugins are trusted code: loading one runs its constructors
@@ -234,6 +261,9 @@ typedef struct {
    * (what a run needs). false: check that the file is there and every other
    * key, leave impl NULL and count the plugin in plugins_skipped. */
   bool     load_plugins;
+  /* NULL: no notes kept. Else warnings and an error's further lines are
+   * appended (the caller frees them, whether the load succeeds or not). */
+  bidsim_scenario_notes_t *notes;
 } bidsim_scenario_options_t;
 
 /** @brief Parse and validate a scenario file. On success *out is owned by the
