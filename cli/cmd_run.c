@@ -171,7 +171,7 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_error_clear(&err);
   bidsim_scenario_t *sc = NULL;
   /* the overrides reach every variant and sweep point, checked as the file's values are */
-  bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps } };
+  bidsim_scenario_options_t lopt = { .overrides = { have_seed, seed, (uint32_t)days, (uint32_t)reps } };
   int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
   if (rc) return bidsim_cli_fail("run", &err);
 

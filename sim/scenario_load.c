@@ -158,7 +158,7 @@ static int load_root(ctx_t *c, struct fy_node *root) {
 }
 
 /* The defaults of the calls without options: what a run needs. */
-static const bidsim_scenario_options_t default_options = { { false, 0, 0, 0 } };
+static const bidsim_scenario_options_t default_options = { .overrides = { false, 0, 0, 0 } };
 
 int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,
                                     const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,

@@ -294,7 +294,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
   /* the file says seed: 5 (its first line); written: the file saying 77, 5 days, 3 replicates */
   assert_true(strncmp(file, "seed: 5\n", 8) == 0);
   snprintf(written, sizeof written, "seed: 77\ndays: 5\nreplicates: 3\n%s", file + 8);
-  bidsim_scenario_options_t opt = { { true, 77, 5, 3 } };
+  bidsim_scenario_options_t opt = { .overrides = { true, 77, 5, 3 } };
   bidsim_scenario_t *sc = NULL, *w = NULL;
   bidsim_error_t err;
   if (bidsim_scenario_load_string_opt(file, strlen(file), "s.yaml", &opt, &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
@@ -318,7 +318,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
     { { false, 0, 0, BIDSIM_REPLICATES_MAX + 1 }, BIDSIM_ESCHEMA, "o.yaml:1:1: replicates", "--replicates 1000001" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    bidsim_scenario_options_t o = { bad[i].ov };
+    bidsim_scenario_options_t o = { .overrides = bad[i].ov };
     sc = NULL;
     int rc = bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &o, &sc, &err);
     assert_int_equal(rc, bad[i].code);
@@ -327,7 +327,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
       fail_msg("override %zu: '%s: %s', want '%s' and '%s'", i, err.where, err.msg, bad[i].where, bad[i].msg);
   }
   /* the boundaries themselves are accepted */
-  bidsim_scenario_options_t ok = { { false, 0, 3, BIDSIM_REPLICATES_MAX } };
+  bidsim_scenario_options_t ok = { .overrides = { false, 0, 3, BIDSIM_REPLICATES_MAX } };
   assert_int_equal(bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &ok, &sc, &err), BIDSIM_OK);
   assert_int_equal(sc->replicates, BIDSIM_REPLICATES_MAX);
   bidsim_scenario_free(sc);
