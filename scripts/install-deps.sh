@@ -9,6 +9,7 @@ PKGS=(
   libgsl-dev libhdf5-dev hdf5-tools libcmocka-dev libfyaml-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-matplotlib python3-numpy
+  python3-dev python3-pandas python3-xarray python3-pytest
   clang-14 libclang-rt-14-dev
 )
 # shellcheck disable=SC2206

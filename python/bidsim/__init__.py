@@ -23,7 +23,7 @@ from ._bidsim import CAP_UNLIMITED, DAYS_MAX, REPLICATES_MAX, Scenario, Strategy
 from ._errors import Error, ResultError, RunError, ScenarioError, StrategyError
 from ._strategies import Clicks
 from .env import Env, ParallelEnv
-from .report import compare, report
+from ._command import compare, report
 from .results import open
 
 __version__ = _bidsim.version
