@@ -317,8 +317,9 @@ static PyObject *env_start(PyObject *o, PyObject *args, PyObject *kw) {
   bidsim_scenario_t *sc = text && path ? bidsim_py_load(path, text, len, &ov, e->run) : NULL;
   if (sc == NULL) return NULL;
   if (sc->variant_count != 1) {
+    const uint32_t variants = sc->variant_count;
     bidsim_scenario_free(sc);
-    return PyErr_Format(PyExc_ValueError, "an environment runs one variant; the scenario has %u", sc->variant_count);
+    return PyErr_Format(PyExc_ValueError, "an environment runs one variant; the scenario has %u", variants);
   }
   for (uint32_t a = 0; a < e->n; a++) {
     bidsim_error_t err;
