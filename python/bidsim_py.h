@@ -70,9 +70,11 @@ int bidsim_py_fail(bidsim_py_run_t *run, const char *what, bidsim_error_t *err);
 extern PyTypeObject bidsim_py_state_type;
 void bidsim_py_state_type_init(void);
 /** A state over @p batch and the pre-filled @p actions, valid until
- *  bidsim_py_state_invalidate; @p names: a tuple of the plans' names. */
+ *  bidsim_py_state_invalidate; @p names: a tuple of the plans' names;
+ *  @p value_bid: where the instance keeps its value_bid_li array (constant
+ *  within a unit: made at its first read, reused after), or NULL. */
 PyObject *bidsim_py_state_new(const bidsim_strategy_batch_t *batch, const bidsim_strategy_action_t *actions,
-                              PyObject *names);
+                              PyObject *names, PyObject **value_bid);
 void bidsim_py_state_invalidate(PyObject *state);
 /** What update returned - None, bids, or (bids, participation) - into
  *  @p actions (n of them). 0, or -1 with a Python exception set. */

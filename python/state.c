@@ -7,7 +7,8 @@
  * host's arrays change every period and are freed with the unit, so a view
  * a strategy kept (self.last = state.clicks) would change under it or
  * dangle. The copies cost what the fields read cost, not what the batch
- * holds (a multiplier over 10,000 plans reads three: BENCHMARKS.md). The
+ * holds (a multiplier over 10,000 plans reads three: BENCHMARKS.md), and
+ * value_bid_li, which a unit never changes, is copied once per unit. The
  * counters are int64 (uint64 in C), so arithmetic with them stays integer. */
 #include "python/bidsim_py.h"
 #include <math.h>
@@ -19,7 +20,8 @@ typedef struct { const char *name; int kind; size_t offset; const char *doc; } f
 
 #define BATCH(f) offsetof(bidsim_strategy_batch_t, f)
 static const field_t fields[] = {
-  { "value_bid_li", K_VALUE, 0, "(n, 3) int64: the plans' bids as configured (ordinary, shop, similar), li" },
+  { "value_bid_li", K_VALUE, 0,
+    "(n, 3) int64: the plans' bids as configured (ordinary, shop, similar), li; the same array all unit long" },
   { "bid_li", K_BIDS, 0, "(n, 3) int64: the bids in force now (after the platform's clamp), li" },
   { "participation", K_PART, 0, "(n,) float64: the share of auctions entered now" },
   { "cap_li", K_I64, BATCH(cap_li), "(n,) int64: daily cap, li; bidsim.CAP_UNLIMITED when none" },
@@ -44,10 +46,11 @@ typedef struct {
   uint32_t count;
   PyObject *names;
   PyObject *cache[FIELD_COUNT];
+  PyObject **value_bid;                   /* the instance's copy of value_bid_li, or NULL */
 } state_t;
 
 PyObject *bidsim_py_state_new(const bidsim_strategy_batch_t *batch, const bidsim_strategy_action_t *actions,
-                              PyObject *names) {
+                              PyObject *names, PyObject **value_bid) {
   state_t *s = PyObject_New(state_t, &bidsim_py_state_type);
   if (s == NULL) return NULL;
   s->b = batch;
@@ -57,6 +60,8 @@ PyObject *bidsim_py_state_new(const bidsim_strategy_batch_t *batch, const bidsim
   Py_INCREF(names);
   s->names = names;
   memset(s->cache, 0, sizeof s->cache);
+  s->value_bid = value_bid;
+  if (value_bid && *value_bid) s->cache[0] = Py_NewRef(*value_bid);
   return (PyObject *)s;
 }
 
@@ -108,6 +113,8 @@ static PyObject *get_field(PyObject *o, void *closure) {
       return NULL;
     }
     if ((s->cache[k] = make_array(s, &fields[k])) == NULL) return NULL;
+    /* the configured bids do not change within a unit: one copy serves every period */
+    if (fields[k].kind == K_VALUE && s->value_bid && *s->value_bid == NULL) *s->value_bid = Py_NewRef(s->cache[k]);
   }
   return Py_NewRef(s->cache[k]);
 }
@@ -160,7 +167,9 @@ PyTypeObject bidsim_py_state_type = {
 
 /* ---- what update returns ---------------------------------------------------------- */
 
-static int bids_from(PyObject *obj, uint32_t n, bidsim_strategy_action_t *actions) {
+/* Bids for @p rows plans - all of them in batch order, or plans idx[0..rows)
+ * when idx is not NULL - from an (rows, 3) array of numbers in li. */
+static int bids_into(PyObject *obj, uint32_t rows, const int64_t *idx, bidsim_strategy_action_t *actions) {
   PyArrayObject *arr = (PyArrayObject *)PyArray_FROMANY(obj, NPY_NOTYPE, 0, 0, NPY_ARRAY_DEFAULT);
   if (arr == NULL) return -1;
   int rc = -1;
@@ -168,60 +177,102 @@ static int bids_from(PyObject *obj, uint32_t n, bidsim_strategy_action_t *action
   if (!integer && !real) {
     PyErr_Format(PyExc_TypeError, "update returned bids of dtype %R: bids are numbers, in li",
                  (PyObject *)PyArray_DESCR(arr));
-  } else if (PyArray_NDIM(arr) != 2 || PyArray_DIM(arr, 0) != n || PyArray_DIM(arr, 1) != BIDSIM_SEG_COUNT) {
+  } else if (PyArray_NDIM(arr) != 2 || PyArray_DIM(arr, 0) != rows || PyArray_DIM(arr, 1) != BIDSIM_SEG_COUNT) {
     PyObject *shape = PyObject_GetAttrString((PyObject *)arr, "shape");
     PyErr_Format(PyExc_ValueError,
-                 "update returned bids of shape %R; expected (%u, 3): a row per plan (state.names' order), bids in "
-                 "li for the ordinary, shop and similar segments", shape, n);
+                 "update returned bids of shape %R; expected (%u, 3): a row per plan (%s), bids in li for the "
+                 "ordinary, shop and similar segments", shape, rows, idx ? "of Changes.i" : "state.names' order");
     Py_XDECREF(shape);
   } else {
     PyArrayObject *c = (PyArrayObject *)PyArray_FROM_OTF((PyObject *)arr, integer ? NPY_INT64 : NPY_FLOAT64,
                                                         NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
-    if (c) {
+    if (c && integer) {   /* three int64 a plan, straight into the actions */
+      const int64_t *src = PyArray_DATA(c);
+      for (uint32_t r = 0; r < rows; r++)
+        memcpy(actions[idx ? idx[r] : r].bid_li, src + (size_t)r * BIDSIM_SEG_COUNT, sizeof actions->bid_li);
       rc = 0;
-      for (uint32_t i = 0; i < n && rc == 0; i++)
-        for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
-          if (integer) { actions[i].bid_li[s] = ((const int64_t *)PyArray_DATA(c))[i * BIDSIM_SEG_COUNT + s]; continue; }
-          double x = ((const double *)PyArray_DATA(c))[i * BIDSIM_SEG_COUNT + s];
-          if (!isfinite(x)) {
-            char v[32];
-            snprintf(v, sizeof v, "%g", x);
-            PyErr_Format(PyExc_ValueError, "update returned a bid of %s li for plan state.names[%u], segment %d", v,
-                         i, s);
-            rc = -1;
-            break;
-          }
-          /* to the nearest li, as the built-ins round ((int64_t)(x + 0.5));
-           * beyond +-9e18 the platform's clamp gives the same bid anyway */
-          x = fmax(-9e18, fmin(9e18, x));
-          actions[i].bid_li[s] = x >= 0 ? (int64_t)(x + 0.5) : -(int64_t)(0.5 - x);
+    } else if (c) {
+      const double *src = PyArray_DATA(c);
+      rc = 0;
+      for (size_t k = 0; k < (size_t)rows * BIDSIM_SEG_COUNT; k++) {
+        double x = src[k];
+        const size_t r = k / BIDSIM_SEG_COUNT, plan = idx ? (size_t)idx[r] : r;
+        if (!isfinite(x)) {
+          char v[32];
+          snprintf(v, sizeof v, "%g", x);
+          PyErr_Format(PyExc_ValueError, "update returned a bid of %s li for plan state.names[%zu], segment %zu", v,
+                       plan, k % BIDSIM_SEG_COUNT);
+          rc = -1;
+          break;
         }
-      Py_DECREF(c);
+        /* to the nearest li, as the built-ins round ((int64_t)(x + 0.5));
+         * beyond +-9e18 the platform's clamp gives the same bid anyway */
+        x = fmax(-9e18, fmin(9e18, x));
+        actions[plan].bid_li[k % BIDSIM_SEG_COUNT] = x >= 0 ? (int64_t)(x + 0.5) : -(int64_t)(0.5 - x);
+      }
     }
+    Py_XDECREF(c);
   }
   Py_DECREF(arr);
   return rc;
 }
 
-static int participation_from(PyObject *obj, uint32_t n, bidsim_strategy_action_t *actions) {
+static int participation_into(PyObject *obj, uint32_t rows, const int64_t *idx, bidsim_strategy_action_t *actions) {
   PyArrayObject *p = (PyArrayObject *)PyArray_FROM_OTF(obj, NPY_FLOAT64, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
   if (p == NULL) return -1;
   int rc = 0;
+  const double *v = PyArray_DATA(p);
   if (PyArray_NDIM(p) == 0) {
-    for (uint32_t i = 0; i < n; i++) actions[i].participation = *(const double *)PyArray_DATA(p);
-  } else if (PyArray_NDIM(p) == 1 && PyArray_DIM(p, 0) == n) {
-    for (uint32_t i = 0; i < n; i++) actions[i].participation = ((const double *)PyArray_DATA(p))[i];
+    for (uint32_t r = 0; r < rows; r++) actions[idx ? idx[r] : r].participation = v[0];
+  } else if (PyArray_NDIM(p) == 1 && PyArray_DIM(p, 0) == rows) {
+    for (uint32_t r = 0; r < rows; r++) actions[idx ? idx[r] : r].participation = v[r];
   } else {
     PyErr_Format(PyExc_ValueError, "update returned a participation of %d dimension(s); expected a number or (%u,)",
-                 PyArray_NDIM(p), n);
+                 PyArray_NDIM(p), rows);
     rc = -1;
   }
   Py_DECREF(p);
   return rc;
 }
 
+/* bidsim.Changes(i, bid_li, participation): only plans i change. */
+static int changes_into(PyObject *ch, uint32_t n, bidsim_strategy_action_t *actions) {
+  PyObject *i = PyObject_GetAttrString(ch, "i"), *bids = PyObject_GetAttrString(ch, "bid_li"),
+           *part = PyObject_GetAttrString(ch, "participation");
+  PyArrayObject *idx = i ? (PyArrayObject *)PyArray_FROM_OTF(i, NPY_INT64, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST) : NULL;
+  int rc = -1;
+  if (idx && bids && part) {
+    const npy_intp k = PyArray_SIZE(idx);
+    const int64_t *x = PyArray_DATA(idx);
+    rc = 0;
+    if (PyArray_NDIM(idx) != 1) {
+      PyErr_SetString(PyExc_ValueError, "Changes.i must be a 1-d array of plan indices (state.names' order)");
+      rc = -1;
+    }
+    for (npy_intp j = 0; rc == 0 && j < k; j++)
+      if (x[j] < 0 || x[j] >= (int64_t)n) {
+        PyErr_Format(PyExc_IndexError, "Changes.i holds %lld; the batch has plans 0 to %u", (long long)x[j], n - 1);
+        rc = -1;
+      }
+    if (rc == 0 && bids != Py_None) rc = bids_into(bids, (uint32_t)k, x, actions);
+    if (rc == 0 && part != Py_None) rc = participation_into(part, (uint32_t)k, x, actions);
+  }
+  Py_XDECREF(idx);
+  Py_XDECREF(i);
+  Py_XDECREF(bids);
+  Py_XDECREF(part);
+  return rc;
+}
+
 int bidsim_py_actions_from(PyObject *result, uint32_t n, bidsim_strategy_action_t *actions) {
   if (result == Py_None) return 0;
+  if (PyTuple_Check(result) && !PyTuple_CheckExact(result)) {   /* a namedtuple: bidsim.Changes */
+    PyObject *cls = bidsim_py_helper("Changes");
+    const int is = cls ? PyObject_IsInstance(result, cls) : -1;
+    Py_XDECREF(cls);
+    if (is < 0) return -1;
+    if (is) return changes_into(result, n, actions);
+  }
   PyObject *bids = result, *part = Py_None;
   if (PyTuple_Check(result)) {
     if (PyTuple_GET_SIZE(result) != 2) {
@@ -232,8 +283,7 @@ int bidsim_py_actions_from(PyObject *result, uint32_t n, bidsim_strategy_action_
     bids = PyTuple_GET_ITEM(result, 0);
     part = PyTuple_GET_ITEM(result, 1);
   }
-  if (bids != Py_None && bids_from(bids, n, actions)) return -1;
-  if (part != Py_None && participation_from(part, n, actions)) return -1;
+  if (bids != Py_None && bids_into(bids, n, NULL, actions)) return -1;
+  if (part != Py_None && participation_into(part, n, NULL, actions)) return -1;
   return 0;
 }
-

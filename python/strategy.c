@@ -146,6 +146,7 @@ typedef struct {
   setting_t *set;
   PyObject *obj, *update, *on_click, *on_clicks, *day_end;   /* bound methods, or NULL */
   PyObject *names;          /* tuple: the plans' names, in batch order */
+  PyObject *value_bid;      /* state.value_bid_li once read: the same all unit long */
   uint32_t count;
   /* clicks since they were last delivered (appended by the day loop, no GIL) */
   uint32_t nclicks, capclicks;
@@ -168,6 +169,7 @@ static void inst_free(inst_t *in) {
   Py_XDECREF(in->on_clicks);
   Py_XDECREF(in->day_end);
   Py_XDECREF(in->names);
+  Py_XDECREF(in->value_bid);
   PyMem_RawFree(in->click_i);
   PyMem_RawFree(in->click_price_li);
   PyMem_RawFree(in->click_value_li);
@@ -297,7 +299,7 @@ static int py_update(void *inst, const bidsim_strategy_batch_t *b, bidsim_strate
     rc = bidsim_py_fail(in->set->run, what, err);
   } else {
     when(what, sizeof what, "update()", in, b);
-    PyObject *state = bidsim_py_state_new(b, actions, in->names);
+    PyObject *state = bidsim_py_state_new(b, actions, in->names, &in->value_bid);
     PyObject *res = state ? PyObject_CallOneArg(in->update, state) : NULL;
     if (state) bidsim_py_state_invalidate(state);
     Py_XDECREF(state);
@@ -319,7 +321,7 @@ static int py_day_end(void *inst, const bidsim_strategy_batch_t *b, bidsim_error
     rc = bidsim_py_fail(in->set->run, what, err);
   } else if (in->day_end) {
     when(what, sizeof what, "day_end()", in, b);
-    PyObject *state = bidsim_py_state_new(b, NULL, in->names);
+    PyObject *state = bidsim_py_state_new(b, NULL, in->names, &in->value_bid);
     PyObject *res = state ? PyObject_CallOneArg(in->day_end, state) : NULL;
     if (state) bidsim_py_state_invalidate(state);
     Py_XDECREF(state);

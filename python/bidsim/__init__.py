@@ -21,14 +21,14 @@ import os as _os
 from . import _bidsim
 from ._bidsim import CAP_UNLIMITED, DAYS_MAX, REPLICATES_MAX, Scenario, StrategyState
 from ._errors import Error, ResultError, RunError, ScenarioError, StrategyError
-from ._strategies import Clicks
+from ._strategies import Changes, Clicks
 from .env import Env, ParallelEnv
 from ._command import compare, report
 from .results import open
 
 __version__ = _bidsim.version
 
-__all__ = ["load", "open", "report", "compare", "Scenario", "StrategyState", "Clicks", "Env", "ParallelEnv",
+__all__ = ["load", "open", "report", "compare", "Scenario", "StrategyState", "Changes", "Clicks", "Env", "ParallelEnv",
            "Error", "ScenarioError", "StrategyError", "RunError", "ResultError", "CAP_UNLIMITED", "DAYS_MAX",
            "REPLICATES_MAX"]
 

@@ -15,6 +15,14 @@ order - i (the plan, in state.names' order), price_li (charged), converted
 (bool), order_value_li (0 without an order)."""
 
 
+Changes = namedtuple("Changes", "i bid_li participation", defaults=(None, None))
+Changes.__doc__ = """What update may return to change only some plans: i, their indices in
+state.names' order; bid_li, their new bids ((len(i), 3), li) or None;
+participation, a number or (len(i),) or None. The other plans keep the
+bids in force. For batches of thousands of plans of which a period moves
+a few, it spares building and reading every plan's row."""
+
+
 def _params(keys, values):
     """The loader's parameters ("hours.3" for item 3 of the list hours) as
     keyword arguments: numbers, and lists of numbers."""
