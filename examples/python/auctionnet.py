@@ -67,8 +67,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--baseline", choices=["fixed", "pid", "cem"], default="pid")
     ap.add_argument("--episodes", type=int, default=4, help="evaluation episodes (seeds 1000, 1001, ...)")
-    ap.add_argument("--iterations", type=int, default=6, help="cem: training iterations")
-    ap.add_argument("--population", type=int, default=12, help="cem: candidates per iteration")
+    ap.add_argument("--iterations", type=int, default=5, help="cem: training iterations")
+    ap.add_argument("--population", type=int, default=10, help="cem: candidates per iteration")
     args = ap.parse_args(argv)
     sys.path.insert(0, HERE)
     from pid import PID
