@@ -72,7 +72,8 @@ static PyObject *mod_load(PyObject *m, PyObject *args, PyObject *kw) {
   if (p == NULL) return NULL;
   bidsim_py_run_t *run = bidsim_py_run_new();
   if (run == NULL) return PyErr_NoMemory();
-  bidsim_scenario_options_t opt = { .overrides = ov, .resolve_external = bidsim_py_resolve, .resolve_ctx = run };
+  bidsim_scenario_options_t opt = { .overrides = ov, .load_plugins = true, .resolve_external = bidsim_py_resolve,
+                                     .resolve_ctx = run };
   bidsim_scenario_t *sc = NULL;
   bidsim_error_t err;
   bidsim_error_clear(&err);

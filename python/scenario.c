@@ -8,7 +8,8 @@
 
 bidsim_scenario_t *bidsim_py_load(const char *path, const char *text, Py_ssize_t len,
                                   const bidsim_scenario_overrides_t *ov, bidsim_py_run_t *run) {
-  bidsim_scenario_options_t opt = { .overrides = *ov, .resolve_external = bidsim_py_resolve, .resolve_ctx = run };
+  bidsim_scenario_options_t opt = { .overrides = *ov, .load_plugins = true, .resolve_external = bidsim_py_resolve,
+                                     .resolve_ctx = run };
   bidsim_scenario_t *sc = NULL;
   bidsim_error_t err;
   bidsim_error_clear(&err);

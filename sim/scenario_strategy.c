@@ -2,10 +2,14 @@
  * variant's change or a market share): a built-in by kind, a plugin by
  * path, or an external one (`python: module:Class`, resolved by the program
  * that runs it: sim/strategy_external.h), with its parameters, checked by
- * creating it once. */
+ * creating it once. A plugin is trusted code: it is loaded (its
+ * constructors run) only when the options ask for it. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 #include "sim/strategy_external.h"
@@ -31,6 +35,16 @@ static int add_param(ctx_t *c, struct fy_node *at, const char *key, bidsim_sc_st
   char *k = bidsim_strdup(name);
   if (k == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, key, "out of memory");
   st->params[st->param_count++] = (bidsim_param_t){ k, v };
+  return BIDSIM_OK;
+}
+
+/* A plugin that is not loaded still has to exist as a readable file. */
+static int plugin_present(ctx_t *c, struct fy_node *at, const char *key, const char *full) {
+  struct stat st;
+  if (stat(full, &st) != 0 || access(full, R_OK) != 0)
+    return bidsim__fail_at(c, at, BIDSIM_EPLUGIN, key, "cannot load the plugin: %s: %s", full, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return bidsim__fail_at(c, at, BIDSIM_EPLUGIN, key, "cannot load the plugin: %s is not a file", full);
   return BIDSIM_OK;
 }
 
@@ -68,14 +82,15 @@ static void param_node(struct fy_node *params, const char *name, const char *sub
  * it. A refusal naming a parameter is reported at it. */
 static int resolve_external(ctx_t *c, struct fy_node *at, const char *key, struct fy_node *params, const char *sub,
                             bidsim_sc_strategy_t *st) {
+  const char *file = c->file ? c->file : c->path;   /* a sweep point's is its file's */
   if (c->opt->resolve_external == NULL)
     return bidsim__fail_at(c, at, BIDSIM_ESCHEMA, key,
                            "a Python strategy runs only inside Python, not in the bidsim command: python3 -c "
-                           "'import bidsim; bidsim.load(\"%s\").run(out=\"OUT.h5\")' (docs/python.md)", c->path);
+                           "'import bidsim; bidsim.load(\"%s\").run(out=\"OUT.h5\")' (docs/python.md)", file);
   bidsim_params_t ps = { st->param_count, st->params };
   bidsim_error_t e;
   bidsim_error_clear(&e);
-  int rc = c->opt->resolve_external(c->opt->resolve_ctx, st->ext_spec, &ps, c->path, st, &e);
+  int rc = c->opt->resolve_external(c->opt->resolve_ctx, st->ext_spec, &ps, file, st, &e);
   if (rc == BIDSIM_OK && st->ext == NULL) rc = bidsim_error_set(&e, BIDSIM_EPLUGIN, "", "the resolver set no strategy");
   if (rc == BIDSIM_OK) return BIDSIM_OK;
   char at_key[440];
@@ -121,16 +136,29 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
     snprintf(sub, sizeof sub, "%s.plugin", key);
     if ((rc = bidsim__scalar(c, plugin, sub, buf, sizeof buf, "a path to a shared object"))) goto fail;
     st->plugin_path = bidsim_strdup(buf);
-    /* relative paths are relative to the scenario file */
+    /* relative paths are relative to the scenario file (a sweep point's
+     * too: c->file is the file's path where c->path names the point) */
     char full[2048];
-    const char *slash = strrchr(c->path, '/');
-    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - c->path), c->path, buf);
+    const char *file = c->file ? c->file : c->path, *slash = strrchr(file, '/');
+    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - file), file, buf);
     else snprintf(full, sizeof full, "%s", buf);
-    if (!st->plugin_path || bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
-      rc = bidsim__fail_at(c, plugin, BIDSIM_EPLUGIN, sub, "%s", st->plugin_path ? msg : "out of memory");
+    if (!st->plugin_path) {
+      rc = bidsim__fail_at(c, plugin, BIDSIM_ENOMEM, sub, "out of memory");
       goto fail;
     }
-    snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+    if (!c->opt->load_plugins) {
+      /* trusted code is not run unless asked: check that it is there */
+      if ((rc = plugin_present(c, plugin, sub, full))) goto fail;
+      const char *base = strrchr(buf, '/');
+      snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, base ? base + 1 : buf);
+      c->sc->plugins_skipped++;
+    } else {
+      if (bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
+        rc = bidsim__fail_at(c, plugin, BIDSIM_EPLUGIN, sub, "%s", msg);
+        goto fail;
+      }
+      snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+    }
   }
   if (params) {
     snprintf(sub, sizeof sub, "%s.params", key);
@@ -162,6 +190,10 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
     char pkey[256];
     snprintf(pkey, sizeof pkey, "%s.python", key);
     if ((rc = resolve_external(c, python, pkey, params, sub, st))) goto fail;
+    *out = st;
+    return BIDSIM_OK;
+  }
+  if (st->impl == NULL) {   /* a plugin not loaded: its parameters stay unchecked */
     *out = st;
     return BIDSIM_OK;
   }

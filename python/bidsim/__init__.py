@@ -36,7 +36,8 @@ LI_PER_YUAN = 1000
 
 
 def load(path, *, seed=None, days=None, replicates=None):
-    """Load and validate a scenario file, as ``bidsim validate`` does.
+    """Load and validate a scenario file, as ``bidsim validate --load-plugins``
+    does (strategy plugins loaded and checked, as a run needs them).
 
     seed, days and replicates override the file's values exactly as ``bidsim
     run --seed/--days/--replicates`` do (every variant and sweep point gets

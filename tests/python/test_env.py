@@ -76,9 +76,17 @@ def test_reset_with_a_seed_is_reproducible(tmp_path):
 
 
 def test_agents_meet_in_the_same_auctions(tmp_path):
-    """Home and Rival advertise the same category: Home bidding four times
-    higher takes exposures from Rival, the same seed and Rival's bids held."""
-    env = bidsim.ParallelEnv(scenario("schedule.yaml"), agents=["Home", "Rival"], period_s=3600, days=1)
+    """Home and Rival advertise the same category: Home bidding eight times
+    higher takes exposures from Rival, the same seed and Rival's bids held
+    (both caps lifted: a capped plan pushed to lower slots gets fewer clicks
+    for its exposures and stays in the auctions longer, which hides the
+    effect)."""
+    text = open(scenario("schedule.yaml")).read()
+    assert "    cap: 300\n    products: [1]" in text and "{name: Rival, shop: Bolt, cap: 300," in text
+    path = tmp_path / "open.yaml"
+    path.write_text(text.replace("    cap: 300\n    products: [1]", "    cap: unlimited\n    products: [1]")
+                    .replace("{name: Rival, shop: Bolt, cap: 300,", "{name: Rival, shop: Bolt, cap: unlimited,"))
+    env = bidsim.ParallelEnv(str(path), agents=["Home", "Rival"], period_s=3600, days=1)
 
     def episode(home_m):
         env.reset(seed=5)

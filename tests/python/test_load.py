@@ -1,4 +1,5 @@
-"""bidsim.load validates exactly as `bidsim validate`: every invalid shipped
+"""bidsim.load validates exactly as `bidsim validate --load-plugins` (the
+plugins loaded and checked, as a run needs them): every invalid shipped
 scenario raises ScenarioError whose text is the command's message
 (file:line:column: key: rule and limit) and whose attributes are its parts;
 `python:` strategies are imported and checked at load, errors at the key."""
@@ -17,7 +18,7 @@ PY_ONLY = {"scenarios/invalid/strategy_python_in_cli.yaml"}   # valid in Python 
 
 @pytest.mark.parametrize("path", [p for p in INVALID if p not in PY_ONLY])
 def test_an_invalid_scenario_raises_the_commands_message(path, bidsim_cmd):
-    p = bidsim_cmd("validate", path, check=False)
+    p = bidsim_cmd("validate", "--load-plugins", path, check=False)
     assert p.returncode == 2
     want = p.stderr.strip()
     assert want.startswith("bidsim validate: error: ")

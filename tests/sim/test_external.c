@@ -249,7 +249,7 @@ static int load_py(const char *spec, const char *target, rec_t *r, bidsim_scenar
            "variants:\n  - name: py\n    plans:\n      A:\n        strategy:\n          python: \"%s\"\n"
            "          params: {k: 2, target: %s}\n", spec, target);
   snprintf(text, sizeof text, scenario_text, strat);
-  bidsim_scenario_options_t opt = { .resolve_external = resolve, .resolve_ctx = r };
+  bidsim_scenario_options_t opt = { .load_plugins = true, .resolve_external = resolve, .resolve_ctx = r };
   return bidsim_scenario_load_string_opt(text, strlen(text), "py.yaml", &opt, sc, err);
 }
 
