@@ -9,6 +9,7 @@ environment's episode of one day in 48 steps against `run` of the same
 scenario with one listed plan (the agent) at the same bids.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/python_strategy.py [--rounds N] [--impressions M]
+                                                                   [--relation global|per_shop]
     .../python_strategy.py --case NAME --once     (one case, for valgrind --tool=callgrind)
 
 Cases alternate within each round, so each ratio compares cases measured
@@ -149,9 +150,11 @@ plans:
 """
 
 
-def scenarios(tmp, impressions):
+def scenarios(tmp, impressions, relation=None):
     base = open(os.path.join(HERE, "e2e_10k.yaml")).read()
     base = base.replace("impressions_per_day: 10000000", f"impressions_per_day: {impressions}")
+    if relation:   # the user model: per_shop (personalised, the default) or global (the first model)
+        base = base.replace("auction: {slots: 4}", f"auction: {{slots: 4}}\nusers: {{relation: {relation}}}")
     texts = {
         "fixed": base,
         "c-multiplier": base + "  strategies: [{share: 1.0, strategy: {kind: multiplier}}]\n",
@@ -201,11 +204,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--impressions", type=int, default=10_000_000)
+    ap.add_argument("--relation", choices=["per_shop", "global"],
+                    help="users.relation of the market (default: the scenario's, the personalised model)")
     ap.add_argument("--case", choices=CASES)
     ap.add_argument("--once", action="store_true", help="run --case once and print its time")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bidsim-pybench-") as tmp:
-        paths = scenarios(tmp, args.impressions)
+        paths = scenarios(tmp, args.impressions, args.relation)
         if args.once:
             print(f"{args.case} {run_case(args.case, paths, tmp):.3f} s")
             return

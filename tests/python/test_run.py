@@ -77,20 +77,23 @@ def test_the_largest_seed_is_the_commands(tmp_path, bidsim_cmd):
     assert same_bytes(cli, mod)
 
 
-def test_ctrl_c_stops_the_run_with_no_file(tmp_path):
-    """SIGINT while the run is going: the job stops (BIDSIM_EINTR), the
+@pytest.mark.parametrize("strategies", ["None", "{'Home': pystrats.Multiplier(), 'Rival': pystrats.Jitter()}"])
+def test_ctrl_c_stops_the_run_with_no_file(tmp_path, strategies):
+    """SIGINT while the run is going (with Python strategies taking the GIL
+    on the worker threads, or without): the job stops (BIDSIM_EINTR), the
     KeyboardInterrupt is raised in the caller, nothing is left under the
     output name, and the run is resumable as with the command."""
     out = tmp_path / "big.h5"
     code = textwrap.dedent(f"""
         import os, signal, sys, threading, time
         sys.path.insert(0, {os.path.join(BUILD, 'python')!r})
-        import bidsim
+        sys.path.insert(0, {os.path.dirname(os.path.abspath(scenario('shop.yaml')))!r})
+        import bidsim, pystrats
         sc = bidsim.load({scenario('shop.yaml')!r})
         threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         t = time.monotonic()
         try:
-            sc.run({str(out)!r}, days=200, replicates=2, threads=2)
+            sc.run({str(out)!r}, days=200, replicates=2, threads=2, strategies={strategies})
             print("finished")
         except KeyboardInterrupt:
             print("interrupted after %.1f s" % (time.monotonic() - t))
