@@ -309,8 +309,8 @@ static int read_file(const char *path, char **out, size_t *out_len, bidsim_error
 int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
                              bidsim_error_t *err) {
   *out = NULL;
-  char *buf;
-  size_t len;
+  char *buf = NULL;
+  size_t len = 0;   /* set by read_file; GCC cannot see that when the library is position-independent */
   int rc = read_file(path, &buf, &len, err);
   if (rc) return rc;
   rc = bidsim_scenario_load_string_opt(buf, len, path, opt, out, err);

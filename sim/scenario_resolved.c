@@ -61,7 +61,7 @@ static void put_name(sbuf_t *b, const char *s) {
   put(b, "\"");
 }
 
-/* A strategy as written: kind or plugin, and its parameters by name (a list
+/* A strategy as written: kind, plugin or python, and its parameters by name (a list
  * appears as name.0, name.1, ..., which loads back to the same parameters). */
 static void put_strategy(sbuf_t *b, const char *indent, const bidsim_sc_strategy_t *st) {
   if (st == NULL) return;
@@ -69,6 +69,9 @@ static void put_strategy(sbuf_t *b, const char *indent, const bidsim_sc_strategy
   if (st->plugin_path) {
     put(b, "plugin: ");
     put_name(b, st->plugin_path);
+  } else if (st->ext_spec) {
+    put(b, "python: ");
+    put_name(b, st->ext_spec);
   } else {
     put(b, "kind: ");
     put_name(b, st->kind);
