@@ -45,7 +45,7 @@ static void usage(FILE *f) {
     "DESCRIPTION\n"
     "    Simulates plan NAME of the scenario at every point of one axis:\n"
     "      --bid      the base (ordinary) bid in yuan; the segment bids keep the\n"
-    "                 scenario's premiums as percentages, to the fen\n"
+    "                 scenario's premiums as percentages (rounded up to whole fen)\n"
     "      --cap      the daily spend cap in yuan\n"
     "      --premium  one segment's bid (shop or similar) as a percentage above\n"
     "                 the base bid, e.g. shop=10%%:300%%:10%%\n"

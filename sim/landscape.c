@@ -19,19 +19,25 @@
 
 static int64_t yuan_to_fen_li(double yuan) { return (int64_t)llround(yuan * 100.0) * BIDSIM_LI_PER_FEN; }
 
-/* A segment bid carried by a new base: the scenario's premium as a
- * percentage (bid / base), to the nearest fen; a premium at the platform's
- * bound stays at it when only the rounding would cross it. A bid derived
- * from the base (not written) stays derived: the smallest premium. */
+/* A segment bid carried by a new base. Written as the platform's premium
+ * ("+23%", or derived: +10%): that percent over the new base, rounded up
+ * to whole fen as the platform and the loader do (bidsim_rule_premium_bid).
+ * Written in yuan: the same ratio to the base, to the nearest fen. */
 static int64_t carried_bid(const bidsim_sc_plan_t *pl, int seg, int64_t base_li) {
-  int64_t lo, hi;
-  bidsim_rule_premium_bounds(base_li, &lo, &hi);
-  if (pl->bid_derived[seg]) return lo;
+  int64_t v;
+  if (pl->premium_pct[seg] > 0 && bidsim_rule_premium_bid(base_li, pl->premium_pct[seg], &v, "bids", NULL) == BIDSIM_OK)
+    return v;
   const double exact_li = (double)base_li * (double)pl->bid_li[seg] / (double)pl->bid_li[BIDSIM_SEG_ORDINARY];
-  int64_t v = (int64_t)llround(exact_li / BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
-  if (v < lo && exact_li > (double)(lo - BIDSIM_LI_PER_FEN)) v = lo;
-  if (v > hi && hi >= lo && exact_li < (double)(hi + BIDSIM_LI_PER_FEN) && hi != BIDSIM_BID_MAX_LI) v = hi;
-  return v;
+  return (int64_t)llround(exact_li / BIDSIM_LI_PER_FEN) * BIDSIM_LI_PER_FEN;
+}
+
+/* A segment bid @p pct percent above @p base_li, rounded up to whole fen
+ * (the platform's rule for a whole percent; the same rounding otherwise). */
+static int64_t premium_bid(int64_t base_li, double pct) {
+  int64_t v;
+  if (pct == floor(pct) && bidsim_rule_premium_bid(base_li, (int64_t)pct, &v, "bids", NULL) == BIDSIM_OK) return v;
+  const double fen = (double)base_li * (100.0 + pct) / 100.0 / BIDSIM_LI_PER_FEN;
+  return (int64_t)ceil(fen - 1e-9) * BIDSIM_LI_PER_FEN;
 }
 
 static void check_point(bidsim_landscape_point_t *p, const char *plan_name) {
@@ -77,8 +83,7 @@ int bidsim_landscape_points(const bidsim_scenario_t *sc, uint32_t plan, const bi
         for (int s = 1; s < BIDSIM_SEG_COUNT; s++) p[i].bid_li[s] = carried_bid(pl, s, p[i].bid_li[0]);
         break;
       case BIDSIM_AXIS_PREMIUM:
-        p[i].bid_li[ax->segment] = (int64_t)llround((double)pl->bid_li[0] * (1.0 + x / 100.0) / BIDSIM_LI_PER_FEN) *
-                                   BIDSIM_LI_PER_FEN;
+        p[i].bid_li[ax->segment] = premium_bid(pl->bid_li[0], x);
         break;
       case BIDSIM_AXIS_CAP:
         p[i].cap_li = (int64_t)llround(x * BIDSIM_LI_PER_YUAN);
@@ -240,7 +245,7 @@ static void *thread_main(void *arg) {
   bidsim_world_output_meta(s->world, s->replicates, s->run_sc->days, &meta);
   int rc = buf ? BIDSIM_OK : bidsim_error_set(&err, BIDSIM_ENOMEM, "landscape", "out of memory");
   if (rc == BIDSIM_OK) rc = bidsim_worker_create(s->run_sc, s->world, s->stop, &k, &err);
-  if (rc == BIDSIM_OK) rc = bidsim_day_slab_init(&slab, meta.plans, meta.products, &err);
+  if (rc == BIDSIM_OK) rc = bidsim_day_slab_init_slots(&slab, meta.plans, meta.products, meta.slots, &err);
   if (rc == BIDSIM_OK)
     rc = bidsim_landscape_pass_create(s->run_sc, s->plan, s->copies, s->exact ? 0 : s->valid, s->exact, k, &lp, &err);
   if (rc == BIDSIM_OK) bidsim_landscape_pass_rows(lp, buf, BIDSIM_LS_COUNT);

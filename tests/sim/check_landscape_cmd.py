@@ -3,9 +3,10 @@
 
     check_landscape_cmd.py monotone LAND.csv METRIC...
         each metric's mean never falls from one simulated point to the next
-    check_landscape_cmd.py premium LAND.csv SHOP_RATIO SIMILAR_RATIO
-        every simulated point's segment bids are its base bid times the
-        ratio, to the nearest fen (premiums kept as percentages)
+    check_landscape_cmd.py premium LAND.csv SHOP_PCT SIMILAR_PCT
+        every simulated point's segment bids are its base bid plus the
+        percent, rounded up to whole fen as the platform does (premiums
+        kept as percentages)
     check_landscape_cmd.py skipped LAND.csv VALUE TEXT
         the point at VALUE is skipped and its rule contains TEXT
     check_landscape_cmd.py compare ONE.csv EXACT.csv [METRIC=TOL ...]
@@ -45,12 +46,12 @@ def premium(path, shop, similar):
     for x in rows(path):
         if x["skipped"] != "0":
             continue
-        base = num(x["bid_ordinary"])
-        for key, ratio in (("bid_shop", shop), ("bid_similar", similar)):
-            want = round(base * ratio * 100) / 100
-            got = num(x[key])
-            if abs(got - want) > 0.0051:
-                print(f"point {x['value']}: {key} {got} is not {base} x {ratio} = {want}")
+        base = round(num(x["bid_ordinary"]) * 100)  # fen
+        for key, pct in (("bid_shop", shop), ("bid_similar", similar)):
+            want = -(-base * (100 + pct) // 100)  # rounded up, in whole fen
+            got = round(num(x[key]) * 100)
+            if got != want:
+                print(f"point {x['value']}: {key} {got} fen is not {base} fen + {pct}% = {want} fen")
                 ok = False
         n += 1
     print(f"premium: {n} points checked")
@@ -99,7 +100,7 @@ def main(argv):
     if cmd == "monotone":
         ok = monotone(argv[2], argv[3:])
     elif cmd == "premium":
-        ok = premium(argv[2], float(argv[3]), float(argv[4]))
+        ok = premium(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "skipped":
         ok = skipped(argv[2], float(argv[3]), argv[4])
     elif cmd == "compare":

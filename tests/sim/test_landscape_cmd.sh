@@ -23,8 +23,8 @@ grep -q "bidsim landscape SCENARIO.yaml --plan NAME" "$T/help"
 "$B" landscape "$S" --plan Kitchen --bid 0.50:3.00:0.05 --replicates 2 --threads 2 --format csv > "$T/bid.csv"
 [ "$(tail -n +2 "$T/bid.csv" | wc -l)" = 51 ]
 $C monotone "$T/bid.csv" exposures clicks spend
-# Kitchen bids 1.30 / 2.60 / 1.60: shop +100%, similar +23.08%
-$C premium "$T/bid.csv" 2.0 1.2307692307692308
+# Kitchen bids 1.30, shop +100%, similar +23% (2.60 and 1.60 yuan)
+$C premium "$T/bid.csv" 100 23
 # the current setting (1.30) is marked
 awk -F, 'NR > 1 && $3 == 1 { print $2 }' "$T/bid.csv" | grep -qx "1.3"
 
