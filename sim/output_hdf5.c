@@ -1006,6 +1006,11 @@ int bidsim_results_read_impressions(bidsim_results_t *r, int64_t *buf, bidsim_er
   return read_all(r, "/traffic/impressions", buf, err);
 }
 
+int bidsim_results_read_impressions_unit(bidsim_results_t *r, uint32_t variant, uint32_t replicate, int64_t *buf,
+                                         bidsim_error_t *err) {
+  return read_unit(r, "/traffic/impressions", variant, replicate, buf, err);
+}
+
 /* ---- merging: chunks copied as stored --------------------------------------- */
 
 /* One dataset's chunk (v, rep, day) from src to dst, still compressed:

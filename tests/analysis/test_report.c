@@ -266,6 +266,24 @@ static void test_bad_options(void **state) {
   bidsim_results_close(res);
 }
 
+/* the reader's per-unit block of /traffic/impressions is (D, 24, S) of
+ * that unit: the synthetic file writes 1000 + hour in every cell */
+static void test_impressions_of_one_unit(void **state) {
+  (void)state;
+  bidsim_results_t *res;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(path, &res, &err), BIDSIM_OK);
+  int64_t buf[SYNTH_D * BIDSIM_HOURS * BIDSIM_SEG_COUNT];
+  assert_int_equal(bidsim_results_read_impressions_unit(res, 1, 3, buf, &err), BIDSIM_OK);
+  for (int d = 0; d < SYNTH_D; d++)
+    for (int h = 0; h < BIDSIM_HOURS; h++)
+      for (int g = 0; g < BIDSIM_SEG_COUNT; g++)
+        assert_int_equal(buf[(d * BIDSIM_HOURS + h) * BIDSIM_SEG_COUNT + g], 1000 + h);
+  assert_int_equal(bidsim_results_read_impressions_unit(res, 2, 0, buf, &err), BIDSIM_EINVAL);
+  assert_int_equal(bidsim_results_read_impressions_unit(res, 0, 4, buf, &err), BIDSIM_EINVAL);
+  bidsim_results_close(res);
+}
+
 static void write_bytes(const char *p, const void *data, size_t n) {
   FILE *f = fopen(p, "wb");
   assert_non_null(f);
@@ -313,6 +331,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_plan_figures_by_hand), cmocka_unit_test(test_shop_and_product_groups),
     cmocka_unit_test(test_day_replicates_and_hours), cmocka_unit_test(test_bad_options),
+    cmocka_unit_test(test_impressions_of_one_unit),
     cmocka_unit_test(test_not_a_result),
   };
   return cmocka_run_group_tests(tests, make_file, remove_file);
