@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bidsim report / compare / plot end to end: a simulated market (4
-# replicates, 2 days, a capped plan) and the synthetic two-variant file,
-# every figure recomputed from the datasets by tests/analysis/check_report.py.
+# bidsim report / compare end to end: a simulated market (4 replicates, 2
+# days, a capped plan, a plan bidding to a target CPA), a sweep of that
+# market (the target x the cap) and the synthetic two-variant file, every
+# figure recomputed from the datasets by tests/analysis/check_report.py.
 set -euo pipefail
 BUILD="${BIDSIM_BUILD_DIR:-build}"
 tmp=$(mktemp -d)
@@ -24,13 +25,22 @@ shops:
     products: [{id: 7, name: "Kettle", sales: 800, category: b, ctr: 0.045}]
 plans:
   - {name: Capped, shop: "Shop, the first", cap: 100, products: [1], bids: {ordinary: 3.00, shop: 5.00, similar: 4.00}}
-  - {name: Open, shop: "Shop, the first", products: [2], bids: {ordinary: 1.50, shop: 2.00, similar: 1.80}}
+  - {name: Open, shop: "Shop, the first", products: [2], bids: {ordinary: 1.50, shop: 2.00, similar: 1.80},
+     strategy: {kind: target_cpa, params: {target: 40}}}
   - {name: Other, shop: Second, products: [7], bids: {ordinary: 2.00, shop: 2.50, similar: 2.20}}
 market:
   plans: 200
   cap: {dist: uniform, min: 100, max: 150}
   unlimited_share: 0.2
 YAML
+{ cat "$tmp/market.yaml"; cat <<'YAML'
+sweep:
+  grid:
+    plans[Open].strategy.params.target: [20, 60]
+    plans[Capped].cap: [100, 150]
+YAML
+} > "$tmp/sweep.yaml"
 "$BUILD/bidsim" run "$tmp/market.yaml" -o "$tmp/market.h5" --quiet
+"$BUILD/bidsim" run "$tmp/sweep.yaml" -o "$tmp/sweep.h5" --quiet
 "$BUILD/tools/synth_result" "$tmp/synth.h5"
-/usr/bin/python3 tests/analysis/check_report.py "$BUILD/bidsim" "$tmp/market.h5" "$tmp/synth.h5" "$tmp"
+/usr/bin/python3 tests/analysis/check_report.py "$BUILD/bidsim" "$tmp/market.h5" "$tmp/synth.h5" "$tmp/sweep.h5" "$tmp"
