@@ -9,6 +9,7 @@ PKGS=(
   libgsl-dev libhdf5-dev hdf5-tools libcmocka-dev libfyaml-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-matplotlib python3-numpy
+  fonts-noto-cjk   # plot: Chinese plan and product names (tests/analysis/test_plot.sh fails without)
   clang-14 libclang-rt-14-dev
 )
 # shellcheck disable=SC2206

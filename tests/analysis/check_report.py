@@ -13,7 +13,6 @@ and json modules; tables fit 80 columns; bad files give exit 2 with a
 one-line message.
 usage: check_report.py BIDSIM RESULT.h5 SYNTH.h5 SWEEP.h5 TMPDIR"""
 import csv
-import importlib.util
 import io
 import json
 import math
@@ -397,10 +396,8 @@ c1 = [r for r in doc if r["name"] == "P1" and r["metric"] == "roi"][0]
 close(c1["baseline_mean"], p1["roi"], "compare's baseline ROI is report's")
 # plot's ROI and CPC figure uses the same estimator (its t quantile comes
 # from a table: within 0.1% at 3 degrees of freedom)
-spec = importlib.util.spec_from_file_location(
-    "plot", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis", "plot.py"))
-plot = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(plot)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+import plot  # noqa: E402
 for row in doc_r:
     if row["variant"] != "base":
         continue
