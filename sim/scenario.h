@@ -42,6 +42,9 @@ typedef struct {
    * replies within the hour to at most capacity_per_hour of them */
   double   consult_share;
   double   capacity_per_hour;
+  /* users.relation per_shop: the share of users who visited the shop (its
+   * plans bid their shop bid for them); < 0 = traffic.segments.shop */
+  double   reach;
 } bidsim_sc_shop_t;
 
 /* A plan's bid strategy (engine/include/bidsim/strategy.h): a built-in by
@@ -96,6 +99,14 @@ typedef struct {
   uint32_t      strategy_count;
   double       *strategy_share;
   struct bidsim_sc_strategy **strategies;
+  /* users.relation per_shop: each generated shop's reach (clamped to
+   * [0, 0.5]) and each generated plan's targeting (share of users it bids
+   * for, clamped to [0, 1]) */
+  bidsim_dist_t reach, targeting;
+  /* once: the market is drawn once from the scenario's seed, the same in
+   * every replicate; per_replicate: drawn again for each replicate from a
+   * market stream of its own, so intervals include not knowing it */
+  enum { BIDSIM_REDRAW_ONCE = 0, BIDSIM_REDRAW_PER_REPLICATE = 1 } redraw;
 } bidsim_sc_market_t;
 
 /* A variant changes listed plans' settings; every variant of a replicate is
@@ -147,6 +158,13 @@ typedef struct bidsim_scenario {
   bidsim_sc_phase_t *phases;
 
   /* users */
+  /* global: one segment per impression for every plan (the first model);
+   * per_shop: each plan's segment is the user's relation to its shop
+   * (docs/model.md §3) and ranking is personalised */
+  enum { BIDSIM_RELATION_GLOBAL = 0, BIDSIM_RELATION_PER_SHOP = 1 } relation;
+  double   affinity_sigma;             /* log-sd of the user-ad affinity (per_shop); 0 = none */
+  double   affinity_truncate;          /* the affinity's normal truncated to [-T, T] */
+  double   prediction_error;           /* log-sd of the true CTR around the platform's prediction */
   double   ctr_mult[BIDSIM_SEG_COUNT];
   double   cvr_mult[BIDSIM_SEG_COUNT];
   double   conversion_delay_hours;     /* mean of an exponential delay; 0 = immediate */

@@ -38,6 +38,10 @@ static int set_defaults(bidsim_scenario_t *sc) {
   sc->noise = BIDSIM_NOISE_POISSON;
   sc->negbin_dispersion = 10.0;
   /* DOMAIN.md §3: retargeted users click and convert markedly more */
+  sc->relation = BIDSIM_RELATION_GLOBAL;
+  sc->affinity_truncate = 2.0;
+  sc->market.reach = (bidsim_dist_t){ BIDSIM_DIST_LOGNORMAL, 0.004, 1.0 };
+  sc->market.targeting = (bidsim_dist_t){ BIDSIM_DIST_FIXED, 1.0, 0.0 };
   sc->ctr_mult[0] = 1.0; sc->ctr_mult[1] = 2.0; sc->ctr_mult[2] = 1.4;
   sc->cvr_mult[0] = 1.0; sc->cvr_mult[1] = 2.5; sc->cvr_mult[2] = 1.5;
   sc->attribution_window_days = 1.0;

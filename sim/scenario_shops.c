@@ -72,6 +72,7 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
     if ((rc = bidsim__check_keys(c, item, key, keys))) return rc;
     bidsim_sc_shop_t *sh = &sc->shops[s];
     sc->shop_count = s + 1;
+    sh->reach = -1.0;   /* traffic.segments.shop unless given */
     struct fy_node *nm = bidsim__get(item, "name"), *pl = bidsim__get(item, "products");
     if (!nm) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a shop needs a name");
     bidsim__join(sub, sizeof sub, key, "name");

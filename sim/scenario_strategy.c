@@ -2,6 +2,7 @@
  * variant's change or a market share): a built-in by kind or a plugin by
  * path, with its parameters, checked by creating it once. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
@@ -28,6 +29,35 @@ static int add_param(ctx_t *c, struct fy_node *at, const char *key, bidsim_sc_st
   return BIDSIM_OK;
 }
 
+/* The node of the parameter a strategy named by its key ("target", or
+ * "hours.3" for item 3 of the list hours) in the params mapping, and its
+ * key path (@p sub.hours[3]); *at and key are left alone if none matches. */
+static void param_node(struct fy_node *params, const char *name, const char *sub, struct fy_node **at, char *key,
+                       size_t keylen) {
+  void *it = NULL;
+  struct fy_node_pair *pr;
+  while ((pr = fy_node_mapping_iterate(params, &it)) != NULL) {
+    const char *k = fy_node_get_scalar0(fy_node_pair_key(pr));
+    struct fy_node *v = fy_node_pair_value(pr);
+    size_t len = k ? strlen(k) : 0;
+    if (k == NULL || strncmp(name, k, len)) continue;
+    if (name[len] == '\0' && !fy_node_is_sequence(v)) {
+      *at = v;
+      snprintf(key, keylen, "%s.%s", sub, k);
+      return;
+    }
+    if (name[len] == '.' && fy_node_is_sequence(v)) {
+      char *end;
+      long i = strtol(name + len + 1, &end, 10);
+      struct fy_node *item = *end == '\0' && i >= 0 && i < (1L << 20) ? fy_node_sequence_get_by_index(v, (int)i) : NULL;
+      if (item == NULL) return;
+      *at = item;
+      snprintf(key, keylen, "%s.%s[%ld]", sub, k, i);
+      return;
+    }
+  }
+}
+
 /* strategy: {kind: NAME | plugin: PATH, params: {name: number | [numbers]}}.
  * Checked by creating it once: the strategy names any parameter it rejects. */
 int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_strategy_t **out) {
@@ -40,7 +70,7 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
     return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a strategy needs exactly one of kind (a built-in) or plugin (a .so path)");
   bidsim_sc_strategy_t *st = bidsim_calloc(1, sizeof *st);
   if (st == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
-  char sub[256], buf[1024], msg[300];
+  char sub[256], buf[1024], msg[300];   /* msg: a plugin's load failure */
   if (kind) {
     snprintf(sub, sizeof sub, "%s.kind", key);
     if ((rc = bidsim__get_name(c, kind, sub, st->kind))) goto fail;
@@ -94,11 +124,18 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
   }
   bidsim_params_t ps = { st->param_count, st->params };
   void *self = NULL;
-  msg[0] = '\0';
-  int crc = st->impl->create(&ps, &self, msg, sizeof msg);
-  if (crc != 0) {
-    rc = bidsim__fail_at(c, params ? params : n, crc == BIDSIM_ENOMEM ? BIDSIM_ENOMEM : BIDSIM_ESCHEMA,
-              params ? sub : key, "strategy %s: %s", st->kind, msg[0] ? msg : "rejected its parameters");
+  bidsim_error_t cerr;
+  bidsim_error_clear(&cerr);
+  int crc = st->impl->create(&ps, &self, &cerr);
+  if (crc != BIDSIM_OK) {
+    /* at the parameter the strategy names (its key as passed: "hours.3" is
+     * hours[3]), else at the params mapping (issue 11 defect 6) */
+    struct fy_node *at = params ? params : n;
+    char at_key[440];
+    snprintf(at_key, sizeof at_key, "%s", params ? sub : key);
+    if (params && cerr.where[0]) param_node(params, cerr.where, sub, &at, at_key, sizeof at_key);
+    rc = bidsim__fail_at(c, at, crc == BIDSIM_ENOMEM ? BIDSIM_ENOMEM : BIDSIM_ESCHEMA, at_key, "strategy %s: %s",
+                         st->kind, cerr.msg[0] ? cerr.msg : "rejected its parameters");
     goto fail;
   }
   st->impl->destroy(self);
