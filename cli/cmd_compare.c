@@ -346,14 +346,18 @@ int bidsim_cmd_compare(int argc, char **argv) {
     printf("results: %s\npaired over %u replicate(s)%s%s; B - A with 95%% intervals (Student t); money in yuan.\n",
            argv[optind], td.replicates, strcmp(days, "all") ? ", days " : "", strcmp(days, "all") ? days : "");
     if (summary) {
-      printf("B - A per day; * = the interval excludes zero; CTR/CVR in percentage points.\nA = \"%s\"\n\n",
-             bidsim_results_variant_name(res, base));
+      printf("B - A per day; * = the interval excludes zero; CTR/CVR in percentage points.\nA = \"");
+      bidsim_print_cut(stdout, bidsim_results_variant_name(res, base), 60);
+      printf("\"\n\n");
       if (print_summary(&c, v0, v1)) rc = bidsim_error_set(&err, BIDSIM_ENOMEM, "compare", "out of memory");
     } else {
       for (c.other = v0; c.other < v1; c.other++) {
         if (c.other == base) continue;
-        printf("\nA = \"%s\", B = \"%s\"\n", bidsim_results_variant_name(res, base),
-               bidsim_results_variant_name(res, c.other));
+        printf("\nA = \"");   /* names cut to 60 columns: a crafted file's may be megabytes */
+        bidsim_print_cut(stdout, bidsim_results_variant_name(res, base), 60);
+        printf("\", B = \"");
+        bidsim_print_cut(stdout, bidsim_results_variant_name(res, c.other), 60);
+        printf("\"\n");
         for (c.group = 0; c.group < td.groups; c.group++)
           for (c.cell = 0; c.cell < td.cells; c.cell++) {
             char cell[64] = "";
@@ -362,7 +366,9 @@ int bidsim_cmd_compare(int argc, char **argv) {
               bidsim_reptable_cell_label(t, c.cell, label, sizeof label);
               snprintf(cell, sizeof cell, ", %s %s", bidsim_cut_name(td.cut), label);
             }
-            printf("%s \"%s\"%s\n", bidsim_group_by_name(opt.by), bidsim_reptable_group_name(t, c.group), cell);
+            printf("%s \"", bidsim_group_by_name(opt.by));
+            bidsim_print_cut(stdout, bidsim_reptable_group_name(t, c.group), 60);
+            printf("\"%s\n", cell);
             printf("  %-18s %10s %10s %-19s %6s %7s\n", "metric", "A", "B - A", "95% CI", "p", "change");
             for (int i = 0; i < nstats; i++) {
               c.stat = stats[i];

@@ -95,6 +95,18 @@ void bidsim_print_padded(FILE *f, const char *s, size_t columns) {
   for (; used < columns; used++) fputc(' ', f);
 }
 
+void bidsim_print_cut(FILE *f, const char *s, size_t columns) {
+  size_t cols = bidsim_text_columns(s), len, used = 0;
+  if (cols <= columns) { fputs(s, f); return; }
+  for (const unsigned char *p = (const unsigned char *)s; *p; p += len) {
+    int w = char_columns(next_char(p, &len));
+    if (used + (size_t)w + 1 > columns) break;
+    fwrite(p, 1, len, f);
+    used += (size_t)w;
+  }
+  fputc('~', f);
+}
+
 void bidsim_csv_string(FILE *f, const char *s) {
   if (s == NULL) s = "";
   if (strpbrk(s, ",\"\r\n") == NULL) { fputs(s, f); return; }
@@ -234,13 +246,19 @@ int bidsim_grid_print(const bidsim_grid_t *g, FILE *f, const char *indent, size_
   size_t w[64] = { 0 }, cols = g->cols < 64 ? g->cols : 64, total = strlen(indent);
   for (size_t i = 0; i < g->n; i++) {
     size_t c = i % g->cols, n = bidsim_text_columns(g->cells[i]);
+    if (c < g->labels && n > 40) n = 40;   /* no label is wider than 40 columns */
     if (c < cols && n > w[c]) w[c] = n;
   }
   for (size_t c = 0; c < cols; c++) total += w[c];
   /* two blanks between columns where the table fits with them, else one */
   size_t gap = total + 2 * (cols - 1) <= width ? 2 : 1;
   total += gap * (cols - 1);
-  while (total > width) {   /* the widest label column gives way, down to 8 */
+  /* the widest label column gives way, down to 8, but only when that makes
+   * the table fit: a table wider than the screen whatever is cut keeps its
+   * labels whole */
+  size_t least = total;
+  for (size_t c = 0; c < g->labels && c < cols; c++) least -= w[c] > 8 ? w[c] - 8 : 0;
+  while (total > width && least <= width) {
     size_t widest = cols;
     for (size_t c = 0; c < g->labels && c < cols; c++)
       if (w[c] > 8 && (widest == cols || w[c] > w[widest])) widest = c;

@@ -24,6 +24,10 @@ size_t bidsim_text_columns(const char *s);
  *  padded with spaces, or cut at a character and ended with "~" when wider. */
 void bidsim_print_padded(FILE *f, const char *s, size_t columns);
 
+/** @brief Print @p s whole when it takes at most @p columns, else cut at a
+ *  character and ended with "~" within @p columns (no padding). */
+void bidsim_print_cut(FILE *f, const char *s, size_t columns);
+
 /** @brief A CSV field: quoted (with doubled quotes) when it holds a comma,
  *  quote or line break. */
 void bidsim_csv_string(FILE *f, const char *s);
@@ -39,8 +43,9 @@ void bidsim_json_number(FILE *f, double v);
  * printed with each column as wide as its widest cell in terminal columns
  * (two blanks apart, or one when two do not fit `width`),
  * the first `labels` columns left-aligned and the rest right-aligned.
- * Label columns that would take the table past `width` are cut (with "~")
- * down to 8 columns each, widest first. Adding never fails: out of memory
+ * Labels are cut (with "~") to 40 columns, and label columns that would
+ * take the table past `width` further down to 8 columns each, widest first,
+ * when that makes it fit (else they stay at 40). Adding never fails: out of memory
  * is reported by bidsim_grid_print. */
 typedef struct bidsim_grid bidsim_grid_t;
 bidsim_grid_t *bidsim_grid_create(unsigned cols, unsigned labels);   /* NULL: out of memory */

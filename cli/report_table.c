@@ -18,6 +18,7 @@ void bidsim_report_fmt_stat(char *buf, size_t n, int stat, double v, bool group)
       if (isnan(v)) snprintf(buf, n, "-");
       else {
         long minutes = lround(v * 60);
+        if (minutes > 1439) minutes = 1439;   /* a hit in the day's last half minute is 23:59, not 24:00 */
         snprintf(buf, n, "%02ld:%02ld", minutes / 60, minutes % 60);
       }
       break;
@@ -134,19 +135,40 @@ static void emit_row(bidsim_rows_t *w, const void *p) {
   }
 }
 
+/* a name in a title: quoted, cut to 60 columns (a crafted file's names may
+ * be megabytes; bidsim writes at most 63 bytes) */
+static void quoted(const char *s) {
+  putchar('"');
+  bidsim_print_cut(stdout, s ? s : "", 60);
+  putchar('"');
+}
+
 static void print_group_title(const ctx_t *c, bool show_variant) {
   const char *name = bidsim_reptable_group_name(c->t, c->group), *shop = bidsim_reptable_group_shop(c->t, c->group);
   bidsim_group_by_t by = c->view->by.by;
-  if (by == BIDSIM_BY_SHOP) printf("shop \"%s\"", name);
-  else if (by == BIDSIM_BY_PLAN) printf("plan \"%s\" (shop \"%s\")", name, shop);
-  else {
-    const char *plan = bidsim_reptable_group_plan(c->t, c->group);
-    printf("product %" PRIu64 " \"%s\" (shop \"%s\", ", bidsim_reptable_group_product_id(c->t, c->group), name, shop);
-    /* a plan shows the first of its products in each category (docs) */
-    if (plan) printf("plan \"%s\")", plan);
-    else printf("not shown by any plan)");
+  printf("%s ", by == BIDSIM_BY_SHOP ? "shop" : by == BIDSIM_BY_PLAN ? "plan" : "product");
+  if (by == BIDSIM_BY_PRODUCT) printf("%" PRIu64 " ", bidsim_reptable_group_product_id(c->t, c->group));
+  quoted(name);
+  if (by != BIDSIM_BY_SHOP) {
+    printf(" (shop ");
+    quoted(shop);
   }
-  if (show_variant) printf(", variant \"%s\"", bidsim_results_variant_name(c->res, c->variant));
+  if (by == BIDSIM_BY_PRODUCT) {
+    /* a plan shows the first of its products in each category (docs) */
+    const char *plan = bidsim_reptable_group_plan(c->t, c->group);
+    printf(", ");
+    if (plan) {
+      printf("plan ");
+      quoted(plan);
+    } else {
+      printf("not shown by any plan");
+    }
+  }
+  if (by != BIDSIM_BY_SHOP) printf(")");
+  if (show_variant) {
+    printf(", variant ");
+    quoted(bidsim_results_variant_name(c->res, c->variant));
+  }
   printf("\n");
 }
 

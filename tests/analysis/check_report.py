@@ -410,6 +410,22 @@ rows = as_csv(run("compare", SYNTH, "--baseline", "0", "--format", "csv").stdout
 check(len(rows) == len(doc), "compare CSV and JSON have the same rows")
 check_width(run("compare", SYNTH, "--baseline", "base").stdout, "compare table")
 
+# table layout: a cap hit in the day's last seconds reads 23:59, not 24:00;
+# a table too wide for 80 columns whatever is cut keeps its labels whole
+late = os.path.join(TMP, "late.h5")
+with open(SYNTH, "rb") as src, open(late, "wb") as dst:
+    dst.write(src.read())
+with h5py.File(late, "r+") as f:
+    a = f["plan/cap_hit_s"][...]
+    a[a >= 0] = 86399
+    f["plan/cap_hit_s"][...] = a
+out = run("report", late, "--plan", "P0").stdout
+check("23:59" in out and "24:00" not in out, "a hit at 23:59:59 is shown as 23:59")
+out = run("report", SWEEP, "--by", "variant", "--stats", "spend_yuan,orders,roi,pacing_rmse,capped_share,cpa_yuan",
+          "--plan", "Capped").stdout
+rows = [ln for ln in out.splitlines() if ln.startswith("  2") or ln.startswith("  6")]
+check(len(rows) == 4 and all(not ln.split()[0].endswith("~") for ln in rows), f"labels kept whole: {rows}")
+
 # bad input: exit 2, one line on stderr, never a traceback
 bad_text = os.path.join(TMP, "text.h5")
 with open(bad_text, "w") as f:
