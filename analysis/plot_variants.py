@@ -153,9 +153,10 @@ def fig_variants_spend(d):
     if n:
         legend_beside(fig, axes[n - 1] if n <= 3 else axes[min(n, ncol) - 1], handles, d["variants"], "variant")
     more = f" (first {n} of {len(d['names'])} plans)" if len(d["names"]) > n else ""
-    fig.suptitle(f"Cumulative spend through the day of every variant{more}, {d['scenario_path']}\n"
-                 "mean over replicates x days; dashed: the daily cap (in the variant's colour where variants "
-                 "change it)")
+    moved = not np.all(d["caps"] == d["caps"][:1])
+    fig.suptitle(f"Cumulative spend through the day of every variant{more}\n{d['scenario_path']}; mean over "
+                 "replicates x days; dashed: the daily cap" + (", in the colour of the variant that sets it"
+                                                                if moved else ""))
     return fig
 
 
@@ -265,7 +266,8 @@ def fig_sweep(d):
     series = [(i, c) for i in plans for c in combos][:MAX_LEGEND * 2]
     numbers = as_numbers(first)
     levels = sorted(set(numbers)) if numbers is not None else list(dict.fromkeys(first))
-    fig, axes = plt.subplots(2, 3, figsize=(15 if len(series) > 6 else 13, 8), constrained_layout=True)
+    fig, axes = plt.subplots(2, 3, figsize=(15 if len(series) > 6 else 13, 8), sharex=True,
+                             constrained_layout=True)
     colours = styles(max(len(series), 1))
     for ax, metric in zip(axes.ravel(), ("exposures", "clicks", "spend", "orders", "roi", "cpc")):
         for k, (i, c) in enumerate(series):
@@ -279,7 +281,8 @@ def fig_sweep(d):
         if numbers is None:
             ax.set_xticks(range(len(levels)))
             ax.set_xticklabels(levels, rotation=30, ha="right")
-        ax.set_xlabel(keys[0])
+        if ax in axes[1]:   # the x axis is shared: its label under the bottom row
+            ax.set_xlabel(keys[0])
         ax.set_ylabel(LABELS[metric])
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
