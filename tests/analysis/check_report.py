@@ -359,6 +359,16 @@ for row in doc:
     if row["metric"] in a and row["metric"] in b:
         close(row["diff"], paired(a[row["metric"]], b[row["metric"]])[0], f"compare day 1 {row['metric']}")
 
+# compare by day: the paired differences of each day's cell
+doc = json.loads(run("compare", SWEEP, "--baseline", "0", "--variant", "1", "--by", "day", "--summary",
+                     "--format", "json").stdout)
+check(len(doc) == len(listed) * D, f"compare --by day --summary rows: {len(doc)}")
+for row in doc:
+    p, t = S_["names"].index(row["name"]), S_["days"].index(row["day"])
+    m, lo, hi = paired(figures(S_, 0, [p], [t])["spend_yuan"], figures(S_, 1, [p], [t])["spend_yuan"])
+    close(row["spend_yuan_diff"], m, f"compare by day {row['name']} {row['day']} spend")
+    close(row["spend_yuan_ci_high"], hi, f"compare by day {row['name']} {row['day']} spend ci_high")
+
 # compare on the synthetic two-variant file: paired differences
 Y_ = load(SYNTH)
 sd = Y_["ps"]["clicks"].shape[2]
