@@ -116,6 +116,9 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   put(&b, "  cvr_mult: {ordinary: %.17g, shop: %.17g, similar: %.17g}\n", sc->cvr_mult[0], sc->cvr_mult[1], sc->cvr_mult[2]);
   put(&b, "  conversion_delay_hours: %.17g\n  attribution_window_days: %.17g\n", sc->conversion_delay_hours,
       sc->attribution_window_days);
+  put(&b, "  relation: %s\n  affinity: {sigma: %.17g, truncate: %.17g}\n  prediction_error: %.17g\n",
+      sc->relation == BIDSIM_RELATION_PER_SHOP ? "per_shop" : "global", sc->affinity_sigma, sc->affinity_truncate,
+      sc->prediction_error);
   static const char *const status[] = { "on_sale", "delisted", "removed" };
   put(&b, "shops:%s\n", sc->shop_count ? "" : " []");
   for (uint32_t s = 0; s < sc->shop_count; s++) {
@@ -124,6 +127,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     put_name(&b, sh->name);
     if (sh->consult_share > 0)
       put(&b, "\n    service: {consult_share: %.17g, capacity_per_hour: %.17g}", sh->consult_share, sh->capacity_per_hour);
+    if (sh->reach >= 0) put(&b, "\n    reach: %.17g", sh->reach);
     put(&b, "\n    products:%s\n", sh->product_count ? "" : " []");
     for (uint32_t q = 0; q < sh->product_count; q++) {
       const bidsim_sc_product_t *p = &sh->products[q];
@@ -166,6 +170,9 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   put_dist(&b, "  ", "ctr", &mk->ctr);
   put_dist(&b, "  ", "cvr", &mk->cvr);
   put_dist(&b, "  ", "order_value", &mk->order_value_yuan);
+  put_dist(&b, "  ", "reach", &mk->reach);
+  put_dist(&b, "  ", "targeting", &mk->targeting);
+  put(&b, "  redraw: %s\n", mk->redraw == BIDSIM_REDRAW_PER_REPLICATE ? "per_replicate" : "once");
   put(&b, "  category_shares: {");
   for (uint32_t i = 0; i < sc->category_count; i++) {
     put(&b, "%s", i ? ", " : "");

@@ -233,10 +233,33 @@ int bidsim__load_traffic(ctx_t *c, struct fy_node *n) {
 }
 
 int bidsim__load_users(ctx_t *c, struct fy_node *n) {
-  static const char *const keys[] = { "ctr_mult", "cvr_mult", "conversion_delay_hours", "attribution_window_days", NULL };
+  static const char *const keys[] = { "ctr_mult", "cvr_mult", "conversion_delay_hours", "attribution_window_days",
+                                      "relation", "affinity", "prediction_error", NULL };
   bidsim_scenario_t *sc = c->sc;
   int rc = bidsim__check_keys(c, n, "users", keys);
   struct fy_node *v;
+  char buf[32];
+  /* the personalised model (docs/model.md §2-§3): each plan's segment is
+   * the user's relation to its shop; ranking by bid x this user's pCTR */
+  if (!rc && (v = bidsim__get(n, "relation"))) {
+    if ((rc = bidsim__scalar(c, v, "users.relation", buf, sizeof buf, "per_shop or global"))) return rc;
+    if (!strcmp(buf, "per_shop")) sc->relation = BIDSIM_RELATION_PER_SHOP;
+    else if (!strcmp(buf, "global")) sc->relation = BIDSIM_RELATION_GLOBAL;
+    else return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "users.relation", "unknown relation model '%s' (per_shop or "
+                                "global: one segment per impression for every plan, the first model)", buf);
+  }
+  if (!rc && (v = bidsim__get(n, "affinity"))) {
+    static const char *const akeys[] = { "sigma", "truncate", NULL };
+    if ((rc = bidsim__check_keys(c, v, "users.affinity", akeys)) ||
+        (rc = bidsim__opt_double(c, v, "users.affinity", "sigma", 0.0, 3.0, &sc->affinity_sigma)) ||
+        (rc = bidsim__opt_double(c, v, "users.affinity", "truncate", 0.5, 6.0, &sc->affinity_truncate)))
+      return rc;
+    if (sc->relation == BIDSIM_RELATION_GLOBAL && sc->affinity_sigma > 0)
+      return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "users.affinity.sigma", "an affinity of sigma %g needs "
+                             "users.relation: per_shop (the first model ranks every user of a segment alike)",
+                             sc->affinity_sigma);
+  }
+  if (!rc) rc = bidsim__opt_double(c, n, "users", "prediction_error", 0.0, 3.0, &sc->prediction_error);
   if (!rc && (v = bidsim__get(n, "ctr_mult"))) rc = bidsim__segment_map(c, v, "users.ctr_mult", 0.0, 100.0, sc->ctr_mult);
   if (!rc && (v = bidsim__get(n, "cvr_mult"))) rc = bidsim__segment_map(c, v, "users.cvr_mult", 0.0, 100.0, sc->cvr_mult);
   if (!rc) rc = bidsim__opt_double(c, n, "users", "conversion_delay_hours", 0.0, 24.0 * 365, &sc->conversion_delay_hours);

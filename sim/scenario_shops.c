@@ -62,7 +62,7 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
   if (cnt < 0 || cnt > 100000) return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, "shops", "expected a list of shops");
   sc->shops = bidsim_calloc((size_t)cnt + 1, sizeof *sc->shops);
   if (!sc->shops) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "shops", "out of memory");
-  static const char *const keys[] = { "name", "products", "service", NULL };
+  static const char *const keys[] = { "name", "products", "service", "reach", NULL };
   void *it = NULL;
   struct fy_node *item;
   int rc;
@@ -81,6 +81,7 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
       if (!strcmp(sc->shops[t].name, sh->name))
         return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
     if (!pl) continue;
+    if ((rc = bidsim__opt_double(c, item, key, "reach", 0.0, 1.0, &sh->reach))) return rc;
     struct fy_node *sv = bidsim__get(item, "service");
     if (sv) {
       static const char *const svkeys[] = { "consult_share", "capacity_per_hour", NULL };

@@ -147,11 +147,12 @@ static int apply(bidsim_strategy_host_t *h, bidsim_market_t *m, uint32_t c, uint
     bidsim_strategy_action_t *a = &h->want[i], *now = &h->act[i];
     const uint32_t plan = h->plan[i];
     int rc = BIDSIM_OK;
-    /* bids equal to the current ones (as applied) are already valid: skip the clamp */
-    if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li) && bidsim_strategy_clamp(a->bid_li))
+    /* an action equal to the current one (as applied) is already valid:
+     * skip the clamp; otherwise bids and participation (NaN, negative or
+     * above 1 included) are clamped and counted */
+    if ((memcmp(a->bid_li, now->bid_li, sizeof a->bid_li) || a->participation != now->participation) &&
+        bidsim_strategy_clamp_action(a))
       slab->extra[BIDSIM_EXTRA_CLAMPS][plan]++;
-    if (!(a->participation >= 0.0)) a->participation = 0.0;   /* NaN too */
-    if (a->participation > 1.0) a->participation = 1.0;
     if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) rc = bidsim_market_set_bids(m, plan, a->bid_li, err);
     if (rc == BIDSIM_OK && a->participation != now->participation)
       rc = bidsim_market_set_participation(m, plan, a->participation, err);
