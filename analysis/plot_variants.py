@@ -261,6 +261,8 @@ def fig_sweep(d):
     keys, vals = d["sweep_keys"], d["sweep_values"]
     first = [row[0] for row in vals]
     rest = [", ".join(f"{k.rsplit('.', 1)[-1]}={row[j + 1]}" for j, k in enumerate(keys[1:])) for row in vals]
+    if len(set(first)) == len(first):   # each first value once (a zip, or one key): the others follow it
+        rest = [""] * len(vals)
     combos = list(dict.fromkeys(rest))
     plans = list(range(min(len(d["names"]), MAX_PANELS)))
     series = [(i, c) for i in plans for c in combos][:MAX_LEGEND * 2]
@@ -277,7 +279,12 @@ def fig_sweep(d):
             order = np.argsort(xs)
             xs, mh = np.asarray(xs, dtype=float)[order], mh[order]
             ok = np.isfinite(mh[:, 0])   # ROI and CPC of points without spend or clicks are undefined
-            ax.errorbar(xs[ok], mh[ok, 0], yerr=mh[ok, 1], marker="o", markersize=3, capsize=2, color=colours[k])
+            if ok.sum() > 15:   # a dense sweep: a band reads better than a comb of error bars
+                ax.plot(xs[ok], mh[ok, 0], marker="o", markersize=2, color=colours[k])
+                ax.fill_between(xs[ok], mh[ok, 0] - mh[ok, 1], mh[ok, 0] + mh[ok, 1], color=colours[k], alpha=0.2,
+                                linewidth=0)
+            else:
+                ax.errorbar(xs[ok], mh[ok, 0], yerr=mh[ok, 1], marker="o", markersize=3, capsize=2, color=colours[k])
         if numbers is None:
             ax.set_xticks(range(len(levels)))
             ax.set_xticklabels(levels, rotation=30, ha="right")
@@ -289,7 +296,7 @@ def fig_sweep(d):
     labels = [f"{d['names'][i]}" + (f", {c}" if c else "") for i, c in series]
     legend_beside(fig, axes[0, 2], [Line2D([], [], color=c, marker="o") for c in colours[:len(series)]], labels,
                   "plan" if len(combos) == 1 else "plan, other keys")
-    fig.suptitle(f"Sweep of {keys[0]}, {d['scenario_path']}\n"
-                 "mean per day over replicates and days; error bars = 95% CI across replicates "
-                 "(ROI and CPC: ratio of means, delta method)")
+    fig.suptitle(f"Sweep of {keys[0]}" + (f" (with {', '.join(keys[1:])})" if len(keys) > 1 and not combos[0] else "")
+                 + f", {d['scenario_path']}\nmean per day over replicates and days; error bars or band = 95% CI "
+                 "across replicates (ROI and CPC: ratio of means, delta method)")
     return fig
