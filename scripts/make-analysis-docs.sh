@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/analysis.md and its figures (docs/figures/{pdd_baseline,
-# bid_variants,double11_premium,cap_exhaustion,bid_landscape}/) from
+# bid_variants,double11_premium,cap_exhaustion,landscape}/) from
 # scratch: runs the scenarios the page reads, then captures each analysis
 # command's output and the figures it shows. The sentences that quote a
 # number take it from the commands' CSV, so the page stays true when the
@@ -14,7 +14,7 @@ mkdir -p "$OUT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for s in pdd_baseline double11_premium cap_exhaustion bid_landscape sweep_bids; do
+for s in pdd_baseline double11_premium cap_exhaustion landscape sweep_bids; do
   $BIN run "scenarios/$s.yaml" -o "$OUT/$s.h5" --quiet
 done
 # the run's own summary is part of the page
@@ -28,14 +28,14 @@ fig() {
   mkdir -p "docs/figures/$name"
   cp "$tmp/fig_$name/$figure.png" "docs/figures/$name/$figure.png"
 }
-for d in pdd_baseline bid_variants double11_premium cap_exhaustion bid_landscape; do rm -rf "docs/figures/$d"; done
+for d in pdd_baseline bid_variants double11_premium cap_exhaustion bid_landscape landscape; do rm -rf "docs/figures/$d"; done
 fig "$OUT/pdd_baseline.h5" pdd_baseline cumulative_spend
 cp "$tmp/fig_pdd_baseline/hourly_exposures.png" "$tmp/fig_pdd_baseline/cap_hit_times.png" docs/figures/pdd_baseline/
 fig "$OUT/bid_variants.h5" bid_variants roi_cpc
 fig "$OUT/double11_premium.h5" double11_premium daily_trend --plan Festival
 cp "$tmp/fig_double11_premium/paired_differences.png" docs/figures/double11_premium/
 fig "$OUT/cap_exhaustion.h5" cap_exhaustion variants_spend --plan Aggressive
-fig "$OUT/bid_landscape.h5" bid_landscape sweep
+fig "$OUT/landscape.h5" landscape sweep --plan Kitchen
 
 shown() {   # the arguments as typed: quoted where they hold a blank
   local out="" a
@@ -57,6 +57,9 @@ field() {
     'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next } $h[key] == val { print $h[col]; exit }'
 }
 num() { awk -v x="$1" -v d="${2:-2}" 'BEGIN { printf "%.*f", d, x }'; }
+# sign LO HI WORDS...: the first word when the interval is above zero, the
+# second when below, the third when it holds zero
+sign() { awk -v lo="$1" -v hi="$2" -v a="$3" -v b="$4" -v c="$5" 'BEGIN { print ((lo > 0) ? a : (hi < 0) ? b : c) }'; }
 
 # the numbers the prose quotes
 d11=$($BIN compare "$OUT/double11_premium.h5" --baseline premium_10 --summary --days 2026-11-11 --format csv)
@@ -65,6 +68,10 @@ p200_orders=$(field orders_diff variant premium_200 <<<"$d11")
 p200_lo=$(field orders_ci_low variant premium_200 <<<"$d11")
 p200_hi=$(field orders_ci_high variant premium_200 <<<"$d11")
 p200_roi=$(field roi_diff variant premium_200 <<<"$d11_all")
+p200_roi_lo=$(field roi_ci_low variant premium_200 <<<"$d11_all")
+p200_roi_hi=$(field roi_ci_high variant premium_200 <<<"$d11_all")
+burst=$(sign "$p200_lo" "$p200_hi" "more orders" "fewer orders" "no measurable change in orders")
+window=$(sign "$p200_roi_lo" "$p200_roi_hi" "raises" "lowers" "does not measurably change")
 p100_orders_all=$(field orders_diff variant premium_100 <<<"$d11_all")
 p100_spend_all=$(field spend_yuan_diff variant premium_100 <<<"$d11_all")
 pace=$($BIN report "$OUT/cap_exhaustion.h5" --plan Aggressive --format csv)
@@ -72,7 +79,7 @@ best=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
                 { print $h["pacing_rmse"], $h["variant"] }' <<<"$pace" | sort -g | head -1)
 fixed_rmse=$(field pacing_rmse variant fixed <<<"$pace")
 fixed_capped=$(field capped_share variant fixed <<<"$pace")
-land=$($BIN report "$OUT/bid_landscape.h5" --plan Kitchen --format csv)
+land=$($BIN report "$OUT/landscape.h5" --plan Kitchen --format csv)
 first_bid=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
                      $h["exposures"] > 0 { print $h["plans[Kitchen].bids.ordinary"]; exit }' <<<"$land")
 low_bid=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
@@ -109,16 +116,18 @@ MD
 run compare "$OUT/double11_premium.h5" --baseline premium_10 --summary --days 2026-11-11
 cat <<MD
 
-On Nov 11 the +200% premium changes orders by $(num "$p200_orders") a day (95% interval
-$(num "$p200_lo") to $(num "$p200_hi")) against +10%. The whole window:
+On the burst day the +200% premium brings ${burst} against +10%:
+$(num "$p200_orders") a day, 95% interval $(num "$p200_lo") to $(num "$p200_hi"). The whole window:
 
 MD
 run compare "$OUT/double11_premium.h5" --baseline premium_10 --summary
 cat <<MD
 
-Over the six days +100% buys $(num "$p100_orders_all") more orders a day for $(num "$p100_spend_all") more
-yuan; +200% moves ROI by $(num "$p200_roi"). Where the money goes on the burst day,
-by segment (ordinary, shop = retargeting, similar), for the two ends:
+Over the six days +100% changes orders by $(num "$p100_orders_all") a day and spend by
+$(num "$p100_spend_all") yuan; +200% ${window} ROI ($(num "$p200_roi"), interval $(num "$p200_roi_lo") to $(num "$p200_roi_hi")).
+Where the money goes on the burst day, by segment (ordinary, shop =
+retargeting, similar), for the two ends - and when the cap stops the plan
+(\`cap hit\` in the day-by-day table below):
 
 MD
 run report "$OUT/double11_premium.h5" --by segment --days 2026-11-11 --variant premium_10
@@ -169,18 +178,20 @@ variant's spend through the day against the cap:
 
 ### What is my bid landscape?
 
-`scenarios/bid_landscape.yaml` sweeps the Kitchen plan's base bid over 15
-values in the default market. A sweep's report has one row per point, its
-swept value as a column:
+`scenarios/landscape.yaml` sweeps the default shop's Kitchen plan's base
+bid from 0.50 to 3.00 yuan in 51 steps, its segment premiums held (three
+keys zipped), in the default market under the personalised auction
+(docs/model.md). A sweep's report has one row per point, its swept values
+as columns:
 
 MD
-run report "$OUT/bid_landscape.h5" --plan Kitchen --stats exposures,clicks,spend_yuan,cpc_yuan,roi
+run report "$OUT/landscape.h5" --plan Kitchen --stats exposures,clicks,spend_yuan,roi
 cat <<MD
 
 ${cliff} \`bidsim plot\` draws the landscape with its intervals
 (sweep.png):
 
-![bid landscape](figures/bid_landscape/sweep.png)
+![bid landscape](figures/landscape/sweep.png)
 
 \`--by slot\` (how often the plan is on top) needs the per-slot datasets,
 which result files of this format (version 1) do not have yet: report says
