@@ -168,8 +168,8 @@ def load(path, variant, baseline=0, plans=None, days=None):
         if text(f.attrs.get("format", "")) != "bidsim-result":
             raise InputError("no root attribute format = \"bidsim-result\"")
         version = int(f.attrs.get("format_version", 0))
-        if version != 1:  # 0 = attribute missing
-            raise InputError(f"unsupported format_version {version} (this script reads 1)")
+        if version != 2:  # 0 = attribute missing; sim/output.h's BIDSIM_FORMAT_VERSION
+            raise InputError(f"unsupported format_version {version} (this script reads 2)")
         variants = [text(v) for v in f["scales/variant"][...]]
         v = pick_variant(variants, variant)
         b = pick_variant(variants, baseline)

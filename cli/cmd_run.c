@@ -104,14 +104,15 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, const char *opt, u
   return 0;
 }
 
-/* An existing result (or part) of exactly this scenario, seed and shard. */
+/* An existing result (or part) of exactly this scenario, seed and shard,
+ * every checksum of which holds (a damaged file is run again). */
 static bool already_done(const char *out, const bidsim_scenario_t *sc, uint32_t shard_index, uint32_t shard_count) {
   bidsim_results_t *r = NULL;
   if (bidsim_results_open(out, &r, NULL) != BIDSIM_OK) return false;
   uint32_t i, n;
   bidsim_results_shard(r, &i, &n);
   bool done = bidsim_results_fingerprint(r) == bidsim_scenario_fingerprint(sc) && n == shard_count &&
-              (n == 0 || i == shard_index);
+              (n == 0 || i == shard_index) && bidsim_results_verify(r, NULL) == BIDSIM_OK;
   bidsim_results_close(r);
   return done;
 }
@@ -174,6 +175,8 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps } };
   int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
   if (rc) return bidsim_cli_fail("run", &err);
+  /* a directory or a missing folder as -o: said now, not after the run */
+  if ((rc = bidsim_output_check_path(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
