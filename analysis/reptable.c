@@ -202,8 +202,8 @@ static int check_options(bidsim_results_t *res, const bidsim_results_dims_t *dm,
                             bidsim_cut_name(opt->cut));
   if (opt->cut == BIDSIM_CUT_SLOT)
     return bidsim_error_set(err, BIDSIM_EINVAL, "by",
-                            "this file has no per-slot data (its format, version %d, predates the per-slot datasets): "
-                            "rerun the scenario with a bidsim that writes them",
+                            "this file has no per-slot data (format version %d; exposures and clicks per slot "
+                            "position come with a later format)",
                             BIDSIM_FORMAT_VERSION);
   if (opt->rep_first >= dm->replicates || opt->rep_count > dm->replicates - opt->rep_first)
     return bidsim_error_set(err, BIDSIM_EINVAL, "replicates", "replicates [%u, %u) are outside the file's %u",
