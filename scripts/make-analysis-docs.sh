@@ -193,9 +193,9 @@ ${cliff} \`bidsim plot\` draws the landscape with its intervals
 
 ![bid landscape](figures/landscape/sweep.png)
 
-\`--by slot\` (how often the plan is on top) needs the per-slot datasets,
-which result files of this format (version 1) do not have yet: report says
-so in one line.
+\`--by slot\` (how often the plan is on top) needs per-slot datasets, which
+result files do not have yet: report says so in one line (under Errors
+below).
 
 MD
 cat <<'MD'
