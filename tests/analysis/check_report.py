@@ -11,7 +11,7 @@ segment, the --plan, --shop and --days filters, a sweep's key columns and
 compare --summary. Both formats must parse with the standard library's csv
 and json modules; tables fit 80 columns; bad files give exit 2 with a
 one-line message.
-usage: check_report.py BIDSIM RESULT.h5 SYNTH.h5 SWEEP.h5 TMPDIR"""
+usage: check_report.py BIDSIM RESULT.h5 SYNTH.h5 SWEEP.h5 VARIANTS.h5 TMPDIR"""
 import csv
 import io
 import json
@@ -228,7 +228,7 @@ def paired(a, b):
     return estimate([y - x for x, y in zip(a, b) if not (math.isnan(x) or math.isnan(y))])
 
 
-BIN, REAL, SYNTH, SWEEP, TMP = sys.argv[1:6]
+BIN, REAL, SYNTH, SWEEP, VARIANTS, TMP = sys.argv[1:7]
 R_ = load(REAL)
 V, R, D, P = R_["ps"]["clicks"].shape[:4]
 ALLD = list(range(D))
@@ -431,10 +431,17 @@ with h5py.File(late, "r+") as f:
     f["plan/cap_hit_s"][...] = a
 out = run("report", late, "--plan", "P0").stdout
 check("23:59" in out and "24:00" not in out, "a hit at 23:59:59 is shown as 23:59")
-out = run("report", SWEEP, "--by", "variant", "--stats", "spend_yuan,orders,roi,pacing_rmse,capped_share,cpa_yuan",
-          "--plan", "Capped").stdout
-rows = [ln for ln in out.splitlines() if ln.startswith("  2") or ln.startswith("  6")]
-check(len(rows) == 4 and all(not ln.split()[0].endswith("~") for ln in rows), f"labels kept whole: {rows}")
+LONG, LONGER = "a_variant_with_a_long_descriptive_name", "fixed_bids_for_the_first_plan_and_a_name_past_forty_columns"
+out = run("report", VARIANTS, "--by", "variant", "--plan", "Capped",
+          "--stats", "spend_yuan,orders,roi,pacing_rmse,capped_share,cpa_yuan").stdout
+rows = [ln.split()[0] for ln in out.splitlines() if ln.startswith("  a_") or ln.startswith("  fixed")]
+# six columns do not fit 80 however the labels are cut: labels stay whole
+# up to 40 columns, and the longer one is cut at 40
+check(rows == [LONG, LONGER[:39] + "~"], f"labels whole to 40 columns when nothing fits: {rows}")
+out = run("report", VARIANTS, "--by", "variant", "--plan", "Capped", "--stats", "spend_yuan,orders,roi,pacing_rmse").stdout
+check_width(out, "four columns of long variant names")
+rows = [ln.split()[0] for ln in out.splitlines() if ln.startswith("  a_") or ln.startswith("  fixed")]
+check(len(rows) == 2 and all(r.endswith("~") for r in rows), f"labels cut to fit 80 columns: {rows}")
 
 # bad input: exit 2, one line on stderr, never a traceback
 bad_text = os.path.join(TMP, "text.h5")

@@ -40,7 +40,16 @@ sweep:
     plans[Capped].cap: [100, 150]
 YAML
 } > "$tmp/sweep.yaml"
+{ cat "$tmp/market.yaml"; cat <<'YAML'
+variants:
+  - name: a_variant_with_a_long_descriptive_name
+  - name: fixed_bids_for_the_first_plan_and_a_name_past_forty_columns
+    plans: {Capped: {cap: 150}}
+YAML
+} > "$tmp/variants.yaml"
 "$BUILD/bidsim" run "$tmp/market.yaml" -o "$tmp/market.h5" --quiet
+"$BUILD/bidsim" run "$tmp/variants.yaml" -o "$tmp/variants.h5" --replicates 2 --quiet
 "$BUILD/bidsim" run "$tmp/sweep.yaml" -o "$tmp/sweep.h5" --quiet
 "$BUILD/tools/synth_result" "$tmp/synth.h5"
-/usr/bin/python3 tests/analysis/check_report.py "$BUILD/bidsim" "$tmp/market.h5" "$tmp/synth.h5" "$tmp/sweep.h5" "$tmp"
+/usr/bin/python3 tests/analysis/check_report.py "$BUILD/bidsim" "$tmp/market.h5" "$tmp/synth.h5" "$tmp/sweep.h5" \
+  "$tmp/variants.h5" "$tmp"
