@@ -46,13 +46,14 @@ int bidsim__load_market(ctx_t *c, struct fy_node *n) {
     const bidsim_scenario_t *sc = c->sc;
     if (!fy_node_is_mapping(v)) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "market.category_shares", "expected a mapping category: share");
     for (uint32_t i = 0; i < sc->category_count; i++) mk->category_shares[i] = 0.0;
+    mk->category_shares_derived = false;
     void *it = NULL;
     struct fy_node_pair *pr;
     double sum = 0.0;
     while ((pr = fy_node_mapping_iterate(v, &it)) != NULL) {
       char name[BIDSIM_NAME_MAX];
       if ((rc = bidsim__get_name(c, fy_node_pair_key(pr), "market.category_shares", name))) return rc;
-      int cat = bidsim__find_category(sc, name);
+      int cat = bidsim__find_category(c, name);
       if (cat < 0) return bidsim__fail_at(c, fy_node_pair_key(pr), BIDSIM_ESCHEMA, "market.category_shares", "unknown category '%s'", name);
       if ((rc = bidsim__get_double(c, fy_node_pair_value(pr), "market.category_shares", 0.0, 1.0, &mk->category_shares[cat]))) return rc;
       sum += mk->category_shares[cat];

@@ -1,9 +1,14 @@
 /* sim/scenario_strategy.c - a strategy setting (`strategy:` of a plan, a
  * variant's change or a market share): a built-in by kind or a plugin by
- * path, with its parameters, checked by creating it once. */
+ * path, with its parameters, checked by creating it once. A plugin is
+ * trusted code: it is loaded (its constructors run) only when the options
+ * ask for it. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 #include "sim/strategy_plugin.h"
@@ -26,6 +31,16 @@ static int add_param(ctx_t *c, struct fy_node *at, const char *key, bidsim_sc_st
   char *k = bidsim_strdup(name);
   if (k == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, key, "out of memory");
   st->params[st->param_count++] = (bidsim_param_t){ k, v };
+  return BIDSIM_OK;
+}
+
+/* A plugin that is not loaded still has to exist as a readable file. */
+static int plugin_present(ctx_t *c, struct fy_node *at, const char *key, const char *full) {
+  struct stat st;
+  if (stat(full, &st) != 0 || access(full, R_OK) != 0)
+    return bidsim__fail_at(c, at, BIDSIM_EPLUGIN, key, "cannot load the plugin: %s: %s", full, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return bidsim__fail_at(c, at, BIDSIM_EPLUGIN, key, "cannot load the plugin: %s is not a file", full);
   return BIDSIM_OK;
 }
 
@@ -85,16 +100,29 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
     snprintf(sub, sizeof sub, "%s.plugin", key);
     if ((rc = bidsim__scalar(c, plugin, sub, buf, sizeof buf, "a path to a shared object"))) goto fail;
     st->plugin_path = bidsim_strdup(buf);
-    /* relative paths are relative to the scenario file */
+    /* relative paths are relative to the scenario file (a sweep point's
+     * too: c->file is the file's path where c->path names the point) */
     char full[2048];
-    const char *slash = strrchr(c->path, '/');
-    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - c->path), c->path, buf);
+    const char *file = c->file ? c->file : c->path, *slash = strrchr(file, '/');
+    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - file), file, buf);
     else snprintf(full, sizeof full, "%s", buf);
-    if (!st->plugin_path || bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
-      rc = bidsim__fail_at(c, plugin, BIDSIM_EPLUGIN, sub, "%s", st->plugin_path ? msg : "out of memory");
+    if (!st->plugin_path) {
+      rc = bidsim__fail_at(c, plugin, BIDSIM_ENOMEM, sub, "out of memory");
       goto fail;
     }
-    snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+    if (!c->opt->load_plugins) {
+      /* trusted code is not run unless asked: check that it is there */
+      if ((rc = plugin_present(c, plugin, sub, full))) goto fail;
+      const char *base = strrchr(buf, '/');
+      snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, base ? base + 1 : buf);
+      c->sc->plugins_skipped++;
+    } else {
+      if (bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
+        rc = bidsim__fail_at(c, plugin, BIDSIM_EPLUGIN, sub, "%s", msg);
+        goto fail;
+      }
+      snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+    }
   }
   if (params) {
     snprintf(sub, sizeof sub, "%s.params", key);
@@ -121,6 +149,10 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
         if ((rc = bidsim__get_double(c, v, pkey, -1e12, 1e12, &x)) || (rc = add_param(c, v, pkey, st, name, x))) goto fail;
       }
     }
+  }
+  if (st->impl == NULL) {   /* a plugin not loaded: its parameters stay unchecked */
+    *out = st;
+    return BIDSIM_OK;
   }
   bidsim_params_t ps = { st->param_count, st->params };
   void *self = NULL;

@@ -244,7 +244,7 @@ static void day_setup(bidsim_worker_t *k, uint32_t day, day_t *d) {
   d->day = day;
   d->day0_s = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
   d->traffic = bidsim_traffic_day(sc, day, d->hour_share);
-  const bidsim_sc_phase_t *ph = bidsim_traffic_phase(sc, day);
+  const bidsim_sc_phase_t *ph = bidsim_scenario_phase(sc, day);
   const double ctr_m = ph ? ph->ctr_mult : 1.0, cvr_m = ph ? ph->cvr_mult : 1.0;
   const bidsim_world_market_t *wm = k->wm;
   for (uint32_t u = 0; u < w->units; u++)

@@ -51,7 +51,7 @@ for case in "abi_mismatch.so:built for strategy ABI version $((abi + 41)); this 
   want=${case#*:}
   sed "s|plugin: $plugin|plugin: $(cd "$BUILD" && pwd)/plugins/$so|" "$tmp/plugin.yaml" > "$tmp/bad.yaml"
   set +e
-  "$BIN" validate "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+  "$BIN" validate --load-plugins "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
   set -e
   [ $rc -eq 2 ] || fail "$so: exit $rc, want 2"
   grep -qF "$want" "$tmp/err" || fail "$so: message '$(cat "$tmp/err")' lacks '$want'"
@@ -60,7 +60,7 @@ done
 # a parameter the plugin refuses is reported at its own key (ABI 3: create names it)
 sed "s|params: {boost: 60, cut: 40}|params: {boost: 60, cut: 40, bost: 3}|" "$tmp/plugin.yaml" > "$tmp/bad.yaml"
 set +e
-"$BIN" validate "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+"$BIN" validate --load-plugins "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
 set -e
 [ $rc -eq 2 ] || fail "unknown plugin parameter: exit $rc, want 2"
 grep -qE "bad.yaml:[0-9]+:[0-9]+: variants\[1\]\.plans\.P\.strategy\.params\.bost: strategy evening_boost: unknown parameter 'bost'" \
