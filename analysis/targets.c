@@ -43,18 +43,14 @@ int bidsim_targets_cpa(const bidsim_results_t *res, double *out, char *note, siz
   const char *text = meta.resolved_text;
   /* most files have no target-CPA plan: nothing to load */
   if (text == NULL || strstr(text, "target_cpa") == NULL) return BIDSIM_OK;
-  /* A plugin is code; the loader runs it when it loads a scenario. Until
-   * the loader can read a plugin's settings without loading it, such a
-   * scenario is not read here (nor one with escapes, which could spell the
-   * key). */
-  if (strstr(text, "plugin") || strchr(text, '\\')) {
-    snprintf(note, n, "target CPAs not read: the stored scenario names a strategy plugin, which report does not run");
-    return BIDSIM_OK;
-  }
   bidsim_scenario_t *sc = NULL;
   bidsim_error_t err;
+  /* load_plugins false: a plugin is code, and reading a result file must
+   * not run it; the loader checks the plugin's file is there and leaves it
+   * unloaded (its plan has no target CPA: cpa_target_li) */
   bidsim_scenario_options_t opt;
   memset(&opt, 0, sizeof opt);
+  opt.load_plugins = false;
   int rc = bidsim_scenario_load_string_opt(text, strlen(text), meta.scenario_path, &opt, &sc, &err);
   if (rc == BIDSIM_ENOMEM) return rc;
   if (rc) {

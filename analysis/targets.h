@@ -10,10 +10,11 @@
 
 /** @brief The target CPA in li per order of every plan p in every variant v
  *  into @p out[v * plans + p] (the file's dimensions), NaN where the plan
- *  has none (any other strategy, or a generated competitor). When the
- *  stored scenario cannot be read for this (it does not load, its variants
- *  or plans differ from the file's, or it names a strategy plugin) every
- *  entry is NaN and @p note (@p n bytes) says why; otherwise note is "".
+ *  has none (any other strategy, a plugin, or a generated competitor).
+ *  Plugins are never loaded. When the stored scenario cannot be read for
+ *  this (it does not load - a plugin's file is gone, say - or its variants
+ *  differ from the file's) every entry is NaN and @p note (@p n bytes)
+ *  says why; otherwise note is "".
  *  Returns BIDSIM_OK, or BIDSIM_ENOMEM. */
 int bidsim_targets_cpa(const bidsim_results_t *res, double *out, char *note, size_t n);
 

@@ -475,13 +475,48 @@ static void synth_with(const char *out, const char *yaml) {
   remove(text);
 }
 
+/* The synthetic scenario with P1 bidding through the plugin at @p plugin. */
+static void scenario_with_plugin(char *buf, size_t n, const char *plugin) {
+  const char *p1 = "  - {name: P1, shop: Shop A, products: [12], bids: {ordinary: 1.00}}\n";
+  const char *at = strstr(SYNTH_SCENARIO, p1);
+  assert_non_null(at);
+  snprintf(buf, n, "%.*s  - {name: P1, shop: Shop A, products: [12], bids: {ordinary: 1.00},\n"
+           "     strategy: {plugin: '%s'}}\n%s", (int)(at - SYNTH_SCENARIO), SYNTH_SCENARIO, plugin, at + strlen(p1));
+}
+
+/* A plan bidding through a plugin has no target, the others' targets are
+ * still read (the plugin is not loaded: tests/analysis/test_report_cli.sh
+ * holds that its code never runs, through the bidsim binary, which the
+ * plugin links against). */
+static void test_targets_are_read_beside_a_plugin(void **state) {
+  (void)state;
+  char p[600], yaml[4096], plugin[600];
+  snprintf(p, sizeof p, "%s/test_report_targets.h5", BIDSIM_BUILD_DIR);
+  snprintf(plugin, sizeof plugin, "%s/plugins/hostile.so", BIDSIM_BUILD_DIR);
+  scenario_with_plugin(yaml, sizeof yaml, plugin);
+  synth_with(p, yaml);
+  bidsim_results_t *res;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(p, &res, &err), BIDSIM_OK);
+  bidsim_reptable_t *t = NULL;
+  bidsim_reptable_options_t o = { .by = BIDSIM_BY_PLAN };
+  assert_int_equal(bidsim_reptable_create(res, &o, &t, &err), BIDSIM_OK);
+  assert_null(bidsim_reptable_note(t));
+  assert_close(bidsim_reptable_target_cpa(t, 0, 0), 20, 0);   /* P0's target */
+  assert_close(bidsim_reptable_target_cpa(t, 1, 0), 30, 0);
+  assert_true(isnan(bidsim_reptable_target_cpa(t, 0, 1)));   /* P1 bids through a plugin: none */
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  remove(p);
+}
+
 static void test_targets_that_cannot_be_read_are_a_note(void **state) {
   (void)state;
-  char p[600];
+  char p[600], gone[4096];
   snprintf(p, sizeof p, "%s/test_report_targets.h5", BIDSIM_BUILD_DIR);
-  static const struct { const char *yaml, *note; } cases[] = {
-    /* a plugin is code: report never loads it to learn a target */
-    { "# target_cpa\nplans: [{name: P0, strategy: {plugin: ./evil.so}}]\n", "plugin" },
+  scenario_with_plugin(gone, sizeof gone, "/nonexistent/plugin.so");
+  const struct { const char *yaml, *note; } cases[] = {
+    { gone, "does not load" },   /* a plugin whose file is gone: the scenario does not load */
     { "# target_cpa\nnot: a scenario\n", "does not load" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -564,6 +599,7 @@ int main(void) {
     cmocka_unit_test(test_impressions_of_one_unit), cmocka_unit_test(test_field_metrics_by_hand),
     cmocka_unit_test(test_cuts_by_day_and_segment), cmocka_unit_test(test_filters),
     cmocka_unit_test(test_targets_that_cannot_be_read_are_a_note),
+    cmocka_unit_test(test_targets_are_read_beside_a_plugin),
     cmocka_unit_test(test_not_a_result),
   };
   return cmocka_run_group_tests(tests, make_file, remove_file);

@@ -51,5 +51,25 @@ YAML
 "$BUILD/bidsim" run "$tmp/variants.yaml" -o "$tmp/variants.h5" --replicates 2 --quiet
 "$BUILD/bidsim" run "$tmp/sweep.yaml" -o "$tmp/sweep.h5" --quiet
 "$BUILD/tools/synth_result" "$tmp/synth.h5"
+# A plugin is code: run loads it (it asks to), report never does. Other bids
+# through tests/plugins/hostile.c, whose constructor touches
+# $BIDSIM_TEST_CTOR_MARKER; report still reads Open's target CPA.
+plugin="$(cd "$BUILD" && pwd)/plugins/hostile.so"
+with_plugin() {   # the market with Other bidding through the plugin
+  while IFS= read -r line; do
+    case "$line" in
+      "  - {name: Other,"*) printf '%s\n' "${line%\}}, strategy: {plugin: '$plugin'}}" ;;
+      *) printf '%s\n' "$line" ;;
+    esac
+  done < "$tmp/market.yaml"
+}
+with_plugin > "$tmp/plugin.yaml"
+grep -q "plugin: '$plugin'" "$tmp/plugin.yaml" || { echo "FAIL: the plugin scenario was not written"; exit 1; }
+"$BUILD/bidsim" run "$tmp/plugin.yaml" -o "$tmp/plugin.h5" --replicates 2 --quiet
+BIDSIM_TEST_CTOR_MARKER="$tmp/plugin_ran" "$BUILD/bidsim" report "$tmp/plugin.h5" --plan Open --format json \
+  > "$tmp/plugin.json"
+[ ! -e "$tmp/plugin_ran" ] || { echo "FAIL: report ran the plugin's code"; exit 1; }
+grep -q '"target_cpa_yuan":40,' "$tmp/plugin.json" ||
+  { echo "FAIL: Open's target CPA beside a plugin plan: $(head -c 400 "$tmp/plugin.json")"; exit 1; }
 /usr/bin/python3 tests/analysis/check_report.py "$BUILD/bidsim" "$tmp/market.h5" "$tmp/synth.h5" "$tmp/sweep.h5" \
   "$tmp/variants.h5" "$tmp"
