@@ -77,6 +77,8 @@ p100_spend_all=$(field spend_yuan_diff variant premium_100 <<<"$d11_all")
 pace=$($BIN report "$OUT/cap_exhaustion.h5" --plan Aggressive --format csv)
 best=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
                 { print $h["pacing_rmse"], $h["variant"] }' <<<"$pace" | sort -g | head -1)
+most=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+                { print $h["orders"], $h["variant"] }' <<<"$pace" | sort -gr | head -1)
 fixed_rmse=$(field pacing_rmse variant fixed <<<"$pace")
 fixed_capped=$(field capped_share variant fixed <<<"$pace")
 land=$($BIN report "$OUT/landscape.h5" --plan Kitchen --format csv)
@@ -165,7 +167,9 @@ run report "$OUT/cap_exhaustion.h5" --plan Aggressive --by variant --stats spend
 cat <<MD
 
 Fixed bids score $(num "$fixed_rmse" 3) and are capped $(num "$(awk -v x="$fixed_capped" 'BEGIN { print 100 * x }')" 1)% of the day; the most
-even is ${best#* } ($(num "${best%% *}" 3)). The paired differences against fixed bids:
+even is ${best#* } ($(num "${best%% *}" 3)), and the most orders come with ${most#* } ($(num "${most%% *}") a
+day): how evenly a cap is spent and what it buys are two columns to read
+together. The paired differences against fixed bids:
 
 MD
 run compare "$OUT/cap_exhaustion.h5" --baseline fixed --summary --plan Aggressive --stats orders,spend_yuan,pacing_rmse
@@ -284,8 +288,9 @@ certainty.
   that overshoots it by 10% keeps 83% of them. A mean per day, for plans
   that bid with the `target_cpa` strategy; the target is read per variant
   from the scenario stored in the file (a variant's change, a sweep point's
-  value). A scenario that names a strategy plugin is not loaded to find
-  targets (loading a plugin runs its code); report says so in a note.
+  value). A plan that bids through a strategy plugin has none: report
+  reads the scenario without loading any plugin (a plugin is code, and
+  reading a result must not run it).
 - **Share of the day capped** (`capped_share`): the time from the moment
   the daily cap stopped the plan to midnight, over 24 hours, a mean per
   day; with `cap_hit_hour` (when) and `cap_hit_share` (on how many days).
