@@ -40,11 +40,13 @@ import plot_day  # noqa: E402
 import plot_variants  # noqa: E402
 from plot_stats import ratio_ci, t975  # noqa: E402,F401 (tests import them from here)
 
-UNLIMITED = np.iinfo(np.int64).max  # /plan/cap_li value meaning "no cap"
+UNLIMITED = np.iinfo(np.int64).max  # /plan/cap value (li) meaning "no cap"
 MAX_BYTES = 4 << 30  # plot holds its arrays in memory; a file needing more is refused (exit 2)
 INT64_MAX = int(np.iinfo(np.int64).max)  # no sum of a replicate's counters may pass it
 LABEL_CHARS = 40  # plan and variant names are cut to this many characters in figures
-METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
+# the figures' keys keep the unit (li) of the integers read: key -> dataset name
+METRICS = {"exposures": "exposures", "clicks": "clicks", "spend_li": "spend", "conversions": "conversions",
+           "order_value_li": "order_value"}
 # CJK fonts Debian ships, in order of preference (fonts-noto-cjk first)
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -58,6 +60,15 @@ class InputError(Exception):
 
 def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def labels(ds, index=()):
+    """the strings of a char-array label dataset (format 3: netCDF's char
+    arrays, one UTF-8 label per row of bytes), rows `index` only"""
+    a = np.asarray(ds[index])
+    if a.dtype.kind != "S" or a.ndim < 1:
+        raise InputError(f"{ds.name} is not a char array of labels (a damaged file, or not bidsim's)")
+    return [b"".join(row).decode(errors="replace") for row in a.reshape(-1, a.shape[-1])]
 
 
 def short(name, limit=LABEL_CHARS):
@@ -168,9 +179,12 @@ def load(path, variant, baseline=0, plans=None, days=None):
         if text(f.attrs.get("format", "")) != "bidsim-result":
             raise InputError("no root attribute format = \"bidsim-result\"")
         version = int(f.attrs.get("format_version", 0))
-        if version != 2:  # 0 = attribute missing; sim/output.h's BIDSIM_FORMAT_VERSION
-            raise InputError(f"unsupported format_version {version} (this script reads 2)")
-        variants = [text(v) for v in f["scales/variant"][...]]
+        if 0 < version < 3:  # sim/output.h's BIDSIM_FORMAT_VERSION
+            raise InputError(f"format version {version} was written by an older bidsim: rerun the scenario to "
+                             "rewrite it (this script reads version 3)")
+        if version != 3:  # 0 = attribute missing
+            raise InputError(f"unsupported format_version {version} (this script reads 3)")
+        variants = labels(f["variant/variant"])
         v = pick_variant(variants, variant)
         b = pick_variant(variants, baseline)
         V, R, D, P, S = f["plan_segment/clicks"].shape
@@ -187,38 +201,40 @@ def load(path, variant, baseline=0, plans=None, days=None):
                              f"need about {need / 2**30:,.1f} GiB in memory for the figures, more than plot's "
                              f"{MAX_BYTES / 2**30:g} GiB: plot a run with fewer replicates or days (--days)")
         scenario = yaml.safe_load(text(f.attrs["resolved_scenario"]))
-        caps = f["variant/cap_li"][...][:, sel] if "variant/cap_li" in f else \
-            np.tile(f["plan/cap_li"][...][sel], (V, 1))
+        # li: the integers the file stores (h5py does not apply scale_factor)
+        caps = f["variant/cap"][...][:, sel] if "variant/cap" in f else np.tile(f["plan/cap"][...][sel], (V, 1))
+        keys = labels(f["variant/sweep_key"]) if "variant/sweep_key" in f else []
+        values = labels(f["variant/sweep_value"]) if keys else []
         d = {
             "variant": v,
             "baseline": b,
             "scenario_path": text(f.attrs.get("scenario_path", "?")),
             "diurnal": diurnal_curve(scenario),
             "variants": variants,
-            "names": [text(f["plan/name"][i]) for i in sel],
-            "days": [text(x) for x in f["scales/day"][d0:d1 + 1]],
+            "names": labels(f["plan/plan"], list(sel)) if len(sel) else [],
+            "days": labels(f["plan/day"])[d0:d1 + 1],
             "day_count_file": D,
             "caps": np.where(caps == UNLIMITED, np.inf, caps / 1000.0),   # (V, L) yuan
-            "sweep_keys": [text(k) for k in f["variant/sweep_keys"][...]] if "variant/sweep_keys" in f else [],
-            "sweep_values": ([[text(x) for x in row] for row in f["variant/sweep_values"][...]]
-                             if "variant/sweep_keys" in f else []),
+            "sweep_keys": keys,
+            # (V, K, bytes) char array: one row of K values per variant
+            "sweep_values": [values[u * len(keys):(u + 1) * len(keys)] for u in range(V)] if keys else [],
             "impressions": counts(f, "traffic/impressions", np.s_[v, :, d0:d1 + 1]).sum(axis=3),  # R,D,24
         }
         # h5py fancy indexing needs a non-empty, increasing index list.
         idx = list(sel) if len(sel) else slice(0, 0)
-        for m in ("spend_li", "exposures"):
-            d["hour_" + m] = counts(f, "plan_hour/" + m, np.s_[v, :, d0:d1 + 1, :, idx])  # R,D,24,L
+        for key in ("spend_li", "exposures"):
+            d["hour_" + key] = counts(f, "plan_hour/" + METRICS[key], np.s_[v, :, d0:d1 + 1, :, idx])  # R,D,24,L
         d["cap_hit_s"] = counts(f, "plan/cap_hit_s", np.s_[v, :, d0:d1 + 1, idx], "cap_hit")  # R,D,L
         # every variant: the mean cumulative spend through the day (V, 25, L)
         # and each replicate's days (V, R, D, L), one variant read at a time
         cum = []
         for u in range(V):
-            hours = counts(f, "plan_hour/spend_li", np.s_[u, :, d0:d1 + 1, :, idx]) / 1000.0
+            hours = counts(f, "plan_hour/spend", np.s_[u, :, d0:d1 + 1, :, idx]) / 1000.0
             cum.append(np.concatenate([np.zeros((1, len(sel))), hours.cumsum(axis=2).mean(axis=(0, 1))]))
         d["cum_spend"] = np.asarray(cum).reshape(V, 25, len(sel))
-        for m in METRICS:
-            d["day_" + m] = np.stack([counts(f, "plan_segment/" + m, np.s_[u, :, d0:d1 + 1, idx, :]).sum(axis=3)
-                                      for u in range(V)])
+        for key, m in METRICS.items():
+            d["day_" + key] = np.stack([counts(f, "plan_segment/" + m, np.s_[u, :, d0:d1 + 1, idx, :]).sum(axis=3)
+                                        for u in range(V)])
     if (d["diurnal"] is not None and len(d["diurnal"]) != 24) or d["impressions"].shape[2] != 24:
         raise InputError("expected 24 hours in traffic.diurnal and /traffic/impressions")
     for m in METRICS:  # totals over the selected days: V, R, L
@@ -277,13 +293,13 @@ def main(argv=None):
                     help="directory for the PNG files (created if missing)")
     which = ap.add_mutually_exclusive_group()
     which.add_argument("--variant", metavar="NAME",
-                       help="variant (/scales/variant) for the per-hour and cap figures; default: the first")
+                       help="variant (/variant/variant) for the per-hour and cap figures; default: the first")
     which.add_argument("--variant-index", metavar="I", type=int,
                        help="the same variant by its index from 0 (what `bidsim plot` passes)")
     ap.add_argument("--baseline-index", metavar="B", type=int, default=0,
                     help="the variant the paired differences are taken against (default 0)")
     ap.add_argument("--plan-index", metavar="P", type=int, action="append",
-                    help="a plan (/scales/plan index) to draw; repeatable; default: the listed plans")
+                    help="a plan (its index along /plan/plan) to draw; repeatable; default: the listed plans")
     ap.add_argument("--days", metavar="FIRST:LAST", type=days_arg, help="only these day indices")
     ap.add_argument("--dpi", type=int, default=100, help="PNG resolution (default: 100)")
     args = ap.parse_args(argv)

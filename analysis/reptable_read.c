@@ -128,8 +128,6 @@ static int check_cap_hits(const int64_t *buf, size_t n, uint32_t v, uint32_t r, 
   return BIDSIM_OK;
 }
 
-static const char *const table_group[] = { "plan_segment", "plan_hour", "product" };
-
 /* Read one metric's block of a unit and check it. */
 static int read_counts(bidsim_reptable_t *t, const bidsim_results_dims_t *dm, bidsim_table_t table, int m, uint32_t v,
                        uint32_t r, int64_t *buf, bidsim_error_t *err) {
@@ -137,7 +135,7 @@ static int read_counts(bidsim_reptable_t *t, const bidsim_results_dims_t *dm, bi
                    : table == BIDSIM_TABLE_PLAN_HOUR ? (size_t)BIDSIM_HOURS * dm->plans
                                                      : (size_t)dm->plans * BIDSIM_SEG_COUNT;
   char where[64];
-  snprintf(where, sizeof where, "/%s/%s", table_group[table], bidsim_metric_name(m));
+  bidsim_output_dataset_path(table, m, where, sizeof where);
   int rc = bidsim_results_read_unit(t->res, table, m, v, r, buf, err);
   return rc ? rc : check_counts(buf, (size_t)dm->days * per_day, where, v, r, err);
 }

@@ -18,6 +18,7 @@ struct bidsim_bench {
   uint32_t  exam_q30[BIDSIM_MAX_SLOTS][BIDSIM_SEG_COUNT];   /* examination x segment multiplier, Q30 */
   uint32_t  thr_conv[BIDSIM_SEG_COUNT];
   uint32_t  plans;
+  double    reach_median;                     /* of the shops' DRAWN reach (personalised) */
   /* strategies: plans [0, strat_plans) run cfg.strategy */
   const bidsim_strategy_t *strat;
   uint32_t  strat_plans;
@@ -34,10 +35,22 @@ struct bidsim_bench {
   double    update_s;                         /* this run's time in strategy updates */
 };
 
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A standard normal (Box-Muller), for the market's draws only. */
+static double std_normal(bidsim_pcg64_t *g) {
+  const double u = 1.0 - bidsim_pcg64_double(g), v = bidsim_pcg64_double(g);
+  return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
 static int64_t round_fen(double yuan) { return (int64_t)llround(yuan * 100.0) * BIDSIM_LI_PER_FEN; }
@@ -133,6 +146,13 @@ static int world_build(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim
   cfg.auction.mechanism = (bidsim_mechanism_t)o->mechanism;
   cfg.auction.slots = o->slots;
   cfg.categories = o->categories;
+  static const double seg_ctr_mult[BIDSIM_SEG_COUNT] = { 1.0, 2.0, 1.4 };
+  if (!o->static_model) {
+    cfg.rank = BIDSIM_RANK_PERSONAL;
+    cfg.affinity_sigma = o->sigma;
+    cfg.affinity_truncate = o->truncate;
+    memcpy(cfg.ctr_mult, seg_ctr_mult, sizeof cfg.ctr_mult);
+  }
   int rc = bidsim_market_create(&cfg, &w->market, err);
   if (rc) return rc;
   w->plans = o->campaigns;
@@ -161,7 +181,6 @@ static int world_build(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim
   }
   bidsim_pcg64_t g;
   bidsim_rng_for_stream(&g, o->seed, UINT64_C(0xBE7C4));
-  static const double seg_ctr_mult[BIDSIM_SEG_COUNT] = { 1.0, 2.0, 1.4 };
   for (uint32_t k = 0; k < o->slots; k++)
     for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++)
       w->exam_q30[k][s] = (uint32_t)llround(cfg.auction.position_weight_ppm[k] * 1e-6 * seg_ctr_mult[s] * 1073741824.0);
@@ -197,11 +216,36 @@ static int world_build(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim
   }
   static const double cvr[BIDSIM_SEG_COUNT] = { 0.01, 0.025, 0.015 };
   for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++) w->thr_conv[s] = (uint32_t)(cvr[s] * 4294967296.0);
+  if (!o->static_model) {
+    /* Every plan's shop is a generated competitor whose visitors are drawn
+     * (DRAWN), its reach lognormal (a few large shops, many small) from a
+     * stream of its own, so the plans are those of the static market. By
+     * default the median makes the reaches of a category's shops sum to
+     * BIDSIM_BENCH_VISITS: a user of a category has visited a couple of its
+     * advertisers however many there are. */
+    const double per_cat = (double)o->campaigns / o->categories;
+    w->reach_median = o->reach_median > 0 ? o->reach_median
+                      : BIDSIM_BENCH_VISITS / (per_cat * exp(0.5 * BIDSIM_BENCH_REACH_SD * BIDSIM_BENCH_REACH_SD));
+    bidsim_rng_for_stream(&g, o->seed, UINT64_C(0xBE7C5));
+    for (uint32_t i = 0; i < o->campaigns; i++) {
+      double reach = w->reach_median * exp(BIDSIM_BENCH_REACH_SD * std_normal(&g));
+      if (reach > 0.5) reach = 0.5;
+      if ((rc = bidsim_market_set_shop_reach(w->market, i, reach, BIDSIM_VISIT_DRAWN, err))) return rc;
+    }
+  }
   return bidsim_market_build(w->market, err);
 }
 
-/* The measured loop: one day of M impressions. Segment shares 70/15/15. */
-static void run_day(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim_bench_run_t *t) {
+/* The measured loop: one day of M impressions, specialised per ranking
+ * model (forced inline, so each model's loop has only its own work).
+ * Static: segment shares 70/15/15 (ordinary, shop, similar), one draw for
+ * segment and category. Personalised: a second draw is the user (as `bidsim
+ * run` draws it); 15% of impressions have the base relation SIMILAR, the
+ * rest ORDINARY; each slot's relation (SHOP for the shops the user visited)
+ * and affinity enter the click's probability as in sim/worker.c:
+ * examination x CTR x ctr_mult[relation] x affinity. */
+static inline __attribute__((always_inline)) void day(const bidsim_bench_config_t *o, bidsim_bench_t *w,
+                                                      bidsim_bench_run_t *t, bool personal) {
   bidsim_market_reset(w->market);
   bidsim_pcg64_t g;
   bidsim_rng_for_stream(&g, o->seed, 0);
@@ -212,7 +256,7 @@ static void run_day(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim_be
   bidsim_auction_result_t res;
   /* tallies in locals: the compiler keeps them in registers across the
    * auction call instead of storing through `t` on every draw */
-  uint64_t draws = 0, clicks = 0, conversions = 0;
+  uint64_t draws = 0, clicks = 0, conversions = 0, scored = 0, visited = 0;
   int64_t spend_li = 0;
   for (uint64_t i = 0; i < m; i++) {
     int64_t ts = (int64_t)(i * BIDSIM_SECONDS_PER_DAY / m);
@@ -230,18 +274,31 @@ static void run_day(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim_be
     draws++;
     uint32_t hi = (uint32_t)(u >> 32);
     /* branch-free: the segment is as unpredictable as the draw */
-    const uint32_t seg = (uint32_t)(hi >= seg_thr1) + (uint32_t)(hi >= seg_thr2);
+    const uint32_t seg = personal ? (hi >= seg_thr2 ? BIDSIM_SEG_SIMILAR : BIDSIM_SEG_ORDINARY)
+                                  : (uint32_t)(hi >= seg_thr1) + (uint32_t)(hi >= seg_thr2);
     bidsim_impression_t imp = { .segment = seg, .category = (uint32_t)(((uint64_t)(uint32_t)u * C) >> 32) };
+    if (personal) {
+      imp.user = bidsim_pcg64_next(&g);
+      imp.draw = (uint32_t)(imp.user >> 32);
+      draws++;
+    }
     uint32_t n = o->eager ? bidsim_market_auction(w->market, &imp, &res)
                           : bidsim_market_auction_deferred(w->market, &imp, &res);
+    if (personal) {
+      scored += res.scored;
+      visited += res.visited;
+    }
     uint64_t r = 0;
     for (uint32_t k = 0; k < n; k++) {
       if ((k & 1) == 0) { r = bidsim_pcg64_next(&g); draws++; }
       uint32_t x = (k & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
       uint32_t plan = res.plan[k];
+      const uint32_t rel = personal ? res.relation[k] : seg;
       if (plan < w->strat_plans) w->exposures[plan]++;
-      /* P(click) = examination(k) x segment multiplier x CTR, in Q32 */
-      if (x < (((uint64_t)w->ctr_q32[plan] * w->exam_q30[k][seg]) >> 30)) {
+      /* P(click) = examination(k) x segment multiplier x CTR, in Q32; the
+       * personalised model's affinity on top */
+      const uint64_t p_q32 = ((uint64_t)w->ctr_q32[plan] * w->exam_q30[k][rel]) >> 30;
+      if (personal ? (double)x < (double)p_q32 * res.affinity[k] : x < p_q32) {
         bool capped;
         int64_t charged = bidsim_market_charge(w->market, plan, bidsim_auction_slot_price(w->market, &res, k), &capped);
         spend_li += charged;
@@ -253,7 +310,7 @@ static void run_day(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim_be
         }
         uint32_t c = (uint32_t)(bidsim_pcg64_next(&g) >> 32);
         draws++;
-        conversions += c < w->thr_conv[seg];
+        conversions += c < w->thr_conv[rel];
       }
     }
   }
@@ -261,6 +318,18 @@ static void run_day(const bidsim_bench_config_t *o, bidsim_bench_t *w, bidsim_be
   t->clicks = clicks;
   t->conversions = conversions;
   t->spend_li = spend_li;
+  t->scored = scored;
+  t->visited = visited;
+}
+
+static __attribute__((noinline)) void day_static(const bidsim_bench_config_t *o, bidsim_bench_t *w,
+                                                 bidsim_bench_run_t *t) {
+  day(o, w, t, false);
+}
+
+static __attribute__((noinline)) void day_personal(const bidsim_bench_config_t *o, bidsim_bench_t *w,
+                                                   bidsim_bench_run_t *t) {
+  day(o, w, t, true);
 }
 
 /* ---- the library's face ------------------------------------------------- */
@@ -275,6 +344,7 @@ void bidsim_bench_config_default(bidsim_bench_config_t *cfg) {
   cfg->mechanism = BIDSIM_MECH_GSP;
   cfg->strategy_share = 1.0;
   cfg->strategy_period_s = 60;
+  cfg->sigma = 0.5;
 }
 
 int bidsim_bench_create(const bidsim_bench_config_t *cfg, bidsim_bench_t **out, bidsim_error_t *err) {
@@ -306,9 +376,11 @@ int bidsim_bench_run(bidsim_bench_t *b, bidsim_bench_run_t *run, bidsim_error_t 
   int rc = b->cfg.strategy ? strategies_start(&b->cfg, b, err) : BIDSIM_OK;
   if (rc) return rc;
   const uint64_t before = b->updates;
-  double t0 = now_s();
-  run_day(&b->cfg, b, run);
+  double t0 = now_s(), c0 = cpu_s();
+  if (b->cfg.static_model) day_static(&b->cfg, b, run);
+  else day_personal(&b->cfg, b, run);
   run->auction_s = now_s() - t0;
+  run->cpu_s = cpu_s() - c0;
   run->update_s = b->update_s;
   b->updates_per_run = b->updates - before;
   return BIDSIM_OK;
@@ -326,5 +398,6 @@ double bidsim_bench_rng_floor(uint64_t seed, uint64_t draws) {
   return now_s() - t0;
 }
 
+double bidsim_bench_reach_median(const bidsim_bench_t *b) { return b->reach_median; }
 uint32_t bidsim_bench_strategy_plans(const bidsim_bench_t *b) { return b->strat_plans; }
 uint64_t bidsim_bench_updates_per_run(const bidsim_bench_t *b) { return b->updates_per_run; }

@@ -20,19 +20,36 @@ typedef struct {
   const char *strategy;      /* a built-in run by a share of the plans, or NULL */
   double   strategy_share;
   uint32_t strategy_period_s;
+  /* the ranking model: personalised (the default) or the static one */
+  bool     static_model;
+  double   sigma;            /* the affinity's spread (personalised), default 0.5 */
+  double   truncate;         /* its truncation T; 0 = the engine's default 2 */
+  double   reach_median;     /* median DRAWN reach of a plan's shop; 0 = chosen so that a user has
+                              * visited BIDSIM_BENCH_VISITS of a category's shops on average */
 } bidsim_bench_config_t;
+
+/* Shops a user of a category has visited on average, by default: the sum
+ * of the category's shops' reaches. */
+#define BIDSIM_BENCH_VISITS 2.0
+/* The log-sd of the shops' lognormal reach (a few large shops, many small). */
+#define BIDSIM_BENCH_REACH_SD 1.0
 
 /** @brief The command's defaults: 10,000 plans, 4 slots, 20 categories,
  *  10^7 impressions, seed 1, GSP with deferred prices, no strategy
- *  (share 1 and a 60-second period once one is named). */
+ *  (share 1 and a 60-second period once one is named), the personalised
+ *  ranking with sigma 0.5 and the reach chosen for BIDSIM_BENCH_VISITS. */
 void bidsim_bench_config_default(bidsim_bench_config_t *cfg);
 
 /* One run's figures. The times are wall-clock seconds of this process. */
 typedef struct {
   double   auction_s;        /* the day, strategy updates included */
+  double   cpu_s;            /* the same day in this thread's CPU time: what a loaded machine's
+                              * waits for a core leave out */
   double   update_s;         /* of which strategy updates */
   uint64_t draws, clicks, conversions;
   int64_t  spend_li;
+  uint64_t scored;           /* units whose score the personalised walk computed */
+  uint64_t visited;          /* shops the users had visited, summed over impressions */
 } bidsim_bench_run_t;
 
 typedef struct bidsim_bench bidsim_bench_t;
@@ -50,6 +67,9 @@ int  bidsim_bench_run(bidsim_bench_t *b, bidsim_bench_run_t *run, bidsim_error_t
 /** @brief The RNG floor: seconds to draw @p draws numbers from the
  *  traffic's generator and nothing else. */
 double bidsim_bench_rng_floor(uint64_t seed, uint64_t draws);
+
+/** @brief The median DRAWN reach the market was built with (personalised). */
+double bidsim_bench_reach_median(const bidsim_bench_t *b);
 
 /** @brief Plans running the strategy, and plan updates in one run. */
 uint32_t bidsim_bench_strategy_plans(const bidsim_bench_t *b);

@@ -54,7 +54,7 @@ int bidsim_args_filters(const bidsim_results_t *res, bidsim_filters_t *f, bidsim
 void bidsim_filters_free(bidsim_filters_t *f);
 
 /* A sweep's swept keys as columns: each variant's value of each key path
- * (docs/output-format.md: /variant/sweep_keys, sweep_values); count 0 for
+ * (docs/output-format.md: /variant/sweep_key, sweep_value); count 0 for
  * files that are not sweeps. Pointers owned by the result file. */
 typedef struct {
   uint32_t count;

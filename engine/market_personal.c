@@ -1,7 +1,9 @@
-/* engine/market_personal.c - the personalised ranking (DOMAIN.md §2: the
- * platforms rank each impression by bid x this user's predicted CTR for
- * this ad). Built once from the catalogue with the market's index;
- * afterwards nothing here allocates, locks or prints.
+/* engine/market_personal.c - the personalised ranking's tables (DOMAIN.md
+ * §2: the platforms rank each impression by bid x this user's predicted
+ * CTR for this ad): built once from the catalogue with the market's index,
+ * kept current by the controls in place (nothing here allocates after the
+ * build), checked whole by bidsim__personal_check. The auction over them
+ * is market_personal_auction.c's.
  *
  * The model. For an impression of user u in category c with base relation
  * b (ORDINARY, or SIMILAR when the user is interested in the category's
@@ -27,101 +29,13 @@
 #include <math.h>
 #include <string.h>
 #include "bidsim/alloc.h"
-#include "auction_internal.h"
 #include "market_internal.h"
 #include "market_personal.h"
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_AVX2_WALK 1   /* chosen at build when the CPU has AVX2 */
-#endif
+#include "market_personal_internal.h"
 
 #define Q16 65536.0
 #define PI 3.14159265358979323846
 #define LN2 0.69314718055994530942
-#define ZCELLS_LOG2 12
-#define ZCELLS (1u << ZCELLS_LOG2)
-/* The most DRAWN visits one impression can hold (a Poisson count whose
- * probability beyond it is below 2^-40; checked when the tables are built),
- * and the most EACH shops with units in one category. */
-#define MAX_VISITS 256
-#define MAX_EACH 1024
-
-/* One (base relation, category) ranking: units sorted by key descending,
- * key = biased static score << 32 | ~unit (score, then lower unit, first).
- * The static part and the affinity seed are separate arrays so the walk
- * streams through them. */
-typedef struct bidsim__pranking {
-  uint32_t  n, words, sums;
-  uint64_t *key;
-  int32_t  *ls;                         /* static part of the score, Q16 log2 */
-  uint32_t *seed;                       /* the unit's affinity seed */
-  uint32_t *unit;
-  uint64_t *bits;                       /* bit i: position i may compete */
-  uint64_t *sum;                        /* bit j of sum[s]: bits[64 s + j] != 0 */
-} pranking_t;
-
-/* A category's visit tables: its EACH shops (decided per user by a hash)
- * and its DRAWN shops, each with its units in the category (CSR: shop i's
- * units are *_units[*_first[i] .. *_first[i + 1])), an alias table over
- * the DRAWN shops by reach and the Poisson law of how many of them a user
- * visited. */
-typedef struct {
-  uint32_t each_n;
-  uint32_t *each_shop, *each_first, *each_units;
-  uint32_t drawn_n;
-  uint32_t *drawn_shop, *drawn_first, *drawn_units;
-  uint32_t *alias;                      /* [drawn_n] */
-  uint32_t *alias_q32;                  /* [drawn_n] keep slot i when the coin is below */
-  uint32_t kmax;                        /* largest count with a probability that matters */
-  uint64_t *count_cdf;                  /* [kmax + 1] P(count <= k) x 2^64, saturated */
-} pvisits_t;
-
-struct bidsim__personal {
-  pranking_t *lists;                    /* [base * categories + category], base 0 ordinary, 1 similar */
-  uint32_t   *pos;                      /* [unit * 2 + base]: search hints */
-  int32_t    *lq;                       /* [unit * 3 + relation]: log2(quality x ctr_mult), Q16 */
-  uint32_t   *seed;                     /* [unit] */
-  int32_t    *lbid;                     /* [fen]: log2(bid in li), Q16, for 0 .. BIDSIM_BID_MAX_LI / 10 */
-  pvisits_t  *visits;                   /* [category] */
-  int32_t     zq[ZCELLS];               /* log2(affinity) per cell, Q16, ascending */
-  double      aff[ZCELLS];              /* the affinity per cell */
-  int32_t     zmax;                     /* zq[ZCELLS - 1]: the bound of the walk */
-  double      mult[BIDSIM_SEG_COUNT];   /* the config's ctr_mult, 0 read as 1 */
-  bool        simd;                     /* walk eight units at a time (AVX2, checked at build) */
-};
-
-/* ---- hashes: every draw is a pure function of the impression ------------- */
-
-static inline uint32_t mix32(uint32_t x) {
-  x ^= x >> 16;
-  x *= UINT32_C(0x7FEB352D);
-  x ^= x >> 15;
-  x *= UINT32_C(0x846CA68B);
-  return x ^ (x >> 16);
-}
-
-static inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-/* The user's 32-bit key for the (user, unit) hashes. */
-static inline uint32_t user_key(uint64_t user) { return (uint32_t)mix64(user ^ UINT64_C(0xA0761D6478BD642F)); }
-
-/* The (user, unit) hash: its top 12 bits pick the affinity's cell, its low
- * 20 bits decide the plan's targeting. */
-static inline uint32_t pair_hash(uint32_t ukey, uint32_t seed) { return mix32(ukey ^ seed); }
-
-static inline bool targets(const bidsim_market_t *m, uint32_t plan, uint32_t h) {
-  return (h & 0xFFFFFu) < m->target_q20[plan];
-}
-
-/* u visited EACH shop s: a hash of (user, shop) below the shop's reach. */
-static inline bool visits_each(const bidsim_market_t *m, uint64_t user, uint32_t shop) {
-  return (uint32_t)(mix64(user ^ ((uint64_t)shop * UINT64_C(0xD6E8FEB86659FD93) + 1)) >> 32) <
-         m->shops[shop].reach_q32;
-}
 
 /* ---- tables ----------------------------------------------------------------- */
 
@@ -181,46 +95,47 @@ static void affinity_table(bidsim__personal_t *p, double sigma, double T) {
 
 static int32_t log2_q16(double x) { return (int32_t)llround(log2(x) * Q16); }
 
+
 /* ---- small helpers ------------------------------------------------------------ */
 
 /* Ranking b (0 or 1) holds the units at base relation base_rel[b]. */
 static const int base_rel[2] = { BIDSIM_SEG_ORDINARY, BIDSIM_SEG_SIMILAR };
 
-static inline pranking_t *ranking_of(const bidsim_market_t *m, int base, uint32_t cat) {
-  return &m->index.personal->lists[(size_t)base * m->cfg.categories + cat];
-}
+#define ranking_of bidsim__pranking_of
+#define static_score bidsim__pstatic_score
+#define eligible_at bidsim__peligible_at
+#define key_of bidsim__pkey_of
 
 static inline uint32_t *hint_of(const bidsim_market_t *m, uint32_t u, int base) {
   return &m->index.personal->pos[(size_t)u * 2 + (size_t)base];
 }
 
-static inline int32_t static_score(const bidsim_market_t *m, uint32_t u, int rel) {
+/* A visit entry's static part at SHOP, or LS_OUT when the unit may not
+ * compete there. */
+static inline int32_t shop_ls(const bidsim_market_t *m, uint32_t u) {
+  return eligible_at(m, u, BIDSIM_SEG_SHOP) ? static_score(m, u, BIDSIM_SEG_SHOP) : LS_OUT;
+}
+
+static inline void entry_update(bidsim_market_t *m, uint32_t u) {
   const bidsim__personal_t *p = m->index.personal;
-  return p->lbid[m->hot[m->units[u].plan].bid_li[rel] / BIDSIM_LI_PER_FEN] + p->lq[(size_t)u * 3 + (size_t)rel];
+  const uint32_t e = p->vpos[u];
+  if (e == BIDSIM_NONE) return;
+  pvisits_t *v = &p->visits[m->units[u].category];
+  v->ent[e].ls = shop_ls(m, u);
+  if (p->vslot[u] != BIDSIM_NONE) v->slot[p->vslot[u]].e0 = v->ent[e];
 }
 
-static inline uint64_t key_of(int32_t score, uint32_t u) {
-  return (uint64_t)((uint32_t)score ^ UINT32_C(0x80000000)) << 32 | (uint64_t)(UINT32_MAX - u);
-}
-
-static inline uint32_t key_unit(uint64_t key) { return UINT32_MAX - (uint32_t)key; }
-
-static inline bool eligible_at(const bidsim_market_t *m, uint32_t u, int rel) {
+/* The unit record's copy of its plan's bids. */
+static inline void unit_bids(bidsim_market_t *m, uint32_t u) {
   const plan_hot_t *h = &m->hot[m->units[u].plan];
-  return bidsim__plan_active(h) && h->bid_li[rel] >= m->cfg.auction.reserve_li;
+  for (int r = 0; r < BIDSIM_SEG_COUNT; r++) m->index.personal->unit[u].bid_li[r] = (uint32_t)h->bid_li[r];
 }
 
-static inline bool throttle_skip(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t plan) {
-  uint32_t q = m->participation_q32[plan];
-  if (q == UINT32_MAX) return false;
-  uint64_t z = ((uint64_t)imp->draw << 32 | plan) * UINT64_C(0x9E3779B97F4A7C15);
-  z = (z ^ (z >> 29)) * UINT64_C(0xBF58476D1CE4E5B9);
-  return (uint32_t)((z ^ (z >> 32)) >> 32) >= q;
-}
-
-static inline bool strict_skip(const bidsim_market_t *m, uint32_t plan, int rel) {
-  const plan_hot_t *h = &m->hot[plan];
-  return m->cfg.strict_caps && h->cap_li != BIDSIM_CAP_UNLIMITED && h->cap_li - h->spend_li < h->bid_li[rel];
+/* @p count elements of @p size, zeroed, at a 64-byte boundary; *raw is what
+ * to free. */
+static void *calloc64(size_t count, size_t size, void **raw) {
+  *raw = bidsim_calloc(count * size + 64, 1);
+  return *raw ? (void *)(((uintptr_t)*raw + 63) & ~(uintptr_t)63) : NULL;
 }
 
 static inline void bit_set(pranking_t *ix, uint32_t pos, bool on) {
@@ -266,9 +181,8 @@ static uint32_t ranking_find(const pranking_t *ix, uint64_t key, uint32_t hint) 
 
 static void ranking_free(pranking_t *ix) {
   bidsim_free(ix->key);
-  bidsim_free(ix->ls);
-  bidsim_free(ix->seed);
-  bidsim_free(ix->unit);
+  bidsim_free(ix->ls_raw);
+  bidsim_free(ix->unit_raw);
   bidsim_free(ix->bits);
   bidsim_free(ix->sum);
 }
@@ -276,12 +190,8 @@ static void ranking_free(pranking_t *ix) {
 static void visits_free(pvisits_t *v) {
   bidsim_free(v->each_shop);
   bidsim_free(v->each_first);
-  bidsim_free(v->each_units);
-  bidsim_free(v->drawn_shop);
-  bidsim_free(v->drawn_first);
-  bidsim_free(v->drawn_units);
-  bidsim_free(v->alias);
-  bidsim_free(v->alias_q32);
+  bidsim_free(v->slot);
+  bidsim_free(v->ent);
   bidsim_free(v->count_cdf);
 }
 
@@ -292,15 +202,17 @@ void bidsim__personal_free(bidsim__personal_t *p, uint32_t categories) {
   if (p->visits)
     for (uint32_t c = 0; c < categories; c++) visits_free(&p->visits[c]);
   bidsim_free(p->lists);
-  bidsim_free(p->visits);
+  bidsim_free(p->visits_raw);
+  bidsim_free(p->vslot);
   bidsim_free(p->pos);
   bidsim_free(p->lq);
-  bidsim_free(p->seed);
+  bidsim_free(p->unit_raw);
+  bidsim_free(p->vpos);
   bidsim_free(p->lbid);
   bidsim_free(p);
 }
 
-static size_t lanes_of(const pranking_t *ix) { return (size_t)ix->words * 64 + 8; }
+static size_t lanes_of(const pranking_t *ix) { return (size_t)ix->words * 64 + 16; }
 
 static int ranking_alloc(pranking_t *ix, uint32_t n) {
   ix->n = 0;
@@ -308,19 +220,18 @@ static int ranking_alloc(pranking_t *ix, uint32_t n) {
   ix->sums = (ix->words + 63) / 64;
   /* one spare entry each way keeps every array non-NULL */
   ix->key = bidsim_calloc((size_t)n + 1, sizeof *ix->key);
-  /* the walk loads eight positions at a time: whole words, and a block more */
-  ix->ls = bidsim_calloc(lanes_of(ix), sizeof *ix->ls);
-  ix->seed = bidsim_calloc(lanes_of(ix), sizeof *ix->seed);
-  ix->unit = bidsim_calloc((size_t)n + 1, sizeof *ix->unit);
+  /* the vector walks load 8 or 16 positions at a time: whole words, and a block more */
+  ix->ls = calloc64(lanes_of(ix), sizeof *ix->ls, &ix->ls_raw);
+  ix->unit = calloc64(lanes_of(ix), sizeof *ix->unit, &ix->unit_raw);
   ix->bits = bidsim_calloc((size_t)ix->words + 1, sizeof *ix->bits);
   ix->sum = bidsim_calloc((size_t)ix->sums + 1, sizeof *ix->sum);
-  return ix->key && ix->ls && ix->seed && ix->unit && ix->bits && ix->sum ? BIDSIM_OK : BIDSIM_ENOMEM;
+  return ix->key && ix->ls && ix->unit && ix->bits && ix->sum ? BIDSIM_OK : BIDSIM_ENOMEM;
 }
 
 /* Vose's alias method over @p n weights; @p small and @p large hold n
  * indices each, @p scaled n doubles (scratch). */
-static void alias_build(const double *w, uint32_t n, uint32_t *alias, uint32_t *keep_q32, uint32_t *small,
-                        uint32_t *large, double *scaled) {
+static void alias_build(const double *w, uint32_t n, pslot_t *slot, uint32_t *small, uint32_t *large,
+                        double *scaled) {
   double total = 0.0;
   for (uint32_t i = 0; i < n; i++) total += w[i];
   uint32_t ns = 0, nl = 0;
@@ -330,76 +241,33 @@ static void alias_build(const double *w, uint32_t n, uint32_t *alias, uint32_t *
   }
   while (ns && nl) {
     uint32_t s = small[--ns], l = large[nl - 1];
-    keep_q32[s] = (uint32_t)fmin(scaled[s] * 4294967296.0, 4294967295.0);
-    alias[s] = l;
+    slot[s].keep_q32 = (uint32_t)fmin(scaled[s] * 4294967296.0, 4294967295.0);
+    slot[s].alias = l;
     scaled[l] -= 1.0 - scaled[s];
     if (scaled[l] < 1.0) { nl--; small[ns++] = l; }
   }
-  while (nl) { uint32_t l = large[--nl]; keep_q32[l] = UINT32_MAX; alias[l] = l; }
-  while (ns) { uint32_t s = small[--ns]; keep_q32[s] = UINT32_MAX; alias[s] = s; }
+  while (nl) { uint32_t l = large[--nl]; slot[l].keep_q32 = UINT32_MAX; slot[l].alias = l; }
+  while (ns) { uint32_t s = small[--ns]; slot[s].keep_q32 = UINT32_MAX; slot[s].alias = s; }
 }
 
-/* Category c's visit tables from the shops' reaches and modes. */
-static int visits_build(const bidsim_market_t *m, uint32_t c, pvisits_t *v, bidsim_error_t *err) {
-  memset(v, 0, sizeof *v);
-  uint32_t each = 0, drawn = 0;
-  for (uint32_t u = 0; u < m->unit_count; u++) {
-    if (m->units[u].category != c) continue;
-    const shop_t *s = &m->shops[m->plans[m->units[u].plan].shop];
-    if (s->reach_q32 == 0) continue;
-    if (s->visit_mode == BIDSIM_VISIT_EACH) each++; else drawn++;
-  }
-  /* shops are at most as many as their units */
-  v->each_shop = bidsim_calloc((size_t)each + 1, sizeof *v->each_shop);
-  v->each_first = bidsim_calloc((size_t)each + 2, sizeof *v->each_first);
-  v->each_units = bidsim_calloc((size_t)each + 1, sizeof *v->each_units);
-  v->drawn_shop = bidsim_calloc((size_t)drawn + 1, sizeof *v->drawn_shop);
-  v->drawn_first = bidsim_calloc((size_t)drawn + 2, sizeof *v->drawn_first);
-  v->drawn_units = bidsim_calloc((size_t)drawn + 1, sizeof *v->drawn_units);
-  if (!v->each_shop || !v->each_first || !v->each_units || !v->drawn_shop || !v->drawn_first || !v->drawn_units)
-    goto nomem;
-  /* each shop with its units here: a plan's units are consecutive, a
-   * shop's plans need not be, so gather per shop */
-  for (uint32_t s = 0; s < m->shop_count; s++) {
-    const shop_t *sh = &m->shops[s];
-    if (sh->reach_q32 == 0) continue;
-    const bool is_each = sh->visit_mode == BIDSIM_VISIT_EACH;
-    uint32_t *n = is_each ? &v->each_n : &v->drawn_n;
-    uint32_t *shops = is_each ? v->each_shop : v->drawn_shop, *first = is_each ? v->each_first : v->drawn_first;
-    uint32_t *units = is_each ? v->each_units : v->drawn_units;
-    bool opened = false;
-    for (uint32_t p = sh->first_plan; p != BIDSIM_NONE; p = m->plans[p].next_in_shop)
-      for (uint32_t u = m->hot[p].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
-        if (m->units[u].category != c) continue;
-        if (!opened) {
-          shops[*n] = s;
-          (*n)++;
-          first[*n] = first[*n - 1];
-          opened = true;
-        }
-        units[first[*n]++] = u;
-      }
-  }
-  if (v->each_n > MAX_EACH)
-    return bidsim_error_set(err, BIDSIM_ELIMIT, "market.reach", "category %u has %u shops whose visits are decided "
-                            "per user (EACH); at most %d: draw the visits of the others (DRAWN)", c, v->each_n, MAX_EACH);
+/* Category @p c's alias table over its DRAWN shops by reach and the law of
+ * how many of them a user visited (Poisson, up to where its tail is below
+ * 2^-40). */
+static int visits_law(const bidsim_market_t *m, uint32_t c, pvisits_t *v, bidsim_error_t *err) {
   if (v->drawn_n == 0) return BIDSIM_OK;
-  v->alias = bidsim_calloc(v->drawn_n, sizeof *v->alias);
-  v->alias_q32 = bidsim_calloc(v->drawn_n, sizeof *v->alias_q32);
   double *w = bidsim_calloc(v->drawn_n, sizeof *w), *scaled = bidsim_calloc(v->drawn_n, sizeof *scaled);
   uint32_t *small = bidsim_calloc(v->drawn_n, sizeof *small), *large = bidsim_calloc(v->drawn_n, sizeof *large);
-  const bool ok = v->alias && v->alias_q32 && w && scaled && small && large;
+  const bool ok = w && scaled && small && large;
   double lambda = 0.0;
   if (ok) {
-    for (uint32_t i = 0; i < v->drawn_n; i++) lambda += w[i] = m->shops[v->drawn_shop[i]].reach_q32 / 4294967296.0;
-    alias_build(w, v->drawn_n, v->alias, v->alias_q32, small, large, scaled);
+    for (uint32_t i = 0; i < v->drawn_n; i++) lambda += w[i] = m->shops[v->slot[i].shop].reach_q32 / 4294967296.0;
+    alias_build(w, v->drawn_n, v->slot, small, large, scaled);
   }
   bidsim_free(w);
   bidsim_free(scaled);
   bidsim_free(small);
   bidsim_free(large);
-  if (!ok) goto nomem;
-  /* the count's law up to where its tail is below 2^-40 */
+  if (!ok) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the visit tables");
   double pk = exp(-lambda), cum = 0.0;
   uint32_t kmax = 0;
   uint64_t cdf[MAX_VISITS + 1];
@@ -415,12 +283,98 @@ static int visits_build(const bidsim_market_t *m, uint32_t c, pvisits_t *v, bids
                             "visits per user, more than the %d an impression can hold", c, lambda, MAX_VISITS);
   cdf[kmax] = UINT64_MAX;
   v->kmax = kmax;
-  v->count_cdf = bidsim_malloc(((size_t)kmax + 1) * sizeof *v->count_cdf);
-  if (v->count_cdf == NULL) goto nomem;
-  memcpy(v->count_cdf, cdf, ((size_t)kmax + 1) * sizeof *cdf);
+  const size_t len = cdf_len(v);
+  v->count_cdf = bidsim_malloc(len * sizeof *v->count_cdf);
+  if (v->count_cdf == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the visit tables");
+  for (size_t k = 0; k < len; k++) v->count_cdf[k] = k <= kmax ? cdf[k] : UINT64_MAX;
+  memcpy(v->cdf_head, v->count_cdf, sizeof v->cdf_head);
   return BIDSIM_OK;
-nomem:
-  return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the visit tables");
+}
+
+/* Every category's visit tables from the shops' reaches and modes, in two
+ * passes over the shops (count, then fill): a shop's group in a category
+ * holds its units there in plan order, the groups of each mode in shop
+ * order (the DRAWN slots' order is the alias table's), EACH entries before
+ * DRAWN ones. The entries' static parts are resort's. O(shops + units). */
+typedef struct {
+  uint32_t last;                        /* the shop whose units were seen last here */
+  uint32_t groups[2], entries[2];       /* [EACH, DRAWN]: counted in pass 0, cursors in pass 1 */
+} vcount_t;
+
+static int visits_build(bidsim_market_t *m, bidsim_error_t *err) {
+  bidsim__personal_t *p = m->index.personal;
+  const uint32_t C = m->cfg.categories;
+  vcount_t *k = bidsim_calloc((size_t)C + 1, sizeof *k);
+  if (k == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the visit tables");
+  for (uint32_t u = 0; u < m->unit_count; u++) p->vpos[u] = p->vslot[u] = BIDSIM_NONE;
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t c = 0; c < C; c++) k[c].last = BIDSIM_NONE;
+    for (uint32_t s = 0; s < m->shop_count; s++) {
+      const shop_t *sh = &m->shops[s];
+      if (sh->reach_q32 == 0) continue;
+      const int mode = sh->visit_mode == BIDSIM_VISIT_EACH ? 0 : 1;
+      for (uint32_t pl = sh->first_plan; pl != BIDSIM_NONE; pl = m->plans[pl].next_in_shop)
+        for (uint32_t u = m->hot[pl].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
+          const uint32_t c = m->units[u].category;
+          vcount_t *kc = &k[c];
+          const bool opens = kc->last != s;
+          kc->last = s;
+          if (pass == 0) {
+            kc->groups[mode] += opens;
+            kc->entries[mode]++;
+            continue;
+          }
+          pvisits_t *v = &p->visits[c];
+          const uint32_t e = (mode ? v->each_first[v->each_n] : 0) + kc->entries[mode]++;
+          if (opens) {
+            const uint32_t g = kc->groups[mode]++;
+            if (mode) {
+              v->slot[g].shop = s;
+              v->slot[g].first = e;
+              p->vslot[u] = g;
+            } else {
+              v->each_shop[g] = s;
+              v->each_first[g] = e;
+            }
+          }
+          v->ent[e].unit = u;
+          v->ent[e].seed = bidsim__punit_seed(u);
+          p->vpos[u] = e;
+        }
+    }
+    if (pass == 1) break;
+    for (uint32_t c = 0; c < C; c++) {   /* sizes known: allocate, and the cursors start again */
+      pvisits_t *v = &p->visits[c];
+      vcount_t *kc = &k[c];
+      v->each_n = kc->groups[0];
+      v->drawn_n = kc->groups[1];
+      if (v->each_n > MAX_EACH) {
+        bidsim_free(k);
+        return bidsim_error_set(err, BIDSIM_ELIMIT, "market.reach", "category %u has %u shops whose visits are "
+                                "decided per user (EACH); at most %d: draw the visits of the others (DRAWN)", c,
+                                v->each_n, MAX_EACH);
+      }
+      const size_t entries = (size_t)kc->entries[0] + kc->entries[1];
+      v->each_shop = bidsim_calloc((size_t)v->each_n + 1, sizeof *v->each_shop);
+      v->each_first = bidsim_calloc((size_t)v->each_n + 1, sizeof *v->each_first);
+      v->slot = bidsim_calloc((size_t)v->drawn_n + 1, sizeof *v->slot);
+      v->ent = bidsim_calloc(entries + 1, sizeof *v->ent);
+      if (!v->each_shop || !v->each_first || !v->slot || !v->ent) {
+        bidsim_free(k);
+        return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the visit tables");
+      }
+      v->each_first[v->each_n] = kc->entries[0];   /* where the DRAWN entries start (pass 1 reads it) */
+      v->slot[v->drawn_n].first = (uint32_t)entries;
+      memset(kc->groups, 0, sizeof kc->groups);
+      memset(kc->entries, 0, sizeof kc->entries);
+    }
+  }
+  bidsim_free(k);
+  for (uint32_t c = 0; c < C; c++) {
+    int rc = visits_law(m, c, &p->visits[c], err);
+    if (rc) return rc;
+  }
+  return BIDSIM_OK;
 }
 
 static void resort(bidsim_market_t *m);
@@ -431,27 +385,29 @@ int bidsim__personal_build(bidsim_market_t *m, bidsim_error_t *err) {
   bidsim__personal_t *p = m->index.personal = bidsim_calloc(1, sizeof *p);
   if (p == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory building the index");
   p->lists = bidsim_calloc(2 * (size_t)C, sizeof *p->lists);
-  p->visits = bidsim_calloc(C, sizeof *p->visits);
+  p->visits = calloc64(C, sizeof *p->visits, &p->visits_raw);
+  p->vslot = bidsim_calloc((size_t)U + 1, sizeof *p->vslot);
   p->pos = bidsim_calloc((size_t)U * 2 + 1, sizeof *p->pos);
   p->lq = bidsim_calloc((size_t)U * 3 + 1, sizeof *p->lq);
-  p->seed = bidsim_calloc((size_t)U + 1, sizeof *p->seed);
+  p->unit = calloc64((size_t)U + 1, sizeof *p->unit, &p->unit_raw);
+  p->vpos = bidsim_calloc((size_t)U + 1, sizeof *p->vpos);
   p->lbid = bidsim_calloc(BIDSIM_BID_MAX_LI / BIDSIM_LI_PER_FEN + 1, sizeof *p->lbid);
   uint32_t *per_cat = bidsim_calloc(C, sizeof *per_cat);
   int rc = BIDSIM_OK;
-  if (!p->lists || !p->visits || !p->pos || !p->lq || !p->seed || !p->lbid || !per_cat) goto nomem;
+  if (!p->lists || !p->visits || !p->vslot || !p->pos || !p->lq || !p->unit || !p->vpos || !p->lbid || !per_cat)
+    goto nomem;
   affinity_table(p, m->cfg.affinity_sigma, m->cfg.affinity_truncate > 0 ? m->cfg.affinity_truncate : 2.0);
   for (int r = 0; r < BIDSIM_SEG_COUNT; r++) p->mult[r] = m->cfg.ctr_mult[r] > 0 ? m->cfg.ctr_mult[r] : 1.0;
-#ifdef HAVE_AVX2_WALK
-  p->simd = __builtin_cpu_supports("avx2");
-#endif
+  for (uint32_t g = 0; g < ZGROUPS; g++) p->zhi[g] = p->zq[(g + 1) * (ZCELLS / ZGROUPS) - 1];   /* ascending */
+  bidsim__personal_set_simd(m, 2);   /* the widest walk the CPU has */
   p->lbid[0] = log2_q16(1.0);          /* unused: bids are at least 0.10 yuan */
   for (uint32_t f = 1; f <= BIDSIM_BID_MAX_LI / BIDSIM_LI_PER_FEN; f++)
     p->lbid[f] = log2_q16((double)f * BIDSIM_LI_PER_FEN);
   for (uint32_t u = 0; u < U; u++) {
     per_cat[m->units[u].category]++;
-    /* the seed depends only on the unit's index: the same ad has the same
-     * affinities in every variant and replicate */
-    p->seed[u] = mix32(u * UINT32_C(0x9E3779B9) + UINT32_C(0x7F4A7C15));
+    const unit_t *un = &m->units[u];
+    p->unit[u] = (punit_t){ un->plan, un->product, un->quality, m->plans[un->plan].shop, { 0, 0, 0 },
+                            bidsim__punit_seed(u) };
     for (int r = 0; r < BIDSIM_SEG_COUNT; r++) p->lq[(size_t)u * 3 + (size_t)r] = log2_q16(m->units[u].quality * p->mult[r]);
   }
   for (int b = 0; b < 2 && rc == BIDSIM_OK; b++)
@@ -463,9 +419,8 @@ int bidsim__personal_build(bidsim_market_t *m, bidsim_error_t *err) {
       pranking_t *ix = ranking_of(m, b, m->units[u].category);
       ix->unit[ix->n++] = u;
     }
-  for (uint32_t c = 0; c < C && rc == BIDSIM_OK; c++) rc = visits_build(m, c, &p->visits[c], err);
   bidsim_free(per_cat);
-  if (rc) return rc;
+  if ((rc = visits_build(m, err))) return rc;
   resort(m);
   return BIDSIM_OK;
 nomem:
@@ -480,27 +435,38 @@ nomem:
     memcpy((dst), (src), ((size_t)(count) + 1) * sizeof *(dst));                          \
   } while (0)
 
+/* DUP at a 64-byte boundary: count + 1 elements into dst (raw to free). */
+#define DUP64(dst, raw, src, count)                                                       \
+  do {                                                                                    \
+    (dst) = calloc64((size_t)(count) + 1, sizeof *(dst), &(raw));                         \
+    if ((dst) == NULL) return BIDSIM_ENOMEM;                                              \
+    memcpy((dst), (src), ((size_t)(count) + 1) * sizeof *(dst));                          \
+  } while (0)
+
 int bidsim__personal_clone(bidsim__personal_t **out, const bidsim__personal_t *src, const bidsim_market_t *m) {
   const uint32_t C = m->cfg.categories, U = m->unit_count;
   bidsim__personal_t *p = *out = bidsim_calloc(1, sizeof *p);
   if (p == NULL) return BIDSIM_ENOMEM;
   *p = *src;
-  p->lists = NULL; p->visits = NULL; p->pos = NULL; p->lq = NULL; p->seed = NULL; p->lbid = NULL;
+  p->lists = NULL; p->visits = NULL; p->pos = NULL; p->lq = NULL; p->unit = NULL; p->unit_raw = NULL;
+  p->vpos = NULL; p->lbid = NULL; p->vslot = NULL; p->visits = NULL; p->visits_raw = NULL;
   DUP(p->pos, src->pos, (size_t)U * 2);
   DUP(p->lq, src->lq, (size_t)U * 3);
-  DUP(p->seed, src->seed, U);
+  DUP64(p->unit, p->unit_raw, src->unit, U);
+  DUP(p->vpos, src->vpos, U);
   DUP(p->lbid, src->lbid, BIDSIM_BID_MAX_LI / BIDSIM_LI_PER_FEN);
+  DUP(p->vslot, src->vslot, U);
+  p->visits_raw = NULL;
   p->lists = bidsim_calloc(2 * (size_t)C, sizeof *p->lists);
-  p->visits = bidsim_calloc(C, sizeof *p->visits);
+  p->visits = calloc64(C, sizeof *p->visits, &p->visits_raw);
   if (!p->lists || !p->visits) return BIDSIM_ENOMEM;
   for (size_t i = 0; i < 2 * (size_t)C; i++) {
     const pranking_t *s = &src->lists[i];
     pranking_t *d = &p->lists[i];
     d->n = s->n; d->words = s->words; d->sums = s->sums;
     DUP(d->key, s->key, s->n);
-    DUP(d->ls, s->ls, lanes_of(s) - 1);
-    DUP(d->seed, s->seed, lanes_of(s) - 1);
-    DUP(d->unit, s->unit, s->n);
+    DUP64(d->ls, d->ls_raw, s->ls, lanes_of(s) - 1);
+    DUP64(d->unit, d->unit_raw, s->unit, lanes_of(s) - 1);
     DUP(d->bits, s->bits, s->words);
     DUP(d->sum, s->sum, s->sums);
   }
@@ -508,21 +474,12 @@ int bidsim__personal_clone(bidsim__personal_t **out, const bidsim__personal_t *s
     const pvisits_t *s = &src->visits[c];
     pvisits_t *d = &p->visits[c];
     *d = *s;
-    d->each_shop = NULL; d->each_first = NULL; d->each_units = NULL;
-    d->drawn_shop = NULL; d->drawn_first = NULL; d->drawn_units = NULL;
-    d->alias = NULL; d->alias_q32 = NULL; d->count_cdf = NULL;
-    const uint32_t each_units = s->each_first[s->each_n], drawn_units = s->drawn_first[s->drawn_n];
-    DUP(d->each_shop, s->each_shop, each_units);
-    DUP(d->each_first, s->each_first, each_units + 1);
-    DUP(d->each_units, s->each_units, each_units);
-    DUP(d->drawn_shop, s->drawn_shop, drawn_units);
-    DUP(d->drawn_first, s->drawn_first, drawn_units + 1);
-    DUP(d->drawn_units, s->drawn_units, drawn_units);
-    if (s->drawn_n) {
-      DUP(d->alias, s->alias, s->drawn_n - 1);
-      DUP(d->alias_q32, s->alias_q32, s->drawn_n - 1);
-      DUP(d->count_cdf, s->count_cdf, s->kmax);
-    }
+    d->each_shop = NULL; d->each_first = NULL; d->slot = NULL; d->ent = NULL; d->count_cdf = NULL;
+    DUP(d->each_shop, s->each_shop, s->each_n);
+    DUP(d->each_first, s->each_first, s->each_n);
+    DUP(d->slot, s->slot, s->drawn_n);
+    DUP(d->ent, s->ent, s->slot[s->drawn_n].first);
+    if (s->drawn_n) DUP(d->count_cdf, s->count_cdf, cdf_len(s) - 1);
   }
   return BIDSIM_OK;
 }
@@ -531,7 +488,6 @@ int bidsim__personal_clone(bidsim__personal_t **out, const bidsim__personal_t *s
 static void swap_at(pranking_t *ix, uint32_t a, uint32_t b) {
   uint64_t k = ix->key[a]; ix->key[a] = ix->key[b]; ix->key[b] = k;
   int32_t l = ix->ls[a]; ix->ls[a] = ix->ls[b]; ix->ls[b] = l;
-  uint32_t s = ix->seed[a]; ix->seed[a] = ix->seed[b]; ix->seed[b] = s;
   uint32_t u = ix->unit[a]; ix->unit[a] = ix->unit[b]; ix->unit[b] = u;
 }
 
@@ -565,7 +521,6 @@ static void resort(bidsim_market_t *m) {
         const uint32_t u = ix->unit[i];
         ix->ls[i] = static_score(m, u, base_rel[b]);
         ix->key[i] = key_of(ix->ls[i], u);
-        ix->seed[i] = p->seed[u];
       }
       ranking_sort(ix);
       memset(ix->bits, 0, (size_t)ix->words * sizeof *ix->bits);
@@ -575,18 +530,26 @@ static void resort(bidsim_market_t *m) {
         if (eligible_at(m, ix->unit[i], base_rel[b])) bit_set(ix, i, true);
       }
     }
+  for (uint32_t c = 0; c < m->cfg.categories; c++) {
+    pvisits_t *v = &p->visits[c];
+    for (uint32_t e = 0; e < v->slot[v->drawn_n].first; e++) v->ent[e].ls = shop_ls(m, v->ent[e].unit);
+    for (uint32_t g = 0; g < v->drawn_n; g++) v->slot[g].e0 = v->ent[v->slot[g].first];
+  }
+  for (uint32_t u = 0; u < m->unit_count; u++) unit_bids(m, u);
 }
 
 void bidsim__personal_reset(bidsim_market_t *m) { resort(m); }
 
 void bidsim__personal_plan_flags(bidsim_market_t *m, uint32_t plan) {
-  for (uint32_t u = m->hot[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+  for (uint32_t u = m->hot[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
+    entry_update(m, u);
     for (int b = 0; b < 2; b++) {
       pranking_t *ix = ranking_of(m, b, m->units[u].category);
       uint32_t *pos = hint_of(m, u, b);
       *pos = ranking_find(ix, key_of(static_score(m, u, base_rel[b]), u), *pos);
       bit_set(ix, *pos, eligible_at(m, u, base_rel[b]));
     }
+  }
 }
 
 /* Move position @p from to @p to, shifting the entries between by one
@@ -594,31 +557,33 @@ void bidsim__personal_plan_flags(bidsim_market_t *m, uint32_t plan) {
 static void ranking_move(pranking_t *ix, uint32_t from, uint32_t to) {
   const uint64_t k = ix->key[from];
   const int32_t l = ix->ls[from];
-  const uint32_t s = ix->seed[from], u = ix->unit[from];
+  const uint32_t u = ix->unit[from];
   const bool on = bit_get(ix, from);
   if (to < from) {
     memmove(&ix->key[to + 1], &ix->key[to], (size_t)(from - to) * sizeof *ix->key);
     memmove(&ix->ls[to + 1], &ix->ls[to], (size_t)(from - to) * sizeof *ix->ls);
-    memmove(&ix->seed[to + 1], &ix->seed[to], (size_t)(from - to) * sizeof *ix->seed);
     memmove(&ix->unit[to + 1], &ix->unit[to], (size_t)(from - to) * sizeof *ix->unit);
     for (uint32_t i = from; i > to; i--) bit_set(ix, i, bit_get(ix, i - 1));
   } else if (to > from) {
     memmove(&ix->key[from], &ix->key[from + 1], (size_t)(to - from) * sizeof *ix->key);
     memmove(&ix->ls[from], &ix->ls[from + 1], (size_t)(to - from) * sizeof *ix->ls);
-    memmove(&ix->seed[from], &ix->seed[from + 1], (size_t)(to - from) * sizeof *ix->seed);
     memmove(&ix->unit[from], &ix->unit[from + 1], (size_t)(to - from) * sizeof *ix->unit);
     for (uint32_t i = from; i < to; i++) bit_set(ix, i, bit_get(ix, i + 1));
   }
-  ix->key[to] = k; ix->ls[to] = l; ix->seed[to] = s; ix->unit[to] = u;
+  ix->key[to] = k; ix->ls[to] = l; ix->unit[to] = u;
   bit_set(ix, to, on);
 }
 
 void bidsim__personal_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t old[BIDSIM_SEG_COUNT]) {
   const plan_hot_t *h = &m->hot[plan];
   const bool active = bidsim__plan_active(h);
+  for (uint32_t u = h->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
+    unit_bids(m, u);
+    if (h->bid_li[BIDSIM_SEG_SHOP] != old[BIDSIM_SEG_SHOP]) entry_update(m, u);   /* visited units enter from there */
+  }
   for (int b = 0; b < 2; b++) {
     const int rel = base_rel[b];
-    if (h->bid_li[rel] == old[rel]) continue;   /* a SHOP bid moves nothing: visited units are scored directly */
+    if (h->bid_li[rel] == old[rel]) continue;
     for (uint32_t u = h->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
       pranking_t *ix = ranking_of(m, b, m->units[u].category);
       const bidsim__personal_t *p = m->index.personal;
@@ -640,349 +605,6 @@ void bidsim__personal_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t
   }
 }
 
-/* ---- the auction ------------------------------------------------------------------ */
-
-static inline int32_t key_score(uint64_t key) { return (int32_t)((uint32_t)(key >> 32) ^ UINT32_C(0x80000000)); }
-
-/* The best `want` candidates so far, by key descending. While full, a unit
- * needs a score of at least `floor` (the last kept one's) to be looked at:
- * the keys settle ties by unit. */
-typedef struct {
-  uint32_t n, want;
-  int32_t  floor;
-  uint64_t key[BIDSIM_MAX_SLOTS + 2];
-  uint16_t tag[BIDSIM_MAX_SLOTS + 2];   /* relation << 12 | affinity cell */
-} top_t;
-
-static inline void top_init(top_t *t, uint32_t want) {
-  t->n = 0;
-  t->want = want;
-  t->floor = INT32_MIN;
-}
-
-static inline void top_insert(top_t *t, uint64_t key, int rel, uint32_t cell) {
-  uint32_t i;
-  if (t->n < t->want) {
-    i = t->n++;
-  } else {
-    if (key <= t->key[t->want - 1]) return;
-    i = t->want - 1;
-  }
-  while (i > 0 && t->key[i - 1] < key) {
-    t->key[i] = t->key[i - 1];
-    t->tag[i] = t->tag[i - 1];
-    i--;
-  }
-  t->key[i] = key;
-  t->tag[i] = (uint16_t)((uint32_t)rel << ZCELLS_LOG2 | cell);
-  if (t->n == t->want) t->floor = key_score(t->key[t->want - 1]);
-}
-
-/* The shops the impression's user visited, of those with units in its
- * category: the EACH ones first, then the DRAWN ones with their slots. */
-typedef struct {
-  uint32_t n, each;
-  uint64_t shop_bits, slot_bits;          /* bit (x mod 64) set for every shop and DRAWN slot in the list:
-                                           * most lookups end on one test */
-  uint32_t shop[MAX_EACH + MAX_VISITS];
-  uint32_t slot[MAX_EACH + MAX_VISITS];   /* the shop's group in the visit tables */
-} visits_t;
-
-static inline bool visited(const visits_t *v, uint32_t shop) {
-  if (!((v->shop_bits >> (shop & 63)) & 1)) return false;
-  for (uint32_t i = 0; i < v->n; i++)
-    if (v->shop[i] == shop) return true;
-  return false;
-}
-
-static void draw_visits(const bidsim_market_t *m, const bidsim_impression_t *imp, visits_t *out) {
-  const pvisits_t *v = &m->index.personal->visits[imp->category];
-  out->n = 0;
-  out->shop_bits = out->slot_bits = 0;
-  for (uint32_t i = 0; i < v->each_n; i++)
-    if (visits_each(m, imp->user, v->each_shop[i])) {
-      out->shop_bits |= UINT64_C(1) << (v->each_shop[i] & 63);
-      out->shop[out->n] = v->each_shop[i];
-      out->slot[out->n++] = i;
-    }
-  out->each = out->n;
-  if (v->drawn_n == 0) return;
-  const uint64_t base = mix64(imp->user ^ ((uint64_t)imp->category * UINT64_C(0x9FB21C651E98DF25)));
-  const uint64_t r = mix64(base + 1);
-  uint32_t k = 0;
-  while (k < v->kmax && r > v->count_cdf[k]) k++;
-  for (uint32_t j = 0; j < k; j++) {
-    const uint64_t x = mix64(base + 2 + j);
-    uint32_t slot = (uint32_t)(((x >> 32) * (uint64_t)v->drawn_n) >> 32);
-    if ((uint32_t)x >= v->alias_q32[slot]) slot = v->alias[slot];
-    if ((out->slot_bits >> (slot & 63)) & 1) {
-      bool dup = false;
-      for (uint32_t q = out->each; q < out->n; q++) dup |= out->slot[q] == slot;
-      if (dup) continue;
-    }
-    out->slot_bits |= UINT64_C(1) << (slot & 63);
-    out->shop_bits |= UINT64_C(1) << (v->drawn_shop[slot] & 63);
-    out->shop[out->n] = v->drawn_shop[slot];
-    out->slot[out->n++] = slot;
-  }
-}
-
-/* The visited shops' units at the SHOP relation, straight into the top. */
-static void enter_visited(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t ukey,
-                          const visits_t *vis, top_t *t) {
-  const bidsim__personal_t *p = m->index.personal;
-  const pvisits_t *v = &p->visits[imp->category];
-  for (uint32_t q = 0; q < vis->n; q++) {
-    const bool each = q < vis->each;
-    const uint32_t *first = each ? v->each_first : v->drawn_first, *units = each ? v->each_units : v->drawn_units;
-    for (uint32_t i = first[vis->slot[q]]; i < first[vis->slot[q] + 1]; i++) {
-      const uint32_t u = units[i], plan = m->units[u].plan;
-      if (!eligible_at(m, u, BIDSIM_SEG_SHOP)) continue;
-      const uint32_t h = pair_hash(ukey, p->seed[u]);
-      const uint32_t cell = h >> (32 - ZCELLS_LOG2);
-      const int32_t score = static_score(m, u, BIDSIM_SEG_SHOP) + p->zq[cell];
-      if (score < t->floor || (m->targeted && !targets(m, plan, h))) continue;
-      if (strict_skip(m, plan, BIDSIM_SEG_SHOP) || (m->throttled && throttle_skip(m, imp, plan))) continue;
-      top_insert(t, key_of(score, u), BIDSIM_SEG_SHOP, cell);
-    }
-  }
-}
-
-/* A unit of the walk whose score reaches the floor: the rare path, out of
- * line so the scoring loop stays small. */
-static __attribute__((noinline)) void consider(const bidsim_market_t *m, const bidsim_impression_t *imp,
-                                               const visits_t *vis, top_t *t, uint32_t u, int32_t score,
-                                               uint32_t h) {
-  const uint64_t key = key_of(score, u);
-  if (t->n == t->want && key <= t->key[t->want - 1]) return;
-  if (m->targeted | vis->n | m->throttled | m->cfg.strict_caps) {   /* each rarely in use */
-    const uint32_t plan = m->units[u].plan;
-    if (m->targeted && !targets(m, plan, h)) return;
-    if (vis->n && visited(vis, m->plans[plan].shop)) return;   /* in at its SHOP score */
-    if (strict_skip(m, plan, (int)imp->segment) || (m->throttled && throttle_skip(m, imp, plan))) return;
-  }
-  top_insert(t, key, (int)imp->segment, h >> (32 - ZCELLS_LOG2));
-}
-
-/* The threshold walk over the (base, category) ranking, one unit at a time. */
-static uint32_t walk_scalar(const bidsim_market_t *m, const bidsim_impression_t *imp, const pranking_t *ix,
-                            uint32_t ukey, const visits_t *vis, top_t *t) {
-  const int32_t *zq = m->index.personal->zq, zmax = m->index.personal->zmax;
-  uint32_t scored = 0;
-  for (uint32_t w = 0; w < ix->words; w++) {
-    uint64_t word = ix->bits[w];
-    if (word == 0) continue;
-    const uint32_t first = w << 6;
-    do {
-      const uint32_t i = first | (uint32_t)__builtin_ctzll(word);
-      word &= word - 1;
-      const int32_t ls = ix->ls[i];
-      /* no unit from here down can reach the floor: static part + the bound */
-      if (ls + zmax < t->floor) return scored;
-      scored++;
-      const uint32_t h = pair_hash(ukey, ix->seed[i]);
-      const int32_t score = ls + zq[h >> (32 - ZCELLS_LOG2)];
-      if (score >= t->floor) consider(m, imp, vis, t, ix->unit[i], score, h);
-    } while (word);
-  }
-  return scored;
-}
-
-#ifdef HAVE_AVX2_WALK
-/* The same walk, eight positions at a time: the hash, the affinity's
- * lookup and the comparison with the floor in AVX2 lanes, the few units
- * that reach it through consider() one by one, in position order, so the
- * result is the scalar walk's exactly. A block's first entry has the
- * block's highest static part, so stopping on it is as exact as per unit. */
-__attribute__((target("avx2"))) static uint32_t walk_avx2(const bidsim_market_t *m, const bidsim_impression_t *imp,
-                                                          const pranking_t *ix, uint32_t ukey, const visits_t *vis,
-                                                          top_t *t) {
-  const int32_t *zq = m->index.personal->zq, zmax = m->index.personal->zmax;
-  const __m256i vkey = _mm256_set1_epi32((int32_t)ukey), c1 = _mm256_set1_epi32(0x7FEB352D);
-  const __m256i c2 = _mm256_set1_epi32((int32_t)0x846CA68B);
-  uint32_t scored = 0;
-  for (uint32_t w = 0; w < ix->words; w++) {
-    const uint64_t word = ix->bits[w];
-    if (word == 0) continue;
-    for (uint32_t b = 0; b < 64; b += 8) {
-      const uint32_t lanes = (uint32_t)(word >> b) & 0xFFu;
-      if (lanes == 0) continue;
-      const uint32_t i0 = (w << 6) | b;
-      if (ix->ls[i0] + zmax < t->floor) return scored;
-      scored += (uint32_t)__builtin_popcount(lanes);
-      __m256i x = _mm256_xor_si256(vkey, _mm256_loadu_si256((const __m256i *)&ix->seed[i0]));
-      x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
-      x = _mm256_mullo_epi32(x, c1);
-      x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 15));
-      x = _mm256_mullo_epi32(x, c2);
-      x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
-      const __m256i z = _mm256_i32gather_epi32(zq, _mm256_srli_epi32(x, 32 - ZCELLS_LOG2), 4);
-      const __m256i sc = _mm256_add_epi32(z, _mm256_loadu_si256((const __m256i *)&ix->ls[i0]));
-      /* score >= floor: not (floor > score) */
-      const __m256i below = _mm256_cmpgt_epi32(_mm256_set1_epi32(t->floor), sc);
-      uint32_t hits = ~(uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(below)) & lanes;
-      if (hits == 0) continue;
-      int32_t score[8], hash[8];
-      _mm256_storeu_si256((__m256i *)score, sc);
-      _mm256_storeu_si256((__m256i *)hash, x);
-      do {
-        const uint32_t j = (uint32_t)__builtin_ctz(hits);
-        hits &= hits - 1;
-        /* an earlier lane's insertion may have raised the floor */
-        if (score[j] >= t->floor) consider(m, imp, vis, t, ix->unit[i0 + j], score[j], (uint32_t)hash[j]);
-      } while (hits);
-    }
-  }
-  return scored;
-}
-#endif
-
-/* The result from the final candidates: each one's relation and affinity
- * again (a handful), bids, predicted CTRs and prices. */
-static uint32_t fill(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t ukey, const visits_t *vis,
-                     const top_t *t, bidsim_auction_result_t *res, bool defer);
-
-uint32_t bidsim__personal_auction(const bidsim_market_t *m, const bidsim_impression_t *imp,
-                                  bidsim_auction_result_t *res, bool defer, uint32_t *scored) {
-  const bidsim__personal_t *p = m->index.personal;
-  top_t t;
-  top_init(&t, m->cfg.auction.slots + 1);
-  visits_t vis;
-  const uint32_t ukey = user_key(imp->user);
-  draw_visits(m, imp, &vis);
-  if (vis.n) enter_visited(m, imp, ukey, &vis, &t);
-  const pranking_t *ix = ranking_of(m, imp->segment == BIDSIM_SEG_SIMILAR, imp->category);
-#ifdef HAVE_AVX2_WALK
-  *scored += p->simd ? walk_avx2(m, imp, ix, ukey, &vis, &t) : walk_scalar(m, imp, ix, ukey, &vis, &t);
-#else
-  *scored += walk_scalar(m, imp, ix, ukey, &vis, &t);
-#endif
-  return fill(m, imp, ukey, &vis, &t, res, defer);
-}
-
-uint32_t bidsim__personal_scan(const bidsim_market_t *m, const bidsim_impression_t *imp,
-                               bidsim_auction_result_t *res) {
-  const bidsim__personal_t *p = m->index.personal;
-  top_t t;
-  top_init(&t, m->cfg.auction.slots + 1);
-  visits_t vis;
-  const uint32_t ukey = user_key(imp->user);
-  draw_visits(m, imp, &vis);
-  for (uint32_t u = 0; u < m->unit_count; u++) {
-    if (m->units[u].category != imp->category) continue;
-    const uint32_t plan = m->units[u].plan;
-    const int rel = visited(&vis, m->plans[plan].shop) ? BIDSIM_SEG_SHOP : (int)imp->segment;
-    if (!eligible_at(m, u, rel) || strict_skip(m, plan, rel) || throttle_skip(m, imp, plan)) continue;
-    const uint32_t h = pair_hash(ukey, p->seed[u]);
-    if (!targets(m, plan, h)) continue;
-    top_insert(&t, key_of(static_score(m, u, rel) + p->zq[h >> (32 - ZCELLS_LOG2)], u), rel, h >> (32 - ZCELLS_LOG2));
-  }
-  return fill(m, imp, ukey, &vis, &t, res, false);
-}
-
-/* ---- prices ------------------------------------------------------------------------- */
-
-
-/* Prices come from the candidates' predicted CTRs (quality x ctr_mult x
- * affinity, doubles) rather than from the fixed-point scores, so a price
- * worked by hand from the bids and qualities is the engine's to the li; the
- * fixed-point score only ranks. */
-static inline double ceil_li(double x) {
-  int64_t c = (int64_t)x;
-  return (double)(c + ((double)c < x));
-}
-
-/* min(bid, ceil(next bid x next pCTR / pCTR) + increment), the reserve when
- * nothing ranks below, never below the reserve (DOMAIN.md §2). */
-static int64_t gsp_price(const bidsim_auction_config_t *cfg, int64_t bid_li, double pctr, double next_value) {
-  if (next_value < 0) return cfg->reserve_li < bid_li ? cfg->reserve_li : bid_li;
-  int64_t pr = (int64_t)ceil_li(next_value / pctr) + cfg->increment_li;
-  if (pr < cfg->reserve_li) pr = cfg->reserve_li;
-  return pr < bid_li ? pr : bid_li;
-}
-
-int64_t bidsim__personal_slot_price(const bidsim_market_t *m, const bidsim_auction_result_t *res, uint32_t slot) {
-  return gsp_price(&m->cfg.auction, res->bid_li[slot], res->pctr[slot], res->next_value[slot]);
-}
-
-/* VCG over the same values: slot k's payment is the externality
- * sum_{j>=k} (w_j - w_{j+1}) v_{j+1}, per click over w_k pCTR_k, with the
- * reserve at the payer's pCTR below the last candidate. */
-static int64_t vcg_price(const bidsim_auction_config_t *cfg, const double *value, uint32_t n, uint32_t filled,
-                         uint32_t k, const int64_t *bid, const double *pctr) {
-  double total = 0.0;
-  for (uint32_t j = k; j < filled; j++) {
-    const double wj = cfg->position_weight_ppm[j], wn = j + 1 < filled ? cfg->position_weight_ppm[j + 1] : 0.0;
-    const double v_next = j + 1 < n ? value[j + 1] : (double)cfg->reserve_li * pctr[k];
-    total += (wj - wn) * v_next;
-  }
-  int64_t c = (int64_t)ceil_li(total / (cfg->position_weight_ppm[k] * pctr[k]));
-  if (c < cfg->reserve_li) c = cfg->reserve_li;
-  return c < bid[k] ? c : bid[k];
-}
-
-static uint32_t fill(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t ukey, const visits_t *vis,
-                     const top_t *t, bidsim_auction_result_t *res, bool defer) {
-  const bidsim__personal_t *p = m->index.personal;
-  const bidsim_auction_config_t *cfg = &m->cfg.auction;
-  const uint32_t filled = t->n < cfg->slots ? t->n : cfg->slots;
-  int64_t bid[BIDSIM_MAX_SLOTS + 1];
-  double pctr[BIDSIM_MAX_SLOTS + 1], value[BIDSIM_MAX_SLOTS + 1];
-  int rel[BIDSIM_MAX_SLOTS + 1];
-  uint32_t cell[BIDSIM_MAX_SLOTS + 1];
-  for (uint32_t i = 0; i < t->n; i++) {
-    const uint32_t u = key_unit(t->key[i]), plan = m->units[u].plan;
-    rel[i] = t->tag[i] >> ZCELLS_LOG2;
-    cell[i] = t->tag[i] & (ZCELLS - 1);
-    bid[i] = m->hot[plan].bid_li[rel[i]];
-    pctr[i] = m->units[u].quality * p->mult[rel[i]] * p->aff[cell[i]];
-    value[i] = (double)bid[i] * pctr[i];
-  }
-  for (uint32_t i = 0; i < filled; i++) {
-    const uint32_t u = key_unit(t->key[i]);
-    res->plan[i] = m->units[u].plan;
-    res->unit[i] = u;
-    res->product[i] = m->units[u].product;
-    res->bid_li[i] = bid[i];
-    res->quality[i] = m->units[u].quality;
-    res->relation[i] = (uint8_t)rel[i];
-    res->affinity[i] = p->aff[cell[i]];
-    res->pctr[i] = pctr[i];
-    res->next_value[i] = i + 1 < t->n ? value[i + 1] : -1.0;
-    res->next_score[i] = UINT64_MAX;   /* the static model's field: unused here */
-  }
-  res->n = filled;
-  res->priced = true;
-  switch (cfg->mechanism) {
-    case BIDSIM_MECH_FIRST:
-      for (uint32_t i = 0; i < filled; i++) res->price_li[i] = bid[i];
-      break;
-    case BIDSIM_MECH_VCG:
-      for (uint32_t i = 0; i < filled; i++) res->price_li[i] = vcg_price(cfg, value, t->n, filled, i, bid, pctr);
-      break;
-    default:
-      res->priced = !defer;
-      if (!defer)
-        for (uint32_t i = 0; i < filled; i++) res->price_li[i] = gsp_price(cfg, bid[i], pctr[i], res->next_value[i]);
-  }
-  return filled;
-}
-
-/* ---- inspection ------------------------------------------------------------------------ */
-
-double bidsim__personal_affinity(const bidsim_market_t *m, uint64_t user, uint32_t unit) {
-  const bidsim__personal_t *p = m->index.personal;
-  return p->aff[pair_hash(user_key(user), p->seed[unit]) >> (32 - ZCELLS_LOG2)];
-}
-
-bool bidsim__personal_visited(const bidsim_market_t *m, uint64_t user, uint32_t category, uint32_t shop) {
-  if (m->shops[shop].visit_mode == BIDSIM_VISIT_EACH) return visits_each(m, user, shop);   /* in every category */
-  visits_t vis;
-  const bidsim_impression_t imp = { BIDSIM_SEG_ORDINARY, category, 0, user };
-  draw_visits(m, &imp, &vis);
-  return visited(&vis, shop);
-}
-
 int bidsim__personal_check(const bidsim_market_t *m, bidsim_error_t *err) {
   for (int b = 0; b < 2; b++)
     for (uint32_t c = 0; c < m->cfg.categories; c++) {
@@ -993,7 +615,7 @@ int bidsim__personal_check(const bidsim_market_t *m, bidsim_error_t *err) {
           return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "base %d category %u position %u: unit %u "
                                   "is not an ad unit of this category", b, c, i, u);
         const int32_t ls = static_score(m, u, base_rel[b]);
-        if (ix->ls[i] != ls || ix->key[i] != key_of(ls, u) || ix->seed[i] != m->index.personal->seed[u])
+        if (ix->ls[i] != ls || ix->key[i] != key_of(ls, u))
           return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "base %d category %u position %u: the "
                                   "entry is not unit %u's current one", b, c, i, u);
         if (i > 0 && ix->key[i - 1] <= ix->key[i])
@@ -1012,16 +634,36 @@ int bidsim__personal_check(const bidsim_market_t *m, bidsim_error_t *err) {
           return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "base %d category %u: summary bit of word "
                                   "%u disagrees with the word", b, c, w);
     }
+  /* the unit records, and the visit entries: each unit of a visited shop once, at its place, current */
+  const bidsim__personal_t *p = m->index.personal;
+  for (uint32_t u = 0; u < m->unit_count; u++) {
+    const punit_t *r = &p->unit[u];
+    const plan_hot_t *h = &m->hot[m->units[u].plan];
+    if (r->plan != m->units[u].plan || r->product != m->units[u].product || r->quality != m->units[u].quality ||
+        r->shop != m->plans[r->plan].shop || r->seed != bidsim__punit_seed(u) || r->bid_li[0] != h->bid_li[0] ||
+        r->bid_li[1] != h->bid_li[1] || r->bid_li[2] != h->bid_li[2])
+      return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "unit %u: its record is not the unit's current one", u);
+  }
+  for (uint32_t c = 0; c < m->cfg.categories; c++) {
+    const pvisits_t *v = &p->visits[c];
+    for (uint32_t g = 0; g < v->each_n + v->drawn_n; g++) {
+      const bool each = g < v->each_n;
+      const uint32_t shop = each ? v->each_shop[g] : v->slot[g - v->each_n].shop;
+      const uint32_t lo = each ? v->each_first[g] : v->slot[g - v->each_n].first;
+      const uint32_t hi = each ? v->each_first[g + 1] : v->slot[g - v->each_n + 1].first;
+      for (uint32_t e = lo; e < hi; e++) {
+        const uint32_t u = v->ent[e].unit;
+        if (u >= m->unit_count || m->units[u].category != c || p->unit[u].shop != shop || p->vpos[u] != e)
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "category %u visit entry %u: unit %u is not "
+                                  "shop %u's unit of this category placed there", c, e, u, shop);
+        if (!each && e == lo && memcmp(&v->slot[g - v->each_n].e0, &v->ent[e], sizeof v->ent[e]))
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "category %u DRAWN slot %u: its copy of the "
+                                  "first entry is not unit %u's", c, g - v->each_n, u);
+        if (v->ent[e].seed != p->unit[u].seed || v->ent[e].ls != shop_ls(m, u))
+          return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "category %u visit entry %u: not unit %u's "
+                                  "current one (static part %d, want %d)", c, e, u, v->ent[e].ls, shop_ls(m, u));
+      }
+    }
+  }
   return BIDSIM_OK;
-}
-
-bool bidsim__personal_set_simd(bidsim_market_t *m, bool on) {
-  bidsim__personal_t *p = m->index.personal;
-  if (p == NULL) return false;
-#ifdef HAVE_AVX2_WALK
-  p->simd = on && __builtin_cpu_supports("avx2");
-#else
-  (void)on;
-#endif
-  return p->simd;
 }

@@ -1,7 +1,8 @@
-/* engine/market_personal.h - the personalised ranking (market_personal.c),
- * the second ranking behind the bidsim__index_* interface of
- * market_internal.h: market_index.c hands a market with rank ==
- * BIDSIM_RANK_PERSONAL to these functions. Never installed. */
+/* engine/market_personal.h - the personalised ranking (its tables in
+ * market_personal.c, its auction in market_personal_auction.c), the second
+ * ranking behind the bidsim__index_* interface of market_internal.h:
+ * market_index.c hands a market with rank == BIDSIM_RANK_PERSONAL to these
+ * functions. Never installed. */
 #ifndef BIDSIM_MARKET_PERSONAL_H
 #define BIDSIM_MARKET_PERSONAL_H
 #include <stdbool.h>
@@ -27,9 +28,10 @@ int64_t  bidsim__personal_slot_price(const bidsim_market_t *m, const bidsim_auct
 double   bidsim__personal_affinity(const bidsim_market_t *m, uint64_t user, uint32_t unit);
 bool     bidsim__personal_visited(const bidsim_market_t *m, uint64_t user, uint32_t category, uint32_t shop);
 int      bidsim__personal_check(const bidsim_market_t *m, bidsim_error_t *err);
-/** Walk eight units at a time (AVX2) when @p on and the CPU has it, else one
- *  at a time; the two give the same results (tests run both). Returns
- *  whether the vector walk is on. */
-bool     bidsim__personal_set_simd(bidsim_market_t *m, bool on);
+/** The walk: 0 one unit at a time, 1 eight (AVX2), 2 sixteen (AVX-512, for
+ *  up to 7 slots; more slots walk eight), each only if the CPU has it (the
+ *  widest is chosen at build); all give the same results (tests run each).
+ *  Returns the level in use. */
+int      bidsim__personal_set_simd(bidsim_market_t *m, int level);
 
 #endif

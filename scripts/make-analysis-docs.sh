@@ -345,7 +345,7 @@ cat <<'MD'
 ### Sweeps
 
 In a sweep's file each variant carries its swept values (the file's
-`/variant/sweep_keys` and `sweep_values`): the table's rows are the
+`/variant/sweep_key` and `sweep_value`): the table's rows are the
 points, with a column per swept key, and CSV and JSON have a field per key
 path. `scenarios/sweep_bids.yaml` sweeps the Kitchen bid and the Home
 bestsellers cap:

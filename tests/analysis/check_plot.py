@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "analysis"))
 from checks import check, finish  # noqa: E402
+from resultfile import labels  # noqa: E402
 import plot  # noqa: E402
 import plot_stats  # noqa: E402
 import plot_variants  # noqa: E402
@@ -58,10 +59,10 @@ figures(synth, os.path.join(TMP, "f_synth"), expect=BASE + ["variants_spend", "p
 
 # the data drawn: plot.load with plans and days against the datasets
 with h5py.File(cjk, "r") as f:
-    names = [n.decode() for n in f["plan/name"][...]]
-    spend = f["plan_segment/spend_li"][...].sum(axis=4)          # V, R, D, P
-    hours = f["plan_hour/spend_li"][...]                         # V, R, D, 24, P
-    caps = f["variant/cap_li"][...]
+    names = labels(f["plan/plan"])
+    spend = f["plan_segment/spend"][...].sum(axis=4)             # V, R, D, P (li)
+    hours = f["plan_hour/spend"][...]                            # V, R, D, 24, P (li)
+    caps = f["variant/cap"][...]                                 # li
 i = names.index("厨房推广")
 d = plot.load(cjk, 1, baseline=0, plans=[i], days=(1, 2))
 check(d["names"] == ["厨房推广"] and d["days"] == ["2026-11-11", "2026-11-12"], "load keeps the plan and days asked")

@@ -26,10 +26,13 @@ import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from checks import check, finish  # noqa: E402
+from resultfile import labels  # noqa: E402
 
 T975 = {1: 12.706204736174698, 2: 4.302652729911275, 3: 3.182446305284263,
         9: 2.262157162740991}   # t(0.975, df), standard table
-METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
+# the figures' keys name the unit of the integers h5py reads (li): key -> dataset
+METRICS = {"exposures": "exposures", "clicks": "clicks", "spend_li": "spend", "conversions": "conversions",
+           "order_value_li": "order_value"}
 UNLIMITED = np.iinfo(np.int64).max
 STATS = 15   # figures per row: report's CSV keys
 
@@ -80,24 +83,27 @@ def text(v):
 def load(path):
     """every dataset the report reads, and the plans' target CPAs (li)"""
     with h5py.File(path, "r") as f:
-        a = {"ps": {m: f["plan_segment/" + m][...] for m in METRICS},      # (V, R, D, P, S)
-             "ph_spend": f["plan_hour/spend_li"][...],                    # (V, R, D, 24, P)
-             "ph": {m: f["plan_hour/" + m][...] for m in METRICS},
-             "pr": {m: f["product/" + m][...] for m in METRICS},          # (V, R, D, Q)
+        # money: li, CF-scaled to yuan by scale_factor 0.001 (h5py gives the integers)
+        check(float(f["plan_segment/spend"].attrs["scale_factor"]) == 1e-3, "money's scale_factor is 0.001 yuan")
+        a = {"ps": {k: f["plan_segment/" + m][...] for k, m in METRICS.items()},   # (V, R, D, P, S)
+             "ph_spend": f["plan_hour/spend"][...],                                # (V, R, D, 24, P)
+             "ph": {k: f["plan_hour/" + m][...] for k, m in METRICS.items()},
+             "pr": {k: f["product/" + m][...] for k, m in METRICS.items()},       # (V, R, D, Q)
              "cap_hit": f["plan/cap_hit_s"][...],                         # (V, R, D, P)
              "imp": f["traffic/impressions"][...].sum(axis=4),            # (V, R, D, 24)
-             "names": [text(n) for n in f["plan/name"][...]],
-             "shops": [text(s) for s in f["plan/shop"][...]],
+             "names": labels(f["plan/plan"]),
+             "shops": labels(f["plan/shop"]),
              "listed": f["plan/listed"][...] == 1,
-             "capped": f["variant/cap_li"][...] < UNLIMITED,                # (V, P)
-             "pnames": [text(n) for n in f["product/name"][...]],
-             "pshops": [text(s) for s in f["product/shop"][...]],
-             "days": [text(d) for d in f["scales/day"][...]],
-             "variants": [text(v) for v in f["scales/variant"][...]],
+             "capped": f["variant/cap"][...] < UNLIMITED,                   # (V, P)
+             "pnames": labels(f["product/product"]),
+             "pshops": labels(f["product/shop"]),
+             "days": labels(f["plan/day"]),
+             "variants": labels(f["variant/variant"]),
              "scenario": yaml.safe_load(text(f.attrs["resolved_scenario"])) or {},
-             "sweep_keys": [text(k) for k in f["variant/sweep_keys"][...]] if "variant/sweep_keys" in f else [],
-             "sweep_values": ([[text(x) for x in row] for row in f["variant/sweep_values"][...]]
-                              if "variant/sweep_keys" in f else [])}
+             "sweep_keys": labels(f["variant/sweep_key"]) if "variant/sweep_key" in f else []}
+        k = len(a["sweep_keys"])
+        values = labels(f["variant/sweep_value"]) if k else []      # (V, K, bytes): K values per variant
+        a["sweep_values"] = [values[u * k:(u + 1) * k] for u in range(len(a["variants"]))] if k else []
     a["targets"] = targets(a)
     return a
 
@@ -454,15 +460,25 @@ newer = os.path.join(TMP, "newer.h5")
 with open(REAL, "rb") as src, open(newer, "wb") as dst:
     dst.write(src.read())
 with h5py.File(newer, "r+") as f:
-    f.attrs.modify("format_version", np.uint64(3))  # one past the current format version
+    f.attrs.modify("format_version", np.uint64(4))  # one past the current format version
+older = os.path.join(TMP, "older.h5")
+with open(REAL, "rb") as src, open(older, "wb") as dst:
+    dst.write(src.read())
+with h5py.File(older, "r+") as f:
+    f.attrs.modify("format_version", np.uint64(2))  # the version before: written by an older bidsim
 figs = os.path.join(TMP, "figs")
-for bad in (bad_text, trunc, newer, os.path.join(TMP, "missing.h5")):
+for bad in (bad_text, trunc, newer, older, os.path.join(TMP, "missing.h5")):
     for cmd in (["report", bad], ["compare", bad, "--baseline", "0"], ["plot", bad, "-o", figs]):
         p_ = run(*cmd, ok=2)
         err = p_.stderr.strip().splitlines()
         check(len(err) == 1 and err[0].startswith(f"bidsim {cmd[0]}: error: "), f"{cmd}: stderr {p_.stderr!r}")
         check("Traceback" not in p_.stderr, f"{cmd}: a traceback")
 check("newer" in run("report", newer, ok=2).stderr, "the version error says the file is newer")
+for cmd in (["report", older], ["compare", older, "--baseline", "0"], ["plot", older, "-o", figs],
+            ["merge", older, "-o", os.path.join(TMP, "merged.h5")]):
+    err = run(*cmd, ok=2).stderr
+    check("written by an older bidsim: rerun" in err and err.count("\n") == 1,
+          f"{cmd[0]} of a version 2 file says to rerun, in one line: {err!r}")
 run("compare", REAL, "--baseline", "0", ok=2)                       # one variant: nothing to compare
 run("compare", SYNTH, "--baseline", "base", "--variant", "base", ok=2)
 run("report", SYNTH, "--variant", "nope", ok=2)

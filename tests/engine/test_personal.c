@@ -245,13 +245,15 @@ static void check_result(const bidsim_market_t *m, const bidsim_auction_result_t
   }
 }
 
-static void run_random_market(uint64_t seed) {
+/* @p slots: the auction's slots, or 0 for a random 1..6. */
+static void run_random_market(uint64_t seed, uint32_t slots) {
   bidsim_pcg64_t g = { (bidsim_u128_t)seed * 0x9E3779B97F4A7C15ULL + 1, 2 * (bidsim_u128_t)seed + 1 };
   static const double sigmas[] = { 0.0, 0.25, 0.5, 1.0, 3.0 };
   const int mech = (int)(seed % 3);
   const double sigma = sigmas[seed % 5], truncate = draw(&g, 2) ? 0.0 : 0.5 + draw(&g, 10) * 0.5;
   const uint32_t cats = 1 + draw(&g, 4);
-  bidsim_market_t *m = new_market_strict(1 + draw(&g, 6), cats, mech, sigma, truncate, seed % 4 == 0);
+  const uint32_t random_slots = 1 + draw(&g, 6);
+  bidsim_market_t *m = new_market_strict(slots ? slots : random_slots, cats, mech, sigma, truncate, seed % 4 == 0);
   const uint32_t nshops = 3 + draw(&g, 120);
   uint32_t nplans = 0;
   for (uint32_t s = 0; s < nshops; s++) {
@@ -286,7 +288,7 @@ static void run_random_market(uint64_t seed) {
     }
   }
   build(m);
-  bidsim__personal_set_simd(m, seed % 2 == 0);   /* odd seeds walk one unit at a time */
+  bidsim__personal_set_simd(m, (int)(seed % 3));   /* seeds walk 1, 8 and 16 units at a time in turn */
   bidsim_market_t *twin = NULL;
   int64_t t = 0;
   for (int step = 0; step < 3000; step++) {
@@ -337,7 +339,15 @@ static void run_random_market(uint64_t seed) {
 
 static void test_walk_equals_scan(void **state) {
   (void)state;
-  for (uint64_t seed = 1; seed <= 40; seed++) run_random_market(seed);
+  for (uint64_t seed = 1; seed <= 40; seed++) run_random_market(seed, 0);
+}
+
+/* More than seven slots: the 16-lane walk keeps eight keys in a register,
+ * so slots + 1 > 8 takes the 8-lane walk at every level; each still equals
+ * the scan (seeds 41..48 cycle through the three walks and the sigmas). */
+static void test_walk_equals_scan_many_slots(void **state) {
+  (void)state;
+  for (uint64_t seed = 41; seed <= 48; seed++) run_random_market(seed, seed % 2 ? 8 : 12);
 }
 
 /* VCG never charges more than GSP for the same slot of the same auction:
@@ -382,6 +392,7 @@ int main(void) {
     cmocka_unit_test(test_visits_at_their_reach),
     cmocka_unit_test(test_targeting_share),
     cmocka_unit_test(test_walk_equals_scan),
+    cmocka_unit_test(test_walk_equals_scan_many_slots),
     cmocka_unit_test(test_vcg_at_most_gsp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

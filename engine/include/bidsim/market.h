@@ -100,12 +100,14 @@ typedef struct {
    * affinity its score used (the click model's too), its predicted CTR in
    * quality units (quality x ctr_mult[relation] x affinity) and the value
    * ranked just below it (bid x pCTR of the next candidate; -1 when nothing
-   * ranks below), and the units whose score the walk computed */
+   * ranks below), the units whose score the walk computed and the shops
+   * of the category the user visited (whose units entered at SHOP) */
   uint8_t  relation[BIDSIM_MAX_SLOTS];
   double   affinity[BIDSIM_MAX_SLOTS];
   double   pctr[BIDSIM_MAX_SLOTS];
   double   next_value[BIDSIM_MAX_SLOTS];
   uint32_t scored;
+  uint32_t visited;
 } bidsim_auction_result_t;
 
 /* ---- lifetime --------------------------------------------------------- */
