@@ -200,11 +200,9 @@ static int check_options(bidsim_results_t *res, const bidsim_results_dims_t *dm,
   if (opt->by == BIDSIM_BY_PRODUCT && opt->cut != BIDSIM_CUT_NONE && opt->cut != BIDSIM_CUT_DAY)
     return bidsim_error_set(err, BIDSIM_EINVAL, "by", "figures by %s exist per plan and per shop, not per product",
                             bidsim_cut_name(opt->cut));
-  if (opt->cut == BIDSIM_CUT_SLOT)
-    return bidsim_error_set(err, BIDSIM_EINVAL, "by",
-                            "this file has no per-slot data (format version %d; exposures and clicks per slot "
-                            "position come with a later format)",
-                            BIDSIM_FORMAT_VERSION);
+  if (opt->cut == BIDSIM_CUT_SLOT && dm->slots == 0)   /* written through the library without slots */
+    return bidsim_error_set(err, BIDSIM_EINVAL, "by", "this file has no per-slot counts (/plan_slot has no slot "
+                            "positions; every `bidsim run` writes them)");
   if (opt->rep_first >= dm->replicates || opt->rep_count > dm->replicates - opt->rep_first)
     return bidsim_error_set(err, BIDSIM_EINVAL, "replicates", "replicates [%u, %u) are outside the file's %u",
                             opt->rep_first, opt->rep_first + (opt->rep_count ? opt->rep_count : 1), dm->replicates);
@@ -226,6 +224,7 @@ int bidsim_reptable_create(bidsim_results_t *res, const bidsim_reptable_options_
   uint32_t cells = opt->cut == BIDSIM_CUT_HOUR ? BIDSIM_HOURS
                    : opt->cut == BIDSIM_CUT_DAY ? days
                    : opt->cut == BIDSIM_CUT_SEGMENT ? BIDSIM_SEG_COUNT
+                   : opt->cut == BIDSIM_CUT_SLOT    ? dm.slots
                                                     : 1;
   t->dims = (bidsim_reptable_dims_t){ .variants = dm.variants,
                                       .cells = cells,

@@ -24,7 +24,7 @@ typedef enum {
   BIDSIM_CUT_HOUR,       /* 24 cells, hour of day (shop and plan) */
   BIDSIM_CUT_DAY,        /* one cell per selected day */
   BIDSIM_CUT_SEGMENT,    /* 3 cells: ordinary, shop (retargeting), similar (shop and plan) */
-  BIDSIM_CUT_SLOT,       /* one cell per slot position (plan and shop; files with per-slot data) */
+  BIDSIM_CUT_SLOT,       /* one cell per slot position, from /plan_slot (plan and shop) */
   BIDSIM_CUT_COUNT
 } bidsim_cut_t;
 
@@ -98,11 +98,11 @@ typedef struct bidsim_reptable bidsim_reptable_t;
 /** @brief Read every (variant, replicate) unit of @p res and keep each
  *  replicate's totals. Errors: BIDSIM_EINVAL (an option the file cannot
  *  satisfy: days out of range, a cut the grouping has no data for, a slot
- *  cut on a file without per-slot data, empty replicate range, nothing left
- *  to report after the filters; a part file), BIDSIM_EFORMAT (unreadable
- *  data, or counters no run writes: negative, or summing past INT64_MAX
- *  within a unit, as NaN or huge values in a crafted file become),
- *  BIDSIM_ENOMEM. */
+ *  cut of a file without slot positions, empty replicate range, nothing
+ *  left to report after the filters; a part file), BIDSIM_EFORMAT
+ *  (unreadable data, or counters no run writes: negative, or summing past
+ *  INT64_MAX within a unit, as NaN or huge values in a crafted file
+ *  become), BIDSIM_ENOMEM. */
 int  bidsim_reptable_create(bidsim_results_t *res, const bidsim_reptable_options_t *opt, bidsim_reptable_t **out,
                             bidsim_error_t *err);
 void bidsim_reptable_free(bidsim_reptable_t *t);
@@ -122,7 +122,8 @@ const char *bidsim_reptable_group_shop(const bidsim_reptable_t *t, uint32_t g);
 uint64_t    bidsim_reptable_group_product_id(const bidsim_reptable_t *t, uint32_t g);
 const char *bidsim_reptable_group_plan(const bidsim_reptable_t *t, uint32_t g);
 /** @brief Label of cell @p c of the cut: "07" (hour), the day's date,
- *  "ordinary"/"shop"/"similar", "1".. (slot position); "all" without a cut. */
+ *  "ordinary"/"shop"/"similar", "1".. (slot position, 1 = the top slot: the file's slot
+ *  coordinate plus one); "all" without a cut. */
 void bidsim_reptable_cell_label(const bidsim_reptable_t *t, uint32_t c, char *buf, size_t n);
 
 /** @brief The target CPA (yuan per order) group g bids to in variant v, NaN

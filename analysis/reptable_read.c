@@ -22,7 +22,7 @@ typedef struct {
 
 /* One unit's working memory. */
 typedef struct {
-  int64_t *buf;           /* the largest block read: (D, P, S), (D, 24, P) or (D, Q) */
+  int64_t *buf;           /* the largest block read: (D, P, S), (D, 24, P), (D, K, P) or (D, Q) */
   int64_t *impressions;   /* (D, 24, S) */
   int64_t *day_spend, *day_orders;   /* (selected day, P): each plan's day, for the CPA score */
   int64_t *group_hours;   /* (G, 24): one day's spend per group and hour */
@@ -133,6 +133,7 @@ static int read_counts(bidsim_reptable_t *t, const bidsim_results_dims_t *dm, bi
                        uint32_t r, int64_t *buf, bidsim_error_t *err) {
   size_t per_day = table == BIDSIM_TABLE_PRODUCT      ? dm->products
                    : table == BIDSIM_TABLE_PLAN_HOUR ? (size_t)BIDSIM_HOURS * dm->plans
+                   : table == BIDSIM_TABLE_PLAN_SLOT ? (size_t)dm->slots * dm->plans
                                                      : (size_t)dm->plans * BIDSIM_SEG_COUNT;
   char where[64];
   bidsim_output_dataset_path(table, m, where, sizeof where);
@@ -148,15 +149,19 @@ static bool whole_days(const bidsim_reptable_t *t) {
 /* the cell of selected day i (0 = day_first) */
 static uint32_t day_cell(const bidsim_reptable_t *t, uint32_t i) { return t->dims.cut == BIDSIM_CUT_DAY ? i : 0; }
 
-/* The five counters of one unit into s->cells, and each plan's daily spend
- * and orders when whole-day figures are kept. */
+/* The five counters of one unit into s->cells (by slot: the two that
+ * /plan_slot holds, exposures and clicks; the others stay 0 and the
+ * figures from them are not shown), and each plan's daily spend and orders
+ * when whole-day figures are kept. */
 static int add_counters(bidsim_reptable_t *t, const bidsim_results_dims_t *dm, const uint32_t *map, uint32_t v,
                         uint32_t r, scratch_t *s, bidsim_error_t *err) {
   const uint32_t C = t->dims.cells, d0 = t->dims.day_first, D = t->dims.days, P = dm->plans;
   bidsim_table_t table = t->by == BIDSIM_BY_PRODUCT         ? BIDSIM_TABLE_PRODUCT
                          : t->dims.cut == BIDSIM_CUT_HOUR ? BIDSIM_TABLE_PLAN_HOUR
+                         : t->dims.cut == BIDSIM_CUT_SLOT ? BIDSIM_TABLE_PLAN_SLOT
                                                           : BIDSIM_TABLE_PLAN_SEGMENT;
-  for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
+  int metrics = table == BIDSIM_TABLE_PLAN_SLOT ? BIDSIM_SLOT_METRIC_COUNT : BIDSIM_METRIC_COUNT;
+  for (int m = 0; m < metrics; m++) {
     int rc = read_counts(t, dm, table, m, v, r, s->buf, err);
     if (rc) return rc;
     int64_t *daily = !whole_days(t) ? NULL
@@ -182,9 +187,9 @@ static int add_counters(bidsim_reptable_t *t, const bidsim_results_dims_t *dm, c
           if (t->dims.cut != BIDSIM_CUT_SEGMENT) s->cells[(size_t)map[p] * C + c].m[m] += day;
           if (daily) daily[(size_t)i * P + p] = day;
         }
-      } else {
-        for (uint32_t h = 0; h < BIDSIM_HOURS; h++) {
-          const int64_t *row = &s->buf[((size_t)d * BIDSIM_HOURS + h) * P];
+      } else {   /* (D, 24, P) by hour, (D, K, P) by slot: a cell per hour or slot */
+        for (uint32_t h = 0; h < C; h++) {
+          const int64_t *row = &s->buf[((size_t)d * C + h) * P];
           for (uint32_t p = 0; p < P; p++)
             if (map[p] != UINT32_MAX) s->cells[(size_t)map[p] * C + h].m[m] += row[p];
         }
@@ -332,8 +337,9 @@ int bidsim__reptable_read(bidsim_reptable_t *t, const bidsim_reptable_options_t 
   int rc = map ? make_groups(t, &dm, opt, map, err) : bidsim_error_set(err, BIDSIM_ENOMEM, "report", "out of memory");
   if (rc || (rc = make_flags(t, &dm, err))) goto out;
 
-  /* one unit's block of the largest table read: (D, P, S), (D, 24, P) or (D, Q) */
-  double need, per_day = (double)dm.plans * BIDSIM_HOURS > dm.products ? (double)dm.plans * BIDSIM_HOURS : dm.products;
+  /* one unit's block of the largest table read: (D, P, S), (D, 24, P), (D, K, P) or (D, Q) */
+  double need, per_day = (double)dm.plans * (dm.slots > BIDSIM_HOURS ? dm.slots : BIDSIM_HOURS);
+  if (per_day < dm.products) per_day = dm.products;
   if (!(s.buf = alloc_checked((double)dm.days * per_day + 1, sizeof *s.buf, &need))) {
     rc = no_memory(err, "one unit", &dm, need);
     goto out;

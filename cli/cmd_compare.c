@@ -41,7 +41,8 @@ static void usage(FILE *f) {
     "    -B, --baseline A    the reference variant (name or index; required)\n"
     "    -v, --variant B     the variant to compare (default: all others)\n"
     "    -S, --summary       one line per (variant, plan): the differences in\n"
-    "                        orders, spend and ROI (or --stats) with intervals\n"
+    "                        orders, spend and ROI (by slot: exposures, clicks\n"
+    "                        and CTR; or --stats) with intervals\n"
     "    -b, --by LIST       shop, plan (default) or product, and/or a cut: hour,\n"
     "                        day, segment or slot (as `bidsim report --by`)\n"
     "        --days F:L      only days F to L (indices from 0 or YYYY-MM-DD)\n"
@@ -283,7 +284,10 @@ int bidsim_cmd_compare(int argc, char **argv) {
   if (by.variant_rows) return bidsim_cli_usage_error("compare", "--by variant is report's: compare's rows are B's");
   int stats[BIDSIM_STAT_COUNT], nstats = 0;
   if (stats_s && bidsim_args_stats(stats_s, stats, &nstats, &err)) return bidsim_cli_fail("compare", &err);
-  if (nstats == 0 && summary) {
+  if (nstats == 0 && summary && by.cut == BIDSIM_CUT_SLOT) {   /* what /plan_slot holds */
+    stats[0] = BIDSIM_STAT_EXPOSURES, stats[1] = BIDSIM_STAT_CLICKS, stats[2] = BIDSIM_STAT_CTR;
+    nstats = 3;
+  } else if (nstats == 0 && summary) {
     stats[0] = BIDSIM_STAT_ORDERS, stats[1] = BIDSIM_STAT_SPEND, stats[2] = BIDSIM_STAT_ROI;
     nstats = 3;
   }

@@ -89,6 +89,8 @@ def load(path):
              "ph_spend": f["plan_hour/spend"][...],                                # (V, R, D, 24, P)
              "ph": {k: f["plan_hour/" + m][...] for k, m in METRICS.items()},
              "pr": {k: f["product/" + m][...] for k, m in METRICS.items()},       # (V, R, D, Q)
+             "slot": ({m: f["plan_slot/" + m][...] for m in ("exposures", "clicks")}    # (V, R, D, K, P)
+                      if "plan_slot/clicks" in f else None),
              "cap_hit": f["plan/cap_hit_s"][...],                         # (V, R, D, P)
              "imp": f["traffic/impressions"][...].sum(axis=4),            # (V, R, D, 24)
              "names": labels(f["plan/plan"]),
@@ -229,6 +231,15 @@ def check_width(out, what):
     check(widest <= 80, f"{what}: a table line is {widest} columns wide")
 
 
+def slot_figures(a, v, plans, days, k):
+    """exposures, clicks and CTR of slot position k (0 = top) from
+    /plan_slot, per replicate (the only figures by slot)"""
+    tot = {m: a["slot"][m][v][:, days][:, :, k][..., plans].sum(axis=(1, 2)) for m in ("exposures", "clicks")}
+    n = len(days)
+    return {"exposures": pseudo(tot["exposures"], None) / n, "clicks": pseudo(tot["clicks"], None) / n,
+            "ctr": pseudo(tot["clicks"], tot["exposures"])}
+
+
 def paired(a, b):
     """B - A of two figures' per-replicate values: mean and t interval"""
     return estimate([y - x for x, y in zip(a, b) if not (math.isnan(x) or math.isnan(y))])
@@ -291,9 +302,36 @@ doc = json.loads(run("report", REAL, "--plan", comp, "--format", "json").stdout)
 check(len(doc) == 1 and doc[0]["name"] == comp, "--plan names a generated competitor without --all")
 compare_row(doc[0], figures(R_, 0, [R_["names"].index(comp)], ALLD), f"competitor {comp}")
 for bad in (("--plan", "Nope"), ("--shop", "Nope"), ("--days", "1:0"), ("--days", "0:9"), ("--by", "segment,day"),
-            ("--by", "product,segment"), ("--by", "slot"), ("--stats", "nope")):
+            ("--by", "product,segment"), ("--by", "product,slot"), ("--by", "slot,day"), ("--stats", "nope")):
     p_ = run("report", REAL, *bad, ok=2)
     check(len(p_.stderr.strip().splitlines()) == 1, f"report {bad}: one line")
+
+# --by slot: exposures, clicks and CTR per slot position from /plan_slot,
+# "1" the top slot; the figures /plan_slot does not hold are null
+K = R_["slot"]["clicks"].shape[3]
+check(K == 4, f"the market's 4 slots: {K}")
+doc = json.loads(run("report", REAL, "--by", "slot", "--format", "json").stdout)
+check(len(doc) == len(listed) * K, f"--by slot rows: {len(doc)}")
+check([r["slot"] for r in doc[:K]] == list(range(1, K + 1)), f"slot labels 1..K: {[r['slot'] for r in doc[:K]]}")
+for row in doc:
+    p, k = R_["names"].index(row["name"]), row["slot"] - 1
+    compare_row(row, slot_figures(R_, 0, [p], ALLD, k), f"plan {row['name']} slot {row['slot']}")
+    for key in ("spend_yuan", "orders", "roi", "cpc_yuan", "pacing_rmse", "cap_hit_share"):
+        check(row[key] is None and row[key + "_n"] == 0, f"slot {row['slot']} {row['name']}: {key} is not per slot")
+for p in listed:   # every exposure and click is in some slot: the slots add up to the plan's figures
+    rows_p = [r for r in doc if r["name"] == R_["names"][p]]
+    whole = figures(R_, 0, [p], ALLD)
+    close(sum(r["exposures"] for r in rows_p), estimate(whole["exposures"])[0], f"{R_['names'][p]}: slots sum")
+    close(sum(r["clicks"] for r in rows_p), estimate(whole["clicks"])[0], f"{R_['names'][p]}: slot clicks sum")
+check(any(r["clicks"] > 0 for r in doc if r["slot"] > 1), "plans are also seen below the top slot")
+doc = json.loads(run("report", REAL, "--by", "shop,slot", "--day", "1", "--format", "json").stdout)
+check(len(doc) == len({R_["shops"][p] for p in listed}) * K, f"--by shop,slot rows: {len(doc)}")
+for row in doc:
+    sel = [p for p in listed if R_["shops"][p] == row["name"]]
+    compare_row(row, slot_figures(R_, 0, sel, [1], row["slot"] - 1), f"shop {row['name']} day 1 slot {row['slot']}")
+table = run("report", REAL, "--by", "slot").stdout
+check_width(table, "report --by slot")
+check("CTR" in table and "spend" not in table, "the slot table shows what /plan_slot holds")
 
 # --by product, JSON: the listed shops' products
 doc = json.loads(run("report", REAL, "--by", "product", "--format", "json").stdout)
@@ -364,6 +402,21 @@ for row in doc:
     a, b = figures(S_, 0, [S_["names"].index("Capped")], [1]), figures(S_, 3, [S_["names"].index("Capped")], [1])
     if row["metric"] in a and row["metric"] in b:
         close(row["diff"], paired(a[row["metric"]], b[row["metric"]])[0], f"compare day 1 {row['metric']}")
+
+# compare by slot: the summary's default figures are what /plan_slot holds
+doc = json.loads(run("compare", SWEEP, "--baseline", "0", "--variant", "1", "--by", "slot", "--summary",
+                     "--format", "json").stdout)
+K = S_["slot"]["clicks"].shape[3]
+check(len(doc) == len(listed) * K, f"compare --by slot --summary rows: {len(doc)}")
+check(all("exposures_diff" in r and "ctr_diff" in r and "orders_diff" not in r for r in doc),
+      "compare --by slot --summary: exposures, clicks, CTR")
+for row in doc:
+    p, k = S_["names"].index(row["name"]), row["slot"] - 1
+    for key in ("exposures", "clicks", "ctr"):
+        m, lo, hi = paired(slot_figures(S_, 0, [p], ALLD, k)[key], slot_figures(S_, 1, [p], ALLD, k)[key])
+        close(row[key + "_diff"], m, f"compare by slot {row['name']} {row['slot']} {key}")
+        close(row[key + "_ci_low"], lo, f"compare by slot {row['name']} {row['slot']} {key}_ci_low")
+check_width(run("compare", SWEEP, "--baseline", "0", "--by", "slot", "--summary").stdout, "compare --by slot --summary")
 
 # compare by day: the paired differences of each day's cell
 doc = json.loads(run("compare", SWEEP, "--baseline", "0", "--variant", "1", "--by", "day", "--summary",

@@ -261,7 +261,7 @@ static void test_bad_options(void **state) {
     { .by = BIDSIM_BY_PLAN, .day_first = 1, .day_count = 2 },
     { .by = BIDSIM_BY_PRODUCT, .cut = BIDSIM_CUT_HOUR },
     { .by = BIDSIM_BY_PRODUCT, .cut = BIDSIM_CUT_SEGMENT },
-    { .by = BIDSIM_BY_PLAN, .cut = BIDSIM_CUT_SLOT },
+    { .by = BIDSIM_BY_PLAN, .cut = BIDSIM_CUT_SLOT },   /* the synthetic file has no slot positions */
     { .by = BIDSIM_BY_PLAN, .rep_first = 4 },
     { .by = BIDSIM_BY_PLAN, .rep_first = 3, .rep_count = 2 },
   };
