@@ -50,8 +50,11 @@ run() {   # a command and its output as a fenced block
   printf '```\n'
 }
 
+# a sweep's variant names hold commas ("ordinary=0.50,shop=1.00,..."), which
+# CSV quotes: a quoted field becomes q, so that awk -F, counts the columns
+unquote() { sed -E 's/"[^"]*"/q/g'; }
 # field COLUMN KEYCOLUMN KEY: from CSV on stdin, COLUMN of the row whose
-# KEYCOLUMN is KEY (the page's files have no commas inside fields)
+# KEYCOLUMN is KEY (quoted fields are left out of the match by unquote)
 field() {
   awk -F, -v col="$1" -v key="$2" -v val="$3" \
     'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next } $h[key] == val { print $h[col]; exit }'
@@ -81,7 +84,7 @@ most=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
                 { print $h["orders"], $h["variant"] }' <<<"$pace" | sort -gr | head -1)
 fixed_rmse=$(field pacing_rmse variant fixed <<<"$pace")
 fixed_capped=$(field capped_share variant fixed <<<"$pace")
-land=$($BIN report "$OUT/landscape.h5" --plan Kitchen --format csv)
+land=$($BIN report "$OUT/landscape.h5" --plan Kitchen --format csv | unquote)
 first_bid=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
                      $h["exposures"] > 0 { print $h["plans[Kitchen].bids.ordinary"]; exit }' <<<"$land")
 low_bid=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
@@ -91,6 +94,23 @@ if [ "$first_bid" = "$low_bid" ]; then
 else
   cliff="The plan wins its first slots at a base bid of $(num "$first_bid") yuan; below that, none."
 fi
+# top VARIANT: the percentage of Kitchen's exposures in the top slot at that point
+top() {
+  $BIN report "$OUT/landscape.h5" --plan Kitchen --by slot --variant "$1" --format csv | unquote |
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+             { all += $h["exposures"]; if ($h["slot"] == 1) top = $h["exposures"] }
+             END { printf "%.0f", (all > 0 ? 100 * top / all : 0) }'
+}
+bid_at() {   # the base bid of point $1 (from 0)
+  awk -F, -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+                     NR == n + 2 { print $h["plans[Kitchen].bids.ordinary"]; exit }' <<<"$land"
+}
+points=$(($(wc -l <<<"$land") - 1))
+mid=$((points / 2))
+top_low=$(top 0)
+top_mid=$(top "$mid")
+top_high=$(top $((points - 1)))
+slots=$(grep -E '^ *slots:' scenarios/landscape.yaml | head -1 | tr -dc '0-9')
 
 {
 cat <<'MD'
@@ -136,7 +156,7 @@ run report "$OUT/double11_premium.h5" --by segment --days 2026-11-11 --variant p
 run report "$OUT/double11_premium.h5" --by segment --days 2026-11-11 --variant premium_200
 cat <<'MD'
 
-and day by day (`bidsim report --by day` gives the same as a table):
+and day by day, one row per date:
 
 MD
 run report "$OUT/double11_premium.h5" --by day --variant premium_200 --stats spend_yuan,orders,roi,cap_hit_hour
@@ -197,9 +217,17 @@ ${cliff} \`bidsim plot\` draws the landscape with its intervals
 
 ![bid landscape](figures/landscape/sweep.png)
 
-\`--by slot\` (how often the plan is on top) needs per-slot datasets, which
-result files do not have yet: report says so in one line (under Errors
-below).
+How often the plan is on top: \`--by slot\` splits exposures and clicks
+by slot position (1 = the top of the ${slots}), here at the middle of the sweep,
+a base bid of $(num "$(bid_at "$mid")") yuan:
+
+MD
+run report "$OUT/landscape.h5" --plan Kitchen --by slot --variant "$mid"
+cat <<MD
+
+Of the plan's exposures, ${top_low}% are in the top slot at $(num "$(bid_at 0)") yuan, ${top_mid}% at
+$(num "$(bid_at "$mid")") and ${top_high}% at $(num "$(bid_at $((points - 1)))"); the CTR column shows what a lower slot costs in
+clicks. \`compare --by slot --summary\` gives the paired differences per slot.
 
 MD
 cat <<'MD'
@@ -393,7 +421,8 @@ run compare "$OUT/bid_variants.h5" --baseline current --variant kitchen_plus_20p
 cat <<'MD'
 
 `--summary` puts one line per (variant, plan) with the differences in
-orders, spend and ROI (or `--stats`); the filters and cuts are report's:
+orders, spend and ROI (by slot: exposures, clicks and CTR; or `--stats`);
+the filters and cuts are report's:
 
 MD
 run compare "$OUT/bid_variants.h5" --baseline current --summary
@@ -431,8 +460,9 @@ totals over replicates with their 95% delta-method intervals:
 
 ## Errors
 
-A file that is not a bidsim result, is from a newer format version, or is
-truncated gives one line on stderr and exit status 2, and so does an
+A file that is not a bidsim result, is from another format version (an
+older one: rerun the scenario to rewrite it), or is truncated gives one
+line on stderr and exit status 2, and so does an
 unknown plan, shop, day, variant or statistic, or a cut the file has no
 data for. So does a file whose counters no run writes, so that no figure is
 ever computed from an overflowed sum: a negative value, or a unit's values
@@ -448,9 +478,9 @@ rc=0
 $BIN report "$tmp/truncated.h5" > "$tmp/err" 2>&1 || rc=$?
 sed "s|$tmp|/tmp|" "$tmp/err"
 echo "(exit status $rc)"
-printf '```\n\n```\n$ bidsim report %s/pdd_baseline.h5 --by slot\n' "$OUT"
+printf '```\n\n```\n$ bidsim report %s/pdd_baseline.h5 --by product,slot\n' "$OUT"
 rc=0
-$BIN report "$OUT/pdd_baseline.h5" --by slot 2>&1 || rc=$?
+$BIN report "$OUT/pdd_baseline.h5" --by product,slot 2>&1 || rc=$?
 echo "(exit status $rc)"
 printf '```\n'
 } > docs/analysis.md.tmp
