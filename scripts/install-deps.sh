@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-h5py python3-matplotlib python3-numpy
   python3-xarray python3-pandas python3-yaml python3-pytest
   python3-h5netcdf python3-netcdf4 netcdf-bin
+  python3-dev
   fonts-noto-cjk   # plot: Chinese plan and product names (tests/analysis/test_plot.sh fails without)
   clang-14 libclang-rt-14-dev
 )

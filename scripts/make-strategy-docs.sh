@@ -128,6 +128,11 @@ older version is told what to rebuild. A plugin is trusted code: it runs
 inside bidsim's process with its rights, and a crash or an `exit` inside it
 ends the run. Load only plugins you would run as programs.
 
+Strategies can be written in Python too (`strategy: {python: module:Class}`,
+or an object passed to `Scenario.run`): the same state as numpy arrays, the
+same clamp and counts, run from the Python module
+([docs/python.md](python.md#a-bid-strategy-in-python)).
+
 `create` returns `BIDSIM_OK` or a `BIDSIM_*` code and fills the
 `bidsim_error_t` it is given, as every engine call does:
 

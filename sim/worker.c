@@ -433,6 +433,8 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
     if (k->service.active) bidsim_service_hour_end(&k->service, hour);
   }
   if (rc) return rc;
+  /* external strategies that ask see the day's end before midnight resets it */
+  if ((rc = bidsim_strategy_host_day_end(k->host, k->w, k->market, day, err))) return rc;
   if (k->service.active) bidsim_service_day_end(&k->service, day, slab);
   /* midnight: the next day's caps (DOMAIN.md §1) */
   return clock_to(k, d.day0_s + BIDSIM_SECONDS_PER_DAY, err);
