@@ -203,8 +203,9 @@ variant's spend through the day against the cap:
 ### What is my bid landscape?
 
 `scenarios/landscape.yaml` sweeps the default shop's Kitchen plan's base
-bid from 0.50 to 3.00 yuan in 51 steps, its segment premiums held (three
-keys zipped), in the default market under the personalised auction
+bid from 0.50 to 3.00 yuan in 51 steps; its segment bids are written as
+the platform's premiums (shop +100%, similar +23%), so they move with the
+base bid. It runs in the default market under the personalised auction
 (docs/model.md). A sweep's report has one row per point, its swept values
 as columns:
 
