@@ -19,6 +19,7 @@ int bidsim_cmd_merge(int argc, char **argv);     /* cli/cmd_merge.c */
 int bidsim_cmd_report(int argc, char **argv);    /* cli/cmd_report.c */
 int bidsim_cmd_compare(int argc, char **argv);   /* cli/cmd_compare.c */
 int bidsim_cmd_plot(int argc, char **argv);      /* cli/cmd_plot.c */
+int bidsim_cmd_calibrate(int argc, char **argv); /* cli/cmd_calibrate.c */
 
 /** @brief Print "bidsim CMD: error: WHERE: MSG" to stderr and return the exit
  *  status for the error's code (input errors 2, the rest 1). */

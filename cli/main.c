@@ -19,6 +19,7 @@ static const command_t commands[] = {
   { "report",   bidsim_cmd_report,   "promotion report (shop, plan, product) with 95% intervals" },
   { "compare",  bidsim_cmd_compare,  "paired differences between variants of a result file" },
   { "plot",     bidsim_cmd_plot,     "PNG figures of a result file" },
+  { "calibrate", bidsim_cmd_calibrate, "fit a scenario's market to the shop's own promotion report" },
   { "merge",    bidsim_cmd_merge,    "join the part files of a sharded run into one result" },
   { "bench",    bidsim_cmd_bench,    "measure auction throughput against the RNG floor" },
 };
