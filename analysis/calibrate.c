@@ -294,8 +294,9 @@ static int fitted_text(bidsim_calibration_t *c, const bidsim_calibrate_options_t
     bidsim_free(vals);
     return bidsim_error_set(err, BIDSIM_ENOMEM, "calibrate", "out of memory");
   }
-  for (uint32_t k = 0; k < K; k++) { keys[k] = c->params[k].key; vals[k] = c->value_text[k]; }
-  for (uint32_t i = 0; i < X; i++) { keys[K + i] = c->extra_keys[i]; vals[K + i] = c->extra_values[i]; }
+  /* a section's defaults first, so it reads {dist: lognormal, sigma: 0.5, median: ...} */
+  for (uint32_t i = 0; i < X; i++) { keys[i] = c->extra_keys[i]; vals[i] = c->extra_values[i]; }
+  for (uint32_t k = 0; k < K; k++) { keys[X + k] = c->params[k].key; vals[X + k] = c->value_text[k]; }
   const char *body = body_of(c->scenario_text);
   char *edited = NULL;
   int rc = bidsim_scenario_text_set(body, strlen(body), opt->scenario_path, NULL, K + X, keys, vals, &edited, err);

@@ -188,7 +188,8 @@ __attribute__((format(printf, 5, 6)))
 #endif
 static int cell_fail(rd_t *r, int code, const bidsim_csv_field_t *f, int col, const char *fmt, ...) {
   char where[sizeof r->err->where];
-  snprintf(where, sizeof where, "%.100s:%d:%d: %.40s", r->path, f->line, f->col, col >= 0 ? r->header[col] : "");
+  if (col >= 0) snprintf(where, sizeof where, "%.100s:%d:%d: %.40s", r->path, f->line, f->col, r->header[col]);
+  else snprintf(where, sizeof where, "%.100s:%d:%d", r->path, f->line, f->col);
   char msg[sizeof r->err->msg];
   va_list ap;
   va_start(ap, fmt);
@@ -353,7 +354,7 @@ static int check_order(rd_t *r, const row_t *rows, size_t n, const bidsim_csv_fi
   const row_t *o = &rows[i];
   int dir = cur->day > o->day ? 1 : cur->day < o->day ? -1 : 0;
   if (dir != 0 && *direction == 0) *direction = dir;
-  if (dir == *direction) return BIDSIM_OK;
+  if (dir != 0 && dir == *direction) return BIDSIM_OK;
   /* the key's dates have been monotone so far: an equal one is earlier */
   for (size_t j = i + 1; j-- > 0;)
     if (rows[j].plan == cur->plan && rows[j].slot == cur->slot && rows[j].day == cur->day)

@@ -254,6 +254,8 @@ static int set_one(const char *text, size_t len, const char *key, const char *va
     } else {
       at = fy_token_start_mark(t)->input_pos;
       cut = fy_token_end_mark(t)->input_pos;
+      /* a quoted scalar's marks may leave its quotes out: they go too */
+      if (at > 0 && cut < len && (text[at - 1] == '"' || text[at - 1] == '\'') && text[cut] == text[at - 1]) { at--; cut++; }
       put_scalar(ins, sizeof ins, value);
     }
   } else {
