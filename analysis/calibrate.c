@@ -316,7 +316,7 @@ static int fitted_text(bidsim_calibration_t *c, const bidsim_calibrate_options_t
   if (opt->holdout_days) PUT(", the last %u held out and predicted", opt->holdout_days);
   PUT(".\n");
   PUT("#   simulated method of moments, %u replicates on common random numbers, %u simulations%s.\n", f->replicates,
-      f->evaluations, f->converged ? "" : " (stopped at the evaluation limit before the simplex converged)");
+      f->evaluations, f->converged ? "" : " (stopped at the simulation limit before the fit converged)");
   PUT("#   objective J = sum of w (observed - simulated mean)^2 over %u plan-day figures = %.1f (%.1f at the start;\n"
       "#   about %u expected if the model fits; docs/calibration.md).\n",
       f->moments, f->objective, f->objective_start, f->moments);

@@ -3,12 +3,14 @@
  * exposures, clicks, spend, orders and order value match an observed
  * history, each weighted by its simulated variance; the simulation runs on
  * common random numbers, so the objective is a deterministic function of
- * the parameters. Minimised with GSL's Nelder-Mead simplex (nmsimplex2) in
- * bounded coordinates; the last days can be held out and predicted; the
- * curvature at the optimum says which parameters the history pins down.
- * The simulation is a callback, so the fit knows nothing of scenarios
- * (analysis/calibrate.h binds it to one). docs/calibration.md states the
- * objective and the choices. Prints nothing. */
+ * the parameters. A search (a Latin hypercube, then local fits from its
+ * best points) finds the basin, GSL's Levenberg-Marquardt minimises in
+ * bounded coordinates, the last days can be held out and predicted, and
+ * the curvature at the fit with the search's other fits say which
+ * parameters the history pins down. The simulation is a callback, so the
+ * fit knows nothing of scenarios (analysis/calibrate.h binds it to one).
+ * docs/calibration.md states the objective and the choices. Prints
+ * nothing. */
 #ifndef BIDSIM_ANALYSIS_FIT_H
 #define BIDSIM_ANALYSIS_FIT_H
 #include <stdbool.h>
@@ -35,14 +37,15 @@ typedef int (*bidsim_fit_simulate_fn)(void *ctx, const double *value, uint32_t d
                                       int64_t *out, bidsim_error_t *err);
 
 /** Called after every simulation: the stage ("search", "fit", "refit",
- *  "curvature"), simulations so far, the best objective of the stage. */
+ *  "alternatives", "curvature", "predict"), simulations so far, the best
+ *  objective of the stage. */
 typedef void (*bidsim_fit_progress_fn)(void *ctx, const char *stage, uint32_t evaluations, double best);
 
 typedef struct {
   uint32_t nparams;
   const bidsim_fit_param_t *params;
   uint32_t replicates, plans, days;   /* the history's days; the simulation's shape */
-  uint32_t search_replicates;         /* for the search (levels only); 0 = 2, at most replicates */
+  uint32_t search_replicates;         /* for the search (fit_search.c); 0 = 2, at most replicates */
   uint32_t holdout_days;              /* the last ones: predicted, not fitted */
   const int64_t *observed;            /* [plan][day][metric], counts and li */
   const uint8_t *seen;                /* [plan][day]: 1 = observed */
@@ -51,8 +54,8 @@ typedef struct {
   bidsim_fit_progress_fn progress;    /* NULL = none */
   void    *progress_ctx;
   uint32_t max_evaluations;           /* per minimisation; 0 = 40 x (parameters + 1) */
-  double   tolerance;                 /* simplex size to stop at, bounded coordinates; 0 = 0.01 */
-  bool     identifiability;           /* the curvature analysis (costs about K^2/2 + 2K simulations) */
+  double   tolerance;                 /* the simplex's size to stop at (fewer figures than parameters); 0 = 0.01 */
+  bool     identifiability;           /* the curvature analysis (a few simulations per parameter) */
 } bidsim_fit_problem_t;
 
 typedef struct { uint32_t n, inside, mape_n; double mape; } bidsim_fit_holdout_t;

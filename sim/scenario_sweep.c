@@ -327,9 +327,14 @@ int bidsim_scenario_load_settings(const char *text, size_t len, const char *path
   struct fy_document *doc = n ? fy_document_build_from_string(&pcfg, text, len) : NULL;
   /* nothing to set, or not YAML: the loader's own message and positions */
   if (doc == NULL) return bidsim_scenario_load_string_opt(text, len, path, opt, out, err);
-  char with[256] = "";
+  char with[128] = "";
   for (uint32_t k = 0; k < n; k++)
     snprintf(with + strlen(with), sizeof with - strlen(with), "%s%s=%s", k ? ", " : "", keys[k], values[k]);
+  if (strlen(with) == sizeof with - 1) {   /* cut: at a character, not inside one */
+    size_t e = sizeof with - 4;
+    while (e > 0 && ((unsigned char)with[e] & 0xC0) == 0x80) e--;
+    strcpy(with + e, "...");
+  }
   for (uint32_t k = 0; k < n; k++) {
     const char *why = fy_document_root(doc) ? set_path(doc, keys[k], values[k]) : "the document is empty";
     if (why) {

@@ -33,7 +33,10 @@ typedef struct {
   double z[R + 1][P][D][M];   /* [R] is the history's */
   int calls;
   int fail_with;              /* a code to return from the next call, or 0 */
+  uint32_t nparams;           /* fitted: the first ones; the others at the truth */
 } model_t;
+
+static const double truth[5] = { 1.0, 0.04, 5.0, 0.2, 0.25 };
 
 static void figures(const model_t *mo, int r, const double *v, uint32_t days, int64_t *out, uint32_t rep) {
   for (int p = 0; p < P; p++)
@@ -55,7 +58,9 @@ static int simulate(void *ctx, const double *value, uint32_t days, uint32_t repl
   mo->calls++;
   if (mo->fail_with) return bidsim_error_set(err, mo->fail_with, "test", "the model fails");
   if (replicates > R) return bidsim_error_set(err, BIDSIM_EINVAL, "test", "too many replicates");
-  for (uint32_t r = 0; r < replicates; r++) figures(mo, (int)r, value, days, out, r);
+  double v[5];
+  for (int k = 0; k < 5; k++) v[k] = (uint32_t)k < mo->nparams ? value[k] : truth[k];
+  for (uint32_t r = 0; r < replicates; r++) figures(mo, (int)r, v, days, out, r);
   return BIDSIM_OK;
 }
 
@@ -70,8 +75,6 @@ static const bidsim_fit_param_t params[5] = {
   { "d", 0.4, 0, 1, -1 },
   { "e", 0.5, 0, 1, -1 },
 };
-static const double truth[5] = { 1.0, 0.04, 5.0, 0.2, 0.25 };
-
 static int setup(void **state) {
   (void)state;
   model = bidsim_calloc(1, sizeof *model);
@@ -99,6 +102,7 @@ static int teardown(void **state) {
 }
 
 static bidsim_fit_problem_t problem(uint32_t nparams) {
+  model->nparams = nparams;
   return (bidsim_fit_problem_t){ .nparams = nparams, .params = params, .replicates = R, .plans = P, .days = D,
                                  .holdout_days = 7, .observed = observed, .seen = seen, .simulate = simulate,
                                  .ctx = model, .identifiability = true };
