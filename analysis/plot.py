@@ -132,8 +132,8 @@ def load(path, variant):
         if text(f.attrs.get("format", "")) != "bidsim-result":
             raise InputError("no root attribute format = \"bidsim-result\"")
         version = int(f.attrs.get("format_version", 0))
-        if version != 1:  # 0 = attribute missing
-            raise InputError(f"unsupported format_version {version} (this script reads 1)")
+        if version != 2:  # 0 = attribute missing; sim/output.h's BIDSIM_FORMAT_VERSION
+            raise InputError(f"unsupported format_version {version} (this script reads 2)")
         variants = [text(v) for v in f["scales/variant"][...]]
         if isinstance(variant, int):
             if not 0 <= variant < len(variants):

@@ -4,11 +4,16 @@
 # after the other, so each ratio compares cases measured side by side.
 # Prints one line per case and round, then the medians.
 #
-#   bench/rounds.sh [ROUNDS]        (default 6; about 25 s a round)
+#   bench/rounds.sh [ROUNDS]        (default 6; about 2 minutes a round)
 #
-# Cases: the engine at 1,000 / 10,000 / 100,000 plans (deferred pricing) and
-# 10,000 with eager prices; `bidsim run` on bench/e2e_10k.yaml against the
-# engine at 10,000 plans; strategies against fixed bids at 10,000 plans.
+# Cases: the static ranking (--static) at 1,000 / 10,000 / 100,000 plans
+# (deferred pricing) and 10,000 with eager prices; the personalised ranking
+# (bench's default market: shops' reaches summing to 2 per category) at
+# 10,000 plans with affinity spreads 0, 0.25, 0.5 and 1, and at 1,000 and
+# 100,000 plans with 0.5; `bidsim run` on bench/e2e_10k.yaml (personalised,
+# the default) against the personalised engine at 10,000 plans; strategies
+# against fixed bids at 10,000 plans (static, as the host's cost is the
+# question there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: bench/rounds.sh [ROUNDS]   (a positive number of rounds, default 6)"
@@ -28,15 +33,18 @@ ns() {   # ns per auction and the RNG floor of one bench run
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ns_per_auction"], d["rng_floor_ns_per_auction"])'
 }
 for r in $(seq "$rounds"); do
-  echo "$r engine-1k $(ns --campaigns 1000 --repeat 5)"
-  echo "$r engine-10k $(ns --campaigns 10000 --repeat 5)"
-  echo "$r engine-100k $(ns --campaigns 100000 --repeat 5)"
-  echo "$r engine-10k-eager $(ns --campaigns 10000 --repeat 5 --eager-prices)"
+  echo "$r engine-1k $(ns --static --campaigns 1000 --repeat 5)"
+  echo "$r engine-10k $(ns --static --campaigns 10000 --repeat 5)"
+  echo "$r engine-100k $(ns --static --campaigns 100000 --repeat 5)"
+  echo "$r engine-10k-eager $(ns --static --campaigns 10000 --repeat 5 --eager-prices)"
+  for s in 0 0.25 0.5 1; do echo "$r personal-10k-s$s $(ns --campaigns 10000 --sigma $s --repeat 3)"; done
+  echo "$r personal-1k-s0.5 $(ns --campaigns 1000 --sigma 0.5 --repeat 3)"
+  echo "$r personal-100k-s0.5 $(ns --campaigns 100000 --sigma 0.5 --repeat 3)"
   echo "$r e2e-bench $(ns --campaigns 10000 --repeat 3)"
   s=$("$B" run bench/e2e_10k.yaml -o /tmp/bidsim-rounds-$$.h5 --threads 1 --progress none --no-summary 2>&1 |
       sed -n 's/.* in \([0-9.]*\) s .*/\1/p')
   echo "$r e2e-run-ns $(python3 -c "print($s * 100)") 0"
-  S="--campaigns 10000 --repeat 3"
+  S="--static --campaigns 10000 --repeat 3"
   echo "$r strat-fixed $(ns $S)"
   echo "$r strat-multiplier-10pct-60s $(ns $S --strategy multiplier --strategy-share 0.1)"
   echo "$r strat-target_roi-10pct-60s $(ns $S --strategy target_roi --strategy-share 0.1)"
@@ -59,10 +67,12 @@ def ratio(a, b):
     xs = [rows[a][r] / rows[b][r] for r in rows[a] if r in rows[b]]
     return med(xs), " / ".join("%.2f" % x for x in xs)
 print("ratios within each round (median; every round):")
-for a, b in [("engine-100k", "engine-1k"), ("e2e-run-ns", "e2e-bench"),
+for a, b in [("engine-100k", "engine-1k"), ("personal-100k-s0.5", "personal-1k-s0.5"),
+             ("personal-10k-s0.5", "engine-10k"), ("e2e-run-ns", "e2e-bench"),
              ("strat-multiplier-10pct-60s", "strat-fixed"), ("strat-target_roi-10pct-60s", "strat-fixed"),
              ("strat-multiplier-all-600s", "strat-fixed"), ("strat-multiplier-all-60s", "strat-fixed")]:
     m, each = ratio(a, b)
     print("  %-44s %5.2f   (%s)" % (a + " / " + b, m, each))
-print("engine at 10,000 plans: %.1f M auctions/s (median)" % (1e3 / med(list(rows["engine-10k"].values()))))
+print("engine at 10,000 plans: %.1f M auctions/s static, %.1f M personalised (sigma 0.5) (medians)"
+      % (1e3 / med(list(rows["engine-10k"].values())), 1e3 / med(list(rows["personal-10k-s0.5"].values()))))
 EOF

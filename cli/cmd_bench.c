@@ -1,51 +1,14 @@
-/* cli/cmd_bench.c - `bidsim bench`: auction throughput of the engine in a
- * synthetic market (segmented bids, caps, categories) with click and
- * conversion draws and spend accounting, against the "RNG floor": the time
- * to draw the same number of random numbers alone, measured in the same run. */
+/* cli/cmd_bench.c - `bidsim bench`: the options, the repeats and their
+ * medians, and the report of the engine benchmark (bench/bench.h builds the
+ * market and runs the measured day and the RNG floor). */
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "bench/bench.h"
 #include "bidsim/bidsim.h"
 #include "cli/commands.h"
-
-enum { BENCH_CHUNK = 256 };   /* plans per strategy batch */
-
-typedef struct {
-  uint32_t campaigns, slots, categories, repeat;
-  uint64_t impressions, seed;
-  int mechanism;
-  int json;
-  int eager;      /* price every slot in the auction (default: only clicked slots) */
-  const char *strategy;       /* a built-in run by a share of the plans, or NULL */
-  double strategy_share;
-  uint32_t strategy_period_s;
-} bench_opts_t;
-
-typedef struct {
-  bidsim_market_t *market;
-  uint32_t *ctr_q32;      /* [plan] P(attractive) out of 2^32: 40 KB at 10,000 plans, cache-resident */
-  uint32_t  exam_q30[BIDSIM_MAX_SLOTS][BIDSIM_SEG_COUNT];   /* examination x segment multiplier, Q30 */
-  uint32_t  thr_conv[BIDSIM_SEG_COUNT];
-  uint32_t  plans;
-  /* strategies: plans [0, strat_plans) run o->strategy */
-  const bidsim_strategy_t *strat;
-  uint32_t  strat_plans;
-  void    **selves;
-  int64_t (*value_li)[BIDSIM_SEG_COUNT];      /* configured bids */
-  bidsim_strategy_action_t *act, *want;       /* per plan: as in the market; what the update asks */
-  uint64_t *exposures, *clicks;               /* per plan: today, since the start */
-  int64_t  *spend, *order_value_li;           /* since the start (orders: 15 yuan a click) */
-  uint64_t *zero_u;                           /* counts the bench does not keep (conversions, ...) */
-  int64_t  *zero_i;
-  uint32_t *plan_ids;                         /* 0, 1, ...: the plans whose spend a period gathers */
-  int64_t  *spend_today_li, *cap_li;          /* gathered at each period */
-  uint64_t  updates;
-  double    update_s;                         /* this run's time in strategy updates */
-} bench_world_t;
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -56,6 +19,7 @@ static void usage(FILE *f) {
     "    bidsim bench [--campaigns N] [--slots K] [--impressions M]\n"
     "                 [--mechanism gsp|vcg|first] [--categories C] [--seed S]\n"
     "                 [--repeat R] [--eager-prices] [--json]\n"
+    "                 [--static | --sigma S [--truncate T] [--reach-median R]]\n"
     "                 [--strategy KIND [--strategy-share S] [--strategy-period SEC]]\n"
     "\n"
     "DESCRIPTION\n"
@@ -63,16 +27,34 @@ static void usage(FILE *f) {
     "    synthetic market: each plan has segmented click bids (ordinary, shop\n"
     "    +10..300%%, similar +10..300%%), a quality score, one product in one of C\n"
     "    categories, and a daily cap (30%% unlimited, the rest 100-600 yuan, so many\n"
-    "    bind during the day). Per impression: a segment and category draw, the\n"
-    "    auction over the engine's index, a click draw per filled slot ((1/r)\n"
-    "    examination x 4%% CTR, retargeted users 2x), a conversion draw per click,\n"
-    "    and spend accounting with cap stops. Clicked slots are priced on demand\n"
+    "    bind during the day).\n"
+    "\n"
+    "    The personalised ranking (the default): each plan's shop has a reach drawn\n"
+    "    from a lognormal (log-sd 1; median R, by default such that a category's\n"
+    "    shops' reaches sum to 2: a user has visited about two of a category's\n"
+    "    advertisers whatever their number; 0.24%% at 10,000 plans in 20\n"
+    "    categories), its visitors drawn per impression (DRAWN). Per impression: a\n"
+    "    draw for the category and the base relation (similar 15%%, else ordinary),\n"
+    "    a draw for the user, the auction ranking bid x quality x relation\n"
+    "    multiplier (shop 2x, similar 1.4x) x the user-ad affinity (lognormal,\n"
+    "    spread S truncated at T), a click draw per filled slot ((1/r) examination\n"
+    "    x 2-6%% CTR x relation multiplier x affinity), a conversion draw per\n"
+    "    click, and spend accounting with cap stops.\n"
+    "\n"
+    "    --static: the first model, one segment per impression for every plan\n"
+    "    (shares 70/15/15), ranked by bid x quality, one draw per impression.\n"
+    "\n"
+    "    Clicked slots are priced on demand\n"
     "    (bidsim_market_auction_deferred), as `bidsim run` does; --eager-prices\n"
     "    prices every filled slot in the auction.\n"
     "\n"
-    "    Reports the median over R runs of auctions per second and ns per auction,\n"
+    "    Reports the median over R runs of auctions per second and ns per auction\n"
+    "    (wall clock; also in this thread's CPU time, which leaves out the waits\n"
+    "    for a core on a loaded machine),\n"
     "    and the RNG floor: the time to draw the same number of random numbers\n"
-    "    alone, measured in the same run, and the ratio of the two. With\n"
+    "    alone, measured in the same run, and the ratio of the two; for the\n"
+    "    personalised ranking also the units scored per auction (what the\n"
+    "    threshold walk computed) and the shops visited per impression. With\n"
     "    --strategy, also the time per plan update (state, update, clamp,\n"
     "    re-index), which ns/auction includes. BENCHMARKS.md quotes these figures\n"
     "    as measured by bench/rounds.sh.\n"
@@ -86,6 +68,11 @@ static void usage(FILE *f) {
     "        --seed S             seed of the market and the traffic (default 1)\n"
     "        --repeat R           runs; the median is reported (default 5)\n"
     "        --eager-prices       price every slot in the auction (bidsim_market_auction)\n"
+    "        --static             the static ranking model instead of the personalised one\n"
+    "        --sigma S            the affinity's spread (log-sd), 0..3 (default 0.5)\n"
+    "        --truncate T         its truncation, 0.5..6 standard deviations (default 2)\n"
+    "        --reach-median R     median reach of the shops, (0, 0.5] (default: the\n"
+    "                             reaches of a category's shops sum to 2)\n"
     "        --strategy KIND      a built-in bid strategy (multiplier, throttle, pid,\n"
     "                             schedule, target_roi, ...) for a share of the plans,\n"
     "                             updated every period as bidsim run does\n"
@@ -98,251 +85,14 @@ static void usage(FILE *f) {
     "    0 success; 1 run-time failure (memory); 2 bad usage.\n"
     "\n"
     "EXAMPLE\n"
-    "    bidsim bench --campaigns 100000 --json\n");
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    "    bidsim bench --campaigns 100000 --json\n"
+    "    bidsim bench --sigma 1 --repeat 3\n"
+    "    bidsim bench --static\n");
 }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
-}
-
-static int64_t round_fen(double yuan) { return (int64_t)llround(yuan * 100.0) * BIDSIM_LI_PER_FEN; }
-
-static void world_free(bench_world_t *w) {
-  for (uint32_t p = 0; w->selves && p < w->strat_plans; p++)
-    if (w->selves[p]) w->strat->destroy(w->selves[p]);
-  bidsim_market_free(w->market);
-  free(w->ctr_q32);
-  free(w->selves);
-  free(w->value_li);
-  free(w->act);
-  free(w->want);
-  free(w->order_value_li);
-  free(w->zero_u);
-  free(w->zero_i);
-  free(w->plan_ids);
-  free(w->spend_today_li);
-  free(w->cap_li);
-  free(w->exposures);
-  free(w->clicks);
-  free(w->spend);
-}
-
-/* Each run starts the strategies afresh. */
-static int strategies_start(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *err) {
-  for (uint32_t p = 0; p < w->strat_plans; p++) {
-    if (w->selves[p]) w->strat->destroy(w->selves[p]);
-    w->selves[p] = NULL;
-    char msg[256] = "";
-    bidsim_params_t none = { 0, NULL };
-    bidsim_param_t target = { "target", 3.0 };
-    bidsim_params_t roi = { 1, &target };
-    bool needs_target = !strcmp(o->strategy, "target_roi") || !strcmp(o->strategy, "target_cpa");
-    if (w->strat->create(needs_target ? &roi : &none, &w->selves[p], msg, sizeof msg))
-      return bidsim_error_set(err, BIDSIM_EINVAL, "strategy", "%s: %s", o->strategy, msg);
-  }
-  for (uint32_t p = 0; p < w->plans; p++) {   /* what reset restores */
-    memcpy(w->act[p].bid_li, w->value_li[p], sizeof w->act[p].bid_li);
-    w->act[p].participation = 1.0;
-  }
-  memset(w->order_value_li, 0, w->plans * sizeof *w->order_value_li);
-  memset(w->exposures, 0, w->plans * sizeof *w->exposures);
-  memset(w->clicks, 0, w->plans * sizeof *w->clicks);
-  memset(w->spend, 0, w->plans * sizeof *w->spend);
-  w->update_s = 0;
-  return BIDSIM_OK;
-}
-
-/* The host side of a period, as bidsim run does it: spend and caps
- * gathered, one batch update over the arrays, then clamp, new bids and
- * participation into the market. Kept out of the auction loop, so the
- * compiler gives this loop its own registers. */
-static __attribute__((noinline)) void strategies_update(const bench_opts_t *o, bench_world_t *w, int64_t ts) {
-  const bidsim_strategy_state_t shared = { .now_s = ts, .second_of_day = (uint32_t)ts, .period_s = o->strategy_period_s,
-                                           .traffic_done = (double)ts / BIDSIM_SECONDS_PER_DAY };
-  /* in chunks: gathered spend, actions and their comparison stay in the
-   * first-level cache from one pass to the next */
-  for (uint32_t c = 0; c < w->strat_plans; c += BENCH_CHUNK) {
-    const uint32_t n = w->strat_plans - c < BENCH_CHUNK ? w->strat_plans - c : BENCH_CHUNK;
-    bidsim_market_plans_spend(w->market, n, w->plan_ids + c, w->spend_today_li + c, w->cap_li + c);
-    const bidsim_strategy_batch_t b = {
-      .count = n, .shared = &shared, .value_bid_li = (const int64_t (*)[BIDSIM_SEG_COUNT])w->value_li + c,
-      .cap_li = w->cap_li + c, .spend_today_li = w->spend_today_li + c, .order_value_li = w->zero_i + c,
-      .exposures = w->exposures + c, .top_exposures = w->zero_u + c, .clicks = w->clicks + c,
-      .conversions = w->zero_u + c, .total_clicks = w->clicks + c, .total_conversions = w->zero_u + c,
-      .total_order_value_li = w->order_value_li + c, .total_spend_li = w->spend + c };
-    memcpy(w->want + c, w->act + c, n * sizeof *w->want);   /* pre-filled with the current actions */
-    bidsim_strategy_update_batch(w->strat, w->selves + c, &b, w->want + c);
-    for (uint32_t p = c; p < c + n; p++) {
-      bidsim_strategy_action_t *a = &w->want[p], *now = &w->act[p];
-      /* an unchanged action is already valid: no clamp, no re-index */
-      if (!memcmp(a, now, sizeof *a)) continue;
-      bidsim_strategy_clamp_action(a);
-      if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) {
-        bidsim_market_set_bids(w->market, p, a->bid_li, NULL);
-        memcpy(now->bid_li, a->bid_li, sizeof now->bid_li);
-      }
-      if (a->participation != now->participation) {
-        bidsim_market_set_participation(w->market, p, a->participation, NULL);
-        now->participation = a->participation;
-      }
-    }
-  }
-  w->updates += w->strat_plans;
-}
-
-static int world_build(const bench_opts_t *o, bench_world_t *w, bidsim_error_t *err) {
-  memset(w, 0, sizeof *w);
-  bidsim_market_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  bidsim_auction_config_default(&cfg.auction);
-  cfg.auction.mechanism = (bidsim_mechanism_t)o->mechanism;
-  cfg.auction.slots = o->slots;
-  cfg.categories = o->categories;
-  int rc = bidsim_market_create(&cfg, &w->market, err);
-  if (rc) return rc;
-  w->plans = o->campaigns;
-  w->ctr_q32 = malloc(sizeof(uint32_t) * o->campaigns);
-  w->value_li = malloc(sizeof *w->value_li * o->campaigns);
-  w->act = malloc(sizeof *w->act * o->campaigns);
-  w->want = malloc(sizeof *w->want * o->campaigns);
-  w->order_value_li = calloc(o->campaigns, sizeof *w->order_value_li);
-  w->zero_u = calloc(o->campaigns, sizeof *w->zero_u);
-  w->zero_i = calloc(o->campaigns, sizeof *w->zero_i);
-  w->plan_ids = malloc(sizeof *w->plan_ids * o->campaigns);
-  w->spend_today_li = malloc(sizeof *w->spend_today_li * o->campaigns);
-  w->cap_li = malloc(sizeof *w->cap_li * o->campaigns);
-  w->exposures = calloc(o->campaigns, sizeof *w->exposures);
-  w->clicks = calloc(o->campaigns, sizeof *w->clicks);
-  w->spend = calloc(o->campaigns, sizeof *w->spend);
-  w->selves = calloc(o->campaigns, sizeof *w->selves);
-  if (!w->ctr_q32 || !w->value_li || !w->act || !w->want || !w->order_value_li || !w->zero_u || !w->zero_i ||
-      !w->plan_ids || !w->spend_today_li || !w->cap_li ||
-      !w->exposures || !w->clicks || !w->spend || !w->selves)
-    return bidsim_error_set(err, BIDSIM_ENOMEM, "bench", "out of memory");
-  if (o->strategy) {
-    if ((w->strat = bidsim_strategy_builtin(o->strategy)) == NULL)
-      return bidsim_error_set(err, BIDSIM_EINVAL, "strategy", "no built-in strategy '%s'", o->strategy);
-    w->strat_plans = (uint32_t)llround(o->strategy_share * o->campaigns);
-  }
-  bidsim_pcg64_t g;
-  bidsim_rng_for_stream(&g, o->seed, UINT64_C(0xBE7C4));
-  static const double seg_ctr_mult[BIDSIM_SEG_COUNT] = { 1.0, 2.0, 1.4 };
-  for (uint32_t k = 0; k < o->slots; k++)
-    for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++)
-      w->exam_q30[k][s] = (uint32_t)llround(cfg.auction.position_weight_ppm[k] * 1e-6 * seg_ctr_mult[s] * 1073741824.0);
-  for (uint32_t i = 0; i < o->campaigns; i++) {
-    char name[32];
-    snprintf(name, sizeof name, "c%u", i);
-    uint32_t shop, product, plan;
-    if ((rc = bidsim_market_add_shop(w->market, name, &shop, err))) return rc;
-    bidsim_product_spec_t ps = { .id = i, .historical_sales = 1000, .status = BIDSIM_PRODUCT_ON_SALE,
-                                 .price_li = 150000, .category = i % o->categories };
-    if ((rc = bidsim_market_add_product(w->market, shop, &ps, &product, err))) return rc;
-    /* base bid log-uniform in [0.20, 5.00] yuan; premiums 10..300% */
-    double base = 0.2 * exp(bidsim_pcg64_double(&g) * log(25.0));
-    int64_t b0 = round_fen(base);
-    int64_t b1 = round_fen(base * (1.1 + 0.9 * bidsim_pcg64_double(&g)));
-    int64_t b2 = round_fen(base * (1.1 + 0.5 * bidsim_pcg64_double(&g)));
-    int64_t lo, hi;   /* the segment bids the base allows (only the floor and 99.00 can bind here) */
-    bidsim_rule_premium_bounds(b0, &lo, &hi);
-    if (b1 < lo) b1 = lo;
-    if (b2 < lo) b2 = lo;
-    if (b1 > hi) b1 = hi;
-    if (b2 > hi) b2 = hi;
-    int64_t cap = bidsim_pcg64_double(&g) < 0.3 ? BIDSIM_CAP_UNLIMITED
-                  : (int64_t)(100 + 500 * bidsim_pcg64_double(&g)) * BIDSIM_LI_PER_YUAN;
-    double ctr = 0.02 + 0.04 * bidsim_pcg64_double(&g);
-    bidsim_plan_spec_t sp = { .name = name, .shop = shop, .cap_li = cap, .bid_li = { b0, b1, b2 },
-                              .quality = 1 + (uint32_t)(ctr * 100000.0), .publish_s = 0 };
-    if ((rc = bidsim_market_add_plan(w->market, &sp, &plan, err))) return rc;
-    memcpy(w->value_li[plan], sp.bid_li, sizeof w->value_li[plan]);
-    if ((rc = bidsim_plan_add_product(w->market, plan, product, err))) return rc;
-    w->ctr_q32[plan] = (uint32_t)(ctr * 4294967296.0);
-    w->plan_ids[plan] = plan;
-  }
-  static const double cvr[BIDSIM_SEG_COUNT] = { 0.01, 0.025, 0.015 };
-  for (uint32_t s = 0; s < BIDSIM_SEG_COUNT; s++) w->thr_conv[s] = (uint32_t)(cvr[s] * 4294967296.0);
-  return BIDSIM_OK;
-}
-
-typedef struct { uint64_t draws, clicks, conversions; int64_t spend_li; } bench_tally_t;
-
-/* The measured loop: one day of M impressions. Segment shares 70/15/15. */
-static void run_day(const bench_opts_t *o, bench_world_t *w, bench_tally_t *t) {
-  bidsim_market_reset(w->market);
-  bidsim_pcg64_t g;
-  bidsim_rng_for_stream(&g, o->seed, 0);
-  const uint64_t m = o->impressions;
-  const uint32_t C = o->categories;
-  const uint32_t seg_thr1 = (uint32_t)(0.70 * 4294967296.0), seg_thr2 = (uint32_t)(0.85 * 4294967296.0);
-  int64_t last_s = -1, next_update = 0;
-  bidsim_auction_result_t res;
-  /* tallies in locals: the compiler keeps them in registers across the
-   * auction call instead of storing through `t` on every draw */
-  uint64_t draws = 0, clicks = 0, conversions = 0;
-  int64_t spend_li = 0;
-  for (uint64_t i = 0; i < m; i++) {
-    int64_t ts = (int64_t)(i * BIDSIM_SECONDS_PER_DAY / m);
-    if (ts != last_s) {
-      bidsim_market_advance_to(w->market, ts);
-      last_s = ts;
-      if (w->strat_plans && ts >= next_update) {
-        double u0 = now_s();
-        strategies_update(o, w, ts);
-        w->update_s += now_s() - u0;
-        next_update = ts - ts % o->strategy_period_s + o->strategy_period_s;
-      }
-    }
-    uint64_t u = bidsim_pcg64_next(&g);
-    draws++;
-    uint32_t hi = (uint32_t)(u >> 32);
-    /* branch-free: the segment is as unpredictable as the draw */
-    const uint32_t seg = (uint32_t)(hi >= seg_thr1) + (uint32_t)(hi >= seg_thr2);
-    bidsim_impression_t imp = { .segment = seg, .category = (uint32_t)(((uint64_t)(uint32_t)u * C) >> 32) };
-    uint32_t n = o->eager ? bidsim_market_auction(w->market, &imp, &res)
-                          : bidsim_market_auction_deferred(w->market, &imp, &res);
-    uint64_t r = 0;
-    for (uint32_t k = 0; k < n; k++) {
-      if ((k & 1) == 0) { r = bidsim_pcg64_next(&g); draws++; }
-      uint32_t x = (k & 1) ? (uint32_t)(r >> 32) : (uint32_t)r;
-      uint32_t plan = res.plan[k];
-      if (plan < w->strat_plans) w->exposures[plan]++;
-      /* P(click) = examination(k) x segment multiplier x CTR, in Q32 */
-      if (x < (((uint64_t)w->ctr_q32[plan] * w->exam_q30[k][seg]) >> 30)) {
-        bool capped;
-        int64_t charged = bidsim_market_charge(w->market, plan, bidsim_auction_slot_price(w->market, &res, k), &capped);
-        spend_li += charged;
-        clicks++;
-        if (plan < w->strat_plans) {
-          w->clicks[plan]++;
-          w->spend[plan] += charged;
-          w->order_value_li[plan] += 1500;
-        }
-        uint32_t c = (uint32_t)(bidsim_pcg64_next(&g) >> 32);
-        draws++;
-        conversions += c < w->thr_conv[seg];
-      }
-    }
-  }
-  t->draws = draws;
-  t->clicks = clicks;
-  t->conversions = conversions;
-  t->spend_li = spend_li;
-}
-
-static uint64_t rng_floor(uint64_t seed, uint64_t draws) {
-  bidsim_pcg64_t g;
-  bidsim_rng_for_stream(&g, seed, 0);
-  uint64_t sink = 0;
-  for (uint64_t i = 0; i < draws; i++) sink ^= bidsim_pcg64_next(&g);
-  return sink;
 }
 
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, const char *opt, uint64_t *out) {
@@ -356,10 +106,23 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, const char *opt, u
   return 0;
 }
 
+/* A number within [lo, hi] (above lo when @p open_lo). */
+static int parse_double(const char *s, double lo, double hi, bool open_lo, const char *opt, double *out) {
+  char *end;
+  double v = strtod(s, &end);
+  if (*s == '\0' || *end != '\0' || !(v >= lo && v <= hi) || (open_lo && v == lo)) {
+    fprintf(stderr, "bidsim bench: error: %s must be in %c%g, %g], got '%s'\n", opt, open_lo ? '(' : '[', lo, hi, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
 int bidsim_cmd_bench(int argc, char **argv) {
-  bench_opts_t o = { .campaigns = 10000, .slots = 4, .categories = 20, .repeat = 5,
-                     .impressions = 10000000, .seed = 1, .mechanism = BIDSIM_MECH_GSP,
-                     .strategy_share = 1.0, .strategy_period_s = 60 };
+  bidsim_bench_config_t o;
+  bidsim_bench_config_default(&o);
+  uint32_t repeat = 5;
+  int json = 0;
   static const struct option longopts[] = {
     { "campaigns", required_argument, 0, 'n' }, { "slots", required_argument, 0, 'k' },
     { "impressions", required_argument, 0, 'm' }, { "mechanism", required_argument, 0, 'x' },
@@ -367,6 +130,8 @@ int bidsim_cmd_bench(int argc, char **argv) {
     { "repeat", required_argument, 0, 'r' }, { "json", no_argument, 0, 'j' },
     { "eager-prices", no_argument, 0, 'e' }, { "strategy", required_argument, 0, 'S' },
     { "strategy-share", required_argument, 0, 'F' }, { "strategy-period", required_argument, 0, 'T' },
+    { "static", no_argument, 0, 'A' }, { "sigma", required_argument, 0, 'G' },
+    { "truncate", required_argument, 0, 'U' }, { "reach-median", required_argument, 0, 'R' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   optind = 1;
   opterr = 0;
@@ -379,7 +144,7 @@ int bidsim_cmd_bench(int argc, char **argv) {
       case 'm': if (parse_u64(optarg, 1, UINT64_C(100000000000), "--impressions", &v)) return BIDSIM_EXIT_INPUT; o.impressions = v; break;
       case 'c': if (parse_u64(optarg, 1, 100000, "--categories", &v)) return BIDSIM_EXIT_INPUT; o.categories = (uint32_t)v; break;
       case 's': if (parse_u64(optarg, 0, UINT64_MAX, "--seed", &v)) return BIDSIM_EXIT_INPUT; o.seed = v; break;
-      case 'r': if (parse_u64(optarg, 1, 1000, "--repeat", &v)) return BIDSIM_EXIT_INPUT; o.repeat = (uint32_t)v; break;
+      case 'r': if (parse_u64(optarg, 1, 1000, "--repeat", &v)) return BIDSIM_EXIT_INPUT; repeat = (uint32_t)v; break;
       case 'x':
         o.mechanism = bidsim_mechanism_parse(optarg);
         if (o.mechanism < 0) {
@@ -387,8 +152,8 @@ int bidsim_cmd_bench(int argc, char **argv) {
           return BIDSIM_EXIT_INPUT;
         }
         break;
-      case 'j': o.json = 1; break;
-      case 'e': o.eager = 1; break;
+      case 'j': json = 1; break;
+      case 'e': o.eager = true; break;
       case 'S': o.strategy = optarg; break;
       case 'F': {
         char *end;
@@ -399,6 +164,10 @@ int bidsim_cmd_bench(int argc, char **argv) {
         }
         break;
       }
+      case 'A': o.static_model = true; break;
+      case 'G': if (parse_double(optarg, 0.0, 3.0, false, "--sigma", &o.sigma)) return BIDSIM_EXIT_INPUT; break;
+      case 'U': if (parse_double(optarg, 0.5, 6.0, false, "--truncate", &o.truncate)) return BIDSIM_EXIT_INPUT; break;
+      case 'R': if (parse_double(optarg, 0.0, 0.5, true, "--reach-median", &o.reach_median)) return BIDSIM_EXIT_INPUT; break;
       case 'T': if (parse_u64(optarg, 1, 86400, "--strategy-period", &v)) return BIDSIM_EXIT_INPUT; o.strategy_period_s = (uint32_t)v; break;
       case 'h': usage(stdout); return BIDSIM_EXIT_OK;
       default: return bidsim_cli_option_error("bench", ch, argv);
@@ -409,73 +178,84 @@ int bidsim_cmd_bench(int argc, char **argv) {
     return BIDSIM_EXIT_INPUT;
   }
 
-  bench_world_t w;
   bidsim_error_t err;
   bidsim_error_clear(&err);
-  int rc = world_build(&o, &w, &err);
-  if (rc) {
-    world_free(&w);
-    return bidsim_cli_fail("bench", &err);
+  bidsim_bench_t *b = NULL;
+  if (bidsim_bench_create(&o, &b, &err)) return bidsim_cli_fail("bench", &err);
+  double *t_auc = calloc(repeat, sizeof(double)), *t_rng = calloc(repeat, sizeof(double));
+  double *t_upd = calloc(repeat, sizeof(double)), *t_cpu = calloc(repeat, sizeof(double));
+  int status = BIDSIM_EXIT_OK;
+  if (!t_auc || !t_rng || !t_upd || !t_cpu) {
+    bidsim_error_set(&err, BIDSIM_ENOMEM, "bench", "out of memory");
+    status = bidsim_cli_fail("bench", &err);
+    goto done;
   }
-  double *t_auc = calloc(o.repeat, sizeof(double)), *t_rng = calloc(o.repeat, sizeof(double));
-  double *t_upd = calloc(o.repeat, sizeof(double));
-  if (!t_auc || !t_rng || !t_upd) { free(t_auc); free(t_rng); free(t_upd); world_free(&w); return BIDSIM_EXIT_FAILURE; }
-  bench_tally_t tally = { 0 };
-  uint64_t sink = 0;
-  for (uint32_t r = 0; r < o.repeat; r++) {
-    if (o.strategy && (rc = strategies_start(&o, &w, &err))) {
-      free(t_auc);
-      free(t_rng);
-      free(t_upd);
-      world_free(&w);
-      return bidsim_cli_fail("bench", &err);
+  bidsim_bench_run_t run = { 0 };
+  for (uint32_t r = 0; r < repeat; r++) {
+    if (bidsim_bench_run(b, &run, &err)) {
+      status = bidsim_cli_fail("bench", &err);
+      goto done;
     }
-    double t0 = now_s();
-    run_day(&o, &w, &tally);
-    double t1 = now_s();
-    sink ^= rng_floor(o.seed + r, tally.draws);
-    double t2 = now_s();
-    t_auc[r] = t1 - t0;
-    t_rng[r] = t2 - t1;
-    t_upd[r] = w.update_s;
+    t_auc[r] = run.auction_s;
+    t_cpu[r] = run.cpu_s;
+    t_upd[r] = run.update_s;
+    t_rng[r] = bidsim_bench_rng_floor(o.seed + r, run.draws);
   }
-  qsort(t_auc, o.repeat, sizeof(double), cmp_double);
-  qsort(t_rng, o.repeat, sizeof(double), cmp_double);
-  qsort(t_upd, o.repeat, sizeof(double), cmp_double);
+  qsort(t_auc, repeat, sizeof(double), cmp_double);
+  qsort(t_rng, repeat, sizeof(double), cmp_double);
+  qsort(t_upd, repeat, sizeof(double), cmp_double);
+  qsort(t_cpu, repeat, sizeof(double), cmp_double);
+  const double cpu_ns = t_cpu[repeat / 2] * 1e9 / (double)o.impressions;
   /* the time in strategy updates (inside ns/auction), per plan update */
-  const uint64_t updates_per_run = w.updates / o.repeat;
-  double upd_ns = updates_per_run ? t_upd[o.repeat / 2] * 1e9 / (double)updates_per_run : 0.0;
-  double ta = t_auc[o.repeat / 2], tr = t_rng[o.repeat / 2];
+  const uint64_t updates_per_run = bidsim_bench_updates_per_run(b);
+  const uint32_t strat_plans = bidsim_bench_strategy_plans(b);
+  double upd_ns = updates_per_run ? t_upd[repeat / 2] * 1e9 / (double)updates_per_run : 0.0;
+  double ta = t_auc[repeat / 2], tr = t_rng[repeat / 2];
+  const bool personal = !o.static_model;
+  const double reach = personal ? bidsim_bench_reach_median(b) : 0.0, truncate = o.truncate > 0 ? o.truncate : 2.0;
   double ns = ta * 1e9 / (double)o.impressions, floor_ns = tr * 1e9 / (double)o.impressions;
-  if (o.json) {
+  if (json) {
     printf("{\"campaigns\": %u, \"slots\": %u, \"impressions\": %" PRIu64 ", \"mechanism\": \"%s\", "
            "\"pricing\": \"%s\", \"strategy\": \"%s\", \"strategy_plans\": %u, \"strategy_updates\": %" PRIu64 ", "
            "\"ns_per_update\": %.2f, "
            "\"categories\": %u, \"repeats\": %u, \"auctions_per_s\": %.0f, \"ns_per_auction\": %.2f, "
            "\"rng_floor_ns_per_auction\": %.2f, \"ratio\": %.2f, \"draws_per_auction\": %.3f, "
-           "\"clicks\": %" PRIu64 ", \"conversions\": %" PRIu64 ", \"spend_li\": %" PRId64 ", \"sink\": %" PRIu64 "}\n",
+           "\"clicks\": %" PRIu64 ", \"conversions\": %" PRIu64 ", \"spend_li\": %" PRId64 ", "
+           "\"model\": \"%s\", \"sigma\": %g, \"truncate\": %g, \"reach_median\": %.6g, "
+           "\"scored_per_auction\": %.3f, \"visits_per_impression\": %.3f, \"cpu_ns_per_auction\": %.2f}\n",
            o.campaigns, o.slots, o.impressions, bidsim_mechanism_name(o.mechanism), o.eager ? "eager" : "deferred",
-           o.strategy ? o.strategy : "fixed", w.strat_plans, updates_per_run, upd_ns,
-           o.categories, o.repeat, (double)o.impressions / ta, ns, floor_ns, ns / floor_ns, (double)tally.draws / (double)o.impressions,
-           tally.clicks, tally.conversions, tally.spend_li, sink & 1);
+           o.strategy ? o.strategy : "fixed", strat_plans, updates_per_run, upd_ns,
+           o.categories, repeat, (double)o.impressions / ta, ns, floor_ns, ns / floor_ns,
+           (double)run.draws / (double)o.impressions, run.clicks, run.conversions, run.spend_li,
+           o.static_model ? "static" : "personal", personal ? o.sigma : 0.0, personal ? truncate : 0.0, reach,
+           (double)run.scored / (double)o.impressions, (double)run.visited / (double)o.impressions, cpu_ns);
   } else {
     char y[32];
     printf("bidsim bench: %u plans, %u categories, %u slots, %s, %" PRIu64 " impressions, median of %u\n",
-           o.campaigns, o.categories, o.slots, bidsim_mechanism_name(o.mechanism), o.impressions, o.repeat);
+           o.campaigns, o.categories, o.slots, bidsim_mechanism_name(o.mechanism), o.impressions, repeat);
+    if (personal)
+      printf("  personalised: sigma %g truncated at %g, shops' median reach %.3g%%\n", o.sigma, truncate, 100 * reach);
+    else
+      printf("  static ranking (bid x quality per segment)\n");
     printf("  auctions/s          %.3g\n", (double)o.impressions / ta);
-    printf("  ns/auction          %.2f\n", ns);
+    printf("  ns/auction          %.2f  (CPU time %.2f)\n", ns, cpu_ns);
     printf("  RNG floor ns/auct.  %.2f  (%.3f draws per auction)\n", floor_ns,
-           (double)tally.draws / (double)o.impressions);
+           (double)run.draws / (double)o.impressions);
     printf("  ratio               %.2f\n", ns / floor_ns);
-    if (w.strat_plans)
+    if (personal)
+      printf("  units scored        %.2f per auction, %.2f shops visited per impression\n",
+             (double)run.scored / (double)o.impressions, (double)run.visited / (double)o.impressions);
+    if (strat_plans)
       printf("  strategy updates    %" PRIu64 " a run (%s on %u plans every %u s), %.2f ns each\n", updates_per_run,
-             o.strategy, w.strat_plans, o.strategy_period_s, upd_ns);
-    printf("  last run: %" PRIu64 " clicks, %" PRIu64 " conversions, spend %s yuan\n", tally.clicks,
-           tally.conversions, bidsim_li_to_yuan(tally.spend_li, y));
+             o.strategy, strat_plans, o.strategy_period_s, upd_ns);
+    printf("  last run: %" PRIu64 " clicks, %" PRIu64 " conversions, spend %s yuan\n", run.clicks,
+           run.conversions, bidsim_li_to_yuan(run.spend_li, y));
   }
+done:
   free(t_auc);
   free(t_rng);
   free(t_upd);
-  world_free(&w);
-  return BIDSIM_EXIT_OK;
+  free(t_cpu);
+  bidsim_bench_free(b);
+  return status;
 }

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "cli/run_summary.h"
+#include "sim/estimate.h"
 #include "sim/job.h"
 #include "sim/output.h"
 #ifdef BIDSIM_MPI
@@ -45,13 +46,16 @@ static void usage(FILE *f) {
     "SYNOPSIS\n"
     "    bidsim run SCENARIO.yaml -o OUT.h5 [--threads N] [--replicates R]\n"
     "               [--seed S] [--days D] [--quiet] [--progress bar|lines|none]\n"
-    "               [--no-summary] [--resume] [--shard I/N]\n"
+    "               [--no-summary] [--resume] [--shard I/N] [--force]\n"
     "\n"
     "DESCRIPTION\n"
-    "    Loads and validates SCENARIO.yaml (see scenarios/README.md), builds the\n"
-    "    market (listed plans and generated competitors), and simulates D days of\n"
-    "    traffic R times. Replicate r draws only from PCG stream r of seed S, so\n"
-    "    the results are identical for any thread count. Exposures, clicks,\n"
+    "    Loads and validates SCENARIO.yaml (see scenarios/README.md), estimates\n"
+    "    the run's memory, disk and time, refuses one that cannot fit this\n"
+    "    machine's memory or would take a year (exit 2, naming the keys that drive\n"
+    "    it; --force insists) and warns when the unit store might not fit its disk,\n"
+    "    builds the market (listed plans and generated competitors), and simulates\n"
+    "    D days of traffic R times. Replicate r draws only from PCG stream r of\n"
+    "    seed S, so the results are identical for any thread count. Exposures, clicks,\n"
     "    spend, conversions and order value per replicate, day, plan, segment,\n"
     "    hour and product go to OUT.h5 (docs/output-format.md). The file is\n"
     "    written under a temporary name and renamed when complete: an existing\n"
@@ -65,6 +69,11 @@ static void usage(FILE *f) {
     "    --resume. The result depends only on the scenario, the seed, and the\n"
     "    unit, never on threads, shards or ranks.\n"
     "\n"
+    "    A strategy plugin (strategy: {plugin: PATH.so}) is trusted code: run loads\n"
+    "    it into bidsim, where its constructors and every call run with bidsim's\n"
+    "    rights. A crash or exit() in a plugin takes the whole run down; the units\n"
+    "    finished before it stay in OUT.h5.units/ and --resume keeps them.\n"
+    "\n"
     "OPTIONS\n"
     "    -o, --output FILE    result file (required)\n"
     "    -t, --threads N      worker threads (default: online CPUs)\n"
@@ -77,6 +86,9 @@ static void usage(FILE *f) {
     "        --resume         keep the units an earlier, interrupted run of the same\n"
     "                         scenario and seed finished (in OUT.h5.units/); if OUT.h5\n"
     "                         is already complete for them, do nothing\n"
+    "        --force          run even when the estimate says it does not fit this\n"
+    "                         machine (more memory than it has, or a year or\n"
+    "                         more at 10 M impressions/s per thread)\n"
     "        --shard I/N      run only units u with u mod N = I (0 <= I < N) and\n"
     "                         write a part file; `bidsim merge` joins the N parts\n"
     "                         (Slurm job arrays: --shard $SLURM_ARRAY_TASK_ID/N)\n"
@@ -104,16 +116,41 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, const char *opt, u
   return 0;
 }
 
-/* An existing result (or part) of exactly this scenario, seed and shard. */
+/* An existing result (or part) of exactly this scenario, seed and shard,
+ * every checksum of which holds (a damaged file is run again). */
 static bool already_done(const char *out, const bidsim_scenario_t *sc, uint32_t shard_index, uint32_t shard_count) {
   bidsim_results_t *r = NULL;
   if (bidsim_results_open(out, &r, NULL) != BIDSIM_OK) return false;
   uint32_t i, n;
   bidsim_results_shard(r, &i, &n);
   bool done = bidsim_results_fingerprint(r) == bidsim_scenario_fingerprint(sc) && n == shard_count &&
-              (n == 0 || i == shard_index);
+              (n == 0 || i == shard_index) && bidsim_results_verify(r, NULL) == BIDSIM_OK;
   bidsim_results_close(r);
   return done;
+}
+
+/* Refuse, before any work, what cannot fit this machine (sim/estimate.h). */
+static int check_resources(const bidsim_scenario_t *sc, uint32_t threads, uint32_t shard_index,
+                           uint32_t shard_count, const char *out, bool quiet, bidsim_error_t *err) {
+  if (threads == 0) {   /* the driver's default */
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = n > 0 ? (uint32_t)n : 1;
+  }
+  bidsim_cost_t e;
+  bidsim_cost_estimate(sc, threads, shard_index, shard_count, &e);
+  bidsim_machine_t m;
+  bidsim_machine_query(out, &m);
+  int rc = bidsim_cost_check(&e, &m, err);
+  if (rc == BIDSIM_OK && !quiet && bidsim_cost_disk_tight(&e, &m))
+    fprintf(stderr, "bidsim run: warning: the unit store may need up to %.3g MiB before compression and the "
+                    "output's file system has %.3g MiB free (compressed it is usually 10-100 times smaller; a "
+                    "disk that fills stops the run with nothing lost: rerun with --resume)\n",
+            e.store_bytes / 1048576.0, m.disk_free_bytes / 1048576.0);
+  if (rc) {
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n, " (--force runs it anyway)");
+  }
+  return rc;
 }
 
 int bidsim_cmd_run(int argc, char **argv) {
@@ -122,11 +159,11 @@ int bidsim_cmd_run(int argc, char **argv) {
     { "replicates", required_argument, 0, 'r' }, { "seed", required_argument, 0, 's' },
     { "days", required_argument, 0, 'd' }, { "quiet", no_argument, 0, 'q' },
     { "progress", required_argument, 0, 'P' }, { "no-summary", no_argument, 0, 'N' },
-    { "resume", no_argument, 0, 'R' }, { "shard", required_argument, 0, 'S' },
+    { "resume", no_argument, 0, 'R' }, { "shard", required_argument, 0, 'S' }, { "force", no_argument, 0, 'F' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *out = NULL;
   uint64_t threads = 0, reps = 0, seed = 0, days = 0, v;
-  bool have_seed = false, quiet = false, summary = true, resume = false;
+  bool have_seed = false, quiet = false, summary = true, resume = false, force = false;
   uint32_t shard_index = 0, shard_count = 0;
   bidsim_cli_progress_mode_t mode = BIDSIM_CLI_PROGRESS_AUTO;
   optind = 1;
@@ -148,6 +185,7 @@ int bidsim_cmd_run(int argc, char **argv) {
         else { fprintf(stderr, "bidsim run: error: --progress must be bar, lines or none, got '%s'\n", optarg); return BIDSIM_EXIT_INPUT; }
         break;
       case 'R': resume = true; break;
+      case 'F': force = true; break;
       case 'S': {
         unsigned i, n;
         char tail;
@@ -171,9 +209,23 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_error_clear(&err);
   bidsim_scenario_t *sc = NULL;
   /* the overrides reach every variant and sweep point, checked as the file's values are */
-  bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps } };
+  bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps }, true };
   int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
   if (rc) return bidsim_cli_fail("run", &err);
+  /* a directory or a missing folder as -o: said now, not after the run */
+  if ((rc = bidsim_output_check_path(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
+  bool refuse = false;
+#ifdef BIDSIM_MPI
+  /* rank 0 (which keeps the store and writes the file) decides for all */
+  refuse = bidsim_mpi_agree(!force && bidsim_mpi_rank() == 0 &&
+                            (rc = check_resources(sc, (uint32_t)threads, shard_index, shard_count, out, quiet, &err)));
+#else
+  refuse = !force && (rc = check_resources(sc, (uint32_t)threads, shard_index, shard_count, out, quiet, &err));
+#endif
+  if (refuse) {
+    bidsim_scenario_free(sc);
+    return rc ? bidsim_cli_fail("run", &err) : BIDSIM_EXIT_INPUT;
+  }
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

@@ -2,7 +2,10 @@
  * platform rule through the engine) and print a one-screen summary. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include "cli/commands.h"
+#include "sim/estimate.h"
 #include "sim/scenario.h"
 
 static void usage(FILE *f) {
@@ -11,7 +14,7 @@ static void usage(FILE *f) {
     "    bidsim validate - check a scenario file without running it\n"
     "\n"
     "SYNOPSIS\n"
-    "    bidsim validate SCENARIO.yaml\n"
+    "    bidsim validate SCENARIO.yaml [--load-plugins]\n"
     "\n"
     "DESCRIPTION\n"
     "    Parses SCENARIO.yaml (format: scenarios/README.md), checks every key,\n"
@@ -20,28 +23,109 @@ static void usage(FILE *f) {
     "    fen, segment premiums 10%%-300%%, caps unlimited or >= 100 yuan, products\n"
     "    with >= 500 sales and on sale, no duplicates). Prints a summary.\n"
     "\n"
+    "    A strategy plugin (strategy: {plugin: PATH.so}) is code that runs inside\n"
+    "    bidsim: loading it runs its constructors, and a crash or exit() in it\n"
+    "    takes bidsim down. validate does not load plugins unless asked: it checks\n"
+    "    that the file is there and everything else, says which plugins it did\n"
+    "    not load, and leaves their parameters unchecked.\n"
+    "\n"
+    "    The summary ends with what `bidsim run` would cost here with its default\n"
+    "    threads: expected impressions (calendar phases included), time at the\n"
+    "    planning rate of 10 M impressions/s per thread, memory, the unit store's\n"
+    "    disk and the result file's size before compression (sim/estimate.h), and\n"
+    "    whether run would refuse it.\n"
+    "\n"
+    "OPTIONS\n"
+    "        --load-plugins   load each plugin and check its parameters by creating\n"
+    "                         the strategy once (runs the plugin's code)\n"
+    "    -h, --help           this text\n"
+    "\n"
     "EXIT STATUS\n"
-    "    0 valid; 2 invalid, with FILE:LINE:COLUMN, the key path, the rule and\n"
-    "    the limit on stderr; 1 the file cannot be read.\n");
+    "    0 valid; 2 invalid, missing or a directory, with FILE:LINE:COLUMN, the\n"
+    "    key path, the rule and the limit on stderr; 1 the file cannot be read\n"
+    "    (permissions, I/O).\n");
+}
+
+/* The plugins the scenario names but validate did not load, each path once. */
+typedef struct { const char *path[4]; uint32_t n, more; } plugin_list_t;
+
+static void note_plugin(plugin_list_t *l, const bidsim_sc_strategy_t *st) {
+  if (st == NULL || st->plugin_path == NULL || st->impl != NULL) return;
+  for (uint32_t j = 0; j < l->n; j++)
+    if (!strcmp(l->path[j], st->plugin_path)) return;
+  if (l->n < 4) l->path[l->n++] = st->plugin_path;
+  else l->more++;
+}
+
+static void print_plugins_skipped(const bidsim_scenario_t *sc) {
+  if (sc->plugins_skipped == 0) return;
+  plugin_list_t l = { { NULL }, 0, 0 };
+  for (uint32_t i = 0; i < sc->plan_count; i++) note_plugin(&l, sc->plans[i].strategy);
+  for (uint32_t i = 0; i < sc->market.strategy_count; i++) note_plugin(&l, sc->market.strategies[i]);
+  for (uint32_t v = 0; v < sc->variant_count; v++)
+    for (uint32_t k = 0; k < sc->variants[v].change_count; k++) note_plugin(&l, sc->variants[v].changes[k].strategy);
+  printf("  plugins      %u strategy setting(s) name a plugin that was not loaded:", sc->plugins_skipped);
+  for (uint32_t j = 0; j < l.n; j++) printf("%s %s", j ? "," : "", l.path[j]);
+  printf("%s\n               their parameters are unchecked; --load-plugins loads them (runs their code)\n",
+         l.more ? ", ..." : "");
+}
+
+static const char *bytes(double b, char buf[32]) {
+  static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  int u = 0;
+  while (b >= 1024.0 && u < 6) { b /= 1024.0; u++; }
+  snprintf(buf, 32, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+  return buf;
+}
+
+static const char *duration(double s, char buf[32]) {
+  if (s < 120) snprintf(buf, 32, "%.1f s", s);
+  else if (s < 7200) snprintf(buf, 32, "%.0f min", s / 60);
+  else if (s < 2 * 86400) snprintf(buf, 32, "%.1f h", s / 3600);
+  else if (s < 730 * 86400) snprintf(buf, 32, "%.0f days", s / 86400);
+  else snprintf(buf, 32, "%.3g years", s / (365 * 86400.0));
+  return buf;
+}
+
+/* What `run` would cost here with its default threads (sim/estimate.h),
+ * and whether run would refuse it. */
+static void print_estimate(const bidsim_scenario_t *sc) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  bidsim_cost_t e;
+  bidsim_cost_estimate(sc, cpus > 0 ? (uint32_t)cpus : 1, 0, 0, &e);
+  char a[32], b[32], c[32], d[32];
+  printf("  units        %llu (variants x replicates), %.3g impressions in all (calendar phases included)\n",
+         (unsigned long long)e.units, e.impressions);
+  printf("  estimate     about %s with %u thread(s) at %.0f M impressions/s each\n", duration(e.seconds, a),
+         e.threads, BIDSIM_COST_IMPRESSIONS_PER_S / 1e6);
+  printf("               memory about %s (world %s, %s per thread, units %s)\n", bytes(e.mem_total, a),
+         bytes(e.mem_world, b), bytes(e.mem_per_thread, c), bytes(e.mem_units, d));
+  printf("               disk: unit store up to %s, result file up to %s, both before compression\n",
+         bytes(e.store_bytes, a), bytes(e.result_bytes, b));
+  bidsim_machine_t m;
+  bidsim_machine_query(".", &m);
+  bidsim_error_t err;
+  if (bidsim_cost_check(&e, &m, &err))
+    printf("               does not fit this machine: %s: %s (run refuses it without --force)\n", err.where, err.msg);
 }
 
 int bidsim_cmd_validate(int argc, char **argv) {
-  static const struct option longopts[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  static const struct option longopts[] = { { "load-plugins", no_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
+                                            { 0, 0, 0, 0 } };
+  bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
   optind = 1;
   opterr = 0;
   int ch;
   while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (ch == 'h') { usage(stdout); return BIDSIM_EXIT_OK; }
+    if (ch == 'L') { opt.load_plugins = true; continue; }
     return bidsim_cli_option_error("validate", ch, argv);
   }
   if (optind + 1 != argc)
     return bidsim_cli_usage_error("validate", "expected exactly one SCENARIO.yaml");
   bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
-  if (bidsim_scenario_load(argv[optind], &sc, &err)) {
-    if (err.code == BIDSIM_EIO) { bidsim_cli_fail("validate", &err); return BIDSIM_EXIT_FAILURE; }
-    return bidsim_cli_fail("validate", &err);
-  }
+  if (bidsim_scenario_load_opt(argv[optind], &opt, &sc, &err)) return bidsim_cli_fail("validate", &err);
   char first[16], last[16], y0[32], y1[32], y2[32], cap[32];
   bidsim_scenario_day_label(sc, 0, first);
   bidsim_scenario_day_label(sc, sc->days - 1, last);
@@ -91,9 +175,8 @@ int bidsim_cmd_validate(int argc, char **argv) {
     printf("%s\n", var->change_count > 3 ? " ..." : "");
   }
   if (sc->variant_count > 12) printf("    ... and %u more\n", sc->variant_count - 12);
-  printf("  units        %llu (variants x replicates), %.3g impressions in all\n",
-         (unsigned long long)sc->variant_count * sc->replicates,
-         sc->impressions_per_day * sc->days * sc->replicates * sc->variant_count);
+  print_estimate(sc);
+  print_plugins_skipped(sc);
   bidsim_scenario_free(sc);
   return BIDSIM_EXIT_OK;
 }

@@ -4,6 +4,7 @@
  * through market_internal.h. Nothing on the per-impression path (charge,
  * advance within a day) allocates, locks or prints. */
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "bidsim/alloc.h"
@@ -37,6 +38,92 @@ static int check_plan(const bidsim_market_t *m, uint32_t plan, bidsim_error_t *e
   return BIDSIM_OK;
 }
 
+/* ---- catalogue look-ups -------------------------------------------------- */
+
+static inline uint64_t pair_key(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b; }
+
+static void lookup_free(bidsim_market_t *m) {
+  bidsim__table_free(&m->lookup.products);
+  bidsim__table_free(&m->lookup.plans);
+  bidsim__table_free(&m->lookup.members);
+  bidsim__table_free(&m->lookup.units);
+  m->lookup.ready = false;
+}
+
+/* The look-ups from the arrays, for a clone's first catalogue change. */
+static int lookup_ensure(bidsim_market_t *m, bidsim_error_t *err) {
+  if (m->lookup.ready) return BIDSIM_OK;
+  uint32_t members = 0;
+  for (uint32_t p = 0; p < m->plan_count; p++) members += m->plans[p].product_count;
+  if (bidsim__table_reserve(&m->lookup.products, m->product_count) ||
+      bidsim__table_reserve(&m->lookup.plans, m->plan_count) ||
+      bidsim__table_reserve(&m->lookup.members, members) || bidsim__table_reserve(&m->lookup.units, m->unit_count)) {
+    lookup_free(m);
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory for the catalogue's look-ups");
+  }
+  /* reserved: no insert below can fail */
+  for (uint32_t q = 0; q < m->product_count; q++)
+    bidsim__table_insert(&m->lookup.products, bidsim__hash2(m->products[q].shop, m->products[q].spec.id), q);
+  for (uint32_t p = 0; p < m->plan_count; p++) {
+    const plan_cold_t *c = &m->plans[p];
+    bidsim__table_insert(&m->lookup.plans, bidsim__hash_str(c->shop, c->name), p);
+    for (uint32_t i = 0; i < c->product_count; i++)
+      bidsim__table_insert(&m->lookup.members, pair_key(p, c->products[i]), c->products[i]);
+  }
+  for (uint32_t u = 0; u < m->unit_count; u++)
+    bidsim__table_insert(&m->lookup.units, pair_key(m->units[u].plan, m->units[u].category), u);
+  m->lookup.ready = true;
+  return BIDSIM_OK;
+}
+
+/* Each look-up below walks the arrays when the tables are not built (a
+ * clone that changed no catalogue yet): only const inspection gets there. */
+static uint32_t product_with_id(const bidsim_market_t *m, uint32_t shop, uint64_t id) {
+  if (!m->lookup.ready) {
+    for (uint32_t q = m->shops[shop].first_product; q != BIDSIM_NONE; q = m->products[q].next_in_shop)
+      if (m->products[q].spec.id == id) return q;
+    return BIDSIM_NONE;
+  }
+  bidsim__probe_t pr;
+  for (uint32_t q = bidsim__table_first(&m->lookup.products, bidsim__hash2(shop, id), &pr); q != BIDSIM_NONE;
+       q = bidsim__table_next(&m->lookup.products, &pr))
+    if (m->products[q].shop == shop && m->products[q].spec.id == id) return q;
+  return BIDSIM_NONE;
+}
+
+static uint32_t plan_named(const bidsim_market_t *m, uint32_t shop, const char *name) {
+  if (!m->lookup.ready) {
+    for (uint32_t p = m->shops[shop].first_plan; p != BIDSIM_NONE; p = m->plans[p].next_in_shop)
+      if (!strcmp(m->plans[p].name, name)) return p;
+    return BIDSIM_NONE;
+  }
+  bidsim__probe_t pr;
+  for (uint32_t p = bidsim__table_first(&m->lookup.plans, bidsim__hash_str(shop, name), &pr); p != BIDSIM_NONE;
+       p = bidsim__table_next(&m->lookup.plans, &pr))
+    if (m->plans[p].shop == shop && !strcmp(m->plans[p].name, name)) return p;
+  return BIDSIM_NONE;
+}
+
+static bool plan_holds(const bidsim_market_t *m, uint32_t plan, uint32_t product) {
+  if (!m->lookup.ready) {
+    for (uint32_t i = 0; i < m->plans[plan].product_count; i++)
+      if (m->plans[plan].products[i] == product) return true;
+    return false;
+  }
+  bidsim__probe_t pr;
+  return bidsim__table_first(&m->lookup.members, pair_key(plan, product), &pr) != BIDSIM_NONE;
+}
+
+static uint32_t plan_unit_in(const bidsim_market_t *m, uint32_t plan, uint32_t category) {
+  if (!m->lookup.ready) {
+    for (uint32_t u = m->hot[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
+      if (m->units[u].category == category) return u;
+    return BIDSIM_NONE;
+  }
+  bidsim__probe_t pr;
+  return bidsim__table_first(&m->lookup.units, pair_key(plan, category), &pr);
+}
+
 /* ---- lifetime --------------------------------------------------------- */
 
 int bidsim_market_create(const bidsim_market_config_t *cfg, bidsim_market_t **out, bidsim_error_t *err) {
@@ -46,10 +133,23 @@ int bidsim_market_create(const bidsim_market_config_t *cfg, bidsim_market_t **ou
   if (cfg->categories < 1 || cfg->categories > (1u << 20))
     return bidsim_error_set(err, BIDSIM_EINVAL, "market.categories", "categories %u is outside [1, %u]",
                             cfg->categories, 1u << 20);
+  if (cfg->rank != BIDSIM_RANK_STATIC && cfg->rank != BIDSIM_RANK_PERSONAL)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "market.rank", "unknown ranking model %d", (int)cfg->rank);
+  if (!(cfg->affinity_sigma >= 0.0 && cfg->affinity_sigma <= 3.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "market.affinity_sigma", "affinity sigma %g is outside [0, 3]",
+                            cfg->affinity_sigma);
+  if (cfg->affinity_truncate != 0.0 && !(cfg->affinity_truncate >= 0.5 && cfg->affinity_truncate <= 6.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "market.affinity_truncate",
+                            "affinity truncation %g is outside [0.5, 6] (or 0 for the default 2)", cfg->affinity_truncate);
+  for (int r = 0; r < BIDSIM_SEG_COUNT; r++)
+    if (!(cfg->ctr_mult[r] >= 0.0 && cfg->ctr_mult[r] <= 100.0))
+      return bidsim_error_set(err, BIDSIM_EINVAL, "market.ctr_mult", "CTR multiplier %g of relation %s is outside "
+                              "(0, 100] (or 0 for 1)", cfg->ctr_mult[r], bidsim_segment_name(r));
   bidsim_market_t *m = bidsim_calloc(1, sizeof *m);
   if (m == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "market", "out of memory");
   m->cfg = *cfg;
   m->stale = true;
+  m->lookup.ready = true;   /* empty tables for an empty catalogue */
   m->next_publish_s = INT64_MAX;
   *out = m;
   return BIDSIM_OK;
@@ -75,13 +175,18 @@ int bidsim_market_clone(const bidsim_market_t *src, bidsim_market_t **out, bidsi
   m->index.lists = NULL;
   m->index.pos = NULL;
   m->participation_q32 = NULL;
+  m->target_q20 = NULL;
+  m->index.personal = NULL;
+  memset(&m->lookup, 0, sizeof m->lookup);   /* built from the arrays if a catalogue call needs them */
   m->shop_cap = src->shop_count; m->product_cap = src->product_count;
-  m->plan_cap = src->plan_count; m->unit_cap = src->unit_count;
+  m->plan_cap = m->hot_cap = m->part_cap = m->target_cap = src->plan_count;
+  m->unit_cap = src->unit_count;
   m->plan_count = 0;   /* counts plans whose product arrays are owned, for fail */
   DUP_ARRAY(m->shops, src->shops, src->shop_count, shop_t);
   DUP_ARRAY(m->products, src->products, src->product_count, product_t);
   DUP_ARRAY(m->hot, src->hot, src->plan_count, plan_hot_t);
   DUP_ARRAY(m->participation_q32, src->participation_q32, src->plan_count, uint32_t);
+  DUP_ARRAY(m->target_q20, src->target_q20, src->plan_count, uint32_t);
   DUP_ARRAY(m->units, src->units, src->unit_count, unit_t);
   if (src->plan_count > 0) {
     m->plans = bidsim_malloc((size_t)src->plan_count * sizeof *m->plans);
@@ -122,11 +227,13 @@ void bidsim_market_reset(bidsim_market_t *m) {
 void bidsim_market_free(bidsim_market_t *m) {
   if (m == NULL) return;
   bidsim__index_free(m);
+  lookup_free(m);
   if (m->plans)
     for (uint32_t p = 0; p < m->plan_count; p++) bidsim_free(m->plans[p].products);
   bidsim_free(m->plans);
   bidsim_free(m->hot);
   bidsim_free(m->participation_q32);
+  bidsim_free(m->target_q20);
   bidsim_free(m->units);
   bidsim_free(m->products);
   bidsim_free(m->shops);
@@ -163,11 +270,12 @@ int bidsim_market_add_product(bidsim_market_t *m, uint32_t shop, const bidsim_pr
     return bidsim_error_set(err, BIDSIM_EINVAL, "product.price", "price must not be negative");
   int rc;
   if (spec->quality != 0 && (rc = bidsim_rule_check_quality(spec->quality, "product.quality", err))) return rc;
-  for (uint32_t q = m->shops[shop].first_product; q != BIDSIM_NONE; q = m->products[q].next_in_shop)
-    if (m->products[q].spec.id == spec->id)
-      return bidsim_error_set(err, BIDSIM_EINVAL, "product.id", "product id %llu is already listed in shop '%s'",
-                              (unsigned long long)spec->id, m->shops[shop].name);
-  if (grow((void **)&m->products, &m->product_cap, m->product_count + 1, sizeof *m->products))
+  if ((rc = lookup_ensure(m, err))) return rc;
+  if (product_with_id(m, shop, spec->id) != BIDSIM_NONE)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "product.id", "product id %llu is already listed in shop '%s'",
+                            (unsigned long long)spec->id, m->shops[shop].name);
+  if (grow((void **)&m->products, &m->product_cap, m->product_count + 1, sizeof *m->products) ||
+      bidsim__table_insert(&m->lookup.products, bidsim__hash2(shop, spec->id), m->product_count))
     return bidsim_error_set(err, BIDSIM_ENOMEM, "product", "out of memory");
   product_t *pr = &m->products[m->product_count];
   pr->spec = *spec;
@@ -185,22 +293,23 @@ int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, u
   if (spec->shop >= m->shop_count)
     return bidsim_error_set(err, BIDSIM_ENOTFOUND, "plan.shop", "no shop with index %u", spec->shop);
   if ((rc = bidsim_rule_check_plan_name(spec->name, "plan.name", err))) return rc;
-  for (uint32_t p = m->shops[spec->shop].first_plan; p != BIDSIM_NONE; p = m->plans[p].next_in_shop)
-    if (!strcmp(m->plans[p].name, spec->name))
-      return bidsim_error_set(err, BIDSIM_EDUPNAME, "plan.name", "plan name '%s' is already used in shop '%s'",
-                              spec->name, m->shops[spec->shop].name);
+  if ((rc = lookup_ensure(m, err))) return rc;
+  if (plan_named(m, spec->shop, spec->name) != BIDSIM_NONE)
+    return bidsim_error_set(err, BIDSIM_EDUPNAME, "plan.name", "plan name '%s' is already used in shop '%s'",
+                            spec->name, m->shops[spec->shop].name);
   if ((rc = bidsim_rule_check_cap(spec->cap_li, "plan.cap", err))) return rc;
   if ((rc = bidsim_rule_check_bids(spec->bid_li, "plan.bids", err))) return rc;
   if ((rc = bidsim_rule_check_quality(spec->quality, "plan.quality", err))) return rc;
-  if (grow((void **)&m->plans, &m->plan_cap, m->plan_count + 1, sizeof *m->plans))
+  if (grow((void **)&m->plans, &m->plan_cap, m->plan_count + 1, sizeof *m->plans) ||
+      bidsim__table_reserve(&m->lookup.plans, 1))
     return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
-  /* hot state grows in step with the cold array */
-  void *hot = bidsim_realloc(m->hot, (size_t)m->plan_cap * sizeof *m->hot);
-  if (hot == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
-  m->hot = hot;
-  void *part = bidsim_realloc(m->participation_q32, (size_t)m->plan_cap * sizeof *m->participation_q32);
-  if (part == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
-  m->participation_q32 = part;
+  /* the hot state and participation grow by doubling too (a realloc per
+   * plan copied every plan's state each time an allocator does not grow in
+   * place: quadratic) */
+  if (grow((void **)&m->hot, &m->hot_cap, m->plan_count + 1, sizeof *m->hot) ||
+      grow((void **)&m->participation_q32, &m->part_cap, m->plan_count + 1, sizeof *m->participation_q32) ||
+      grow((void **)&m->target_q20, &m->target_cap, m->plan_count + 1, sizeof *m->target_q20))
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "plan", "out of memory");
 
   uint32_t p = m->plan_count;
   plan_cold_t *c = &m->plans[p];
@@ -211,6 +320,8 @@ int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, u
   memcpy(c->bid0_li, spec->bid_li, sizeof c->bid0_li);
   c->publish0_s = spec->publish_s;
   c->cap_hit_s = -1;
+  c->last_unit = BIDSIM_NONE;
+  bidsim__table_insert(&m->lookup.plans, bidsim__hash_str(spec->shop, spec->name), p);   /* reserved above */
   plan_hot_t *h = &m->hot[p];
   memset(h, 0, sizeof *h);
   h->first_unit = BIDSIM_NONE;
@@ -220,6 +331,7 @@ int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec_t *spec, u
   h->publish_s = spec->publish_s;
   h->flags = spec->publish_s <= m->now_s ? PLAN_PUBLISHED : 0;
   m->participation_q32[p] = UINT32_MAX;
+  m->target_q20[p] = 1u << 20;
   if (!(h->flags & PLAN_PUBLISHED) && spec->publish_s < m->next_publish_s) m->next_publish_s = spec->publish_s;
   m->shops[spec->shop].first_plan = p;
   m->plan_count++;
@@ -237,42 +349,48 @@ static int plan_product_check(const bidsim_market_t *m, uint32_t plan, uint32_t 
     return bidsim_error_set(err, BIDSIM_EINVAL, "plan.products",
                             "product %llu belongs to shop '%s', not to the plan's shop '%s'",
                             (unsigned long long)pr->spec.id, m->shops[pr->shop].name, m->shops[c->shop].name);
+  /* the field names the product; formatted only on failure (loading checks a million) */
+  bidsim_error_t e;
+  int rc = bidsim_rule_check_product(pr->spec.historical_sales, pr->spec.status, "", &e);
+  if (rc == BIDSIM_OK && plan_holds(m, plan, product))
+    rc = bidsim_error_set(&e, BIDSIM_EDUPPRODUCT, "", "product %llu is already in plan '%s'",
+                          (unsigned long long)pr->spec.id, c->name);
+  if (rc == BIDSIM_OK) return BIDSIM_OK;
   char where[96];
   snprintf(where, sizeof where, "plan.products[id=%llu]", (unsigned long long)pr->spec.id);
-  int rc = bidsim_rule_check_product(pr->spec.historical_sales, pr->spec.status, where, err);
-  if (rc) return rc;
-  for (uint32_t i = 0; i < c->product_count; i++)
-    if (c->products[i] == product)
-      return bidsim_error_set(err, BIDSIM_EDUPPRODUCT, where, "product %llu is already in plan '%s'",
-                              (unsigned long long)pr->spec.id, c->name);
-  return BIDSIM_OK;
+  return bidsim_error_set(err, rc, where, "%s", e.msg);
 }
 
+/* Append a checked product; the look-ups must be ready. Everything that can
+ * fail comes before the first change, so a failure leaves the plan as it was. */
 static int plan_product_append(bidsim_market_t *m, uint32_t plan, uint32_t product, bidsim_error_t *err) {
   plan_cold_t *c = &m->plans[plan];
   uint32_t cat = m->products[product].spec.category;
-  bool has_unit = false;
-  for (uint32_t u = m->hot[plan].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
-    if (m->units[u].category == cat) has_unit = true;
-  if (grow((void **)&c->products, &c->product_cap, c->product_count + 1, sizeof *c->products))
+  assert(m->lookup.ready && m->products[product].shop == c->shop);   /* plan_product_check's rule */
+  const bool has_unit = plan_unit_in(m, plan, cat) != BIDSIM_NONE;
+  if (grow((void **)&c->products, &c->product_cap, c->product_count + 1, sizeof *c->products) ||
+      bidsim__table_reserve(&m->lookup.members, 1) ||
+      (!has_unit && (grow((void **)&m->units, &m->unit_cap, m->unit_count + 1, sizeof *m->units) ||
+                     bidsim__table_reserve(&m->lookup.units, 1))))
     return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
   if (!has_unit) {
-    if (grow((void **)&m->units, &m->unit_cap, m->unit_count + 1, sizeof *m->units))
-      return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
-    unit_t *un = &m->units[m->unit_count];
+    const uint32_t u = m->unit_count;
+    unit_t *un = &m->units[u];
     memset(un, 0, sizeof *un);
     un->plan = plan;
     un->category = cat;
     un->product = product;
     un->quality = m->products[product].spec.quality ? m->products[product].spec.quality : m->hot[plan].quality;
-    /* append at the end of the plan's list so units keep creation order */
+    /* at the end of the plan's list, so units keep creation order */
     un->next_in_plan = BIDSIM_NONE;
-    uint32_t *link = &m->hot[plan].first_unit;
-    while (*link != BIDSIM_NONE) link = &m->units[*link].next_in_plan;
-    *link = m->unit_count;
+    if (c->last_unit == BIDSIM_NONE) m->hot[plan].first_unit = u;
+    else m->units[c->last_unit].next_in_plan = u;
+    c->last_unit = u;
+    bidsim__table_insert(&m->lookup.units, pair_key(plan, cat), u);   /* reserved */
     m->unit_count++;
     m->stale = true;
   }
+  bidsim__table_insert(&m->lookup.members, pair_key(plan, product), product);   /* reserved */
   c->products[c->product_count++] = product;
   return BIDSIM_OK;
 }
@@ -280,6 +398,7 @@ static int plan_product_append(bidsim_market_t *m, uint32_t plan, uint32_t produ
 int bidsim_plan_add_product(bidsim_market_t *m, uint32_t plan, uint32_t product, bidsim_error_t *err) {
   int rc = check_plan(m, plan, err);
   if (rc) return rc;
+  if ((rc = lookup_ensure(m, err))) return rc;
   if ((rc = plan_product_check(m, plan, product, err))) return rc;
   return plan_product_append(m, plan, product, err);
 }
@@ -287,9 +406,9 @@ int bidsim_plan_add_product(bidsim_market_t *m, uint32_t plan, uint32_t product,
 int bidsim_plan_add_product_id(bidsim_market_t *m, uint32_t plan, uint64_t product_id, bidsim_error_t *err) {
   int rc = check_plan(m, plan, err);
   if (rc) return rc;
-  uint32_t shop = m->plans[plan].shop;
-  for (uint32_t q = m->shops[shop].first_product; q != BIDSIM_NONE; q = m->products[q].next_in_shop)
-    if (m->products[q].spec.id == product_id) return bidsim_plan_add_product(m, plan, q, err);
+  if ((rc = lookup_ensure(m, err))) return rc;
+  uint32_t shop = m->plans[plan].shop, q = product_with_id(m, shop, product_id);
+  if (q != BIDSIM_NONE) return bidsim_plan_add_product(m, plan, q, err);
   return bidsim_error_set(err, BIDSIM_ENOTFOUND, "plan.products", "shop '%s' lists no product with id %llu",
                           m->shops[shop].name, (unsigned long long)product_id);
 }
@@ -298,17 +417,27 @@ int bidsim_plan_add_products(bidsim_market_t *m, uint32_t plan, const uint32_t *
                              bidsim_error_t *err) {
   int rc = check_plan(m, plan, err);
   if (rc) return rc;
-  /* all or none: check every product, and duplicates within the list, first */
-  for (uint32_t i = 0; i < count; i++) {
-    if ((rc = plan_product_check(m, plan, products[i], err))) return rc;
-    for (uint32_t j = 0; j < i; j++)
-      if (products[j] == products[i])
-        return bidsim_error_set(err, BIDSIM_EDUPPRODUCT, "plan.products", "product %llu is listed twice",
-                                (unsigned long long)m->products[products[i]].spec.id);
+  if ((rc = lookup_ensure(m, err))) return rc;
+  /* all or none: check every product, and duplicates within the list (a
+   * set of those seen so far), before anything changes */
+  bidsim__table_t seen = { 0 };
+  if (bidsim__table_reserve(&seen, count))
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
+  for (uint32_t i = 0; i < count && rc == BIDSIM_OK; i++) {
+    bidsim__probe_t pr;
+    if ((rc = plan_product_check(m, plan, products[i], err))) break;
+    if (bidsim__table_first(&seen, products[i], &pr) != BIDSIM_NONE)
+      rc = bidsim_error_set(err, BIDSIM_EDUPPRODUCT, "plan.products", "product %llu is listed twice",
+                            (unsigned long long)m->products[products[i]].spec.id);
+    else
+      bidsim__table_insert(&seen, products[i], i);   /* reserved */
   }
+  bidsim__table_free(&seen);
+  if (rc) return rc;
   plan_cold_t *c = &m->plans[plan];
   if (grow((void **)&c->products, &c->product_cap, c->product_count + count, sizeof *c->products) ||
-      grow((void **)&m->units, &m->unit_cap, m->unit_count + count, sizeof *m->units))
+      grow((void **)&m->units, &m->unit_cap, m->unit_count + count, sizeof *m->units) ||
+      bidsim__table_reserve(&m->lookup.members, count) || bidsim__table_reserve(&m->lookup.units, count))
     return bidsim_error_set(err, BIDSIM_ENOMEM, "plan.products", "out of memory");
   for (uint32_t i = 0; i < count; i++)
     if ((rc = plan_product_append(m, plan, products[i], err))) return rc;   /* cannot fail: reserved */
@@ -368,6 +497,32 @@ int bidsim_market_set_participation(bidsim_market_t *m, uint32_t plan, double sh
   uint32_t q = share >= 1.0 ? UINT32_MAX : (uint32_t)(share * 4294967296.0);
   m->throttled += (q != UINT32_MAX) - (m->participation_q32[plan] != UINT32_MAX);
   m->participation_q32[plan] = q;
+  return BIDSIM_OK;
+}
+
+int bidsim_market_set_shop_reach(bidsim_market_t *m, uint32_t shop, double reach, bidsim_visit_mode_t mode,
+                                 bidsim_error_t *err) {
+  if (shop >= m->shop_count)
+    return bidsim_error_set(err, BIDSIM_ENOTFOUND, "shop", "no shop with index %u (the market has %u)", shop,
+                            m->shop_count);
+  if (!(reach >= 0.0 && reach <= 1.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "shop.reach", "reach %g is outside [0, 1]", reach);
+  if (mode != BIDSIM_VISIT_EACH && mode != BIDSIM_VISIT_DRAWN)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "shop.visits", "unknown visit mode %d", (int)mode);
+  m->shops[shop].reach_q32 = reach >= 1.0 ? UINT32_MAX : (uint32_t)(reach * 4294967296.0);
+  m->shops[shop].visit_mode = (uint32_t)mode;
+  m->stale = true;   /* the visit tables are built with the index */
+  return BIDSIM_OK;
+}
+
+int bidsim_market_set_targeting(bidsim_market_t *m, uint32_t plan, double share, bidsim_error_t *err) {
+  int rc = check_plan(m, plan, err);
+  if (rc) return rc;
+  if (!(share >= 0.0 && share <= 1.0))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "plan.targeting", "targeting share %g is outside [0, 1]", share);
+  const uint32_t q = (uint32_t)llround(share * 1048576.0);
+  m->targeted += (q != 1u << 20) - (m->target_q20[plan] != 1u << 20);
+  m->target_q20[plan] = q;
   return BIDSIM_OK;
 }
 
@@ -492,13 +647,11 @@ int bidsim_market_plans_spend(const bidsim_market_t *m, uint32_t count, const ui
 }
 
 int bidsim_market_find_plan(const bidsim_market_t *m, uint32_t shop, const char *name, uint32_t *plan_out) {
-  if (shop >= m->shop_count) return BIDSIM_ENOTFOUND;
-  for (uint32_t p = m->shops[shop].first_plan; p != BIDSIM_NONE; p = m->plans[p].next_in_shop)
-    if (!strcmp(m->plans[p].name, name)) {
-      if (plan_out) *plan_out = p;
-      return BIDSIM_OK;
-    }
-  return BIDSIM_ENOTFOUND;
+  if (shop >= m->shop_count || name == NULL) return BIDSIM_ENOTFOUND;
+  const uint32_t p = plan_named(m, shop, name);
+  if (p == BIDSIM_NONE) return BIDSIM_ENOTFOUND;
+  if (plan_out) *plan_out = p;
+  return BIDSIM_OK;
 }
 
 const char *bidsim_market_shop_name(const bidsim_market_t *m, uint32_t shop) {

@@ -14,6 +14,7 @@
 #include "bidsim/alloc.h"
 #include "auction_internal.h"
 #include "market_internal.h"
+#include "market_personal.h"
 
 /* One ranked position. Everything an auction reads about a candidate sits
  * here, so the top of a ranking is a few contiguous cache lines. */
@@ -189,6 +190,8 @@ static size_t ranking_count(const bidsim_market_t *m) { return (size_t)BIDSIM_SE
 
 void bidsim__index_free(bidsim_market_t *m) {
   bidsim__index_t *x = &m->index;
+  bidsim__personal_free(x->personal, m->cfg.categories);
+  x->personal = NULL;
   bidsim_free(x->pos);   /* the hints first: a failed build or clone may hold them without rankings */
   x->pos = NULL;
   if (x->lists == NULL) return;
@@ -205,6 +208,12 @@ int bidsim__index_build(bidsim_market_t *m, bidsim_error_t *err) {
   const size_t count = ranking_count(m);
   bidsim__index_free(m);
   m->stale = true;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) {
+    int rc = bidsim__personal_build(m, err);
+    if (rc) { bidsim__index_free(m); return rc; }
+    m->stale = false;
+    return BIDSIM_OK;
+  }
   bidsim__index_t *x = &m->index;
   x->lists = bidsim_calloc(count, sizeof *x->lists);
   x->pos = bidsim_calloc((size_t)m->unit_count * BIDSIM_SEG_COUNT + 1, sizeof *x->pos);
@@ -233,6 +242,7 @@ int bidsim__index_build(bidsim_market_t *m, bidsim_error_t *err) {
   for (uint32_t u = 0; u < m->unit_count; u++)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       ranking_t *ix = ranking_of(m, s, m->units[u].category);
+      assert(ix->n < (ix->words << 6));   /* sized from the same count */
       ix->e[ix->n++].key = (uint64_t)(UINT32_MAX - u);   /* unit only; resort fills the rest */
     }
   m->stale = false;
@@ -243,7 +253,10 @@ int bidsim__index_build(bidsim_market_t *m, bidsim_error_t *err) {
 int bidsim__index_clone(bidsim_market_t *dst, const bidsim_market_t *src) {
   dst->index.lists = NULL;
   dst->index.pos = NULL;
+  dst->index.personal = NULL;
   if (src->stale) return BIDSIM_OK;   /* the clone is stale too: built when needed */
+  if (src->cfg.rank == BIDSIM_RANK_PERSONAL)
+    return bidsim__personal_clone(&dst->index.personal, src->index.personal, src);
   const size_t count = ranking_count(src), places = (size_t)src->unit_count * BIDSIM_SEG_COUNT + 1;
   dst->index.pos = bidsim_malloc(places * sizeof *dst->index.pos);
   dst->index.lists = bidsim_calloc(count, sizeof *dst->index.lists);
@@ -267,11 +280,14 @@ int bidsim__index_clone(bidsim_market_t *dst, const bidsim_market_t *src) {
 }
 
 void bidsim__index_reset(bidsim_market_t *m) {
-  if (!m->stale) index_resort(m);
+  if (m->stale) return;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) bidsim__personal_reset(m);
+  else index_resort(m);
 }
 
 void bidsim__index_plan_flags(bidsim_market_t *m, uint32_t p) {
   if (m->stale) return;   /* the build will compute them */
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) { bidsim__personal_plan_flags(m, p); return; }
   for (uint32_t u = m->hot[p].first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
       ranking_t *ix = ranking_of(m, s, m->units[u].category);
@@ -303,6 +319,7 @@ static __attribute__((noinline)) void bits_shift_words(ranking_t *ix, uint32_t l
  * left behind at the end of the range is the caller's to set. Most moves
  * are short and stay within one word: that case inline. */
 static inline void bits_shift(ranking_t *ix, uint32_t lo, uint32_t hi, bool up) {
+  assert(lo < hi && hi < ix->n);
   const uint32_t w = lo >> 6;
   if (w != hi >> 6) { bits_shift_words(ix, lo, hi, up); return; }
   const uint64_t mask = (~UINT64_C(0) << (lo & 63)) & (~UINT64_C(0) >> (63 - (hi & 63)));
@@ -335,10 +352,12 @@ static void ranking_move(ranking_t *ix, uint32_t *hint, uint64_t old_key, const 
   ix->e[to] = *e;
   *hint = to;
   bit_set(ix, to, eligible);
+  assert((to == 0 || ix->e[to - 1].key > key) && (to + 1 == ix->n || ix->e[to + 1].key < key));
 }
 
 void bidsim__index_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t old[BIDSIM_SEG_COUNT]) {
   if (m->stale) return;   /* the build will place them */
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) { bidsim__personal_plan_bids(m, plan, old); return; }
   const plan_hot_t *h = &m->hot[plan];
   const bool active = bidsim__plan_active(h);
   for (uint32_t u = h->first_unit; u != BIDSIM_NONE; u = m->units[u].next_in_plan) {
@@ -389,6 +408,7 @@ static uint32_t price_ranked(const bidsim_market_t *m, const entry_t *const *can
 int64_t bidsim_auction_slot_price(const bidsim_market_t *m, const bidsim_auction_result_t *res, uint32_t slot) {
   if (slot >= res->n) return 0;
   if (res->priced) return res->price_li[slot];
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) return bidsim__personal_slot_price(m, res, slot);
   return gsp_slot_price(&m->cfg.auction, res->bid_li[slot], res->quality[slot], res->next_score[slot]);
 }
 
@@ -438,6 +458,17 @@ static inline __attribute__((always_inline)) uint32_t walk(const bidsim_market_t
   return n;
 }
 
+/* The walk with throttled plans or strict caps, out of line so the inline
+ * loops of the auction keep its registers to themselves (the options made
+ * every case pay for the others); GSP with throttled plans and no strict
+ * caps, pacing by participation, has a loop of its own in here. */
+static __attribute__((noinline)) uint32_t walk_other(const bidsim_market_t *m, const bidsim_impression_t *imp,
+                                                     const ranking_t *ix, uint32_t slots, bidsim_auction_result_t *res,
+                                                     const entry_t **cand, bool strict, bool throttled, bool gsp) {
+  if (!strict && throttled && gsp) return walk(m, imp, ix, slots, res, cand, false, true, true);
+  return walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
+}
+
 /* The auction body, specialised twice (eager and deferred pricing): forced
  * inline so `defer` folds away and the walk, the fill and the pricing are
  * one function with no call between them. A stale index (the catalogue
@@ -448,16 +479,24 @@ static inline __attribute__((always_inline)) uint32_t auction(const bidsim_marke
   res->n = 0;
   res->priced = true;
   assert(!m->stale && "auction on a stale index: call bidsim_market_build after changing the catalogue");
-  if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
-  if (__builtin_expect(m->stale, 0)) return 0;
+  /* one predicted-not-taken test for the three ways out (bitwise, so no branch each) */
+  if (__builtin_expect((imp->segment >= BIDSIM_SEG_COUNT) | (imp->category >= m->cfg.categories) | m->stale, 0))
+    return 0;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) {
+    if (imp->segment == BIDSIM_SEG_SHOP) return 0;   /* SHOP is a relation to a shop, not a base */
+    res->scored = 0;
+    return bidsim__personal_auction(m, imp, res, defer, &res->scored);
+  }
   const ranking_t *ix = ranking_of(m, (int)imp->segment, imp->category);
   const bidsim_auction_config_t *cfg = &m->cfg.auction;
   const uint32_t slots = cfg->slots;
   const bool strict = m->cfg.strict_caps, throttled = m->throttled != 0;
   const bool gsp = cfg->mechanism == BIDSIM_MECH_GSP;
   const entry_t *cand[BIDSIM_MAX_SLOTS + 1];    /* VCG and first price only */
-  const uint32_t n = !strict && !throttled && gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
-                                                  : walk(m, imp, ix, slots, res, cand, strict, throttled, gsp);
+  /* plain GSP and plain VCG or first price walk inline; the rest out of line */
+  const uint32_t n = !strict && !throttled ? (gsp ? walk(m, imp, ix, slots, res, cand, false, false, true)
+                                                  : walk(m, imp, ix, slots, res, cand, false, false, false))
+                                           : walk_other(m, imp, ix, slots, res, cand, strict, throttled, gsp);
   if (!gsp) return price_ranked(m, cand, n, res);
   const uint32_t filled = n < slots ? n : slots;
   if (n <= slots && filled > 0) res->next_score[filled - 1] = UINT64_MAX;
@@ -485,6 +524,8 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
                                     bidsim_auction_result_t *res) {
   res->n = 0;
   if (imp->segment >= BIDSIM_SEG_COUNT || imp->category >= m->cfg.categories) return 0;
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL)
+    return m->stale || imp->segment == BIDSIM_SEG_SHOP ? 0 : bidsim__personal_scan(m, imp, res);
   const int seg = (int)imp->segment;
   const uint32_t want = m->cfg.auction.slots + 1;
   entry_t best[BIDSIM_MAX_SLOTS + 2];
@@ -510,6 +551,7 @@ int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err) {
   if (m->stale)
     return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "the catalogue changed since the index was built "
                             "(bidsim_market_build)");
+  if (m->cfg.rank == BIDSIM_RANK_PERSONAL) return bidsim__personal_check(m, err);
   for (int s = 0; s < BIDSIM_SEG_COUNT; s++)
     for (uint32_t c = 0; c < m->cfg.categories; c++) {
       const ranking_t *ix = ranking_of(m, s, c);
@@ -544,4 +586,15 @@ int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err) {
                                   "word %u disagrees with the word", s, c, w);
     }
   return BIDSIM_OK;
+}
+
+double bidsim_market_affinity(const bidsim_market_t *m, uint64_t user, uint32_t unit) {
+  if (m->stale || m->cfg.rank != BIDSIM_RANK_PERSONAL || unit >= m->unit_count) return 1.0;
+  return bidsim__personal_affinity(m, user, unit);
+}
+
+bool bidsim_market_visited(const bidsim_market_t *m, uint64_t user, uint32_t category, uint32_t shop) {
+  if (m->stale || m->cfg.rank != BIDSIM_RANK_PERSONAL || category >= m->cfg.categories || shop >= m->shop_count)
+    return false;
+  return bidsim__personal_visited(m, user, category, shop);
 }

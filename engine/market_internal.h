@@ -8,12 +8,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "bidsim/market.h"
+#include "lookup_internal.h"
 
 enum { PLAN_PUBLISHED = 1u, PLAN_PAUSED = 2u, PLAN_CAPPED = 4u };
 
 typedef struct {
   char     name[BIDSIM_NAME_MAX];
   uint32_t first_product, first_plan;   /* per-shop lists, BIDSIM_NONE-terminated */
+  uint32_t reach_q32;                   /* share of users who visited the shop, of 2^32 (personalised ranking) */
+  uint32_t visit_mode;                  /* bidsim_visit_mode_t */
 } shop_t;
 
 typedef struct {
@@ -30,6 +33,7 @@ typedef struct {
   int64_t  cap_hit_s;                   /* when today's cap stopped the plan; -1 unless capped */
   uint32_t product_count, product_cap;
   uint32_t *products;
+  uint32_t last_unit;                   /* the end of its unit list (BIDSIM_NONE if none), where a new one goes */
 } plan_cold_t;
 
 /* Hot plan state, read for each candidate an auction looks at, and by a
@@ -58,9 +62,11 @@ typedef struct {
 
 /* The ranking index's state, owned by market_index.c: market.c moves it
  * (clone, free) only through the functions below. */
+typedef struct bidsim__personal bidsim__personal_t;
 typedef struct {
   struct bidsim__ranking *lists;        /* [segment * categories + category]; NULL until built */
   uint32_t *pos;                        /* [unit * segments + segment]: search hints */
+  bidsim__personal_t *personal;         /* the personalised ranking (market_personal.c), or NULL */
 } bidsim__index_t;
 
 struct bidsim_market {
@@ -74,7 +80,7 @@ struct bidsim_market {
   shop_t  *shops;
   uint32_t product_count, product_cap;
   product_t *products;
-  uint32_t plan_count, plan_cap;
+  uint32_t plan_count, plan_cap, hot_cap, part_cap, target_cap;   /* the plan arrays grow apart */
   plan_cold_t *plans;
   plan_hot_t  *hot;
   uint32_t unit_count, unit_cap;
@@ -82,8 +88,21 @@ struct bidsim_market {
 
   bidsim__index_t index;
   uint32_t throttled;                   /* plans entering only a share of auctions */
+  uint32_t targeted;                    /* plans targeting only a share of users */
   uint32_t *participation_q32;          /* [plan] share of auctions entered, of 2^32; UINT32_MAX = all.
                                          * Its own array: 4 bytes a plan the walk can afford to read */
+  uint32_t *target_q20;                 /* [plan] share of users the plan targets, of 2^20; 2^20 = all
+                                         * (personalised ranking) */
+  /* The catalogue's look-ups (lookup.c), so loading is linear. A clone
+   * starts without them (its workers rarely change the catalogue) and
+   * builds them from the arrays when a catalogue call first needs them. */
+  struct {
+    bidsim__table_t products;           /* hash(shop, id) -> product */
+    bidsim__table_t plans;              /* hash(shop, name) -> plan */
+    bidsim__table_t members;            /* plan << 32 | product -> product: the plan holds it */
+    bidsim__table_t units;              /* plan << 32 | category -> the plan's unit in that category */
+    bool ready;
+  } lookup;
 };
 
 static inline bool bidsim__plan_active(const plan_hot_t *h) {

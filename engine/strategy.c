@@ -2,6 +2,7 @@
  * platform clamp. Each is a small deterministic controller over the plan's
  * state at each period; none draws random numbers or allocates per call. */
 #include "bidsim/strategy.h"
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,32 +25,51 @@ bool bidsim_params_has(const bidsim_params_t *p, const char *key) {
 }
 
 /* Every parameter must be one the strategy knows (a typo is an error, not
- * a silent default), and within its range. */
-typedef struct { const char *key; double lo, hi; bool list; } spec_t;
-
-static int check_params(const bidsim_params_t *p, const spec_t *spec, char *msg, size_t n) {
-  for (uint32_t i = 0; p && i < p->count; i++) {
-    const char *k = p->items[i].key;
-    const spec_t *s = NULL;
-    for (const spec_t *t = spec; t->key && !s; t++) {
-      size_t len = strlen(t->key);
-      if (t->list ? !strncmp(k, t->key, len) && k[len] == '.' : !strcmp(k, t->key)) s = t;
-    }
-    if (s == NULL) {
-      char known[256] = "";
-      for (const spec_t *t = spec; t->key; t++)
-        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s%s", t == spec ? "" : ", ", t->key,
-                 t->list ? "[]" : "");
-      snprintf(msg, n, "unknown parameter '%s' (known: %s)", k, known[0] ? known : "none");
-      return -1;
-    }
-    double v = p->items[i].value;
-    if (!(v >= s->lo && v <= s->hi)) {
-      snprintf(msg, n, "parameter %s = %g is outside [%g, %g]", k, v, s->lo, s->hi);
-      return -1;
+ * a silent default), and within its range; err names the parameter by its
+ * key as it arrived. */
+static const bidsim_param_spec_t *spec_of(const bidsim_param_spec_t *spec, const char *k, long *item) {
+  for (const bidsim_param_spec_t *t = spec; t->key; t++) {
+    size_t len = strlen(t->key);
+    if (strncmp(k, t->key, len)) continue;
+    if (t->items == 0 && k[len] == '\0') return t;
+    if (t->items > 0 && k[len] == '.') {
+      /* the item's index: decimal digits only ("hours.3"); anything else is -1 */
+      const char *d = k + len + 1;
+      char *end;
+      *item = *d >= '0' && *d <= '9' ? strtol(d, &end, 10) : -1;
+      if (*item >= 0 && *end != '\0') *item = -1;
+      return t;
     }
   }
-  return 0;
+  return NULL;
+}
+
+int bidsim_params_check(const bidsim_params_t *p, const bidsim_param_spec_t *spec, bidsim_error_t *err) {
+  for (uint32_t i = 0; p && i < p->count; i++) {
+    const char *k = p->items[i].key;
+    long item = 0;
+    const bidsim_param_spec_t *s = spec_of(spec, k, &item);
+    if (s == NULL) {
+      char known[256] = "";
+      for (const bidsim_param_spec_t *t = spec; t->key; t++) {
+        size_t used = strlen(known);
+        const char *sep = t == spec ? "" : ", ";
+        if (t->items) snprintf(known + used, sizeof known - used, "%s%s[%u]", sep, t->key, t->items);
+        else snprintf(known + used, sizeof known - used, "%s%s", sep, t->key);
+      }
+      return bidsim_error_set(err, BIDSIM_EINVAL, k, "unknown parameter '%s' (known: %s)", k,
+                              known[0] ? known : "none");
+    }
+    if (s->items && (item < 0 || item >= (long)s->items))
+      return bidsim_error_set(err, BIDSIM_EINVAL, k, "parameter %s: %s is a list of %u items, %s.0 to %s.%u",
+                              k, s->key, s->items, s->key, s->key, s->items - 1);
+    const double v = p->items[i].value;
+    if (!(v >= s->lo && v <= s->hi))
+      return bidsim_error_set(err, BIDSIM_EINVAL, k, "parameter %s = %g is outside [%g, %g]", k, v, s->lo, s->hi);
+    if (s->whole && v != floor(v))
+      return bidsim_error_set(err, BIDSIM_EINVAL, k, "parameter %s = %g is not a whole number", k, v);
+  }
+  return BIDSIM_OK;
 }
 
 /* ---- the platform clamp ------------------------------------------------------ */
@@ -78,6 +98,7 @@ bool bidsim_strategy_clamp(int64_t b[BIDSIM_SEG_COUNT]) {
     if (b[s] < lo) b[s] = lo;
     if (b[s] > hi) b[s] = hi;
   }
+  assert(bidsim_rule_check_bids(b, NULL, NULL) == BIDSIM_OK);
   return memcmp(in, b, sizeof in) != 0;
 }
 
@@ -138,10 +159,10 @@ static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi
 
 /* ---- fixed ---------------------------------------------------------------------- */
 
-static int fixed_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
-  static const spec_t spec[] = { { NULL, 0, 0, false } };
+static int fixed_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  static const bidsim_param_spec_t spec[] = { { NULL, 0, 0, 0, false } };
   *self = NULL;
-  return check_params(p, spec, msg, n);
+  return bidsim_params_check(p, spec, err);
 }
 static void fixed_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
   (void)self;
@@ -157,6 +178,10 @@ static void fixed_update_many(void *const *selves, const bidsim_strategy_batch_t
 }
 static void nothing(void *self) { bidsim_free(self); }
 
+static int out_of_memory(bidsim_error_t *err) {
+  return bidsim_error_set(err, BIDSIM_ENOMEM, "", "out of memory for the strategy's state");
+}
+
 /* ---- schedule: time-of-day discount (DOMAIN.md §4) ------------------------------ */
 
 /* hours.0..23: percent of the bid per hour of day (1-150, default 100);
@@ -164,20 +189,15 @@ static void nothing(void *self) { bidsim_free(self); }
 static const char *const weekdays[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 typedef struct { double pct[7][24]; } schedule_t;
 
-static int schedule_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
-  static const spec_t spec[] = { { "hours", 1, 150, true }, { "mon", 1, 150, true }, { "tue", 1, 150, true },
-                                 { "wed", 1, 150, true },   { "thu", 1, 150, true }, { "fri", 1, 150, true },
-                                 { "sat", 1, 150, true },   { "sun", 1, 150, true }, { NULL, 0, 0, false } };
-  if (check_params(p, spec, msg, n)) return -1;
-  for (uint32_t i = 0; i < p->count; i++) {
-    const char *dot = strchr(p->items[i].key, '.');
-    char *end;
-    long h = strtol(dot + 1, &end, 10);
-    if (*end || h < 0 || h > 23) { snprintf(msg, n, "%s: a schedule lists 24 hours (0-23)", p->items[i].key); return -1; }
-    if (p->items[i].value != floor(p->items[i].value)) { snprintf(msg, n, "%s: percent must be whole", p->items[i].key); return -1; }
-  }
+static int schedule_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  static const bidsim_param_spec_t spec[] = {
+    { "hours", 1, 150, 24, true }, { "mon", 1, 150, 24, true }, { "tue", 1, 150, 24, true },
+    { "wed", 1, 150, 24, true },   { "thu", 1, 150, 24, true }, { "fri", 1, 150, 24, true },
+    { "sat", 1, 150, 24, true },   { "sun", 1, 150, 24, true }, { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc) return rc;
   schedule_t *s = bidsim_malloc(sizeof *s);
-  if (s == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
+  if (s == NULL) return out_of_memory(err);
   char key[16];
   for (int d = 0; d < 7; d++)
     for (int h = 0; h < 24; h++) {
@@ -187,7 +207,7 @@ static int schedule_create(const bidsim_params_t *p, void **self, char *msg, siz
       s->pct[d][h] = bidsim_params_get(p, key, v);
     }
   *self = s;
-  return 0;
+  return BIDSIM_OK;
 }
 static void schedule_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
   const schedule_t *s = self;
@@ -201,12 +221,13 @@ static void schedule_update(void *self, const bidsim_strategy_state_t *st, bidsi
  * traffic forecast (spend / cap > traffic done) and grows when behind. */
 typedef struct { double p, adjust, initial, floor_p; uint32_t day; } throttle_t;
 
-static int throttle_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
-  static const spec_t spec[] = { { "adjust", 0.001, 0.9, false }, { "initial", 0.01, 1, false },
-                                 { "min", 0.0001, 1, false }, { NULL, 0, 0, false } };
-  if (check_params(p, spec, msg, n)) return -1;
+static int throttle_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  static const bidsim_param_spec_t spec[] = { { "adjust", 0.001, 0.9, 0, false }, { "initial", 0.01, 1, 0, false },
+                                              { "min", 0.0001, 1, 0, false }, { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc) return rc;
   throttle_t *t = bidsim_malloc(sizeof *t);
-  if (t == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
+  if (t == NULL) return out_of_memory(err);
   /* 0.5: from all auctions to 1% in seven periods, fast enough for a cap
    * that fixed bids would spend in minutes */
   t->adjust = bidsim_params_get(p, "adjust", 0.5);
@@ -214,7 +235,7 @@ static int throttle_create(const bidsim_params_t *p, void **self, char *msg, siz
   t->floor_p = bidsim_params_get(p, "min", 0.001);
   t->day = UINT32_MAX;
   *self = t;
-  return 0;
+  return BIDSIM_OK;
 }
 /* the participation for the next period; update and update_many share it */
 static inline double throttle_step(throttle_t *t, uint32_t day, int64_t cap_li, int64_t spend_li, double done) {
@@ -252,14 +273,16 @@ static int mult_create_from(const bidsim_params_t *p, mult_t *m) {
   m->day = UINT32_MAX;
   return 0;
 }
-static int mult_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
-  static const spec_t spec[] = { { "eps", 1e-4, 10, false }, { "mu_max", 0, 1000, false }, { NULL, 0, 0, false } };
-  if (check_params(p, spec, msg, n)) return -1;
+static int mult_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  static const bidsim_param_spec_t spec[] = { { "eps", 1e-4, 10, 0, false }, { "mu_max", 0, 1000, 0, false },
+                                              { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc) return rc;
   mult_t *m = bidsim_malloc(sizeof *m);
-  if (m == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
+  if (m == NULL) return out_of_memory(err);
   mult_create_from(p, m);
   *self = m;
-  return 0;
+  return BIDSIM_OK;
 }
 /* advance the dual variable; returns the bid multiplier 1 / (1 + mu).
  * The step is computed as mu - eps + eps spent / rho, rho = budget left x
@@ -302,12 +325,14 @@ static void mult_update_many(void *const *selves, const bidsim_strategy_batch_t 
 
 typedef struct { double kp, ki, kd, lo, hi, integral, last_err; uint32_t day; } pid_t_;
 
-static int pid_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
-  static const spec_t spec[] = { { "kp", 0, 100, false }, { "ki", 0, 100, false }, { "kd", 0, 100, false },
-                                 { "min", 0.01, 1, false }, { "max", 1, 10, false }, { NULL, 0, 0, false } };
-  if (check_params(p, spec, msg, n)) return -1;
+static int pid_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  static const bidsim_param_spec_t spec[] = { { "kp", 0, 100, 0, false },     { "ki", 0, 100, 0, false },
+                                              { "kd", 0, 100, 0, false },     { "min", 0.01, 1, 0, false },
+                                              { "max", 1, 10, 0, false },     { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc) return rc;
   pid_t_ *c = bidsim_calloc(1, sizeof *c);
-  if (c == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
+  if (c == NULL) return out_of_memory(err);
   c->kp = bidsim_params_get(p, "kp", 2.0);
   c->ki = bidsim_params_get(p, "ki", 0.2);
   c->kd = bidsim_params_get(p, "kd", 0.0);
@@ -315,7 +340,7 @@ static int pid_create(const bidsim_params_t *p, void **self, char *msg, size_t n
   c->hi = bidsim_params_get(p, "max", 2.0);
   c->day = UINT32_MAX;
   *self = c;
-  return 0;
+  return BIDSIM_OK;
 }
 /* error = (planned spend so far - spend) / cap, planned = cap x traffic done */
 /* the bid multiplier for the next period; update and update_many share it */
@@ -364,18 +389,20 @@ typedef struct {
   mult_t pace;
 } target_t;
 
-static int target_create(const bidsim_params_t *p, void **self, char *msg, size_t n, bool roi) {
-  static const spec_t spec[] = { { "target", 0.01, 1000, false }, { "prior_cvr", 0.0001, 1, false },
-                                 { "prior_value", 0.01, 1e6, false }, { "prior_clicks", 0, 1e6, false },
-                                 { "gain", 0, 50, false }, { "pacing", 0, 1, false },
-                                 { "eps", 1e-4, 10, false }, { "mu_max", 0, 1000, false }, { NULL, 0, 0, false } };
-  if (check_params(p, spec, msg, n)) return -1;
+static int target_create(const bidsim_params_t *p, void **self, bidsim_error_t *err, bool roi) {
+  static const bidsim_param_spec_t spec[] = {
+    { "target", 0.01, 1000, 0, false },     { "prior_cvr", 0.0001, 1, 0, false },
+    { "prior_value", 0.01, 1e6, 0, false }, { "prior_clicks", 0, 1e6, 0, false },
+    { "gain", 0, 50, 0, false },            { "pacing", 0, 1, 0, false },
+    { "eps", 1e-4, 10, 0, false },          { "mu_max", 0, 1000, 0, false }, { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc) return rc;
   if (!bidsim_params_has(p, "target")) {
-    snprintf(msg, n, "parameter target is required (%s)", roi ? "ROI = order value / spend" : "yuan per order");
-    return -1;
+    return bidsim_error_set(err, BIDSIM_EINVAL, "", "parameter target is required (%s)",
+                            roi ? "ROI = order value / spend" : "yuan per order");
   }
   target_t *t = bidsim_calloc(1, sizeof *t);
-  if (t == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
+  if (t == NULL) return out_of_memory(err);
   t->roi = roi;
   t->target = bidsim_params_get(p, "target", 1);
   t->prior_cvr = bidsim_params_get(p, "prior_cvr", 0.015);
@@ -386,10 +413,14 @@ static int target_create(const bidsim_params_t *p, void **self, char *msg, size_
   t->m = 1.0;
   mult_create_from(p, &t->pace);
   *self = t;
-  return 0;
+  return BIDSIM_OK;
 }
-static int roi_create(const bidsim_params_t *p, void **self, char *msg, size_t n) { return target_create(p, self, msg, n, true); }
-static int cpa_create(const bidsim_params_t *p, void **self, char *msg, size_t n) { return target_create(p, self, msg, n, false); }
+static int roi_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  return target_create(p, self, err, true);
+}
+static int cpa_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  return target_create(p, self, err, false);
+}
 
 static void target_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
   target_t *t = self;
@@ -446,15 +477,16 @@ typedef struct {
 
 static double shade_f(int i) { return 0.30 + 0.10 * i; }
 
-static int shade_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
-  static const spec_t spec[] = { { NULL, 0, 0, false } };
-  if (check_params(p, spec, msg, n)) return -1;
+static int shade_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  static const bidsim_param_spec_t spec[] = { { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc) return rc;
   shade_t *s = bidsim_calloc(1, sizeof *s);
-  if (s == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
+  if (s == NULL) return out_of_memory(err);
   s->current = SHADE_GRID - 1;
   s->day = UINT32_MAX;
   *self = s;
-  return 0;
+  return BIDSIM_OK;
 }
 static void shade_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
   shade_t *s = self;
@@ -493,19 +525,20 @@ static void shade_update(void *self, const bidsim_strategy_state_t *st, bidsim_s
  * given this strategy push the price of the top slot up when many chase it. */
 typedef struct { double m, step, limit, decay; uint64_t last_exposures, last_top; uint32_t day; } bidwar_t;
 
-static int bidwar_create(const bidsim_params_t *p, void **self, char *msg, size_t n) {
-  static const spec_t spec[] = { { "step", 0.1, 100, false }, { "limit", 1, 10, false }, { "decay", 0, 100, false },
-                                 { NULL, 0, 0, false } };
-  if (check_params(p, spec, msg, n)) return -1;
+static int bidwar_create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  static const bidsim_param_spec_t spec[] = { { "step", 0.1, 100, 0, false }, { "limit", 1, 10, 0, false },
+                                              { "decay", 0, 100, 0, false }, { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc) return rc;
   bidwar_t *b = bidsim_calloc(1, sizeof *b);
-  if (b == NULL) { snprintf(msg, n, "out of memory"); return BIDSIM_ENOMEM; }
+  if (b == NULL) return out_of_memory(err);
   b->step = bidsim_params_get(p, "step", 5) / 100.0;
   b->limit = bidsim_params_get(p, "limit", 1.5);
   b->decay = bidsim_params_get(p, "decay", 2) / 100.0;
   b->m = 1.0;
   b->day = UINT32_MAX;
   *self = b;
-  return 0;
+  return BIDSIM_OK;
 }
 static void bidwar_update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) {
   bidwar_t *b = self;

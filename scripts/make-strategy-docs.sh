@@ -114,16 +114,54 @@ plan or in a variant's changes):
 | `target_cpa` | bid = learned CVR x target cost per order, steered likewise | as target_roi |
 | `shading` | first price: bid = value x f, f on a grid 0.3-1.0 explored once a day, then the f maximising (1 - f) W(f) | - |
 
+## Strategy plugins (ABI 3)
+
 User strategies are shared objects implementing the same interface
-(`engine/include/bidsim/strategy.h`, ABI version checked at load):
+(`engine/include/bidsim/strategy.h`, ABI version 3, checked at load):
 `strategy: {plugin: path/to/lib.so, params: {...}}`; see
 `examples/strategy_plugin/evening_boost.c`. A plugin built for another ABI
 version, without the `bidsim_strategy_plugin` symbol, or missing, is
-refused with exit status 2 at the key's file:line:column.
+refused with exit status 2 at the key's file:line:column; one built for an
+older version is told what to rebuild. A plugin is trusted code: it runs
+inside bidsim's process with its rights, and a crash or an `exit` inside it
+ends the run. Load only plugins you would run as programs.
+
+`create` returns `BIDSIM_OK` or a `BIDSIM_*` code and fills the
+`bidsim_error_t` it is given, as every engine call does:
+
+- `BIDSIM_EINVAL` for parameters it refuses, with `err->where` the
+  offending parameter's key exactly as it arrived in `params` (`"target"`,
+  or `"hours.3"` for item 3 of a list `hours: [...]`), or `""` when no single
+  parameter is at fault (a required one is absent, two contradict each
+  other), and `err->msg` naming the value and the limit. An unknown
+  parameter is refused and named too: a typo is an error, not a silent
+  default.
+- `BIDSIM_ENOMEM` when memory ran out.
+
+bidsim reports the refusal at that key's line and column
+(`plans[0].strategy.params.hours[3]: strategy schedule: parameter hours.3
+= 151 is outside [1, 150]`), or at the `params` mapping when `where` is
+empty. `bidsim_params_check` does the usual checks from a table of
+`bidsim_param_spec_t` (key, range, whole numbers only, list length) and
+fills the error as described; the built-ins and the example plugin use it.
+
+Since ABI 2 a strategy may also export `update_many`: one call per period
+for all the plans in a row that run it, over arrays
+(`bidsim_strategy_batch_t`: the fields every plan shares, and one array
+per per-plan field). It must give exactly what `update` gives each plan in
+turn (tests/engine/test_strategy.c checks every built-in against its
+`update`); `fixed`, `throttle`, `multiplier` and `pid` have one. Without it
+bidsim calls `update` per plan.
+
+Plugins built for ABI 1 or 2 need a rebuild against the current header:
+ABI 2 added `update_many` (the last field; left out of an initializer, it
+is NULL), ABI 3 changed `create` from `int create(params, self, char *msg,
+size_t msglen)`, which returned nonzero with a sentence in `msg`, to
+`int create(params, self, bidsim_error_t *err)` as above.
 
 ## Pacing against fixed bids (scenarios/cap_exhaustion.yaml)
 
-An aggressive plan (bids 2.50/4.00/3.00 yuan) with a 15,000-yuan cap, 400
+An aggressive plan (bids 3.50/5.00/4.00 yuan) with a 15,000-yuan cap, 400
 capped competitors, 3 days x 8 replicates, every variant on the same
 traffic. Fixed bids spend the cap by mid-afternoon; the three pacing
 strategies spend it through the day and reach it at midnight or not quite:
@@ -134,18 +172,22 @@ cat <<'MD'
 
 ![cumulative spend by strategy](figures/strategies/pacing_cumulative_spend.png)
 
-Paced, the plan buys half as many clicks again for the same budget at a
-lower price per click, and its ROI rises from about 1.7 to 2.4: with fixed
+Paced by its bids (multiplier, PID), the plan buys about 70% more clicks
+for the same budget and its ROI rises from about 1.5 to 2.6: with fixed
 bids it buys the top slot at a high second price through the morning and is
 gone for the evening peak; spread over the day, lower bids win cheaper
-slots.
+slots. Throttling spreads the same budget by sitting out auctions at the
+full bid, so the auctions it enters cost what fixed bids pay: its ROI
+stays near 1.9. Under the personalised auction a lower bid still wins the
+users who like the ad most (docs/model.md §2), which is where shading the
+bid beats skipping auctions.
 
 ## Target ROI: the trade-off (scenarios/target_roi.yaml)
 
 One plan, its conversion value learned from its own clicks (true: 3% CVR x
-100 yuan, more for retargeted users), five targets. Feasible targets are met
-within 10%; a target below what winning every top slot yields (2) or above
-what the cheapest winning bid yields (10) cannot be:
+100 yuan, more for retargeted users), five targets from 2 to 10. The
+targets from 3 to 10 are met within 10%; 2 is below what winning every
+auction it can yields (about 2.4) and cannot be:
 
 MD
 sed -n '/^| variant/,$p' /tmp/bidsim-strategy-tables.md
@@ -154,8 +196,9 @@ cat <<'MD'
 ![ROI against volume](figures/strategies/roi_tradeoff.png)
 
 Lower targets buy volume at a lower ROI. The fixed bid (1.00 yuan) sits a
-little above the curve: target ROI starts from a prior (1.50 yuan of value
-per click against 4.40 learned) and spends its first days learning.
+little above the curve: target ROI starts from a prior (100 yuan x 1.5% =
+1.50 yuan of value per click, against about 4.4 learned) and spends its
+first days learning.
 
 ## Five strategies on the default shop (scenarios/strategy_compare.yaml)
 
@@ -170,9 +213,12 @@ cat <<'MD'
 ## Competitors in a bid war (scenarios/bid_war.yaml)
 
 300 competitors with tight bids (4.50-5.50 yuan) chase four slots; the
-sweep gives 30% of them the `bidwar` strategy (raise bids 5% a minute while
-missing the top slot, up to 150%; drift back 2% a minute while holding it),
-assigned through `market.strategies`. The market's average price per click:
+sweep gives none, 30% or all of them the `bidwar` strategy (raise bids 5% a
+minute while missing the top slot, up to 150%; drift back 2% a minute while
+holding it), assigned through `market.strategies`. A war of 30% raises the
+market's price per click by about a fifth (by half under the first model,
+where every user saw the same order of bids), a war of all by about 45%,
+close to the war's 150% limit. The market's average price per click:
 
 MD
 printf '```
@@ -196,7 +242,7 @@ cat <<'MD'
 
 Each click brings a consulting user with probability 5%; the shop replies
 within the hour to 25 users an hour (first point) or 200 (second). On Nov 11
-the burst brings about 1,800 consulting users; at 25 an hour under half get
+the burst brings about 1,500 consulting users; at 25 an hour under half get
 an effective reply, so the platform fines the shop 1,000 yuan and removes its
 ads for the next three days (DOMAIN.md §6):
 

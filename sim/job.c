@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bidsim/alloc.h"
+#include "sim/estimate.h"
 #include "sim/job.h"
 #include "sim/output.h"
 #include "sim/unitstore.h"
@@ -166,6 +167,9 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
   if ((uint64_t)sc->variant_count * sc->replicates > UINT32_MAX)
     return bidsim_error_set(err, BIDSIM_ELIMIT, "run", "%u variants x %u replicates is more than %u units",
                             sc->variant_count, sc->replicates, UINT32_MAX);
+  if (sc->plugins_skipped)   /* loaded as validate loads: no strategy to run */
+    return bidsim_error_set(err, BIDSIM_EINVAL, "run", "the scenario was loaded without its plugins (%u strategy "
+                            "setting(s) have none): load it with load_plugins to run it", sc->plugins_skipped);
   if (opt->shard_count && opt->shard_index >= opt->shard_count)
     return bidsim_error_set(err, BIDSIM_EINVAL, "shard", "shard %u of %u does not exist (shards count from 0)",
                             opt->shard_index, opt->shard_count);
@@ -208,14 +212,11 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
     if (bidsim_unitstore_has(job->store, u)) { job->resumed++; job->finished[u] = 1; }
     else job->pending[job->pending_count++] = u;
   }
-  job->expected_impressions = sc->impressions_per_day * (double)sc->days * (double)job->pending_count;
-  for (uint32_t p = 0; p < sc->phase_count; p++) {
-    const bidsim_sc_phase_t *ph = &sc->phases[p];
-    uint32_t last = ph->last_day < sc->days ? ph->last_day : sc->days - 1;
-    if (ph->first_day <= last)
-      job->expected_impressions += sc->impressions_per_day * (ph->traffic_mult - 1.0) *
-                                   (double)(last - ph->first_day + 1) * (double)job->pending_count;
-  }
+  /* the progress bar's total: each pending unit's expected impressions,
+   * from its own sweep point and the phase in force each day (the
+   * estimate's formula) */
+  for (uint32_t i = 0; i < job->pending_count; i++)
+    job->expected_impressions += bidsim_cost_unit_impressions(sc, job->pending[i] / sc->replicates);
   if (job->progress) report(job, BIDSIM_PROGRESS_START, mono_s());
   *out = job;
   return BIDSIM_OK;

@@ -18,16 +18,26 @@ static void list_units(const uint32_t *units, uint32_t n, uint32_t R, char *buf,
 
 int bidsim_merge(const char *const *parts, uint32_t nparts, const char *out, uint32_t *units_out, bidsim_error_t *err) {
   if (nparts == 0) return bidsim_error_set(err, BIDSIM_EINVAL, "merge", "no part files given");
+  int checked = bidsim_output_check_path(out, err);   /* before any part is read */
+  if (checked) return checked;
   bidsim_results_t **r = bidsim_calloc(nparts, sizeof *r);
   if (r == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "merge", "out of memory");
   int rc = BIDSIM_OK;
   uint32_t *owner = NULL, *bad = NULL;
   bidsim_writer_t *w = NULL;
-  bidsim_results_dims_t d0, d;
+  bidsim_results_dims_t d0 = { 0 }, d;
   for (uint32_t i = 0; i < nparts && rc == BIDSIM_OK; i++) {
     if ((rc = bidsim_results_open(parts[i], &r[i], err))) break;
+    /* every chunk's checksum, before any is copied as stored */
+    if ((rc = bidsim_results_verify(r[i], err))) break;
     bidsim_results_dims(r[i], &d);
     if (i == 0) { d0 = d; continue; }
+    if (bidsim_results_format_version(r[i]) != bidsim_results_format_version(r[0])) {
+      rc = bidsim_error_set(err, BIDSIM_EMISMATCH, parts[i], "is of result format version %u and %s of version %u: "
+                            "parts of different versions are never joined", bidsim_results_format_version(r[i]),
+                            parts[0], bidsim_results_format_version(r[0]));
+      break;
+    }
     if (bidsim_results_fingerprint(r[i]) != bidsim_results_fingerprint(r[0]) || d.variants != d0.variants ||
         d.replicates != d0.replicates || d.days != d0.days || d.plans != d0.plans || d.products != d0.products)
       rc = bidsim_error_set(err, BIDSIM_EMISMATCH, parts[i],

@@ -1,7 +1,7 @@
 /* sim/output.h - the HDF5 result file: the in-memory slab the simulation
  * fills for one (variant, replicate, day), the writer and the reader.
- * output_hdf5.c is the only file that calls HDF5; docs/output-format.md
- * documents the dataset table declared there. */
+ * output_hdf5.c (the dataset table), output_write.c and output_read.c are
+ * the only files that call HDF5; docs/output-format.md documents the table. */
 #ifndef BIDSIM_SIM_OUTPUT_H
 #define BIDSIM_SIM_OUTPUT_H
 #include <stdbool.h>
@@ -10,7 +10,10 @@
 #include "sim/scenario.h"
 
 #define BIDSIM_FORMAT_NAME    "bidsim-result"
-#define BIDSIM_FORMAT_VERSION 1
+/* 2: checksums (Fletcher32 on every dataset, HDF5's 1.10 metadata format,
+ * a checksum of the root attributes), fixed-length strings only. Version 1
+ * files are refused with a line saying so. */
+#define BIDSIM_FORMAT_VERSION 2
 
 /* Per plan and day, beside the metrics: /plan/<name> datasets. */
 typedef enum {
@@ -90,12 +93,26 @@ typedef struct {
   const char *const *sweep_values;      /* [variant][key] */
 } bidsim_output_meta_t;
 
+/** @brief Check, before any work, that @p path can take a result file: not
+ *  a directory, in a folder that exists and can be written. Errors:
+ *  BIDSIM_EINVAL (a directory, or empty), BIDSIM_ENOTFOUND (the folder does
+ *  not exist), BIDSIM_EIO (the folder cannot be written); the message
+ *  names @p path as given. (sim/output_path.c) */
+int bidsim_output_check_path(const char *path, bidsim_error_t *err);
+/** @brief Remove the temporaries "path.tmp.PID" that writers killed before
+ *  their commit left: only regular files of exactly that name whose process
+ *  no longer exists and which no one holds locked (a reused pid keeps its
+ *  file until that process ends too). bidsim_writer_open calls it. *removed
+ *  (may be NULL) counts them. Errors: BIDSIM_EIO (the folder cannot be listed). */
+int bidsim_output_remove_stale(const char *path, uint32_t *removed, bidsim_error_t *err);
+
 typedef struct bidsim_writer bidsim_writer_t;
 typedef struct bidsim_results bidsim_results_t;
 
 /** @brief Create the file under a temporary name beside @p path
- *  ("path.tmp.PID"), with every dataset sized and its scales attached.
- *  Nothing exists under @p path until bidsim_writer_commit. */
+ *  ("path.tmp.PID"; stale ones of killed writers are removed first), with
+ *  every dataset sized and its scales attached. Nothing exists under @p path
+ *  until bidsim_writer_commit. */
 int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsim_writer_t **out,
                        bidsim_error_t *err);
 /** @brief Write one slab into its (variant, replicate, day) place. Callers
@@ -120,10 +137,13 @@ typedef enum {
   BIDSIM_TABLE_PRODUCT      = 2    /* (V, R, D, Q) */
 } bidsim_table_t;
 
-/** @brief Open a result file read-only. Errors: BIDSIM_ENOTFOUND (no such
- *  file), BIDSIM_EIO (cannot read it),
- *  BIDSIM_EFORMAT (not a bidsim result, or truncated/inconsistent),
- *  BIDSIM_EVERSION (newer format). */
+/** @brief Open a result file read-only: the root attributes are checked
+ *  against their checksum and the labels read (each a checksummed chunk).
+ *  Errors: BIDSIM_ENOTFOUND (no such file), BIDSIM_EIO (cannot read it),
+ *  BIDSIM_EFORMAT (not a bidsim result, damaged, truncated or
+ *  inconsistent), BIDSIM_EVERSION (another format version). Every read
+ *  below checks the checksums of what it reads: a damaged chunk is
+ *  BIDSIM_EFORMAT, never numbers. */
 int  bidsim_results_open(const char *path, bidsim_results_t **out, bidsim_error_t *err);
 void bidsim_results_close(bidsim_results_t *r);
 
@@ -148,6 +168,16 @@ uint32_t    bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q);
 /** @brief The scenario text stored in the file (owned by r). */
 const char *bidsim_results_scenario_text(const bidsim_results_t *r);
 uint64_t    bidsim_results_fingerprint(const bidsim_results_t *r);
+uint32_t    bidsim_results_format_version(const bidsim_results_t *r);
+/** @brief Check every chunk of every dataset of the file against its
+ *  Fletcher32 sum, reading the stored bytes (no decompressing; a chunk that
+ *  disagrees is read through HDF5's filters, whose verdict stands). Memory:
+ *  one chunk. Errors: BIDSIM_EFORMAT (damaged: the message names the
+ *  dataset), BIDSIM_EIO. */
+int         bidsim_results_verify(bidsim_results_t *r, bidsim_error_t *err);
+/** @brief What the last verify checked: chunks, and how many of them had to
+ *  be read through HDF5's filters (0 for a sound file; for tests). */
+void        bidsim_results_verify_counts(const bidsim_results_t *r, uint64_t *chunks, uint64_t *through_hdf5);
 /** @brief Whether unit (v, rep) is in the file (part files hold a shard's). */
 bool        bidsim_results_has_unit(const bidsim_results_t *r, uint32_t v, uint32_t rep);
 /** @brief True when every unit is present (not a part file). */

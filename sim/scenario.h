@@ -31,6 +31,9 @@ typedef struct {
   double   ctr;                /* base probability of click when examined (ordinary user, slot 1) */
   double   cvr;                /* base probability of an order per click */
   bidsim_dist_t order_value_yuan;
+  /* derived, not written: "product-ID", and a fixed order value at the
+   * price (the resolved scenario leaves them to be derived again) */
+  bool     name_derived, order_value_derived;
 } bidsim_sc_product_t;
 
 typedef struct {
@@ -42,6 +45,9 @@ typedef struct {
    * replies within the hour to at most capacity_per_hour of them */
   double   consult_share;
   double   capacity_per_hour;
+  /* users.relation per_shop: the share of users who visited the shop (its
+   * plans bid their shop bid for them); < 0 = traffic.segments.shop */
+  double   reach;
 } bidsim_sc_shop_t;
 
 /* A plan's bid strategy (engine/include/bidsim/strategy.h): a built-in by
@@ -60,6 +66,7 @@ typedef struct {
   uint32_t shop;               /* index into shops */
   int64_t  cap_li;             /* BIDSIM_CAP_UNLIMITED if none */
   int64_t  bid_li[BIDSIM_SEG_COUNT];
+  bool     bid_derived[BIDSIM_SEG_COUNT];   /* defaulted from the base: the smallest premium */
   uint32_t quality;            /* 0 = from the quality model */
   uint32_t publish_day;        /* day index from the start date */
   uint32_t publish_second;     /* seconds after midnight */
@@ -91,11 +98,20 @@ typedef struct {
   bidsim_dist_t ctr, cvr;          /* per product */
   bidsim_dist_t order_value_yuan;
   double       *category_shares;   /* traffic.category_count entries, sum 1 */
+  bool          category_shares_derived;   /* the traffic's mix (not written) */
   /* competitors' strategies: a share of the generated plans runs each
    * (assigned by a hash of the seed and the plan, the same in every replicate) */
   uint32_t      strategy_count;
   double       *strategy_share;
   struct bidsim_sc_strategy **strategies;
+  /* users.relation per_shop: each generated shop's reach (clamped to
+   * [0, 0.5]) and each generated plan's targeting (share of users it bids
+   * for, clamped to [0, 1]) */
+  bidsim_dist_t reach, targeting;
+  /* once: the market is drawn once from the scenario's seed, the same in
+   * every replicate; per_replicate: drawn again for each replicate from a
+   * market stream of its own, so intervals include not knowing it */
+  enum { BIDSIM_REDRAW_ONCE = 0, BIDSIM_REDRAW_PER_REPLICATE = 1 } redraw;
 } bidsim_sc_market_t;
 
 /* A variant changes listed plans' settings; every variant of a replicate is
@@ -120,6 +136,9 @@ typedef struct bidsim_scenario {
   /* text as given and the file it came from */
   char    *source_path;
   char    *source_text;
+  /* strategy plugins not loaded (bidsim_scenario_options_t.load_plugins
+   * false; their impl is NULL): such a scenario is checked, not runnable */
+  uint32_t plugins_skipped;
 
   uint64_t seed;
   uint32_t days;
@@ -129,6 +148,7 @@ typedef struct bidsim_scenario {
   /* auction */
   bidsim_auction_config_t auction;     /* mechanism, slots, reserve, weights */
   double   examination_eta;            /* weights = (1/r)^eta unless listed */
+  bool     position_weights_listed;    /* else derived from eta (not written) */
   bool     strict_caps;
   uint32_t strategy_period_s;          /* seconds between strategy updates (default 60) */
   bidsim_quality_model_t quality_model;
@@ -147,6 +167,13 @@ typedef struct bidsim_scenario {
   bidsim_sc_phase_t *phases;
 
   /* users */
+  /* global: one segment per impression for every plan (the first model);
+   * per_shop: each plan's segment is the user's relation to its shop
+   * (docs/model.md §3) and ranking is personalised */
+  enum { BIDSIM_RELATION_GLOBAL = 0, BIDSIM_RELATION_PER_SHOP = 1 } relation;
+  double   affinity_sigma;             /* log-sd of the user-ad affinity (per_shop); 0 = none */
+  double   affinity_truncate;          /* the affinity's normal truncated to [-T, T] */
+  double   prediction_error;           /* log-sd of the true CTR around the platform's prediction */
   double   ctr_mult[BIDSIM_SEG_COUNT];
   double   cvr_mult[BIDSIM_SEG_COUNT];
   double   conversion_delay_hours;     /* mean of an exponential delay; 0 = immediate */
@@ -183,6 +210,8 @@ typedef struct bidsim_scenario_map bidsim_scenario_map_t;
  * overrides. */
 #define BIDSIM_DAYS_MAX       3660u
 #define BIDSIM_REPLICATES_MAX 1000000u
+/* The largest scenario file read (64 MiB). */
+#define BIDSIM_SCENARIO_MAX_BYTES ((size_t)64 << 20)
 
 /* The command line's --seed, --days and --replicates: applied while loading,
  * exactly as if the file said so, so every variant and every sweep point's
@@ -196,21 +225,29 @@ typedef struct {
   uint32_t replicates;    /* 1..BIDSIM_REPLICATES_MAX, or 0: as written */
 } bidsim_scenario_overrides_t;
 
-/* How to load. Zero-initialised: no overrides. */
+/* How to load. Zero-initialised: no overrides, plugins not loaded. */
 typedef struct {
   bidsim_scenario_overrides_t overrides;
+  /* Strategy plugins are trusted code: loading one runs its constructors
+   * inside bidsim (a crash or exit() in it ends the process). true: dlopen
+   * each plugin and check its parameters by creating the strategy once
+   * (what a run needs). false: check that the file is there and every other
+   * key, leave impl NULL and count the plugin in plugins_skipped. */
+  bool     load_plugins;
 } bidsim_scenario_options_t;
 
 /** @brief Parse and validate a scenario file. On success *out is owned by the
  *  caller (bidsim_scenario_free). On failure err->where is
  *  "FILE:LINE:COL: key.path" and err->msg names the rule and the limit;
- *  returns BIDSIM_EIO, BIDSIM_EPARSE, BIDSIM_ESCHEMA or a rule's code. */
+ *  returns BIDSIM_ENOTFOUND (no such file), BIDSIM_EINVAL (a directory),
+ *  BIDSIM_ELIMIT (over BIDSIM_SCENARIO_MAX_BYTES), BIDSIM_EIO (unreadable),
+ *  BIDSIM_EPARSE, BIDSIM_ESCHEMA or a rule's code. */
 int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error_t *err);
 /** @brief The same from a string (path is used in messages only). */
 int bidsim_scenario_load_string(const char *text, size_t len, const char *path,
                                 bidsim_scenario_t **out, bidsim_error_t *err);
 /** @brief bidsim_scenario_load and _load_string with options (@p opt NULL:
- *  the defaults of the two above, no overrides). */
+ *  the defaults of the two above: plugins loaded, no overrides). */
 int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
                              bidsim_error_t *err);
 int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,
@@ -231,8 +268,13 @@ int bidsim_scenario_load_settings(const char *text, size_t len, const char *path
                                   uint32_t n, const char *const *keys, const char *const *values,
                                   bidsim_scenario_t **out, bidsim_error_t *err);
 
-/** @brief The resolved scenario (every default filled in) as YAML text;
- *  caller frees with bidsim_free. Loading it gives the same scenario. */
+/** @brief The resolved scenario as YAML text: every default filled in,
+ *  except values derived from other keys (segment bids from the base bid,
+ *  a product's name from its id and order value from its price, the
+ *  competitors' category mix, position weights from examination_eta),
+ *  which are left to be derived again, so that each sweep point derives
+ *  them from its own values. Caller frees with bidsim_free. Loading it
+ *  gives the same scenario and fingerprint, sweep points included. */
 char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc);
 
 /** @brief A 64-bit fingerprint of the resolved scenario (seed, replicates,
@@ -242,5 +284,9 @@ uint64_t bidsim_scenario_fingerprint(const bidsim_scenario_t *sc);
 
 /** @brief Date label of day @p day ("2026-11-11"). */
 void bidsim_scenario_day_label(const bidsim_scenario_t *sc, uint32_t day, char buf[16]);
+
+/** @brief The calendar phase in force on day @p day: the first listed phase
+ *  covering it, or NULL. (Phases do not compound: one applies per day.) */
+const bidsim_sc_phase_t *bidsim_scenario_phase(const bidsim_scenario_t *sc, uint32_t day);
 
 #endif

@@ -1,5 +1,6 @@
-/* sim/scenario_date.c - civil dates of a run: day indices from the start
- * date and their labels (proleptic Gregorian, no time zones). */
+/* sim/scenario_date.c - the days of a run: civil dates from the start date
+ * and their labels (proleptic Gregorian, no time zones), and the calendar
+ * phase in force on a day. */
 #include <stdio.h>
 #include "sim/scenario_internal.h"
 
@@ -29,4 +30,10 @@ bidsim_date_t bidsim__civil_from_days(int64_t z) {
 void bidsim_scenario_day_label(const bidsim_scenario_t *sc, uint32_t day, char buf[16]) {
   bidsim_date_t d = bidsim__civil_from_days(bidsim__days_from_civil(sc->start_date.year, sc->start_date.month, sc->start_date.day) + day);
   snprintf(buf, 16, "%04d-%02d-%02d", d.year % 10000, d.month % 100, d.day % 100);
+}
+
+const bidsim_sc_phase_t *bidsim_scenario_phase(const bidsim_scenario_t *sc, uint32_t day) {
+  for (uint32_t i = 0; i < sc->phase_count; i++)
+    if (day >= sc->phases[i].first_day && day <= sc->phases[i].last_day) return &sc->phases[i];
+  return NULL;
 }

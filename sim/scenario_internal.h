@@ -1,9 +1,9 @@
 /* sim/scenario_internal.h - between the scenario loader's files: the YAML
- * reading helpers (scenario_yaml.c), the section loaders (scenario_sections.c,
- * scenario_shops.c, scenario_strategy.c, scenario_market.c,
- * scenario_variants.c), sweep points (scenario_sweep.c), the resolved writer
- * (scenario_resolved.c) and the entry points (scenario_load.c). Nothing
- * outside sim/scenario_*.c includes it. */
+ * reading helpers (scenario_yaml.c), hash indexes (scenario_index.c), the
+ * section loaders (scenario_sections.c, scenario_shops.c,
+ * scenario_strategy.c, scenario_market.c, scenario_variants.c), sweep points
+ * (scenario_sweep.c), the resolved writer (scenario_resolved.c) and the entry
+ * points (scenario_load.c). Nothing outside sim/scenario_*.c includes it. */
 #ifndef BIDSIM_SIM_SCENARIO_INTERNAL_H
 #define BIDSIM_SIM_SCENARIO_INTERNAL_H
 #include <stdbool.h>
@@ -11,6 +11,46 @@
 #include "sim/scenario.h"
 
 typedef struct { int line, col; } mark_t;   /* 1-based; 0 = unknown */
+
+/* ---- hash key sets (scenario_index.c) ---------------------------------------- */
+
+/* Entry numbers by key, the keys left in the caller's arrays: sized once for
+ * every entry it will hold (open addressing, at most half full). */
+typedef struct {
+  uint32_t *val;    /* entry number, UINT32_MAX = empty slot */
+  uint32_t *tag;    /* the hash's high half, to skip most key comparisons */
+  size_t    mask, count, limit;
+} bidsim__keyset_t;
+/* Does entry @p val of @p data have the key @p key? */
+typedef bool (*bidsim__keyset_eq_fn)(const void *data, uint32_t val, const void *key);
+
+/** @brief An empty index for up to @p expected entries (BIDSIM_ENOMEM). */
+int bidsim__keyset_init(bidsim__keyset_t *ix, size_t expected);
+void bidsim__keyset_free(bidsim__keyset_t *ix);
+/** @brief Add entry @p val under hash @p h unless an entry with the same key
+ *  is there: returns that entry's number, or UINT32_MAX when added. */
+uint32_t bidsim__keyset_add(bidsim__keyset_t *ix, uint64_t h, uint32_t val, bidsim__keyset_eq_fn eq, const void *data,
+                           const void *key);
+/** @brief The entry with key @p key, or UINT32_MAX (an index never
+ *  initialised is empty). */
+uint32_t bidsim__keyset_find(const bidsim__keyset_t *ix, uint64_t h, bidsim__keyset_eq_fn eq, const void *data,
+                            const void *key);
+/** @brief Hashes of a name or an id within a scope (0, or a shop + 1). */
+uint64_t bidsim__hash_name(uint32_t scope, const char *name);
+uint64_t bidsim__hash_id(uint32_t scope, uint64_t id);
+
+/* The listed plans by bare name and by "Shop/Plan". */
+typedef struct {
+  bidsim__keyset_t bare, in_shop, shops;
+  uint8_t *shared;   /* [plan] 1 when another listed plan has the same name */
+} bidsim__plan_names_t;
+/** @brief Index @p sc's listed plans (shops unique, plan names unique
+ *  within a shop: after the engine check). BIDSIM_ENOMEM. */
+int bidsim__plan_names_build(const bidsim_scenario_t *sc, bidsim__plan_names_t *pn);
+void bidsim__plan_names_free(bidsim__plan_names_t *pn);
+/** @brief A listed plan by name, or "Shop/Plan" when names repeat across
+ *  shops: its index, -1 if none, -2 if the bare name is ambiguous. */
+int bidsim__find_plan(const bidsim_scenario_t *sc, const bidsim__plan_names_t *pn, const char *name);
 
 /* Where each listed plan's fields came from, for engine errors. */
 typedef struct {
@@ -23,14 +63,31 @@ typedef struct {
  * (pm and product_marks; NULL outside the loader, e.g. in a sweep). */
 typedef struct {
   const char *path;
+  const char *file;        /* the file relative paths start from, if not path */
   bidsim_error_t *err;
   bidsim_scenario_t *sc;
   plan_marks_t *pm;
   mark_t *product_marks;   /* per shop, per product (flattened) */
   const bidsim_scenario_options_t *opt;   /* never NULL in the loader */
+  bidsim__keyset_t shops_ix;                /* sc->shops by name */
+  bidsim__keyset_t categories_ix;           /* sc->category_names */
 } ctx_t;
 
 /* ---- YAML reading (scenario_yaml.c) ---------------------------------------- */
+
+/* A parsed scenario text: its one document and what it needs kept. */
+typedef struct {
+  struct fy_diag *diag;
+  struct fy_parser *parser;
+  struct fy_document *doc;
+} bidsim__yaml_t;
+/** @brief Parse @p text (kept alive by the caller until close) as exactly one
+ *  YAML document, refusing what scenarios do not use and the loader would
+ *  read other than written: directives, a second document, aliases, tags,
+ *  NUL characters in scalars. BIDSIM_EPARSE at the position, BIDSIM_ENOMEM;
+ *  nothing to close on failure. */
+int bidsim__yaml_parse(ctx_t *c, const char *text, size_t len, bidsim__yaml_t *y);
+void bidsim__yaml_close(bidsim__yaml_t *y);
 
 /** @brief Position of @p n (a collection: of its first key or item). */
 mark_t bidsim__node_mark(struct fy_node *n);
@@ -51,6 +108,10 @@ const char *bidsim__type_name(struct fy_node *n);
 int bidsim__scalar(ctx_t *c, struct fy_node *n, const char *key, char *buf, size_t cap, const char *want);
 /** @brief Written without quotes (numbers and keywords must be plain). */
 bool bidsim__plain(struct fy_node *n);
+/** @brief NULL when @p s is a plain decimal ([+-]d[.d][e[+-]d], or digits
+ *  only when @p integer), else why not: hex ("0x10", which strtod reads as
+ *  16), a leading zero (octal in YAML 1.1), inf, nan, separators. */
+const char *bidsim__decimal_problem(const char *s, bool integer);
 int bidsim__get_double(ctx_t *c, struct fy_node *n, const char *key, double lo, double hi, double *out);
 int bidsim__get_u64(ctx_t *c, struct fy_node *n, const char *key, uint64_t lo, uint64_t hi, uint64_t *out);
 int bidsim__get_u32(ctx_t *c, struct fy_node *n, const char *key, uint32_t lo, uint32_t hi, uint32_t *out);
@@ -63,8 +124,15 @@ int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out
 int bidsim__get_date(ctx_t *c, struct fy_node *n, const char *key, bidsim_date_t *out);
 /** @brief Every key of @p map is one of @p allowed (NULL-terminated). */
 int bidsim__check_keys(ctx_t *c, struct fy_node *map, const char *key, const char *const *allowed);
-/** @brief The value of key @p name in @p map, or NULL. */
+/** @brief The same, and found[i] = the value of allowed[i] or NULL: one
+ *  pass over the mapping instead of a lookup per key. */
+int bidsim__check_keys_get(ctx_t *c, struct fy_node *map, const char *key, const char *const *allowed,
+                           struct fy_node **found);
+/** @brief The value of key @p name in @p map (the key's text exactly), or
+ *  NULL (also when @p map is not a mapping). */
 struct fy_node *bidsim__get(struct fy_node *map, const char *name);
+/** @brief The pair of key @p name in @p map, or NULL. */
+struct fy_node_pair *bidsim__get_pair(struct fy_node *map, const char *name);
 /** @brief "a.b" (or "b" when @p a is empty) into out, truncated to n. */
 void bidsim__join(char *out, size_t n, const char *a, const char *b);
 /** @brief Key @p name of @p map into *out if present (else *out is left). */
@@ -88,10 +156,12 @@ bidsim_date_t bidsim__civil_from_days(int64_t z);
 
 /* Each fills c->sc from its node, or fails with c->err set. */
 int bidsim__load_auction(ctx_t *c, struct fy_node *n);   /* scenario_sections.c */
+/** @brief Position weights (1/r)^examination_eta in ppm, rounded. */
+void bidsim__weights_from_eta(bidsim_scenario_t *sc);
 int bidsim__load_traffic(ctx_t *c, struct fy_node *n);
 int bidsim__load_users(ctx_t *c, struct fy_node *n);
-/** @brief Index of the traffic category @p name, or -1. */
-int bidsim__find_category(const bidsim_scenario_t *sc, const char *name);
+/** @brief Index of the traffic category @p name, or -1 (after load_traffic). */
+int bidsim__find_category(const ctx_t *c, const char *name);
 
 int bidsim__load_shops(ctx_t *c, struct fy_node *n);     /* scenario_shops.c */
 /** @brief plans[i] from @p n (sc->plans and c->pm allocated by the caller). */
@@ -109,9 +179,14 @@ void bidsim__strategy_free(bidsim_sc_strategy_t *st);
 int bidsim__load_market(ctx_t *c, struct fy_node *n);    /* scenario_market.c */
 
 int bidsim__load_variants(ctx_t *c, struct fy_node *n);  /* scenario_variants.c */
-/** @brief A listed plan by name, or "Shop/Plan" when names repeat across
- *  shops: its index, -1 if none, -2 if the bare name is ambiguous. */
-int bidsim__find_plan(const bidsim_scenario_t *sc, const char *name);
+
+/* ---- entry points (scenario_load.c) -------------------------------------------- */
+
+/** @brief bidsim_scenario_load_string_opt, relative plugin paths starting
+ *  from @p file instead of @p path (NULL: from path): a sweep point is named
+ *  "sweep point N" in messages but lives beside its file. */
+int bidsim__load_text(const char *text, size_t len, const char *path, const char *file,
+                      const bidsim_scenario_options_t *opt, bidsim_scenario_t **out, bidsim_error_t *err);
 
 /* ---- sweeps (scenario_sweep.c) ----------------------------------------------- */
 
@@ -119,9 +194,10 @@ int bidsim__find_plan(const bidsim_scenario_t *sc, const char *name);
  *  loaded from the same document, the sweep key ignored): one complete
  *  scenario per point, each loaded and checked like a file with the same
  *  options (overrides, plugins). Errors name
- *  @p path, the sweep key's line and column, and the point's parameters. */
+ *  @p path, the sweep key's line and column, and the point's parameters;
+ *  relative plugin paths start from @p file. */
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
-                         const bidsim_scenario_options_t *opt, bidsim_error_t *err);
+                         const char *file, const bidsim_scenario_options_t *opt, bidsim_error_t *err);
 /** @brief Free the sweep fields of @p sc (the points' scenarios included). */
 void bidsim__sweep_free(bidsim_scenario_t *sc);
 

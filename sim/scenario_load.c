@@ -5,6 +5,7 @@
  * key is checked: unknown keys, wrong types and out-of-range values are
  * errors with file:line:column and the key path. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <libfyaml.h>
@@ -38,6 +39,17 @@ static int set_defaults(bidsim_scenario_t *sc) {
   sc->noise = BIDSIM_NOISE_POISSON;
   sc->negbin_dispersion = 10.0;
   /* DOMAIN.md §3: retargeted users click and convert markedly more */
+  /* the personalised model (docs/model.md §2-§3) is the default: each
+   * plan's segment is the user's relation to its shop, users differ in
+   * their affinity to each ad, and competitors are redrawn per replicate;
+   * users.relation: global (sigma 0) and market.redraw: once give the
+   * first model bit for bit */
+  sc->relation = BIDSIM_RELATION_PER_SHOP;
+  sc->affinity_sigma = 0.5;
+  sc->affinity_truncate = 2.0;
+  sc->market.redraw = BIDSIM_REDRAW_PER_REPLICATE;
+  sc->market.reach = (bidsim_dist_t){ BIDSIM_DIST_LOGNORMAL, 0.004, 1.0 };
+  sc->market.targeting = (bidsim_dist_t){ BIDSIM_DIST_FIXED, 1.0, 0.0 };
   sc->ctr_mult[0] = 1.0; sc->ctr_mult[1] = 2.0; sc->ctr_mult[2] = 1.4;
   sc->cvr_mult[0] = 1.0; sc->cvr_mult[1] = 2.5; sc->cvr_mult[2] = 1.5;
   sc->attribution_window_days = 1.0;
@@ -100,6 +112,9 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   /* before anything reads them: as if the file said so */
   if ((rc = apply_overrides(c, root))) return rc;
   if ((rc = bidsim__opt_u32(c, root, "", "strategy_period_s", 1, 86400, &sc->strategy_period_s))) return rc;
+  /* the weights (1/r)^eta with eta's default (the engine's default
+   * truncates where this rounds: equal for the default 4 slots) */
+  bidsim__weights_from_eta(sc);
   if ((v = bidsim__get(root, "auction")) && (rc = bidsim__load_auction(c, v))) return rc;
   if (!(v = bidsim__get(root, "traffic"))) return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "traffic", "missing required section 'traffic'");
   if ((rc = bidsim__load_traffic(c, v))) return rc;
@@ -137,6 +152,7 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   sc->market.category_shares = bidsim_calloc(sc->category_count, sizeof *sc->market.category_shares);
   if (!sc->market.category_shares) return bidsim__fail(c, (mark_t){ 0, 0 }, BIDSIM_ENOMEM, "market", "out of memory");
   memcpy(sc->market.category_shares, sc->category_shares, sc->category_count * sizeof *sc->category_shares);
+  sc->market.category_shares_derived = true;
   if ((v = bidsim__get(root, "market")) && (rc = bidsim__load_market(c, v))) return rc;
   if (sc->plan_count + sc->market.plans == 0)
     return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "plans", "the scenario has no plans: list some under plans or set market.plans");
@@ -154,17 +170,22 @@ static int load_root(ctx_t *c, struct fy_node *root) {
 }
 
 /* The defaults of the calls without options: what a run needs. */
-static const bidsim_scenario_options_t default_options = { { false, 0, 0, 0 } };
+static const bidsim_scenario_options_t default_options = { { false, 0, 0, 0 }, true };
 
 int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,
                                     const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
                                     bidsim_error_t *err) {
+  return bidsim__load_text(text, len, path, NULL, opt, out, err);
+}
+
+int bidsim__load_text(const char *text, size_t len, const char *path, const char *file,
+                      const bidsim_scenario_options_t *opt, bidsim_scenario_t **out, bidsim_error_t *err) {
   *out = NULL;
   bidsim_error_clear(err);
   if (opt == NULL) opt = &default_options;
   bidsim_scenario_t *sc = bidsim_calloc(1, sizeof *sc);
   if (sc == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
-  ctx_t c = { path, err, sc, NULL, NULL, opt };
+  ctx_t c = { .path = path, .file = file, .err = err, .sc = sc, .opt = opt };
   int rc = set_defaults(sc);
   sc->source_path = bidsim_strdup(path);
   sc->source_text = bidsim_malloc(len + 1);
@@ -179,51 +200,25 @@ int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *pa
     return bidsim_error_set(err, BIDSIM_EPARSE, path, "the file contains a NUL byte: not a YAML text file");
   }
 
-  /* libfyaml 0.8 (Debian 12) can loop forever scanning a malformed '%'
-   * directive (found by tests/fuzz; regression inputs in
-   * tests/fuzz/regressions/). Scenarios need no directives: refuse them.
-   * A line starts after any YAML line break: LF, CR LF, or a CR alone. */
-  for (size_t i = 0, line = 1; i < len; i++) {
-    if (text[i] == '%' && (i == 0 || text[i - 1] == '\n' || text[i - 1] == '\r')) {
-      mark_t m = { (int)line, 1 };
-      bidsim__fail(&c, m, BIDSIM_EPARSE, "(yaml)", "YAML directives ('%%YAML', '%%TAG') are not supported in scenarios");
-      bidsim_scenario_free(sc);
-      return BIDSIM_EPARSE;
-    }
-    if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'))) line++;
-  }
-
-  struct fy_diag_cfg dcfg;
-  fy_diag_cfg_default(&dcfg);
-  dcfg.fp = NULL;
-  dcfg.colorize = false;
-  struct fy_diag *diag = fy_diag_create(&dcfg);
-  if (diag) fy_diag_set_collect_errors(diag, true);
-  struct fy_parse_cfg pcfg = { NULL, FYPCF_QUIET | FYPCF_COLLECT_DIAG, NULL, diag };
-  struct fy_document *doc = fy_document_build_from_string(&pcfg, sc->source_text, len);
-  if (doc == NULL) {
-    mark_t m = { 0, 0 };
-    const char *msg = "invalid YAML";
-    void *it = NULL;
-    struct fy_diag_error *de = diag ? fy_diag_errors_iterate(diag, &it) : NULL;
-    if (de) { m.line = de->line + 1; m.col = de->column + 1; if (de->msg) msg = de->msg; }
-    bidsim__fail(&c, m, BIDSIM_EPARSE, "(yaml)", "YAML syntax error: %s", msg);
-    if (diag) fy_diag_destroy(diag);
+  bidsim__yaml_t y;
+  if ((rc = bidsim__yaml_parse(&c, sc->source_text, len, &y))) {
     bidsim_scenario_free(sc);
-    return BIDSIM_EPARSE;
+    return rc;
   }
+  struct fy_document *doc = y.doc;
   rc = load_root(&c, fy_document_root(doc));
   struct fy_node *sweep = rc ? NULL : bidsim__get(fy_document_root(doc), "sweep");
   if (sweep && bidsim__get(fy_document_root(doc), "variants"))
     rc = bidsim__fail(&c, bidsim__node_mark(sweep), BIDSIM_ESCHEMA, "sweep", "a scenario has variants or a sweep, not both");
   else if (sweep)
-    rc = bidsim__sweep_expand(sc, doc, sweep, path, opt, err);
-  fy_document_destroy(doc);
-  if (diag) fy_diag_destroy(diag);
+    rc = bidsim__sweep_expand(sc, doc, sweep, path, file ? file : path, opt, err);
+  bidsim__yaml_close(&y);
   if (c.pm)
     for (uint32_t i = 0; i < sc->plan_count; i++) bidsim_free(c.pm[i].products);
   bidsim_free(c.pm);
   bidsim_free(c.product_marks);
+  bidsim__keyset_free(&c.shops_ix);
+  bidsim__keyset_free(&c.categories_ix);
   if (rc) {
     bidsim_scenario_free(sc);
     return rc;
@@ -241,28 +236,62 @@ int bidsim_scenario_load(const char *path, bidsim_scenario_t **out, bidsim_error
   return bidsim_scenario_load_opt(path, NULL, out, err);
 }
 
-int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
-                             bidsim_error_t *err) {
+/* The file's bytes, at most BIDSIM_SCENARIO_MAX_BYTES. A name that does
+ * not exist or is a directory is bad input (exit 2 in the command), not an
+ * I/O failure. */
+static int read_file(const char *path, char **out, size_t *out_len, bidsim_error_t *err) {
   *out = NULL;
   FILE *f = fopen(path, "rb");
-  if (f == NULL) return bidsim_error_set(err, BIDSIM_EIO, path, "cannot open the scenario: %s", strerror(errno));
+  if (f == NULL) {
+    int e = errno;
+    return bidsim_error_set(err, e == ENOENT || e == ENOTDIR ? BIDSIM_ENOTFOUND : BIDSIM_EIO, path,
+                            "cannot open the scenario: %s", strerror(e));
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    return bidsim_error_set(err, BIDSIM_EINVAL, path, "is a directory, not a scenario file");
+  }
+  const size_t limit = BIDSIM_SCENARIO_MAX_BYTES;
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
+    fclose(f);
+    return bidsim_error_set(err, BIDSIM_ELIMIT, path, "the scenario is %llu bytes, more than the limit of %zu bytes (64 MiB)",
+                            (unsigned long long)st.st_size, limit);
+  }
+  /* read one byte past the limit, so a file growing meanwhile or a pipe is
+   * caught too */
   size_t cap = 1 << 16, len = 0;
   char *buf = bidsim_malloc(cap);
   while (buf) {
-    size_t n = fread(buf + len, 1, cap - len, f);
-    len += n;
-    if (len < cap) break;
-    if (cap > ((size_t)64 << 20)) { bidsim_free(buf); buf = NULL; fclose(f); return bidsim_error_set(err, BIDSIM_ELIMIT, path, "scenario larger than 64 MiB"); }
-    char *nb = bidsim_realloc(buf, cap * 2);
+    len += fread(buf + len, 1, cap - len, f);
+    if (len < cap || len > limit) break;
+    size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+    char *nb = bidsim_realloc(buf, ncap);
     if (nb == NULL) { bidsim_free(buf); buf = NULL; break; }
     buf = nb;
-    cap *= 2;
+    cap = ncap;
   }
   int bad = ferror(f);
   fclose(f);
   if (buf == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
   if (bad) { bidsim_free(buf); return bidsim_error_set(err, BIDSIM_EIO, path, "cannot read the scenario"); }
-  int rc = bidsim_scenario_load_string_opt(buf, len, path, opt, out, err);
+  if (len > limit) {
+    bidsim_free(buf);
+    return bidsim_error_set(err, BIDSIM_ELIMIT, path, "the scenario is more than the limit of %zu bytes (64 MiB)", limit);
+  }
+  *out = buf;
+  *out_len = len;
+  return BIDSIM_OK;
+}
+
+int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
+                             bidsim_error_t *err) {
+  *out = NULL;
+  char *buf;
+  size_t len;
+  int rc = read_file(path, &buf, &len, err);
+  if (rc) return rc;
+  rc = bidsim_scenario_load_string_opt(buf, len, path, opt, out, err);
   bidsim_free(buf);
   return rc;
 }

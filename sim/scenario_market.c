@@ -9,7 +9,7 @@
 int bidsim__load_market(ctx_t *c, struct fy_node *n) {
   static const char *const keys[] = { "plans", "base_bid", "premium_shop", "premium_similar", "quality",
                                       "unlimited_share", "cap", "ctr", "cvr", "order_value", "category_shares",
-                                      "strategies", NULL };
+                                      "strategies", "reach", "targeting", "redraw", NULL };
   bidsim_sc_market_t *mk = &c->sc->market;
   int rc = bidsim__check_keys(c, n, "market", keys);
   if (rc) return rc;
@@ -24,6 +24,8 @@ int bidsim__load_market(ctx_t *c, struct fy_node *n) {
     { "ctr", 0.0, 1.0, offsetof(bidsim_sc_market_t, ctr) },
     { "cvr", 0.0, 1.0, offsetof(bidsim_sc_market_t, cvr) },
     { "order_value", 0.0, 1e7, offsetof(bidsim_sc_market_t, order_value_yuan) },
+    { "reach", 0.0, 1.0, offsetof(bidsim_sc_market_t, reach) },
+    { "targeting", 0.0, 1.0, offsetof(bidsim_sc_market_t, targeting) },
   };
   for (size_t i = 0; i < sizeof dists / sizeof dists[0]; i++)
     if ((v = bidsim__get(n, dists[i].k))) {
@@ -31,18 +33,27 @@ int bidsim__load_market(ctx_t *c, struct fy_node *n) {
       bidsim__join(key, sizeof key, "market", dists[i].k);
       if ((rc = bidsim__dist(c, v, key, dists[i].lo, dists[i].hi, (bidsim_dist_t *)((char *)mk + dists[i].off)))) return rc;
     }
+  if ((v = bidsim__get(n, "redraw"))) {
+    char buf[32];
+    if ((rc = bidsim__scalar(c, v, "market.redraw", buf, sizeof buf, "once or per_replicate"))) return rc;
+    if (!strcmp(buf, "once")) mk->redraw = BIDSIM_REDRAW_ONCE;
+    else if (!strcmp(buf, "per_replicate")) mk->redraw = BIDSIM_REDRAW_PER_REPLICATE;
+    else return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "market.redraw", "unknown redraw '%s' (once: one market for "
+                                "every replicate; per_replicate: drawn again for each)", buf);
+  }
   if ((rc = bidsim__opt_double(c, n, "market", "unlimited_share", 0.0, 1.0, &mk->unlimited_share))) return rc;
   if ((v = bidsim__get(n, "category_shares"))) {
     const bidsim_scenario_t *sc = c->sc;
     if (!fy_node_is_mapping(v)) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "market.category_shares", "expected a mapping category: share");
     for (uint32_t i = 0; i < sc->category_count; i++) mk->category_shares[i] = 0.0;
+    mk->category_shares_derived = false;
     void *it = NULL;
     struct fy_node_pair *pr;
     double sum = 0.0;
     while ((pr = fy_node_mapping_iterate(v, &it)) != NULL) {
       char name[BIDSIM_NAME_MAX];
       if ((rc = bidsim__get_name(c, fy_node_pair_key(pr), "market.category_shares", name))) return rc;
-      int cat = bidsim__find_category(sc, name);
+      int cat = bidsim__find_category(c, name);
       if (cat < 0) return bidsim__fail_at(c, fy_node_pair_key(pr), BIDSIM_ESCHEMA, "market.category_shares", "unknown category '%s'", name);
       if ((rc = bidsim__get_double(c, fy_node_pair_value(pr), "market.category_shares", 0.0, 1.0, &mk->category_shares[cat]))) return rc;
       sum += mk->category_shares[cat];

@@ -84,11 +84,14 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
       sc->replicates, sc->strategy_period_s);
   put(&b, "auction:\n  mechanism: %s\n  slots: %u\n  reserve: %s\n", bidsim_mechanism_name(sc->auction.mechanism),
       sc->auction.slots, yuan(sc->auction.reserve_li, y));
-  put(&b, "  increment: %s\n  examination_eta: %.17g\n  position_weights: [", yuan(sc->auction.increment_li, y),
-      sc->examination_eta);
-  for (uint32_t k = 0; k < BIDSIM_MAX_SLOTS; k++)
-    put(&b, "%s%.6f", k ? ", " : "", sc->auction.position_weight_ppm[k] / 1e6);
-  put(&b, "]\n  strict_caps: %s\n  quality_model: %s\n  quality: %u\n", sc->strict_caps ? "true" : "false",
+  put(&b, "  increment: %s\n  examination_eta: %.17g\n", yuan(sc->auction.increment_li, y), sc->examination_eta);
+  if (sc->position_weights_listed) {   /* else derived from eta again */
+    put(&b, "  position_weights: [");
+    for (uint32_t k = 0; k < BIDSIM_MAX_SLOTS; k++)
+      put(&b, "%s%.6f", k ? ", " : "", sc->auction.position_weight_ppm[k] / 1e6);
+    put(&b, "]\n");
+  }
+  put(&b, "  strict_caps: %s\n  quality_model: %s\n  quality: %u\n", sc->strict_caps ? "true" : "false",
       sc->quality_model == BIDSIM_QUALITY_CTR ? "ctr" : "fixed", sc->quality_fixed);
   put(&b, "traffic:\n  impressions_per_day: %.17g\n  diurnal: [", sc->impressions_per_day);
   for (int h = 0; h < BIDSIM_HOURS; h++) put(&b, "%s%.17g", h ? ", " : "", sc->diurnal[h]);
@@ -116,6 +119,9 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   put(&b, "  cvr_mult: {ordinary: %.17g, shop: %.17g, similar: %.17g}\n", sc->cvr_mult[0], sc->cvr_mult[1], sc->cvr_mult[2]);
   put(&b, "  conversion_delay_hours: %.17g\n  attribution_window_days: %.17g\n", sc->conversion_delay_hours,
       sc->attribution_window_days);
+  put(&b, "  relation: %s\n  affinity: {sigma: %.17g, truncate: %.17g}\n  prediction_error: %.17g\n",
+      sc->relation == BIDSIM_RELATION_PER_SHOP ? "per_shop" : "global", sc->affinity_sigma, sc->affinity_truncate,
+      sc->prediction_error);
   static const char *const status[] = { "on_sale", "delisted", "removed" };
   put(&b, "shops:%s\n", sc->shop_count ? "" : " []");
   for (uint32_t s = 0; s < sc->shop_count; s++) {
@@ -124,16 +130,21 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     put_name(&b, sh->name);
     if (sh->consult_share > 0)
       put(&b, "\n    service: {consult_share: %.17g, capacity_per_hour: %.17g}", sh->consult_share, sh->capacity_per_hour);
+    if (sh->reach >= 0) put(&b, "\n    reach: %.17g", sh->reach);
     put(&b, "\n    products:%s\n", sh->product_count ? "" : " []");
     for (uint32_t q = 0; q < sh->product_count; q++) {
       const bidsim_sc_product_t *p = &sh->products[q];
-      put(&b, "      - id: %llu\n        name: ", (unsigned long long)p->id);
-      put_name(&b, p->name);
-      put(&b, "\n        sales: %lld\n        status: %s\n        price: %s\n        category: ",
+      put(&b, "      - id: %llu\n", (unsigned long long)p->id);
+      if (!p->name_derived) {
+        put(&b, "        name: ");
+        put_name(&b, p->name);
+        put(&b, "\n");
+      }
+      put(&b, "        sales: %lld\n        status: %s\n        price: %s\n        category: ",
           (long long)p->historical_sales, status[p->status], yuan(p->price_li, y));
       put_name(&b, sc->category_names[p->category]);
       put(&b, "\n        ctr: %.17g\n        cvr: %.17g\n", p->ctr, p->cvr);
-      put_dist(&b, "        ", "order_value", &p->order_value_yuan);
+      if (!p->order_value_derived) put_dist(&b, "        ", "order_value", &p->order_value_yuan);
     }
   }
   put(&b, "plans:%s\n", sc->plan_count ? "" : " []");
@@ -147,9 +158,10 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     else put(&b, "\n    cap: %s\n", yuan(p->cap_li, y));
     put(&b, "    products: [");
     for (uint32_t k = 0; k < p->product_count; k++) put(&b, "%s%llu", k ? ", " : "", (unsigned long long)p->product_ids[k]);
-    char y1[32], y2[32];
-    put(&b, "]\n    bids: {ordinary: %s, shop: %s, similar: %s}\n", yuan(p->bid_li[0], y), yuan(p->bid_li[1], y1),
-        yuan(p->bid_li[2], y2));
+    put(&b, "]\n    bids: {ordinary: %s", yuan(p->bid_li[0], y));
+    if (!p->bid_derived[1]) put(&b, ", shop: %s", yuan(p->bid_li[1], y));
+    if (!p->bid_derived[2]) put(&b, ", similar: %s", yuan(p->bid_li[2], y));
+    put(&b, "}\n");
     if (p->quality) put(&b, "    quality: %u\n", p->quality);
     put(&b, "    publish: {day: %u, time: \"%02u:%02u:%02u\"}\n", p->publish_day, p->publish_second / 3600,
         p->publish_second / 60 % 60, p->publish_second % 60);
@@ -166,13 +178,18 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   put_dist(&b, "  ", "ctr", &mk->ctr);
   put_dist(&b, "  ", "cvr", &mk->cvr);
   put_dist(&b, "  ", "order_value", &mk->order_value_yuan);
-  put(&b, "  category_shares: {");
-  for (uint32_t i = 0; i < sc->category_count; i++) {
-    put(&b, "%s", i ? ", " : "");
-    put_name(&b, sc->category_names[i]);
-    put(&b, ": %.17g", mk->category_shares[i]);
+  put_dist(&b, "  ", "reach", &mk->reach);
+  put_dist(&b, "  ", "targeting", &mk->targeting);
+  put(&b, "  redraw: %s\n", mk->redraw == BIDSIM_REDRAW_PER_REPLICATE ? "per_replicate" : "once");
+  if (!mk->category_shares_derived) {
+    put(&b, "  category_shares: {");
+    for (uint32_t i = 0; i < sc->category_count; i++) {
+      put(&b, "%s", i ? ", " : "");
+      put_name(&b, sc->category_names[i]);
+      put(&b, ": %.17g", mk->category_shares[i]);
+    }
+    put(&b, "}\n");
   }
-  put(&b, "}\n");
   if (mk->strategy_count) put(&b, "  strategies:\n");
   for (uint32_t i = 0; i < mk->strategy_count; i++) {
     put(&b, "    - share: %.17g\n", mk->strategy_share[i]);
@@ -194,7 +211,11 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   } else {
     put(&b, "variants:\n");
   }
-  for (uint32_t v = 0; v < sc->variant_count && !sc->sweep_key_count; v++) {
+  bidsim__plan_names_t pn = { 0 };
+  bool changes = false;
+  for (uint32_t v = 0; v < sc->variant_count && !sc->sweep_key_count; v++) changes |= sc->variants[v].change_count > 0;
+  if (changes && bidsim__plan_names_build(sc, &pn)) b.oom = true;
+  for (uint32_t v = 0; v < sc->variant_count && !sc->sweep_key_count && !b.oom; v++) {
     const bidsim_sc_variant_t *var = &sc->variants[v];
     put(&b, "  - name: ");
     put_name(&b, var->name);
@@ -205,7 +226,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
       const bidsim_sc_plan_t *p = &sc->plans[ch->plan];
       char y1[32], y2[32], full[2 * BIDSIM_NAME_MAX + 2];
       /* the "Shop/Plan" form whenever the bare name would be ambiguous */
-      if (bidsim__find_plan(sc, p->name) == (int)ch->plan) snprintf(full, sizeof full, "%s", p->name);
+      if (!pn.shared[ch->plan]) snprintf(full, sizeof full, "%s", p->name);
       else snprintf(full, sizeof full, "%s/%s", sc->shops[p->shop].name, p->name);
       put(&b, "      ");
       put_name(&b, full);
@@ -216,6 +237,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
       put_strategy(&b, "        ", ch->strategy);
     }
   }
+  bidsim__plan_names_free(&pn);
   if (b.oom) { bidsim_free(b.buf); return NULL; }
   return b.buf;
 }

@@ -7,6 +7,11 @@
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
+void bidsim__weights_from_eta(bidsim_scenario_t *sc) {
+  for (uint32_t k = 0; k < BIDSIM_MAX_SLOTS; k++)
+    sc->auction.position_weight_ppm[k] = (uint32_t)llround(1e6 * pow(1.0 / (k + 1), sc->examination_eta));
+}
+
 int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
   static const char *const keys[] = { "mechanism", "slots", "reserve", "increment", "examination_eta",
                                       "position_weights", "strict_caps", "quality_model", "quality", NULL };
@@ -25,9 +30,9 @@ int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
   if ((v = bidsim__get(n, "reserve")) && (rc = bidsim__get_money(c, v, "auction.reserve", &sc->auction.reserve_li))) return rc;
   if ((v = bidsim__get(n, "increment")) && (rc = bidsim__get_money(c, v, "auction.increment", &sc->auction.increment_li))) return rc;
   if ((rc = bidsim__opt_double(c, n, "auction", "examination_eta", 0.0, 10.0, &sc->examination_eta))) return rc;
-  for (uint32_t k = 0; k < BIDSIM_MAX_SLOTS; k++)
-    sc->auction.position_weight_ppm[k] = (uint32_t)llround(1e6 * pow(1.0 / (k + 1), sc->examination_eta));
+  bidsim__weights_from_eta(sc);
   if ((v = bidsim__get(n, "position_weights"))) {
+    sc->position_weights_listed = true;
     if (!fy_node_is_sequence(v)) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "auction.position_weights", "expected a list of numbers in (0, 1]");
     int cnt = fy_node_sequence_item_count(v);
     if (cnt < (int)sc->auction.slots || cnt > BIDSIM_MAX_SLOTS)
@@ -61,10 +66,20 @@ int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
   return BIDSIM_OK;
 }
 
-int bidsim__find_category(const bidsim_scenario_t *sc, const char *name) {
-  for (uint32_t i = 0; i < sc->category_count; i++)
-    if (!strcmp(sc->category_names[i], name)) return (int)i;
-  return -1;
+static bool category_eq(const void *data, uint32_t val, const void *key) {
+  const bidsim_scenario_t *sc = data;
+  return !strcmp(sc->category_names[val], key);
+}
+
+/* Category i into the index: UINT32_MAX, or the category with its name. */
+static uint32_t index_category(ctx_t *c, uint32_t i) {
+  const char *name = c->sc->category_names[i];
+  return bidsim__keyset_add(&c->categories_ix, bidsim__hash_name(0, name), i, category_eq, c->sc, name);
+}
+
+int bidsim__find_category(const ctx_t *c, const char *name) {
+  uint32_t i = bidsim__keyset_find(&c->categories_ix, bidsim__hash_name(0, name), category_eq, c->sc, name);
+  return i == UINT32_MAX ? -1 : (int)i;
 }
 
 /* Double 11 (DOMAIN.md §3): warm-up Nov 1-10, burst Nov 11, after-heat
@@ -182,7 +197,9 @@ int bidsim__load_traffic(ctx_t *c, struct fy_node *n) {
     sc->category_names = bidsim_calloc((size_t)cnt, sizeof *sc->category_names);
     sc->category_shares = bidsim_calloc((size_t)cnt, sizeof *sc->category_shares);
     sc->category_count = 0;
-    if (!sc->category_names || !sc->category_shares) return bidsim__fail_at(c, v, BIDSIM_ENOMEM, "traffic.categories", "out of memory");
+    bidsim__keyset_free(&c->categories_ix);
+    if (!sc->category_names || !sc->category_shares || bidsim__keyset_init(&c->categories_ix, (size_t)cnt))
+      return bidsim__fail_at(c, v, BIDSIM_ENOMEM, "traffic.categories", "out of memory");
     void *it = NULL;
     struct fy_node *item;
     double sum = 0.0;
@@ -195,13 +212,17 @@ int bidsim__load_traffic(ctx_t *c, struct fy_node *n) {
       if (!nm || !bidsim__get(item, "share")) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a category needs name and share");
       bidsim__join(sub, sizeof sub, key, "name");
       if ((rc = bidsim__get_name(c, nm, sub, sc->category_names[i]))) return rc;
-      if (bidsim__find_category(sc, sc->category_names[i]) >= 0)
+      if (index_category(c, i) != UINT32_MAX)
         return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "category '%s' is listed twice", sc->category_names[i]);
       if ((rc = bidsim__opt_double(c, item, key, "share", 0.0, 1.0, &sc->category_shares[i]))) return rc;
       sum += sc->category_shares[i];
       sc->category_count = i + 1;
     }
     if (fabs(sum - 1.0) > 1e-9) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "traffic.categories", "category shares sum to %g, not 1", sum);
+  } else {   /* the default category */
+    if (bidsim__keyset_init(&c->categories_ix, sc->category_count))
+      return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "traffic", "out of memory");
+    for (uint32_t i = 0; i < sc->category_count; i++) index_category(c, i);
   }
   char buf[32];
   if ((v = bidsim__get(n, "noise"))) {
@@ -233,10 +254,36 @@ int bidsim__load_traffic(ctx_t *c, struct fy_node *n) {
 }
 
 int bidsim__load_users(ctx_t *c, struct fy_node *n) {
-  static const char *const keys[] = { "ctr_mult", "cvr_mult", "conversion_delay_hours", "attribution_window_days", NULL };
+  static const char *const keys[] = { "ctr_mult", "cvr_mult", "conversion_delay_hours", "attribution_window_days",
+                                      "relation", "affinity", "prediction_error", NULL };
   bidsim_scenario_t *sc = c->sc;
   int rc = bidsim__check_keys(c, n, "users", keys);
   struct fy_node *v;
+  char buf[32];
+  /* the personalised model (docs/model.md §2-§3): each plan's segment is
+   * the user's relation to its shop; ranking by bid x this user's pCTR */
+  if (!rc && (v = bidsim__get(n, "relation"))) {
+    if ((rc = bidsim__scalar(c, v, "users.relation", buf, sizeof buf, "per_shop or global"))) return rc;
+    if (!strcmp(buf, "per_shop")) sc->relation = BIDSIM_RELATION_PER_SHOP;
+    else if (!strcmp(buf, "global")) sc->relation = BIDSIM_RELATION_GLOBAL;
+    else return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "users.relation", "unknown relation model '%s' (per_shop or "
+                                "global: one segment per impression for every plan, the first model)", buf);
+  }
+  /* sigma defaults to 0.5 under per_shop and to 0 under global, where
+   * every user of a segment ranks alike */
+  if (!rc && sc->relation == BIDSIM_RELATION_GLOBAL) sc->affinity_sigma = 0.0;
+  if (!rc && (v = bidsim__get(n, "affinity"))) {
+    static const char *const akeys[] = { "sigma", "truncate", NULL };
+    if ((rc = bidsim__check_keys(c, v, "users.affinity", akeys)) ||
+        (rc = bidsim__opt_double(c, v, "users.affinity", "sigma", 0.0, 3.0, &sc->affinity_sigma)) ||
+        (rc = bidsim__opt_double(c, v, "users.affinity", "truncate", 0.5, 6.0, &sc->affinity_truncate)))
+      return rc;
+    if (sc->relation == BIDSIM_RELATION_GLOBAL && sc->affinity_sigma > 0)
+      return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "users.affinity.sigma", "an affinity of sigma %g needs "
+                             "users.relation: per_shop (the first model ranks every user of a segment alike)",
+                             sc->affinity_sigma);
+  }
+  if (!rc) rc = bidsim__opt_double(c, n, "users", "prediction_error", 0.0, 3.0, &sc->prediction_error);
   if (!rc && (v = bidsim__get(n, "ctr_mult"))) rc = bidsim__segment_map(c, v, "users.ctr_mult", 0.0, 100.0, sc->ctr_mult);
   if (!rc && (v = bidsim__get(n, "cvr_mult"))) rc = bidsim__segment_map(c, v, "users.cvr_mult", 0.0, 100.0, sc->cvr_mult);
   if (!rc) rc = bidsim__opt_double(c, n, "users", "conversion_delay_hours", 0.0, 24.0 * 365, &sc->conversion_delay_hours);

@@ -8,26 +8,29 @@
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
+/* A product's keys, in the order of load_product's table. */
+enum { P_ID, P_NAME, P_SALES, P_STATUS, P_PRICE, P_CATEGORY, P_CTR, P_CVR, P_ORDER_VALUE };
+
 static int load_product(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_product_t *p) {
   static const char *const keys[] = { "id", "name", "sales", "status", "price", "category", "ctr", "cvr",
                                       "order_value", NULL };
-  int rc = bidsim__check_keys(c, n, key, keys);
+  struct fy_node *f[9], *v;   /* one pass over the mapping: a million products load in seconds */
+  int rc = bidsim__check_keys_get(c, n, key, keys, f);
   if (rc) return rc;
-  const bidsim_scenario_t *sc = c->sc;
-  struct fy_node *v;
   char sub[160], buf[BIDSIM_NAME_MAX];
-  if (!bidsim__get(n, "id") || !bidsim__get(n, "sales"))
+  if (!f[P_ID] || !f[P_SALES])
     return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a product needs at least id and sales");
   bidsim__join(sub, sizeof sub, key, "id");
-  if ((rc = bidsim__get_u64(c, bidsim__get(n, "id"), sub, 0, UINT64_MAX, &p->id))) return rc;
+  if ((rc = bidsim__get_u64(c, f[P_ID], sub, 0, UINT64_MAX, &p->id))) return rc;
   snprintf(p->name, sizeof p->name, "product-%llu", (unsigned long long)p->id);
-  if ((v = bidsim__get(n, "name"))) { bidsim__join(sub, sizeof sub, key, "name"); if ((rc = bidsim__get_name(c, v, sub, p->name))) return rc; }
+  p->name_derived = (v = f[P_NAME]) == NULL;
+  if (v) { bidsim__join(sub, sizeof sub, key, "name"); if ((rc = bidsim__get_name(c, v, sub, p->name))) return rc; }
   uint64_t sales;
   bidsim__join(sub, sizeof sub, key, "sales");
-  if ((rc = bidsim__get_u64(c, bidsim__get(n, "sales"), sub, 0, INT64_MAX, &sales))) return rc;
+  if ((rc = bidsim__get_u64(c, f[P_SALES], sub, 0, INT64_MAX, &sales))) return rc;
   p->historical_sales = (int64_t)sales;
   p->status = BIDSIM_PRODUCT_ON_SALE;
-  if ((v = bidsim__get(n, "status"))) {
+  if ((v = f[P_STATUS])) {
     bidsim__join(sub, sizeof sub, key, "status");
     if ((rc = bidsim__scalar(c, v, sub, buf, sizeof buf, "on_sale, delisted or removed"))) return rc;
     if (!strcmp(buf, "on_sale")) p->status = BIDSIM_PRODUCT_ON_SALE;
@@ -36,24 +39,61 @@ static int load_product(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_
     else return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, sub, "unknown status '%s' (on_sale, delisted or removed)", buf);
   }
   p->price_li = 100 * BIDSIM_LI_PER_YUAN;
-  if ((v = bidsim__get(n, "price"))) { bidsim__join(sub, sizeof sub, key, "price"); if ((rc = bidsim__get_money(c, v, sub, &p->price_li))) return rc; }
+  if ((v = f[P_PRICE])) { bidsim__join(sub, sizeof sub, key, "price"); if ((rc = bidsim__get_money(c, v, sub, &p->price_li))) return rc; }
   p->category = 0;
-  if ((v = bidsim__get(n, "category"))) {
+  if ((v = f[P_CATEGORY])) {
     bidsim__join(sub, sizeof sub, key, "category");
     if ((rc = bidsim__get_name(c, v, sub, buf))) return rc;
-    int cat = bidsim__find_category(sc, buf);
+    int cat = bidsim__find_category(c, buf);
     if (cat < 0) return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, sub, "unknown category '%s' (not in traffic.categories)", buf);
     p->category = (uint32_t)cat;
   }
   p->ctr = 0.04;
   p->cvr = 0.015;
-  if ((rc = bidsim__opt_double(c, n, key, "ctr", 0.0, 1.0, &p->ctr)) || (rc = bidsim__opt_double(c, n, key, "cvr", 0.0, 1.0, &p->cvr))) return rc;
+  if ((v = f[P_CTR])) { bidsim__join(sub, sizeof sub, key, "ctr"); if ((rc = bidsim__get_double(c, v, sub, 0.0, 1.0, &p->ctr))) return rc; }
+  if ((v = f[P_CVR])) { bidsim__join(sub, sizeof sub, key, "cvr"); if ((rc = bidsim__get_double(c, v, sub, 0.0, 1.0, &p->cvr))) return rc; }
   p->order_value_yuan = (bidsim_dist_t){ BIDSIM_DIST_FIXED, (double)p->price_li / BIDSIM_LI_PER_YUAN, 0.0 };
-  if ((v = bidsim__get(n, "order_value"))) {
+  p->order_value_derived = (v = f[P_ORDER_VALUE]) == NULL;
+  if (v) {
     bidsim__join(sub, sizeof sub, key, "order_value");
     if ((rc = bidsim__dist(c, v, sub, 0.0, 1e7, &p->order_value_yuan))) return rc;
   }
   return BIDSIM_OK;
+}
+
+static bool shop_eq(const void *data, uint32_t val, const void *key) {
+  const bidsim_scenario_t *sc = data;
+  return !strcmp(sc->shops[val].name, key);
+}
+
+static bool product_eq(const void *data, uint32_t val, const void *key) {
+  const bidsim_sc_shop_t *sh = data;
+  return sh->products[val].id == *(const uint64_t *)key;
+}
+
+/* The shop's products, each id once. */
+static int load_products(ctx_t *c, struct fy_node *pl, const char *key, bidsim_sc_shop_t *sh, uint32_t s) {
+  int pc = fy_node_is_sequence(pl) ? fy_node_sequence_item_count(pl) : -1;
+  if (pc < 0 || pc > 1000000) return bidsim__fail_at(c, pl, BIDSIM_ESCHEMA, key, "expected a list of products");
+  sh->products = bidsim_calloc((size_t)pc + 1, sizeof *sh->products);
+  bidsim__keyset_t ids;
+  if (!sh->products || bidsim__keyset_init(&ids, (size_t)pc))
+    return bidsim__fail_at(c, pl, BIDSIM_ENOMEM, key, "out of memory");
+  void *it = NULL;
+  struct fy_node *pn;
+  int rc = BIDSIM_OK;
+  for (uint32_t q = 0; !rc && (pn = fy_node_sequence_iterate(pl, &it)) != NULL; q++) {
+    char pkey[128];
+    snprintf(pkey, sizeof pkey, "%s[%u]", key, q);
+    if ((rc = load_product(c, pn, pkey, &sh->products[q]))) break;
+    sh->product_count = q + 1;
+    const uint64_t id = sh->products[q].id;
+    if (bidsim__keyset_add(&ids, bidsim__hash_id(s, id), q, product_eq, sh, &id) != UINT32_MAX)
+      rc = bidsim__fail_at(c, bidsim__get(pn, "id"), BIDSIM_ESCHEMA, pkey, "product id %llu is listed twice in shop '%s'",
+                           (unsigned long long)id, sh->name);
+  }
+  bidsim__keyset_free(&ids);
+  return rc;
 }
 
 int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
@@ -61,8 +101,9 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
   int cnt = fy_node_is_sequence(n) ? fy_node_sequence_item_count(n) : -1;
   if (cnt < 0 || cnt > 100000) return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, "shops", "expected a list of shops");
   sc->shops = bidsim_calloc((size_t)cnt + 1, sizeof *sc->shops);
-  if (!sc->shops) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "shops", "out of memory");
-  static const char *const keys[] = { "name", "products", "service", NULL };
+  if (!sc->shops || bidsim__keyset_init(&c->shops_ix, (size_t)cnt))
+    return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "shops", "out of memory");
+  static const char *const keys[] = { "name", "products", "service", "reach", NULL };
   void *it = NULL;
   struct fy_node *item;
   int rc;
@@ -72,14 +113,14 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
     if ((rc = bidsim__check_keys(c, item, key, keys))) return rc;
     bidsim_sc_shop_t *sh = &sc->shops[s];
     sc->shop_count = s + 1;
+    sh->reach = -1.0;   /* traffic.segments.shop unless given */
     struct fy_node *nm = bidsim__get(item, "name"), *pl = bidsim__get(item, "products");
     if (!nm) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a shop needs a name");
     bidsim__join(sub, sizeof sub, key, "name");
     if ((rc = bidsim__get_name(c, nm, sub, sh->name))) return rc;
-    for (uint32_t t = 0; t < s; t++)
-      if (!strcmp(sc->shops[t].name, sh->name))
-        return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
-    if (!pl) continue;
+    if (bidsim__keyset_add(&c->shops_ix, bidsim__hash_name(0, sh->name), s, shop_eq, sc, sh->name) != UINT32_MAX)
+      return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "shop '%s' is listed twice", sh->name);
+    if ((rc = bidsim__opt_double(c, item, key, "reach", 0.0, 1.0, &sh->reach))) return rc;
     struct fy_node *sv = bidsim__get(item, "service");
     if (sv) {
       static const char *const svkeys[] = { "consult_share", "capacity_per_hour", NULL };
@@ -91,23 +132,9 @@ int bidsim__load_shops(ctx_t *c, struct fy_node *n) {
           (rc = bidsim__opt_double(c, sv, sub, "capacity_per_hour", 0.0, 1e9, &sh->capacity_per_hour)))
         return rc;
     }
+    if (!pl) continue;   /* a shop without products (its service checked all the same) */
     bidsim__join(sub, sizeof sub, key, "products");
-    int pc = fy_node_is_sequence(pl) ? fy_node_sequence_item_count(pl) : -1;
-    if (pc < 0 || pc > 1000000) return bidsim__fail_at(c, pl, BIDSIM_ESCHEMA, sub, "expected a list of products");
-    sh->products = bidsim_calloc((size_t)pc + 1, sizeof *sh->products);
-    if (!sh->products) return bidsim__fail_at(c, pl, BIDSIM_ENOMEM, sub, "out of memory");
-    void *it2 = NULL;
-    struct fy_node *pn;
-    for (uint32_t q = 0; (pn = fy_node_sequence_iterate(pl, &it2)) != NULL; q++) {
-      char pkey[128];
-      snprintf(pkey, sizeof pkey, "%s[%u]", sub, q);
-      if ((rc = load_product(c, pn, pkey, &sh->products[q]))) return rc;
-      sh->product_count = q + 1;
-      for (uint32_t r = 0; r < q; r++)
-        if (sh->products[r].id == sh->products[q].id)
-          return bidsim__fail_at(c, bidsim__get(pn, "id"), BIDSIM_ESCHEMA, pkey, "product id %llu is listed twice in shop '%s'",
-                      (unsigned long long)sh->products[q].id, sh->name);
-    }
+    if ((rc = load_products(c, pl, sub, sh, s))) return rc;
   }
   return BIDSIM_OK;
 }
@@ -131,9 +158,7 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
   pm->name = bidsim__node_mark(bidsim__get(n, "name"));
   bidsim__join(sub, sizeof sub, key, "shop");
   if ((rc = bidsim__get_name(c, bidsim__get(n, "shop"), sub, buf))) return rc;
-  p->shop = UINT32_MAX;
-  for (uint32_t s = 0; s < sc->shop_count; s++)
-    if (!strcmp(sc->shops[s].name, buf)) p->shop = s;
+  p->shop = bidsim__keyset_find(&c->shops_ix, bidsim__hash_name(0, buf), shop_eq, sc, buf);
   if (p->shop == UINT32_MAX) return bidsim__fail_at(c, bidsim__get(n, "shop"), BIDSIM_ESCHEMA, sub, "unknown shop '%s' (not in shops)", buf);
   p->cap_li = BIDSIM_CAP_UNLIMITED;
   if ((v = bidsim__get(n, "cap"))) {
@@ -145,7 +170,8 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
       return rc;
   }
   /* bids: ordinary required; shop and similar default to the smallest
-   * allowed premium (base x 1.10, rounded up to whole fen) */
+   * allowed premium (base x 1.10, rounded up to whole fen: the rules
+   * module's bound, exact for any base) */
   v = bidsim__get(n, "bids");
   bidsim__join(sub, sizeof sub, key, "bids");
   static const char *const segs[] = { "ordinary", "shop", "similar", NULL };
@@ -159,7 +185,9 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
     if (b) {
       if ((rc = bidsim__get_money(c, b, bkey, &p->bid_li[s]))) return rc;
     } else {
-      p->bid_li[s] = (p->bid_li[0] * 110 + 999) / 1000 * 10;
+      int64_t hi;
+      bidsim_rule_premium_bounds(p->bid_li[0], &p->bid_li[s], &hi);
+      p->bid_derived[s] = true;
     }
   }
   if ((v = bidsim__get(n, "quality"))) {

@@ -1,8 +1,14 @@
 /* sim/scenario_strategy.c - a strategy setting (`strategy:` of a plan, a
  * variant's change or a market share): a built-in by kind or a plugin by
- * path, with its parameters, checked by creating it once. */
+ * path, with its parameters, checked by creating it once. A plugin is
+ * trusted code: it is loaded (its constructors run) only when the options
+ * ask for it. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 #include "sim/strategy_plugin.h"
@@ -28,6 +34,45 @@ static int add_param(ctx_t *c, struct fy_node *at, const char *key, bidsim_sc_st
   return BIDSIM_OK;
 }
 
+/* A plugin that is not loaded still has to exist as a readable file. */
+static int plugin_present(ctx_t *c, struct fy_node *at, const char *key, const char *full) {
+  struct stat st;
+  if (stat(full, &st) != 0 || access(full, R_OK) != 0)
+    return bidsim__fail_at(c, at, BIDSIM_EPLUGIN, key, "cannot load the plugin: %s: %s", full, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return bidsim__fail_at(c, at, BIDSIM_EPLUGIN, key, "cannot load the plugin: %s is not a file", full);
+  return BIDSIM_OK;
+}
+
+/* The node of the parameter a strategy named by its key ("target", or
+ * "hours.3" for item 3 of the list hours) in the params mapping, and its
+ * key path (@p sub.hours[3]); *at and key are left alone if none matches. */
+static void param_node(struct fy_node *params, const char *name, const char *sub, struct fy_node **at, char *key,
+                       size_t keylen) {
+  void *it = NULL;
+  struct fy_node_pair *pr;
+  while ((pr = fy_node_mapping_iterate(params, &it)) != NULL) {
+    const char *k = fy_node_get_scalar0(fy_node_pair_key(pr));
+    struct fy_node *v = fy_node_pair_value(pr);
+    size_t len = k ? strlen(k) : 0;
+    if (k == NULL || strncmp(name, k, len)) continue;
+    if (name[len] == '\0' && !fy_node_is_sequence(v)) {
+      *at = v;
+      snprintf(key, keylen, "%s.%s", sub, k);
+      return;
+    }
+    if (name[len] == '.' && fy_node_is_sequence(v)) {
+      char *end;
+      long i = strtol(name + len + 1, &end, 10);
+      struct fy_node *item = *end == '\0' && i >= 0 && i < (1L << 20) ? fy_node_sequence_get_by_index(v, (int)i) : NULL;
+      if (item == NULL) return;
+      *at = item;
+      snprintf(key, keylen, "%s.%s[%ld]", sub, k, i);
+      return;
+    }
+  }
+}
+
 /* strategy: {kind: NAME | plugin: PATH, params: {name: number | [numbers]}}.
  * Checked by creating it once: the strategy names any parameter it rejects. */
 int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_strategy_t **out) {
@@ -40,7 +85,7 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
     return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a strategy needs exactly one of kind (a built-in) or plugin (a .so path)");
   bidsim_sc_strategy_t *st = bidsim_calloc(1, sizeof *st);
   if (st == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
-  char sub[256], buf[1024], msg[300];
+  char sub[256], buf[1024], msg[300];   /* msg: a plugin's load failure */
   if (kind) {
     snprintf(sub, sizeof sub, "%s.kind", key);
     if ((rc = bidsim__get_name(c, kind, sub, st->kind))) goto fail;
@@ -55,16 +100,29 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
     snprintf(sub, sizeof sub, "%s.plugin", key);
     if ((rc = bidsim__scalar(c, plugin, sub, buf, sizeof buf, "a path to a shared object"))) goto fail;
     st->plugin_path = bidsim_strdup(buf);
-    /* relative paths are relative to the scenario file */
+    /* relative paths are relative to the scenario file (a sweep point's
+     * too: c->file is the file's path where c->path names the point) */
     char full[2048];
-    const char *slash = strrchr(c->path, '/');
-    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - c->path), c->path, buf);
+    const char *file = c->file ? c->file : c->path, *slash = strrchr(file, '/');
+    if (buf[0] != '/' && slash) snprintf(full, sizeof full, "%.*s/%s", (int)(slash - file), file, buf);
     else snprintf(full, sizeof full, "%s", buf);
-    if (!st->plugin_path || bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
-      rc = bidsim__fail_at(c, plugin, BIDSIM_EPLUGIN, sub, "%s", st->plugin_path ? msg : "out of memory");
+    if (!st->plugin_path) {
+      rc = bidsim__fail_at(c, plugin, BIDSIM_ENOMEM, sub, "out of memory");
       goto fail;
     }
-    snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+    if (!c->opt->load_plugins) {
+      /* trusted code is not run unless asked: check that it is there */
+      if ((rc = plugin_present(c, plugin, sub, full))) goto fail;
+      const char *base = strrchr(buf, '/');
+      snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, base ? base + 1 : buf);
+      c->sc->plugins_skipped++;
+    } else {
+      if (bidsim_plugin_load(full, &st->plugin_handle, &st->impl, msg, sizeof msg)) {
+        rc = bidsim__fail_at(c, plugin, BIDSIM_EPLUGIN, sub, "%s", msg);
+        goto fail;
+      }
+      snprintf(st->kind, sizeof st->kind, "%.*s", BIDSIM_NAME_MAX - 1, st->impl->name);
+    }
   }
   if (params) {
     snprintf(sub, sizeof sub, "%s.params", key);
@@ -92,13 +150,24 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
       }
     }
   }
+  if (st->impl == NULL) {   /* a plugin not loaded: its parameters stay unchecked */
+    *out = st;
+    return BIDSIM_OK;
+  }
   bidsim_params_t ps = { st->param_count, st->params };
   void *self = NULL;
-  msg[0] = '\0';
-  int crc = st->impl->create(&ps, &self, msg, sizeof msg);
-  if (crc != 0) {
-    rc = bidsim__fail_at(c, params ? params : n, crc == BIDSIM_ENOMEM ? BIDSIM_ENOMEM : BIDSIM_ESCHEMA,
-              params ? sub : key, "strategy %s: %s", st->kind, msg[0] ? msg : "rejected its parameters");
+  bidsim_error_t cerr;
+  bidsim_error_clear(&cerr);
+  int crc = st->impl->create(&ps, &self, &cerr);
+  if (crc != BIDSIM_OK) {
+    /* at the parameter the strategy names (its key as passed: "hours.3" is
+     * hours[3]), else at the params mapping (issue 11 defect 6) */
+    struct fy_node *at = params ? params : n;
+    char at_key[440];
+    snprintf(at_key, sizeof at_key, "%s", params ? sub : key);
+    if (params && cerr.where[0]) param_node(params, cerr.where, sub, &at, at_key, sizeof at_key);
+    rc = bidsim__fail_at(c, at, crc == BIDSIM_ENOMEM ? BIDSIM_ENOMEM : BIDSIM_ESCHEMA, at_key, "strategy %s: %s",
+                         st->kind, cerr.msg[0] ? cerr.msg : "rejected its parameters");
     goto fail;
   }
   st->impl->destroy(self);

@@ -20,7 +20,7 @@ static const char *scalar0(struct fy_node *n) { return n && fy_node_is_scalar(n)
 /* A decimal "12.345" as an integer count of 10^-scale. */
 static bool decimal(const char *s, int scale, long long *out) {
   char *end;
-  if (!s || !*s) return false;
+  if (!s || bidsim__decimal_problem(s, false)) return false;
   double v = strtod(s, &end);
   if (*end) return false;
   double m = 1;
@@ -56,9 +56,8 @@ static int value_list(ctx_t *c, struct fy_node *n, const char *key, char ***out,
   }
   if (!fy_node_is_mapping(n))
     return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected a list of values or {start, stop, step}");
-  const char *a = scalar0(fy_node_mapping_lookup_by_string(n, "start", FY_NT)),
-             *b = scalar0(fy_node_mapping_lookup_by_string(n, "stop", FY_NT)),
-             *d = scalar0(fy_node_mapping_lookup_by_string(n, "step", FY_NT));
+  const char *a = scalar0(bidsim__get(n, "start")), *b = scalar0(bidsim__get(n, "stop")),
+             *d = scalar0(bidsim__get(n, "step"));
   if (fy_node_mapping_item_count(n) != 3 || !a || !b || !d)
     return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a range needs exactly start, stop and step");
   int scale = decimals(a);
@@ -112,7 +111,7 @@ static const char *set_path(struct fy_document *doc, const char *key, const char
         void *it = NULL;
         struct fy_node *c;
         while (!item && (c = fy_node_sequence_iterate(n, &it)) != NULL) {
-          const char *nm = fy_node_is_mapping(c) ? scalar0(fy_node_mapping_lookup_by_string(c, "name", FY_NT)) : NULL;
+          const char *nm = scalar0(bidsim__get(c, "name"));
           if (nm && !strcmp(nm, part)) item = c;
         }
       }
@@ -128,7 +127,10 @@ static const char *set_path(struct fy_document *doc, const char *key, const char
     p += len;
     if (*p == '.') p++;
     if (!fy_node_is_mapping(n)) return "a key on something that is not a mapping";
-    struct fy_node_pair *pair = fy_node_mapping_lookup_pair_by_string(n, part, FY_NT);
+    struct fy_node_pair *pair = bidsim__get_pair(n, part);
+    /* a new key is pasted into the point's text as it is: a plain name only */
+    if (pair == NULL && part[strspn(part, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] != '\0')
+      return "no such key (a key the file does not have must be a plain name: letters, digits, _)";
     if (*p == '\0') {   /* the last part: set or add the scalar */
       struct fy_node *v = fy_node_create_scalar_copy(doc, value, FY_NT);
       if (v == NULL) return "out of memory";
@@ -208,7 +210,7 @@ static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc
   struct fy_document *copy = fy_document_clone(doc);
   if (copy == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, "sweep", "out of memory");
   struct fy_node *root = fy_document_root(copy);
-  struct fy_node_pair *sw = fy_node_mapping_lookup_pair_by_string(root, "sweep", FY_NT);
+  struct fy_node_pair *sw = bidsim__get_pair(root, "sweep");
   /* removing by key frees the pair; the returned value is ours to free */
   if (sw) fy_node_free(fy_node_mapping_remove_by_key(root, fy_node_pair_key(sw)));
   for (uint32_t k = 0; k < K; k++) {
@@ -224,7 +226,7 @@ static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc
   char where[96];
   snprintf(where, sizeof where, "sweep point %u", v);
   bidsim_error_t e;
-  int rc = bidsim_scenario_load_string_opt(text, strlen(text), where, c->opt, out, &e);
+  int rc = bidsim__load_text(text, strlen(text), where, c->file, c->opt, out, &e);
   free(text);
   if (rc) return bidsim__fail_at(c, at, rc, "sweep", "point %u (%s) is invalid: %s: %s", v, params, e.where, e.msg);
   const char *changed = same_shape(base, *out);
@@ -235,12 +237,11 @@ static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc
 }
 
 int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *sweep, const char *path,
-                         const bidsim_scenario_options_t *opt, bidsim_error_t *err) {
-  ctx_t cx = { path, err, NULL, NULL, NULL, opt }, *c = &cx;
+                         const char *file, const bidsim_scenario_options_t *opt, bidsim_error_t *err) {
+  ctx_t cx = { .path = path, .file = file, .err = err, .opt = opt }, *c = &cx;
   if (!fy_node_is_mapping(sweep))
     return bidsim__fail_at(c, sweep, BIDSIM_ESCHEMA, "sweep", "expected a mapping: {grid: {KEY: VALUES, ...}} or {zip: {...}}");
-  struct fy_node *grid = fy_node_mapping_lookup_by_string(sweep, "grid", FY_NT),
-                 *zip = fy_node_mapping_lookup_by_string(sweep, "zip", FY_NT);
+  struct fy_node *grid = bidsim__get(sweep, "grid"), *zip = bidsim__get(sweep, "zip");
   if (fy_node_mapping_item_count(sweep) != 1 || (!grid && !zip))
     return bidsim__fail_at(c, sweep, BIDSIM_ESCHEMA, "sweep", "expected exactly one of grid or zip");
   struct fy_node *keys = grid ? grid : zip;

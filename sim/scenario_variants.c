@@ -6,27 +6,10 @@
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
-/* A listed plan by name, or "Shop/Plan" when names repeat across shops. */
-int bidsim__find_plan(const bidsim_scenario_t *sc, const char *name) {
-  int found = -1, hits = 0;
-  for (uint32_t i = 0; i < sc->plan_count; i++)
-    if (!strcmp(sc->plans[i].name, name)) { found = (int)i; hits++; }
-  if (hits == 1) return found;
-  if (hits > 1) return -2;
-  const char *slash = strchr(name, '/');
-  if (slash == NULL) return -1;
-  for (uint32_t i = 0; i < sc->plan_count; i++) {
-    const char *shop = sc->shops[sc->plans[i].shop].name;
-    if (strlen(shop) == (size_t)(slash - name) && !memcmp(shop, name, (size_t)(slash - name)) &&
-        !strcmp(sc->plans[i].name, slash + 1))
-      return (int)i;
-  }
-  return -1;
-}
-
 /* plans: {PLAN: {bids: {...}, cap: ...}}. Bids not given keep the plan's;
  * the merged bids and the cap are checked by the engine's rules module. */
-static int load_change(ctx_t *c, struct fy_node_pair *pair, const char *vkey, bidsim_sc_change_t *ch) {
+static int load_change(ctx_t *c, const bidsim__plan_names_t *pn, struct fy_node_pair *pair, const char *vkey,
+                       bidsim_sc_change_t *ch) {
   static const char *const keys[] = { "bids", "cap", "strategy", NULL };
   static const char *const segs[] = { "ordinary", "shop", "similar", NULL };
   bidsim_scenario_t *sc = c->sc;
@@ -34,7 +17,7 @@ static int load_change(ctx_t *c, struct fy_node_pair *pair, const char *vkey, bi
   char name[BIDSIM_NAME_MAX], key[256], sub[300];
   int rc = bidsim__get_name(c, k, vkey, name);
   if (rc) return rc;
-  int i = bidsim__find_plan(sc, name);
+  int i = bidsim__find_plan(sc, pn, name);
   if (i == -2)
     return bidsim__fail_at(c, k, BIDSIM_ESCHEMA, vkey, "plan name '%s' is used in several shops: write 'SHOP/%s'",
                 name, name);
@@ -78,19 +61,17 @@ static int load_change(ctx_t *c, struct fy_node_pair *pair, const char *vkey, bi
   return BIDSIM_OK;
 }
 
-int bidsim__load_variants(ctx_t *c, struct fy_node *n) {
+static bool variant_eq(const void *data, uint32_t val, const void *key) {
+  const bidsim_sc_variant_t *vs = data;
+  return !strcmp(vs[val].name, key);
+}
+
+/* Each variant's changes, its name unique, each plan changed at most once
+ * in it (by any of its names), every lookup through an index. */
+static int load_list(ctx_t *c, struct fy_node *n, bidsim_sc_variant_t *vs, const bidsim__plan_names_t *pn,
+                     bidsim__keyset_t *names, uint32_t *changed_by) {
   static const char *const keys[] = { "name", "plans", NULL };
   bidsim_scenario_t *sc = c->sc;
-  int cnt = fy_node_is_sequence(n) ? fy_node_sequence_item_count(n) : -1;
-  if (cnt < 1 || cnt > BIDSIM_MAX_VARIANTS)
-    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, "variants", "expected a list of 1 to %d variants",
-                BIDSIM_MAX_VARIANTS);
-  bidsim_sc_variant_t *vs = bidsim_calloc((size_t)cnt, sizeof *vs);
-  if (vs == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory");
-  for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_free(sc->variants[v].changes);
-  bidsim_free(sc->variants);
-  sc->variants = vs;
-  sc->variant_count = 0;
   void *it = NULL;
   struct fy_node *item;
   for (uint32_t i = 0; (item = fy_node_sequence_iterate(n, &it)) != NULL; i++) {
@@ -104,10 +85,10 @@ int bidsim__load_variants(ctx_t *c, struct fy_node *n) {
     if (nm == NULL) return bidsim__fail_at(c, item, BIDSIM_ESCHEMA, key, "a variant needs a name");
     bidsim__join(sub, sizeof sub, key, "name");
     if ((rc = bidsim__get_name(c, nm, sub, var->name))) return rc;
-    for (uint32_t j = 0; j < i; j++)
-      if (!strcmp(vs[j].name, var->name))
-        return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "variant name '%s' is already used by variants[%u]",
-                    var->name, j);
+    uint32_t j = bidsim__keyset_add(names, bidsim__hash_name(0, var->name), i, variant_eq, vs, var->name);
+    if (j != UINT32_MAX)
+      return bidsim__fail_at(c, nm, BIDSIM_ESCHEMA, sub, "variant name '%s' is already used by variants[%u]",
+                             var->name, j);
     if (pl == NULL) continue;   /* the scenario as written */
     bidsim__join(sub, sizeof sub, key, "plans");
     if (!fy_node_is_mapping(pl))
@@ -120,13 +101,40 @@ int bidsim__load_variants(ctx_t *c, struct fy_node *n) {
     struct fy_node_pair *pair;
     while ((pair = fy_node_mapping_iterate(pl, &it2)) != NULL) {
       bidsim_sc_change_t *ch = &var->changes[var->change_count];
-      if ((rc = load_change(c, pair, sub, ch))) return rc;
-      for (uint32_t j = 0; j < var->change_count; j++)
-        if (var->changes[j].plan == ch->plan)
-          return bidsim__fail_at(c, fy_node_pair_key(pair), BIDSIM_ESCHEMA, sub, "plan '%s' is changed twice",
-                      sc->plans[ch->plan].name);
-      var->change_count++;
+      if ((rc = load_change(c, pn, pair, sub, ch))) return rc;
+      var->change_count++;   /* freed with the variant from here on */
+      if (changed_by[ch->plan] == i + 1)
+        return bidsim__fail_at(c, fy_node_pair_key(pair), BIDSIM_ESCHEMA, sub, "plan '%s' is changed twice",
+                    sc->plans[ch->plan].name);
+      changed_by[ch->plan] = i + 1;
     }
   }
   return BIDSIM_OK;
+}
+
+int bidsim__load_variants(ctx_t *c, struct fy_node *n) {
+  bidsim_scenario_t *sc = c->sc;
+  int cnt = fy_node_is_sequence(n) ? fy_node_sequence_item_count(n) : -1;
+  if (cnt < 1 || cnt > BIDSIM_MAX_VARIANTS)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, "variants", "expected a list of 1 to %d variants",
+                BIDSIM_MAX_VARIANTS);
+  bidsim_sc_variant_t *vs = bidsim_calloc((size_t)cnt, sizeof *vs);
+  if (vs == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory");
+  for (uint32_t v = 0; v < sc->variant_count; v++) bidsim_free(sc->variants[v].changes);
+  bidsim_free(sc->variants);
+  sc->variants = vs;
+  sc->variant_count = 0;
+  bidsim__plan_names_t pn;
+  bidsim__keyset_t names;
+  uint32_t *changed_by = bidsim_calloc((size_t)sc->plan_count + 1, sizeof *changed_by);   /* [plan] variant + 1 */
+  if (changed_by == NULL || bidsim__plan_names_build(sc, &pn)) {
+    bidsim_free(changed_by);
+    return bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory");
+  }
+  int rc = bidsim__keyset_init(&names, (size_t)cnt) ? bidsim__fail_at(c, n, BIDSIM_ENOMEM, "variants", "out of memory")
+                                                   : load_list(c, n, vs, &pn, &names, changed_by);
+  bidsim__keyset_free(&names);
+  bidsim__plan_names_free(&pn);
+  bidsim_free(changed_by);
+  return rc;
 }

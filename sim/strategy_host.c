@@ -2,6 +2,7 @@
  * bidsim/strategy.h) for the day loop: instances per unit, a batched
  * update every period, the platform's clamp on every action. */
 #include "sim/strategy_host.h"
+#include <stdio.h>
 #include <string.h>
 #include "bidsim/alloc.h"
 #include "sim/traffic.h"
@@ -48,7 +49,8 @@ int bidsim_strategy_host_create(const bidsim_world_t *w, bidsim_strategy_host_t 
   *out = NULL;
   bidsim_strategy_host_t *h = bidsim_calloc(1, sizeof *h);
   if (h == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "strategy", "out of memory");
-  const size_t n = (size_t)w->sc->plan_count + w->comp_strat_count + 1;
+  /* the same competitors run strategies in every draw of the market */
+  const size_t n = (size_t)w->sc->plan_count + w->base.comp_strat_count + 1;
   h->plans = w->plans;
   h->plan = bidsim_calloc(n, sizeof *h->plan);
   h->of_plan = bidsim_malloc(((size_t)w->plans + 1) * sizeof *h->of_plan);
@@ -93,13 +95,18 @@ static int instance_add(bidsim_strategy_host_t *h, uint32_t plan, const bidsim_s
   h->total_clicks[i] = h->total_conversions[i] = 0;
   h->total_order_value_li[i] = h->total_spend_li[i] = 0;
   bidsim_params_t ps = { st->param_count, st->params };
-  if (st->impl->create(&ps, &h->self[i], msg, msglen) != 0) return -1;
+  bidsim_error_t e;
+  bidsim_error_clear(&e);
+  if (st->impl->create(&ps, &h->self[i], &e) != BIDSIM_OK) {
+    snprintf(msg, msglen, "%.200s", e.msg[0] ? e.msg : "rejected its parameters");   /* the message names the key */
+    return -1;
+  }
   h->of_plan[plan] = h->count++;
   return 0;
 }
 
-int bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *w, bidsim_market_t *m,
-                               uint32_t variant, bidsim_error_t *err) {
+int bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *w, const bidsim_world_market_t *wm,
+                               bidsim_market_t *m, uint32_t variant, bidsim_error_t *err) {
   instances_end(h);
   for (uint32_t i = 0; i < w->sc->plan_count; i++) {
     size_t at = (size_t)variant * w->sc->plan_count + i;
@@ -109,14 +116,14 @@ int bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *
     if (instance_add(h, i, st, w->variant_bids[at], msg, sizeof msg))
       return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "plan %u: %s", i, msg);
   }
-  for (uint32_t j = 0; j < w->comp_strat_count; j++) {
-    const uint32_t plan = w->comp_strat_plan[j];
+  for (uint32_t j = 0; j < wm->comp_strat_count; j++) {
+    const uint32_t plan = wm->comp_strat_plan[j];
     /* its generated bids again: a strategy's change before the clock first
      * moved would otherwise carry into the next unit */
-    int rc = bidsim_market_set_bids(m, plan, w->comp_strat_bids[j], err);
+    int rc = bidsim_market_set_bids(m, plan, wm->comp_strat_bids[j], err);
     if (rc) return rc;
     char msg[256] = "";
-    if (instance_add(h, plan, w->comp_strat[j], w->comp_strat_bids[j], msg, sizeof msg))
+    if (instance_add(h, plan, wm->comp_strat[j], wm->comp_strat_bids[j], msg, sizeof msg))
       return bidsim_error_set(err, BIDSIM_EPLUGIN, "strategy", "competitor %u: %s", plan, msg);
   }
   h->next_update_s = 0;
@@ -140,11 +147,12 @@ static int apply(bidsim_strategy_host_t *h, bidsim_market_t *m, uint32_t c, uint
     bidsim_strategy_action_t *a = &h->want[i], *now = &h->act[i];
     const uint32_t plan = h->plan[i];
     int rc = BIDSIM_OK;
-    /* bids equal to the current ones (as applied) are already valid: skip the clamp */
-    if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li) && bidsim_strategy_clamp(a->bid_li))
+    /* an action equal to the current one (as applied) is already valid:
+     * skip the clamp; otherwise bids and participation (NaN, negative or
+     * above 1 included) are clamped and counted */
+    if ((memcmp(a->bid_li, now->bid_li, sizeof a->bid_li) || a->participation != now->participation) &&
+        bidsim_strategy_clamp_action(a))
       slab->extra[BIDSIM_EXTRA_CLAMPS][plan]++;
-    if (!(a->participation >= 0.0)) a->participation = 0.0;   /* NaN too */
-    if (a->participation > 1.0) a->participation = 1.0;
     if (memcmp(a->bid_li, now->bid_li, sizeof a->bid_li)) rc = bidsim_market_set_bids(m, plan, a->bid_li, err);
     if (rc == BIDSIM_OK && a->participation != now->participation)
       rc = bidsim_market_set_participation(m, plan, a->participation, err);

@@ -12,6 +12,8 @@
 
 #define BIDSIM_HOST_NONE UINT32_MAX
 
+struct bidsim_world_market;   /* sim/world_internal.h: one draw of the market */
+
 /* The plans running strategies, as arrays over them (entry i is the i-th
  * such plan): their instances, what they have seen, and what a period's
  * update reads; a batch (bidsim_strategy_batch_t) points straight into
@@ -39,11 +41,12 @@ int  bidsim_strategy_host_create(const bidsim_world_t *w, bidsim_strategy_host_t
 void bidsim_strategy_host_free(bidsim_strategy_host_t *h);
 
 /** @brief Fresh instances for @p variant (a strategy's state never carries
- *  from one unit to the next), competitors' generated bids restored in
- *  @p m. Errors: BIDSIM_EPLUGIN (a strategy refused its parameters), the
+ *  from one unit to the next), the competitors of market draw @p wm with
+ *  their generated bids restored in @p m. Errors: BIDSIM_EPLUGIN (a strategy refused its parameters), the
  *  market's. */
-int  bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *w, bidsim_market_t *m,
-                                uint32_t variant, bidsim_error_t *err);
+int  bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *w,
+                                const struct bidsim_world_market *wm, bidsim_market_t *m, uint32_t variant,
+                                bidsim_error_t *err);
 
 /** @brief Midnight: today's counts back to zero; the first update of the day
  *  comes at its first impression. */

@@ -23,8 +23,11 @@ int bidsim_plugin_load(const char *path, void **handle, const bidsim_strategy_t 
   }
   const bidsim_strategy_t *s = sym.fn();
   if (s == NULL || s->abi_version != BIDSIM_STRATEGY_ABI_VERSION) {
-    snprintf(msg, msglen, "%s was built for strategy ABI version %u; this bidsim uses version %u (rebuild the plugin)",
-             path, s ? s->abi_version : 0u, (unsigned)BIDSIM_STRATEGY_ABI_VERSION);
+    const unsigned v = s ? s->abi_version : 0u;
+    snprintf(msg, msglen, "%s was built for strategy ABI version %u; this bidsim uses version %u (rebuild the plugin%s)",
+             path, v, (unsigned)BIDSIM_STRATEGY_ABI_VERSION,
+             v < 3 ? " against its bidsim/strategy.h: since version 3 create returns a BIDSIM_* code and fills a "
+                     "bidsim_error_t, see docs/strategies.md" : "");
     dlclose(h);
     return -1;
   }

@@ -30,14 +30,8 @@ void bidsim_category_sampler_init(bidsim_category_sampler_t *s, const double *sh
   }
 }
 
-const bidsim_sc_phase_t *bidsim_traffic_phase(const bidsim_scenario_t *sc, uint32_t day) {
-  for (uint32_t i = 0; i < sc->phase_count; i++)
-    if (day >= sc->phases[i].first_day && day <= sc->phases[i].last_day) return &sc->phases[i];
-  return NULL;
-}
-
 double bidsim_traffic_day(const bidsim_scenario_t *sc, uint32_t day, double hour_share[BIDSIM_HOURS]) {
-  const bidsim_sc_phase_t *ph = bidsim_traffic_phase(sc, day);
+  const bidsim_sc_phase_t *ph = bidsim_scenario_phase(sc, day);
   double hsum = 0.0;
   for (int h = 0; h < BIDSIM_HOURS; h++) hsum += hour_share[h] = sc->diurnal[h] * (ph ? ph->hour_mult[h] : 1.0);
   for (int h = 0; h < BIDSIM_HOURS; h++) hour_share[h] /= hsum;

@@ -50,9 +50,6 @@ static inline uint32_t bidsim_category_draw(const bidsim_category_sampler_t *s, 
   return c;
 }
 
-/** @brief The first calendar phase covering @p day, or NULL. */
-const bidsim_sc_phase_t *bidsim_traffic_phase(const bidsim_scenario_t *sc, uint32_t day);
-
 /** @brief Day @p day's mean impressions (the phase's multiplier applied)
  *  and its hour shares (the diurnal curve reshaped by the phase, summing to 1). */
 double bidsim_traffic_day(const bidsim_scenario_t *sc, uint32_t day, double hour_share[BIDSIM_HOURS]);

@@ -1,159 +1,233 @@
-/* sim/unitstore.c - unit files: a header naming the store's key and the
- * unit, then one block per day (the slab's words and an FNV-1a checksum).
- * Units are written as DIR/u<unit>.tmp and renamed to DIR/u<unit>.bin when
- * complete, so a file under the final name is always whole. */
-#include "sim/unitstore.h"
+/* sim/unitstore.c - the store's directory: the lock that keeps a second
+ * run out, the key file, and the names the store owns (key, lock,
+ * u<8 digits>.bin and .tmp). Everything is opened relative to the
+ * directory's descriptor with O_NOFOLLOW, the directory itself included:
+ * a symbolic link as or in the store is refused, never followed, so a run
+ * cannot delete or write anything outside it. Only regular files of the
+ * store's names, in a directory that holds the store's key, are deleted. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "bidsim/alloc.h"
+#include "sim/unitstore_internal.h"
 
-#define MAGIC "BIDSIMU1"
+#define KEY_HEAD "bidsim unit store\n"
 
+typedef enum { NAME_OTHER, NAME_KEY, NAME_LOCK, NAME_BIN, NAME_TMP } name_kind_t;
+
+/* Which of the store's names, if any: exactly "u" + 8 digits + ".bin"/".tmp". */
+static name_kind_t classify(const char *n, uint32_t *unit) {
+  if (!strcmp(n, "key")) return NAME_KEY;
+  if (!strcmp(n, "lock")) return NAME_LOCK;
+  if (strlen(n) != UNIT_NAME_LEN || n[0] != 'u' || n[9] != '.') return NAME_OTHER;
+  uint32_t u = 0;
+  for (int i = 1; i <= 8; i++) {
+    if (n[i] < '0' || n[i] > '9') return NAME_OTHER;
+    u = u * 10 + (uint32_t)(n[i] - '0');
+  }
+  *unit = u;
+  return !strcmp(n + 10, "bin") ? NAME_BIN : !strcmp(n + 10, "tmp") ? NAME_TMP : NAME_OTHER;
+}
+
+static int key_text(const bidsim_unitstore_key_t *k, char *buf, size_t n) {
+  /* "format 2": unit files of the compressed, key-checked layout */
+  return snprintf(buf, n, KEY_HEAD "format 2\nfingerprint %016" PRIx64 "\nvariants %u\nreplicates %u\ndays %u\n"
+                  "plans %u\nproducts %u\n", k->fingerprint, k->variants, k->replicates, k->days, k->plans, k->products);
+}
+
+/* A small regular file of the store, read whole (at most n - 1 bytes): its
+ * length, or -1 (missing, a link, not a regular file). */
+static ssize_t read_small(int dirfd, const char *name, char *buf, size_t n) {
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  ssize_t got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, n - 1) : -1;
+  close(fd);
+  buf[got > 0 ? got : 0] = '\0';
+  return got;
+}
+
+static int write_key(const bidsim_unitstore_t *s) {
+  char text[512], now[512];
+  int n = key_text(&s->key, text, sizeof text);
+  if (read_small(s->dirfd, "key", now, sizeof now) == n && !strcmp(now, text)) return 0;   /* already so */
+  int fd = openat(s->dirfd, "key", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  bool ok = write(fd, text, (size_t)n) == n;
+  return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* A listing of the store from its first entry (the descriptor's duplicate
+ * shares its position with the store's own, which an earlier listing moved). */
+static DIR *open_listing(const bidsim_unitstore_t *s) {
+  int fd = dup(s->dirfd);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL && fd >= 0) close(fd);
+  if (d) rewinddir(d);
+  return d;
+}
+
+/* What the directory holds: whether it is a store (a key file of ours, or
+ * nothing but a lock), and any entry of the store's names that is not a
+ * regular file (refused: never followed, never deleted). */
 typedef struct {
-  char     magic[8];
-  uint32_t unit, pad;
-  bidsim_unitstore_key_t key;
-} header_t;
+  bool has_key, foreign, ours_other;
+  char bad[256];
+} scan_t;
 
-struct bidsim_unitstore {
-  char    *dir;
-  bidsim_unitstore_key_t key;
-  uint32_t units;
-  uint8_t *done;          /* per unit: a complete file exists */
-  uint32_t count;
-  size_t   words;         /* int64 per day slab */
-};
-
-size_t bidsim_slab_words(uint32_t plans, uint32_t products) {
-  return (size_t)BIDSIM_METRIC_COUNT * plans * (BIDSIM_SEG_COUNT + BIDSIM_HOURS) +
-         (size_t)BIDSIM_METRIC_COUNT * products + (1 + BIDSIM_EXTRA_COUNT) * (size_t)plans +
-         (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT;
-}
-
-/* The slab's arrays in pack order: the order of a unit file's day and of
- * an MPI day message. The pointers are to the slab's own arrays; callers
- * given a const slab only read through them. */
-typedef struct { int64_t *p; size_t n; } slab_part_t;
-enum { SLAB_PARTS = 5 + BIDSIM_EXTRA_COUNT };
-
-static void slab_parts(const bidsim_day_slab_t *slab, slab_part_t parts[SLAB_PARTS]) {
-  size_t i = 0;
-  parts[i++] = (slab_part_t){ slab->plan_segment, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_SEG_COUNT };
-  parts[i++] = (slab_part_t){ slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS };
-  parts[i++] = (slab_part_t){ slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products };
-  parts[i++] = (slab_part_t){ slab->cap_hit_s, slab->plans };
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) parts[i++] = (slab_part_t){ slab->extra[e], slab->plans };
-  parts[i++] = (slab_part_t){ (int64_t *)&slab->impressions[0][0], (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT };
-}
-
-void bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out) {
-  slab_part_t parts[SLAB_PARTS];
-  slab_parts(s, parts);
-  for (size_t i = 0; i < SLAB_PARTS; out += parts[i].n, i++) memcpy(out, parts[i].p, parts[i].n * sizeof *out);
-}
-
-void bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s) {
-  slab_part_t parts[SLAB_PARTS];
-  slab_parts(s, parts);
-  for (size_t i = 0; i < SLAB_PARTS; in += parts[i].n, i++) memcpy(parts[i].p, in, parts[i].n * sizeof *in);
-}
-
-/* FNV-1a over 64-bit words (the payload is whole int64s): a checksum for
- * torn or damaged files, eight times faster than byte-wise FNV. */
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
-  const int64_t *w = p;
-  for (size_t i = 0; i < n / sizeof *w; i++) h = (h ^ (uint64_t)w[i]) * UINT64_C(0x100000001B3);
-  return h;
-}
-#define FNV_BASIS UINT64_C(0xCBF29CE484222325)
-
-static void unit_path(const bidsim_unitstore_t *s, uint32_t unit, const char *ext, char *out, size_t n) {
-  snprintf(out, n, "%s/u%08" PRIu32 ".%s", s->dir, unit, ext);
-}
-
-static long expected_size(const bidsim_unitstore_t *s) {
-  return (long)(sizeof(header_t) + (size_t)s->key.days * (s->words + 1) * sizeof(int64_t));
-}
-
-/* Field by field: the struct has padding, which memcmp would compare. */
-static bool same_key(const bidsim_unitstore_key_t *a, const bidsim_unitstore_key_t *b) {
-  return a->fingerprint == b->fingerprint && a->variants == b->variants && a->replicates == b->replicates &&
-         a->days == b->days && a->plans == b->plans && a->products == b->products;
-}
-
-/* A complete unit file: the right size, a header for this key and unit,
- * and every day's checksum right. Units are not fsync'ed (a killed process
- * loses nothing the kernel holds); after a crash of the machine a renamed
- * file may hold garbage, which this check turns into a unit to redo. */
-static bool unit_ok(const bidsim_unitstore_t *s, uint32_t unit) {
-  char path[4096];
-  unit_path(s, unit, "bin", path, sizeof path);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return false;
-  header_t h;
-  bool ok = fread(&h, sizeof h, 1, f) == 1 && !memcmp(h.magic, MAGIC, 8) && h.unit == unit &&
-            same_key(&h.key, &s->key) && fseek(f, 0, SEEK_END) == 0 && ftell(f) == expected_size(s) &&
-            fseek(f, (long)sizeof h, SEEK_SET) == 0;
-  int64_t *buf = ok ? bidsim_malloc((s->words + 1) * sizeof *buf) : NULL;
-  ok = ok && buf != NULL;
-  for (uint32_t d = 0; ok && d < s->key.days; d++)
-    ok = fread(buf, sizeof *buf, s->words + 1, f) == s->words + 1 &&
-         fnv1a(buf, s->words * sizeof *buf, FNV_BASIS) == (uint64_t)buf[s->words];
-  bidsim_free(buf);
-  fclose(f);
-  return ok;
-}
-
-/* Remove our files (u*.bin, u*.tmp, key) from dir; count complete units. */
-static int clear_dir(const char *dir, uint32_t *finished) {
-  DIR *d = opendir(dir);
-  if (d == NULL) return errno == ENOENT ? 0 : -1;
+static int scan(const bidsim_unitstore_t *s, scan_t *sc) {
+  memset(sc, 0, sizeof *sc);
+  DIR *d = open_listing(s);
+  if (d == NULL) return -1;
   struct dirent *e;
-  char path[4096];
-  int rc = 0;
   while ((e = readdir(d)) != NULL) {
-    size_t n = strlen(e->d_name);
-    bool bin = n > 4 && e->d_name[0] == 'u' && !strcmp(e->d_name + n - 4, ".bin");
-    bool ours = bin || (n > 4 && e->d_name[0] == 'u' && !strcmp(e->d_name + n - 4, ".tmp")) || !strcmp(e->d_name, "key");
-    if (!ours) continue;
-    if (bin && finished) (*finished)++;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    if (unlink(path) != 0) rc = -1;
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    uint32_t u;
+    name_kind_t k = classify(e->d_name, &u);
+    struct stat st;
+    if (k == NAME_OTHER) { sc->foreign = true; continue; }
+    if (fstatat(s->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;   /* gone meanwhile */
+    if (!S_ISREG(st.st_mode) && !sc->bad[0]) snprintf(sc->bad, sizeof sc->bad, "%s", e->d_name);
+    if (k == NAME_KEY) {
+      char text[32];
+      sc->has_key = read_small(s->dirfd, "key", text, sizeof text) > 0 && !strncmp(text, KEY_HEAD, strlen(KEY_HEAD));
+    } else if (k != NAME_LOCK) {
+      sc->ours_other = true;
+    }
+  }
+  closedir(d);
+  return 0;
+}
+
+/* The scan's verdict: a directory that is not a store, or an entry of the
+ * store's names that is not a regular file, is refused. */
+static int check_scan(const bidsim_unitstore_t *s, scan_t *sc, bidsim_error_t *err) {
+  if (scan(s, sc) != 0)
+    return bidsim_error_set(err, BIDSIM_EIO, s->dir, "cannot list the unit store: %s", strerror(errno));
+  if (sc->bad[0])
+    return bidsim_error_set(err, BIDSIM_EINVAL, s->dir, "%s is not a regular file (a link, a FIFO ...): bidsim never "
+                            "follows or deletes such entries in its unit store (remove it)", sc->bad);
+  if (!sc->has_key && (sc->foreign || sc->ours_other))
+    return bidsim_error_set(err, BIDSIM_EINVAL, s->dir, "exists and is not a bidsim unit store (no key file): "
+                            "bidsim neither writes in nor deletes from it (move it, or choose another output)");
+  return BIDSIM_OK;
+}
+
+/* Remove the store's regular files (u*.bin, u*.tmp, key); count the
+ * finished units among them. */
+static int clear(bidsim_unitstore_t *s, uint32_t *finished) {
+  DIR *d = open_listing(s);
+  if (d == NULL) return -1;
+  int rc = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    uint32_t u;
+    name_kind_t k = classify(e->d_name, &u);
+    struct stat st;
+    if (k == NAME_OTHER || k == NAME_LOCK) continue;
+    if (fstatat(s->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (k == NAME_BIN && finished) (*finished)++;
+    if (unlinkat(s->dirfd, e->d_name, 0) != 0 && errno != ENOENT) rc = -1;
   }
   closedir(d);
   return rc;
 }
 
-static int write_key(const bidsim_unitstore_t *s) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/key", s->dir);
-  FILE *f = fopen(path, "w");
-  if (f == NULL) return -1;
-  fprintf(f, "bidsim unit store\nfingerprint %016" PRIx64 "\nvariants %u\nreplicates %u\ndays %u\nplans %u\nproducts %u\n",
-          s->key.fingerprint, s->key.variants, s->key.replicates, s->key.days, s->key.plans, s->key.products);
-  return fclose(f) == 0 ? 0 : -1;
-}
-
-static bool key_matches(const bidsim_unitstore_t *s) {
-  char path[4096], want[512], got[512] = "";
-  snprintf(path, sizeof path, "%s/key", s->dir);
-  FILE *f = fopen(path, "r");
-  if (f == NULL) return false;
-  size_t n = fread(got, 1, sizeof got - 1, f);
-  got[n] = '\0';
-  fclose(f);
-  snprintf(want, sizeof want, "bidsim unit store\nfingerprint %016" PRIx64 "\nvariants %u\nreplicates %u\ndays %u\nplans %u\nproducts %u\n",
-           s->key.fingerprint, s->key.variants, s->key.replicates, s->key.days, s->key.plans, s->key.products);
-  return !strcmp(want, got);
+/* Open dir (never through a link), take its lock. 0, or an error code. */
+static int lock_dir(bidsim_unitstore_t *s, bidsim_error_t *err) {
+  const char *dir = s->dir;
+  /* a run finishing meanwhile removes its store: then start again */
+  for (int attempt = 0; attempt < 16; attempt++) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+      return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot create the unit store: %s", strerror(errno));
+    s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (s->dirfd < 0) {
+      int e = errno;
+      struct stat st;
+      if (e == ENOENT) continue;
+      if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+        return bidsim_error_set(err, BIDSIM_EINVAL, dir, "is a symbolic link: bidsim never follows links as or in its "
+                                "unit store (remove the link or choose another output)");
+      if (e == ENOTDIR)
+        return bidsim_error_set(err, BIDSIM_EINVAL, dir, "exists and is not a directory (the unit store of this "
+                                "output)");
+      return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot open the unit store: %s", strerror(e));
+    }
+    /* a folder that is not a store is refused before the lock is made in it */
+    scan_t sc;
+    int rc = check_scan(s, &sc, err);
+    if (rc) return rc;
+    s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+    if (s->lockfd < 0) {
+      int e = errno;
+      close(s->dirfd);
+      s->dirfd = -1;
+      if (e == ENOENT) continue;   /* the directory was removed under us */
+      if (e == ELOOP)
+        return bidsim_error_set(err, BIDSIM_EINVAL, dir, "its lock is not a regular file (a symbolic link): bidsim "
+                                "never follows links in its unit store");
+      return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot create the unit store's lock: %s", strerror(e));
+    }
+    struct stat fst, lst, dst, pst;
+    if (fstat(s->lockfd, &fst) != 0 || !S_ISREG(fst.st_mode))
+      return bidsim_error_set(err, BIDSIM_EINVAL, dir, "its lock is not a regular file");
+    /* a holder killed a moment ago (kill -9, then --resume from a script)
+     * may still be exiting: a tenth of a second for it, then refuse */
+    int locked = -1;
+    for (int wait = 0; wait < 10 && (locked = flock(s->lockfd, LOCK_EX | LOCK_NB)) != 0 && errno == EWOULDBLOCK; wait++)
+      nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    if (locked != 0) {
+      int e = errno;
+      char who[64] = "";
+      if (e == EWOULDBLOCK) {
+        char text[32];
+        long pid = read_small(s->dirfd, "lock", text, sizeof text) > 0 ? strtol(text, NULL, 10) : 0;
+        if (pid > 0) snprintf(who, sizeof who, " (process %ld)", pid);
+        return bidsim_error_set(err, BIDSIM_ESTATE, dir, "the unit store is in use by another bidsim run%s writing "
+                                "the same output: wait for it, or choose another output", who);
+      }
+      return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot lock the unit store: %s", strerror(e));
+    }
+    /* locked: but is it still the lock of the directory at this path? (a
+     * finishing run may have removed both since we opened them) */
+    bool same = fstatat(s->dirfd, "lock", &lst, AT_SYMLINK_NOFOLLOW) == 0 && lst.st_ino == fst.st_ino &&
+                lst.st_dev == fst.st_dev && fstat(s->dirfd, &dst) == 0 && lstat(dir, &pst) == 0 &&
+                pst.st_ino == dst.st_ino && pst.st_dev == dst.st_dev;
+    if (!same) {
+      close(s->lockfd);
+      close(s->dirfd);
+      s->lockfd = s->dirfd = -1;
+      continue;
+    }
+    /* the holder's pid, padded to one width so that no truncation is
+     * needed (a truncated file is flushed on close by some file systems) */
+    char pid[24];
+    int n = snprintf(pid, sizeof pid, "%-20ld\n", (long)getpid());
+    if (pwrite(s->lockfd, pid, (size_t)n, 0) != n)
+      return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot write the unit store's lock: %s", strerror(errno));
+    return BIDSIM_OK;
+  }
+  return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot lock the unit store: other runs keep removing it");
 }
 
 void bidsim_unitstore_close(bidsim_unitstore_t *s, bool remove) {
   if (s == NULL) return;
-  if (remove && clear_dir(s->dir, NULL) == 0) rmdir(s->dir);
+  unitfile_reader_close(&s->reader);
+  if (remove && s->dirfd >= 0 && clear(s, NULL) == 0) {
+    /* the lock goes last, still held; the directory goes if nothing else is in it */
+    unlinkat(s->dirfd, "lock", 0);
+    rmdir(s->dir);
+  }
+  if (s->lockfd >= 0) close(s->lockfd);   /* releases the lock */
+  if (s->dirfd >= 0) close(s->dirfd);
   bidsim_free(s->dir);
   bidsim_free(s->done);
   bidsim_free(s);
@@ -166,41 +240,31 @@ int bidsim_unitstore_open(const char *dir, const bidsim_unitstore_key_t *key, bo
   bidsim_unitstore_t *s = bidsim_calloc(1, sizeof *s);
   uint64_t units = (uint64_t)key->variants * key->replicates;
   if (s == NULL || units > UINT32_MAX) { bidsim_free(s); return bidsim_error_set(err, BIDSIM_ENOMEM, dir, "out of memory"); }
+  s->dirfd = s->lockfd = s->reader.fd = -1;
   s->dir = bidsim_strdup(dir);
   s->key = *key;
   s->units = (uint32_t)units;
   s->done = bidsim_calloc(s->units + 1, 1);
   s->words = bidsim_slab_words(key->plans, key->products);
-  if (!s->dir || !s->done) { bidsim_unitstore_close(s, false); return bidsim_error_set(err, BIDSIM_ENOMEM, dir, "out of memory"); }
-  struct stat st;
-  bool exists = stat(dir, &st) == 0;
-  if (exists && !S_ISDIR(st.st_mode)) {
-    bidsim_unitstore_close(s, false);
-    return bidsim_error_set(err, BIDSIM_EIO, dir, "exists and is not a directory (the unit store of this output)");
+  int rc = !s->dir || !s->done ? bidsim_error_set(err, BIDSIM_ENOMEM, dir, "out of memory") : lock_dir(s, err);
+  scan_t sc;
+  if (rc == BIDSIM_OK) rc = check_scan(s, &sc, err);   /* again, now that no other run can change it */
+  if (rc == BIDSIM_OK && resume && sc.has_key) {
+    char want[512], got[512];
+    key_text(key, want, sizeof want);
+    if (read_small(s->dirfd, "key", got, sizeof got) < 0 || strcmp(want, got))
+      rc = bidsim_error_set(err, BIDSIM_EMISMATCH, dir, "its units belong to another scenario, seed or bidsim "
+                            "version: cannot resume (remove the directory or run without --resume)");
+    for (uint32_t u = 0; rc == BIDSIM_OK && u < s->units; u++)
+      if (unitfile_complete(s, u)) { s->done[u] = 1; s->count++; }
+  } else if (rc == BIDSIM_OK && !resume && clear(s, discarded) != 0) {
+    rc = bidsim_error_set(err, BIDSIM_EIO, dir, "cannot clear the earlier unit files: %s", strerror(errno));
   }
-  if (exists && resume && access(dir, F_OK) == 0) {
-    char kp[4096];
-    snprintf(kp, sizeof kp, "%s/key", dir);
-    if (access(kp, F_OK) == 0 && !key_matches(s)) {
-      bidsim_unitstore_close(s, false);
-      return bidsim_error_set(err, BIDSIM_EMISMATCH, dir,
-                              "its units belong to another scenario, seed or bidsim version: cannot resume "
-                              "(remove the directory or run without --resume)");
-    }
-    for (uint32_t u = 0; u < s->units; u++)
-      if (unit_ok(s, u)) { s->done[u] = 1; s->count++; }
-  } else if (exists) {
-    if (clear_dir(dir, discarded) != 0) {
-      bidsim_unitstore_close(s, false);
-      return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot clear the earlier unit files: %s", strerror(errno));
-    }
-  } else if (mkdir(dir, 0777) != 0) {
+  if (rc == BIDSIM_OK && write_key(s) != 0)
+    rc = bidsim_error_set(err, BIDSIM_EIO, dir, "cannot write the store's key file: %s", strerror(errno));
+  if (rc) {
     bidsim_unitstore_close(s, false);
-    return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot create the unit store: %s", strerror(errno));
-  }
-  if (write_key(s) != 0) {
-    bidsim_unitstore_close(s, false);
-    return bidsim_error_set(err, BIDSIM_EIO, dir, "cannot write the store's key file: %s", strerror(errno));
+    return rc;
   }
   *out = s;
   return BIDSIM_OK;
@@ -209,94 +273,3 @@ int bidsim_unitstore_open(const char *dir, const bidsim_unitstore_key_t *key, bo
 bool bidsim_unitstore_has(const bidsim_unitstore_t *s, uint32_t unit) { return unit < s->units && s->done[unit]; }
 uint32_t bidsim_unitstore_count(const bidsim_unitstore_t *s) { return s->count; }
 const char *bidsim_unitstore_dir(const bidsim_unitstore_t *s) { return s->dir; }
-
-int bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_file_t *uf, bidsim_error_t *err) {
-  uf->unit = unit;
-  uf->days_written = 0;
-  unit_path(s, unit, "tmp", uf->path, sizeof uf->path);
-  uf->f = fopen(uf->path, "wb");
-  if (uf->f == NULL) return bidsim_error_set(err, BIDSIM_EIO, uf->path, "cannot create a unit file: %s", strerror(errno));
-  header_t h;
-  memset(&h, 0, sizeof h);
-  memcpy(h.magic, MAGIC, 8);
-  h.unit = unit;
-  h.key.fingerprint = s->key.fingerprint;   /* fields, not the struct: its padding stays zero */
-  h.key.variants = s->key.variants;
-  h.key.replicates = s->key.replicates;
-  h.key.days = s->key.days;
-  h.key.plans = s->key.plans;
-  h.key.products = s->key.products;
-  if (fwrite(&h, sizeof h, 1, uf->f) != 1) {
-    bidsim_unitstore_abandon(uf);
-    return bidsim_error_set(err, BIDSIM_EIO, uf->path, "cannot write a unit file: %s", strerror(errno));
-  }
-  return BIDSIM_OK;
-}
-
-int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const bidsim_day_slab_t *slab,
-                            bidsim_error_t *err) {
-  /* each array written straight from the slab */
-  slab_part_t parts[SLAB_PARTS];
-  slab_parts(slab, parts);
-  uint64_t sum = FNV_BASIS;
-  size_t words = 0;
-  for (size_t i = 0; i < SLAB_PARTS; i++) {
-    words += parts[i].n;
-    sum = fnv1a(parts[i].p, parts[i].n * sizeof(int64_t), sum);
-    if (fwrite(parts[i].p, sizeof(int64_t), parts[i].n, uf->f) != parts[i].n) goto fail;
-  }
-  if (words != s->words || fwrite(&sum, sizeof sum, 1, uf->f) != 1) goto fail;
-  uf->days_written++;
-  return BIDSIM_OK;
-fail:
-  return bidsim_error_set(err, BIDSIM_EIO, uf->path, "cannot write a unit file: %s", strerror(errno));
-}
-
-int bidsim_unitstore_finish(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, bidsim_error_t *err) {
-  char final[4096];
-  unit_path(s, uf->unit, "bin", final, sizeof final);
-  int bad = uf->days_written != s->key.days;
-  bad |= fclose(uf->f) != 0;
-  uf->f = NULL;
-  if (bad || rename(uf->path, final) != 0) {
-    unlink(uf->path);
-    return bidsim_error_set(err, BIDSIM_EIO, uf->path, "cannot complete a unit file: %s", strerror(errno));
-  }
-  /* units are claimed by one thread each, so this flag has one writer */
-  s->done[uf->unit] = 1;
-  return BIDSIM_OK;
-}
-
-void bidsim_unitstore_abandon(bidsim_unit_file_t *uf) {
-  if (uf->f) fclose(uf->f);
-  uf->f = NULL;
-  unlink(uf->path);
-}
-
-int bidsim_unitstore_read_day(const bidsim_unitstore_t *s, uint32_t unit, uint32_t day, bidsim_day_slab_t *slab,
-                              bidsim_error_t *err) {
-  char path[4096];
-  unit_path(s, unit, "bin", path, sizeof path);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return bidsim_error_set(err, BIDSIM_EIO, path, "cannot open a unit file: %s", strerror(errno));
-  /* straight into the slab's arrays, as append wrote them: no day-sized
-   * buffer to fault in and copy out of */
-  slab_part_t parts[SLAB_PARTS];
-  slab_parts(slab, parts);
-  int rc = BIDSIM_OK;
-  long at = (long)(sizeof(header_t) + (size_t)day * (s->words + 1) * sizeof(int64_t));
-  uint64_t sum = FNV_BASIS, stored = 0;
-  bool whole = fseek(f, at, SEEK_SET) == 0;
-  for (size_t i = 0; whole && i < SLAB_PARTS; i++) {
-    whole = fread(parts[i].p, sizeof(int64_t), parts[i].n, f) == parts[i].n;
-    sum = fnv1a(parts[i].p, parts[i].n * sizeof(int64_t), sum);
-  }
-  whole = whole && fread(&stored, sizeof stored, 1, f) == 1;
-  if (!whole)
-    rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "unit file is truncated at day %u", day);
-  else if (sum != stored)
-    rc = bidsim_error_set(err, BIDSIM_EFORMAT, path, "checksum mismatch at day %u: the unit file is damaged "
-                          "(delete it and rerun with --resume)", day);
-  fclose(f);
-  return rc;
-}

@@ -53,7 +53,12 @@ struct bidsim_worker {
   uint64_t impressions;
   /* bound to one world (the base, or a sweep point's) */
   const bidsim_world_t *w;
-  bidsim_market_t *market;
+  const bidsim_world_market_t *wm;      /* the market draw in use: the world's, or drawn */
+  bidsim_world_market_t drawn;          /* market.redraw per_replicate: this replicate's draw */
+  uint32_t drawn_replicate;             /* of drawn; UINT32_MAX = none */
+  bool     personal;                    /* users.relation per_shop: personalised ranking */
+  double  *error;                       /* [4096] the true CTR over the predicted one (prediction_error), or NULL */
+  bidsim_market_t *market;              /* a clone of the world's draw, or drawn's market */
   unit_hot_t *unit;                     /* [unit], 64-byte aligned inside unit_mem */
   void     *unit_mem;
   bidsim_strategy_host_t *host;
@@ -77,21 +82,54 @@ typedef struct {
 static void unbind(bidsim_worker_t *k) {
   bidsim_strategy_host_free(k->host);
   bidsim_service_free(&k->service);
-  bidsim_market_free(k->market);
+  if (k->market != k->drawn.market) bidsim_market_free(k->market);
+  bidsim__world_market_free(&k->drawn);
+  k->drawn_replicate = UINT32_MAX;
   bidsim_free(k->unit_mem);
+  bidsim_free(k->error);
+  k->error = NULL;
   k->host = NULL;
   k->market = NULL;
+  k->wm = NULL;
   k->unit_mem = NULL;
   k->unit = NULL;
   k->w = NULL;
 }
 
-/* The per-world state for @p w: a clone of its market, the unit lines, the
- * strategy host and the service model. */
+/* The true CTR's factor around the platform's prediction: a lognormal of
+ * mean 1 and log-sd tau in 4,096 equal-probability cells (their
+ * midpoints), picked by a hash of (user, ad) like the affinity's. */
+static double *error_table(double tau) {
+  double *t = bidsim_malloc(4096 * sizeof *t);
+  if (t == NULL) return NULL;
+  double sum = 0.0;
+  for (int i = 0; i < 4096; i++) {
+    /* the normal's quantile at the cell's midpoint, by bisection on erfc */
+    double p = (i + 0.5) / 4096.0, lo = -10.0, hi = 10.0;
+    for (int it = 0; it < 100; it++) {
+      double mid = 0.5 * (lo + hi);
+      if (0.5 * erfc(-mid / sqrt(2.0)) < p) lo = mid; else hi = mid;
+    }
+    sum += t[i] = exp(tau * 0.5 * (lo + hi));
+  }
+  for (int i = 0; i < 4096; i++) t[i] /= sum / 4096.0;   /* mean exactly 1 */
+  return t;
+}
+
+/* The per-world state for @p w: a clone of its market (under
+ * market.redraw per_replicate the replicate's own draw, made at the
+ * unit's start), the unit lines, the strategy host and the service model. */
 static int bind(bidsim_worker_t *k, const bidsim_world_t *w, bidsim_error_t *err) {
   unbind(k);
   k->w = w;
-  int rc = bidsim_market_clone(w->market, &k->market, err);
+  k->personal = w->sc->relation == BIDSIM_RELATION_PER_SHOP;
+  int rc = BIDSIM_OK;
+  if (w->sc->market.redraw == BIDSIM_REDRAW_ONCE) {
+    k->wm = &w->base;
+    rc = bidsim_market_clone(w->base.market, &k->market, err);
+  }
+  if (rc == BIDSIM_OK && w->sc->prediction_error > 0 && (k->error = error_table(w->sc->prediction_error)) == NULL)
+    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "worker", "out of memory");
   if (rc == BIDSIM_OK) rc = bidsim_strategy_host_create(w, &k->host, err);
   if (rc == BIDSIM_OK) rc = bidsim_service_init(&k->service, w->sc, err);
   if (rc == BIDSIM_OK) {
@@ -113,6 +151,7 @@ int bidsim_worker_create(const bidsim_scenario_t *sc, const bidsim_world_t *base
   k->sc = sc;
   k->base = base;
   k->own_variant = UINT32_MAX;
+  k->drawn_replicate = UINT32_MAX;
   k->stop = stop ? stop : &never;
   k->traffic_rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
   k->user_rng = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
@@ -164,6 +203,18 @@ int bidsim_worker_begin(bidsim_worker_t *k, uint32_t unit, bidsim_error_t *err) 
   const uint32_t replicate = unit % k->sc->replicates;
   k->variant = variant;
   k->replicate = replicate;
+  if (w->sc->market.redraw == BIDSIM_REDRAW_PER_REPLICATE && replicate != k->drawn_replicate) {
+    /* the replicate's own competitors, from a market stream of its own:
+     * every variant of the replicate meets the same ones */
+    bidsim__world_market_free(&k->drawn);
+    k->drawn_replicate = UINT32_MAX;
+    k->market = NULL;
+    k->wm = NULL;
+    if ((rc = bidsim__world_market_draw(w, bidsim__market_stream(replicate), &k->drawn, err))) return rc;
+    k->drawn_replicate = replicate;
+    k->wm = &k->drawn;
+    k->market = k->drawn.market;
+  }
   bidsim_market_reset(k->market);
   /* every listed plan gets this variant's bids and cap before the clock
    * starts: nothing a strategy did in the last unit carries over */
@@ -178,7 +229,7 @@ int bidsim_worker_begin(bidsim_worker_t *k, uint32_t unit, bidsim_error_t *err) 
   /* the user generator's stream; its state is set per (user, ad) pair */
   bidsim_rng_for_stream(k->ug, k->sc->seed, replicate ^ BIDSIM_STREAM_USERS);
   bidsim_service_begin(&k->service);
-  return bidsim_strategy_host_begin(k->host, w, k->market, variant, err);
+  return bidsim_strategy_host_begin(k->host, w, k->wm, k->market, variant, err);
 }
 
 uint64_t bidsim_worker_impressions(const bidsim_worker_t *k) { return k->impressions; }
@@ -193,15 +244,28 @@ static void day_setup(bidsim_worker_t *k, uint32_t day, day_t *d) {
   d->day = day;
   d->day0_s = (int64_t)day * BIDSIM_SECONDS_PER_DAY;
   d->traffic = bidsim_traffic_day(sc, day, d->hour_share);
-  const bidsim_sc_phase_t *ph = bidsim_traffic_phase(sc, day);
+  const bidsim_sc_phase_t *ph = bidsim_scenario_phase(sc, day);
   const double ctr_m = ph ? ph->ctr_mult : 1.0, cvr_m = ph ? ph->cvr_mult : 1.0;
+  const bidsim_world_market_t *wm = k->wm;
   for (uint32_t u = 0; u < w->units; u++)
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) {
-      k->unit[u].attract[s] = fmin(1.0, w->unit_ctr[u] * sc->ctr_mult[s] * ctr_m);
-      k->unit[u].convert[s] = fmin(1.0, w->unit_cvr[u] * sc->cvr_mult[s] * cvr_m);
+      /* the personalised model caps P(click) per slot, after the affinity */
+      const double a = wm->unit_ctr[u] * sc->ctr_mult[s] * ctr_m;
+      k->unit[u].attract[s] = k->personal ? a : fmin(1.0, a);
+      k->unit[u].convert[s] = fmin(1.0, wm->unit_cvr[u] * sc->cvr_mult[s] * cvr_m);
     }
   for (uint32_t s = 0; s < BIDSIM_MAX_SLOTS; s++) d->exam[s] = sc->auction.position_weight_ppm[s] * 1e-6 * TWO32;
-  bidsim_segment_sampler_init(&d->seg, sc->segment_shares);
+  if (k->personal) {
+    /* the impression's base relation: a user interested in the category's
+     * similar products, in the proportion of the similar share to the
+     * shares of the users not retargeted (docs/model.md §3) */
+    const double ord = sc->segment_shares[BIDSIM_SEG_ORDINARY], sim = sc->segment_shares[BIDSIM_SEG_SIMILAR];
+    const double shares[BIDSIM_SEG_COUNT] = { ord + sim > 0 ? ord / (ord + sim) : 1.0, 0.0,
+                                              ord + sim > 0 ? sim / (ord + sim) : 0.0 };
+    bidsim_segment_sampler_init(&d->seg, shares);
+  } else {
+    bidsim_segment_sampler_init(&d->seg, sc->segment_shares);
+  }
   bidsim_category_sampler_init(&d->cat, sc->category_shares, sc->category_count);
 }
 
@@ -237,7 +301,7 @@ static __attribute__((noinline)) void click(bidsim_worker_t *k, const bidsim_auc
     converted = false;
   int64_t ov_li = 0;
   if (converted) {
-    double ov = bidsim__dist_draw(w->unit_order_value[unit], k->user_rng);
+    double ov = bidsim__dist_draw(k->wm->unit_order_value[unit], k->user_rng);
     ov_li = ov > 0.0 ? bidsim__yuan_to_fen_li(ov) : 0;
     add_metric(slab, BIDSIM_METRIC_CONVERSIONS, plan, seg, hour, product, 1);
     add_metric(slab, BIDSIM_METRIC_ORDER_VALUE_LI, plan, seg, hour, product, ov_li);
@@ -246,6 +310,27 @@ static __attribute__((noinline)) void click(bidsim_worker_t *k, const bidsim_auc
   if (si != BIDSIM_HOST_NONE) bidsim_strategy_host_click(k->host, si, charged, converted, ov_li);
   /* one more draw of this (user, ad) pair, after the order's */
   if (k->service.active) bidsim_service_click(&k->service, plan, k->user_rng);
+}
+
+/* The filled slots of a personalised auction: each plan's segment is the
+ * user's relation to its shop, and it is clicked with the predicted CTR
+ * its rank used (the ad's CTR x the relation's multiplier x this user's
+ * affinity for it), times the true CTR's factor around the prediction when
+ * the platform's model is imperfect (users.prediction_error). */
+static void personal_slots(bidsim_worker_t *k, const day_t *d, uint32_t hour, int64_t t, uint64_t user,
+                           const bidsim_auction_result_t *res, uint32_t filled, bidsim_day_slab_t *slab) {
+  for (uint32_t s = 0; s < filled; s++) {
+    const uint32_t rel = res->relation[s];
+    unit_hot_t *uh = &k->unit[res->unit[s]];
+    uh->expo[rel]++;
+    const uint32_t si = bidsim_strategy_host_entry(k->host, res->plan[s]);
+    if (si != BIDSIM_HOST_NONE) bidsim_strategy_host_exposure(k->host, si, s);
+    const uint64_t h = bidsim__mix64(user ^ ((uint64_t)res->unit[s] * UINT64_C(0x9E3779B97F4A7C15)));
+    double p = d->exam[s] * uh->attract[rel] * res->affinity[s];
+    if (k->error) p *= k->error[bidsim__mix64(h + UINT64_C(0x632BE59BD9B4E019)) >> 52];
+    if ((double)(uint32_t)h >= p) continue;   /* p of 2^32 or more: a certain click */
+    click(k, res, s, rel, hour, t, h, si, slab);
+  }
 }
 
 /* One impression at clock @p t: its user, segment and category from the
@@ -257,9 +342,13 @@ static inline void impression(bidsim_worker_t *k, const day_t *d, uint32_t hour,
   const uint32_t seg = bidsim_segment_draw(&d->seg, (uint32_t)(x >> 32));
   const uint32_t cat = bidsim_category_draw(&d->cat, (uint32_t)x);
   slab->impressions[hour][seg]++;
-  const bidsim_impression_t imp = { seg, cat, (uint32_t)(user >> 32) };
+  const bidsim_impression_t imp = { seg, cat, (uint32_t)(user >> 32), user };
   /* prices only for clicked slots (a few percent): deferred */
   const uint32_t filled = bidsim_market_auction_deferred(k->market, &imp, res);
+  if (k->personal) {
+    personal_slots(k, d, hour, t, user, res, filled, slab);
+    return;
+  }
   for (uint32_t s = 0; s < filled; s++) {
     unit_hot_t *uh = &k->unit[res->unit[s]];
     uh->expo[seg]++;
@@ -279,7 +368,7 @@ static void fold_hour(bidsim_worker_t *k, uint32_t hour, bidsim_day_slab_t *slab
     uint32_t tot = e[0] + e[1] + e[2];
     if (tot == 0) continue;
     uint32_t plan, product;
-    bidsim_market_unit(w->market, u, &plan, &product);
+    bidsim_market_unit(k->market, u, &plan, &product);
     for (int s = 0; s < BIDSIM_SEG_COUNT; s++) BIDSIM_SLAB_PS(slab, BIDSIM_METRIC_EXPOSURES, plan, s) += e[s];
     BIDSIM_SLAB_PH(slab, BIDSIM_METRIC_EXPOSURES, hour, plan) += tot;
     BIDSIM_SLAB_PR(slab, BIDSIM_METRIC_EXPOSURES, product) += tot;

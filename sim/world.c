@@ -2,7 +2,8 @@
  * §3): the engine market (listed plans and generated competitors), each ad
  * unit's click, conversion and order-value parameters, each variant's
  * settings for the listed plans, and the labels of the output. The world is
- * immutable once built; workers (sim/worker.c) clone its market. */
+ * immutable once built; workers (sim/worker.c) clone its market, or draw
+ * their replicate's under market.redraw per_replicate. */
 #include <stdio.h>
 #include <string.h>
 #include "bidsim/alloc.h"
@@ -28,14 +29,30 @@ static int where_fail(bidsim_error_t *err, const char *prefix) {
   return err ? err->code : BIDSIM_EINVAL;
 }
 
+static bool per_shop(const bidsim_scenario_t *sc) { return sc->relation == BIDSIM_RELATION_PER_SHOP; }
+
+/* ---- the listed plans ----------------------------------------------------- */
+
 static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
   const bidsim_scenario_t *sc = w->sc;
+  bidsim_market_t *m = w->listed;
   char key[96];
   int rc;
+  size_t products = 0;
+  for (uint32_t s = 0; s < sc->shop_count; s++) products += sc->shops[s].product_count;
+  w->listed_product = bidsim_calloc(products + 1, sizeof *w->listed_product);
+  if (w->listed_product == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
   for (uint32_t s = 0; s < sc->shop_count; s++) {
     const bidsim_sc_shop_t *sh = &sc->shops[s];
-    if ((rc = bidsim_market_add_shop(w->market, sh->name, NULL, err))) {
+    if ((rc = bidsim_market_add_shop(m, sh->name, NULL, err))) {
       snprintf(key, sizeof key, "shops[%u]", s);
+      return where_fail(err, key);
+    }
+    /* a listed shop's visitors: decided per user, so its plans in every
+     * category see the same visitors (docs/model.md §3) */
+    const double reach = sh->reach >= 0 ? sh->reach : sc->segment_shares[BIDSIM_SEG_SHOP];
+    if (per_shop(sc) && (rc = bidsim_market_set_shop_reach(m, s, reach, BIDSIM_VISIT_EACH, err))) {
+      snprintf(key, sizeof key, "shops[%u].reach", s);
       return where_fail(err, key);
     }
     for (uint32_t q = 0; q < sh->product_count; q++) {
@@ -44,10 +61,12 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
        * model each product's own; under the fixed model the plan's (0) */
       const uint32_t quality = sc->quality_model == BIDSIM_QUALITY_CTR ? quality_from_ctr(p->ctr) : 0;
       bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category, quality };
-      if ((rc = bidsim_market_add_product(w->market, s, &ps, NULL, err))) {
+      uint32_t index;
+      if ((rc = bidsim_market_add_product(m, s, &ps, &index, err))) {
         snprintf(key, sizeof key, "shops[%u].products[%u]", s, q);
         return where_fail(err, key);
       }
+      w->listed_product[index] = p;
     }
   }
   for (uint32_t i = 0; i < sc->plan_count; i++) {
@@ -62,7 +81,7 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
         double ctr = 0.04;
         const bidsim_sc_shop_t *sh = &sc->shops[p->shop];
         for (uint32_t q = 0; q < sh->product_count && p->product_count; q++)
-          if (sh->products[q].id == p->product_ids[0]) ctr = sh->products[q].ctr;
+          if (sh->products[q].id == p->product_ids[0]) { ctr = sh->products[q].ctr; break; }
         quality = quality_from_ctr(ctr);
       }
     }
@@ -70,27 +89,34 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
                                 quality, (int64_t)p->publish_day * BIDSIM_SECONDS_PER_DAY + p->publish_second };
     uint32_t plan;
     snprintf(key, sizeof key, "plans[%u]", i);
-    if ((rc = bidsim_market_add_plan(w->market, &spec, &plan, err))) return where_fail(err, key);
+    if ((rc = bidsim_market_add_plan(m, &spec, &plan, err))) return where_fail(err, key);
     for (uint32_t k = 0; k < p->product_count; k++)
-      if ((rc = bidsim_plan_add_product_id(w->market, plan, p->product_ids[k], err))) {
+      if ((rc = bidsim_plan_add_product_id(m, plan, p->product_ids[k], err))) {
         snprintf(key, sizeof key, "plans[%u].products[%u]", i, k);
         return where_fail(err, key);
       }
   }
+  w->listed_plans = bidsim_market_plan_count(m);
+  w->listed_products = bidsim_market_product_count(m);
+  w->listed_units = bidsim_market_unit_count(m);
   return BIDSIM_OK;
 }
 
+/* ---- one draw of the market ------------------------------------------------ */
+
 /* Competitors: one shop, product and plan each, drawn from the market
- * distributions with the market stream, so every replicate sees them. */
-static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
-  const bidsim_sc_market_t *mk = &w->sc->market;
-  const uint32_t C = w->sc->category_count;
+ * distributions in a fixed order (the first model's draws first, so that a
+ * scenario of the first model draws exactly the market it did). */
+static int add_competitors(const bidsim_world_t *w, bidsim_world_market_t *wm, gsl_rng *r, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = w->sc;
+  const bidsim_sc_market_t *mk = &sc->market;
+  const uint32_t C = sc->category_count;
+  bidsim_market_t *m = wm->market;
   int rc;
   for (uint32_t i = 0; i < mk->plans; i++) {
-    char *name = w->gen_names[i];
-    snprintf(name, BIDSIM_NAME_MAX, "market-%06u", i);
+    const char *name = w->gen_names[i];
     uint32_t shop, product, plan;
-    if ((rc = bidsim_market_add_shop(w->market, name, &shop, err))) return where_fail(err, "market");
+    if ((rc = bidsim_market_add_shop(m, name, &shop, err))) return where_fail(err, "market");
     double u = gsl_rng_uniform(r), acc = 0.0;
     uint32_t cat = C - 1;
     for (uint32_t c = 0; c < C; c++) {
@@ -99,7 +125,7 @@ static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
     }
     double ov = clampd(bidsim__dist_draw(&mk->order_value_yuan, r), 0.01, 1e6);
     bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, bidsim__yuan_to_fen_li(ov), cat, 0 };
-    if ((rc = bidsim_market_add_product(w->market, shop, &ps, &product, err))) return where_fail(err, "market");
+    if ((rc = bidsim_market_add_product(m, shop, &ps, &product, err))) return where_fail(err, "market");
     /* at most 90.00 yuan: above it no segment bid can be 10% higher and within 99.00 */
     int64_t base = bidsim__yuan_to_fen_li(clampd(bidsim__dist_draw(&mk->base_bid_yuan, r), 0.10, 90.0));
     int64_t bids[BIDSIM_SEG_COUNT] = { base, 0, 0 };
@@ -116,47 +142,112 @@ static int add_competitors(bidsim_world_t *w, gsl_rng *r, bidsim_error_t *err) {
       cap = (int64_t)llround(clampd(bidsim__dist_draw(&mk->cap_yuan, r), 100.0, 1e9)) * BIDSIM_LI_PER_YUAN;
     double ctr = clampd(bidsim__dist_draw(&mk->ctr, r), 1e-4, 1.0);
     double cvr = clampd(bidsim__dist_draw(&mk->cvr, r), 0.0, 1.0);
-    uint32_t quality = w->sc->quality_model == BIDSIM_QUALITY_CTR
+    uint32_t quality = sc->quality_model == BIDSIM_QUALITY_CTR
                            ? quality_from_ctr(ctr)
                            : (uint32_t)clampd(llround(bidsim__dist_draw(&mk->quality, r)), 1, BIDSIM_QUALITY_MAX);
     bidsim_plan_spec_t spec = { name, shop, cap, { bids[0], bids[1], bids[2] }, quality, 0 };
-    if ((rc = bidsim_market_add_plan(w->market, &spec, &plan, err))) return where_fail(err, "market");
-    if ((rc = bidsim_plan_add_product(w->market, plan, product, err))) return where_fail(err, "market");
-    /* the competitor's rates live with its unit, filled below from these */
-    w->unit_ctr[bidsim_market_unit_count(w->market) - 1] = ctr;
-    w->unit_cvr[bidsim_market_unit_count(w->market) - 1] = cvr;
+    if ((rc = bidsim_market_add_plan(m, &spec, &plan, err))) return where_fail(err, "market");
+    if ((rc = bidsim_plan_add_product(m, plan, product, err))) return where_fail(err, "market");
+    if (per_shop(sc)) {
+      /* the personalised model's draws come after the first model's */
+      double reach = clampd(bidsim__dist_draw(&mk->reach, r), 0.0, 0.5);
+      double target = clampd(bidsim__dist_draw(&mk->targeting, r), 0.0, 1.0);
+      if ((rc = bidsim_market_set_shop_reach(m, shop, reach, BIDSIM_VISIT_DRAWN, err)) ||
+          (rc = bidsim_market_set_targeting(m, plan, target, err)))
+        return where_fail(err, "market");
+    }
+    /* the competitor's rates live with its unit */
+    const uint32_t unit = bidsim_market_unit_count(m) - 1;
+    wm->unit_ctr[unit] = ctr;
+    wm->unit_cvr[unit] = cvr;
+    wm->unit_order_value[unit] = &mk->order_value_yuan;
   }
   return BIDSIM_OK;
 }
 
 /* market.strategies: competitor i runs strategy k when a hash of (seed, i)
  * falls in k's share. A hash, not the market stream, so that adding
- * strategies does not change the market drawn. */
-static int assign_competitor_strategies(bidsim_world_t *w, uint32_t first, bidsim_error_t *err) {
+ * strategies does not change the market drawn, and the same competitors
+ * run them in every draw. */
+static int assign_competitor_strategies(const bidsim_world_t *w, bidsim_world_market_t *wm, bidsim_error_t *err) {
   const bidsim_sc_market_t *mk = &w->sc->market;
   if (mk->strategy_count == 0) return BIDSIM_OK;
-  uint32_t n = bidsim_market_plan_count(w->market) - first;
-  w->comp_strat_plan = bidsim_calloc((size_t)n + 1, sizeof *w->comp_strat_plan);
-  w->comp_strat = bidsim_calloc((size_t)n + 1, sizeof *w->comp_strat);
-  w->comp_strat_bids = bidsim_calloc((size_t)n + 1, sizeof *w->comp_strat_bids);
-  if (!w->comp_strat_plan || !w->comp_strat || !w->comp_strat_bids)
+  const uint32_t first = w->listed_plans, n = bidsim_market_plan_count(wm->market) - first;
+  wm->comp_strat_plan = bidsim_calloc((size_t)n + 1, sizeof *wm->comp_strat_plan);
+  wm->comp_strat = bidsim_calloc((size_t)n + 1, sizeof *wm->comp_strat);
+  wm->comp_strat_bids = bidsim_calloc((size_t)n + 1, sizeof *wm->comp_strat_bids);
+  if (!wm->comp_strat_plan || !wm->comp_strat || !wm->comp_strat_bids)
     return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
   for (uint32_t i = 0; i < n; i++) {
     double u = (double)(bidsim__mix64(w->sc->seed ^ bidsim__mix64(UINT64_C(0x57A7E9) + i)) >> 11) * 0x1.0p-53, acc = 0.0;
     for (uint32_t k = 0; k < mk->strategy_count; k++) {
       acc += mk->strategy_share[k];
       if (u >= acc) continue;
-      uint32_t plan = first + i, j = w->comp_strat_count++;
+      uint32_t plan = first + i, j = wm->comp_strat_count++;
       bidsim_plan_info_t info;
-      bidsim_market_plan_info(w->market, plan, &info);
-      w->comp_strat_plan[j] = plan;
-      w->comp_strat[j] = mk->strategies[k];
-      memcpy(w->comp_strat_bids[j], info.bid_li, sizeof w->comp_strat_bids[j]);
+      bidsim_market_plan_info(wm->market, plan, &info);
+      wm->comp_strat_plan[j] = plan;
+      wm->comp_strat[j] = mk->strategies[k];
+      memcpy(wm->comp_strat_bids[j], info.bid_li, sizeof wm->comp_strat_bids[j]);
       break;
     }
   }
   return BIDSIM_OK;
 }
+
+void bidsim__world_market_free(bidsim_world_market_t *wm) {
+  bidsim_market_free(wm->market);
+  bidsim_free(wm->unit_ctr);
+  bidsim_free(wm->unit_cvr);
+  bidsim_free(wm->unit_order_value);
+  bidsim_free(wm->comp_strat_plan);
+  bidsim_free(wm->comp_strat);
+  bidsim_free(wm->comp_strat_bids);
+  memset(wm, 0, sizeof *wm);
+}
+
+int bidsim__world_market_draw(const bidsim_world_t *w, uint64_t stream, bidsim_world_market_t *out,
+                              bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = w->sc;
+  memset(out, 0, sizeof *out);
+  int rc = bidsim_market_clone(w->listed, &out->market, err);
+  if (rc) return rc;
+  /* every listed product in every plan is at most one unit, plus one per competitor */
+  const size_t max_units = (size_t)w->listed_units + sc->market.plans;
+  out->unit_ctr = bidsim_calloc(max_units + 1, sizeof *out->unit_ctr);
+  out->unit_cvr = bidsim_calloc(max_units + 1, sizeof *out->unit_cvr);
+  out->unit_order_value = bidsim_calloc(max_units + 1, sizeof *out->unit_order_value);
+  gsl_rng *r = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
+  if (!out->unit_ctr || !out->unit_cvr || !out->unit_order_value || !r) {
+    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+    goto fail;
+  }
+  /* listed units: the rates of the product each one shows */
+  for (uint32_t u = 0; u < w->listed_units; u++) {
+    uint32_t plan, product;
+    bidsim_market_unit(out->market, u, &plan, &product);
+    const bidsim_sc_product_t *p = w->listed_product[product];
+    out->unit_ctr[u] = p->ctr;
+    out->unit_cvr[u] = p->cvr;
+    out->unit_order_value[u] = &p->order_value_yuan;
+  }
+  bidsim_rng_for_stream(bidsim_gsl_rng_state(r), sc->seed, stream);
+  if ((rc = add_competitors(w, out, r, err)) || (rc = assign_competitor_strategies(w, out, err))) goto fail;
+  out->units = bidsim_market_unit_count(out->market);
+  /* build the index now so clones start ready */
+  if ((rc = bidsim_market_build(out->market, err))) {
+    where_fail(err, "market");
+    goto fail;
+  }
+  gsl_rng_free(r);
+  return BIDSIM_OK;
+fail:
+  if (r) gsl_rng_free(r);
+  bidsim__world_market_free(out);
+  return rc;
+}
+
+/* ---- the world ------------------------------------------------------------------ */
 
 /* Every variant's settings for the listed plans (bids, cap, strategy).
  * Listed plans are the market's first plans, in scenario order. */
@@ -201,65 +292,14 @@ static int build_variants(bidsim_world_t *w, bidsim_error_t *err) {
   return BIDSIM_OK;
 }
 
-int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsim_error_t *err) {
-  *out = NULL;
-  bidsim_world_t *w = bidsim_calloc(1, sizeof *w);
-  if (w == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
-  w->sc = sc;
-  gsl_rng *r = NULL;
-  int rc;
-  bidsim_market_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.auction = sc->auction;
-  cfg.categories = sc->category_count;
-  cfg.strict_caps = sc->strict_caps;
-  if ((rc = bidsim_market_create(&cfg, &w->market, err))) { where_fail(err, "auction"); goto fail; }
-
-  /* upper bound on units: every listed product in every plan, plus one per competitor */
-  size_t max_units = sc->market.plans;
-  for (uint32_t i = 0; i < sc->plan_count; i++) max_units += sc->plans[i].product_count;
-  w->unit_ctr = bidsim_calloc(max_units + 1, sizeof *w->unit_ctr);
-  w->unit_cvr = bidsim_calloc(max_units + 1, sizeof *w->unit_cvr);
-  w->unit_order_value = bidsim_calloc(max_units + 1, sizeof *w->unit_order_value);
-  w->gen_names = bidsim_calloc((size_t)sc->market.plans + 1, sizeof *w->gen_names);
-  w->day_labels = bidsim_calloc((size_t)sc->days + 1, sizeof *w->day_labels);
-  r = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
-  if (!w->unit_ctr || !w->unit_cvr || !w->unit_order_value || !w->gen_names || !w->day_labels || !r) {
-    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
-    goto fail;
-  }
-  bidsim_rng_for_stream(bidsim_gsl_rng_state(r), sc->seed, BIDSIM_STREAM_MARKET);
-
-  if ((rc = add_listed(w, err))) goto fail;
-  /* listed units: rates of the product each unit shows */
-  for (uint32_t u = 0; u < bidsim_market_unit_count(w->market); u++) {
-    uint32_t plan, product;
-    bidsim_market_unit(w->market, u, &plan, &product);
-    uint32_t shop = bidsim_market_product_shop(w->market, product);
-    const bidsim_product_spec_t *ps = bidsim_market_product(w->market, product);
-    for (uint32_t q = 0; q < sc->shops[shop].product_count; q++)
-      if (sc->shops[shop].products[q].id == ps->id) {
-        w->unit_ctr[u] = sc->shops[shop].products[q].ctr;
-        w->unit_cvr[u] = sc->shops[shop].products[q].cvr;
-        w->unit_order_value[u] = &sc->shops[shop].products[q].order_value_yuan;
-      }
-  }
-  uint32_t listed_units = bidsim_market_unit_count(w->market);
-  uint32_t listed_plans = bidsim_market_plan_count(w->market);
-  uint32_t listed_products = bidsim_market_product_count(w->market);
-  if ((rc = add_competitors(w, r, err))) goto fail;
-  if ((rc = assign_competitor_strategies(w, listed_plans, err))) goto fail;
-  for (uint32_t u = listed_units; u < bidsim_market_unit_count(w->market); u++)
-    w->unit_order_value[u] = &sc->market.order_value_yuan;
-  /* build the index now so clones start ready */
-  if ((rc = bidsim_market_advance_to(w->market, 0))) {
-    bidsim_error_set(err, rc, "world", "cannot build the auction index: %s", bidsim_strerror(rc));
-    goto fail;
-  }
-
-  w->plans = bidsim_market_plan_count(w->market);
-  w->products = bidsim_market_product_count(w->market);
-  w->units = bidsim_market_unit_count(w->market);
+/* The output's labels, from the seed's draw (names and ids are the same in
+ * every draw; a generated plan's cap is this draw's). */
+static int build_labels(bidsim_world_t *w, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = w->sc;
+  const bidsim_market_t *m = w->base.market;
+  w->plans = bidsim_market_plan_count(m);
+  w->products = bidsim_market_product_count(m);
+  w->units = bidsim_market_unit_count(m);
   w->plan_names = bidsim_calloc(w->plans + 1, sizeof *w->plan_names);
   w->plan_shops = bidsim_calloc(w->plans + 1, sizeof *w->plan_shops);
   w->plan_cap_li = bidsim_calloc(w->plans + 1, sizeof *w->plan_cap_li);
@@ -268,35 +308,63 @@ int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsi
   w->product_shops = bidsim_calloc(w->products + 1, sizeof *w->product_shops);
   w->product_ids = bidsim_calloc(w->products + 1, sizeof *w->product_ids);
   w->product_plan = bidsim_calloc(w->products + 1, sizeof *w->product_plan);
+  w->day_labels = bidsim_calloc((size_t)sc->days + 1, sizeof *w->day_labels);
   if (!w->plan_names || !w->plan_shops || !w->plan_cap_li || !w->plan_listed || !w->product_names ||
-      !w->product_shops || !w->product_ids || !w->product_plan) {
-    rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
-    goto fail;
-  }
+      !w->product_shops || !w->product_ids || !w->product_plan || !w->day_labels)
+    return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
   for (uint32_t p = 0; p < w->plans; p++) {
     bidsim_plan_info_t info;
-    bidsim_market_plan_info(w->market, p, &info);
+    bidsim_market_plan_info(m, p, &info);
     w->plan_names[p] = info.name;
-    w->plan_shops[p] = bidsim_market_shop_name(w->market, info.shop);
+    w->plan_shops[p] = bidsim_market_shop_name(m, info.shop);
     w->plan_cap_li[p] = info.cap_li;
-    w->plan_listed[p] = p < listed_plans;
+    w->plan_listed[p] = p < w->listed_plans;
   }
   for (uint32_t q = 0; q < w->products; q++) {
-    uint32_t shop = bidsim_market_product_shop(w->market, q);
-    w->product_shops[q] = bidsim_market_shop_name(w->market, shop);
-    w->product_ids[q] = bidsim_market_product(w->market, q)->id;
-    w->product_names[q] = w->product_shops[q];   /* competitors: named after their shop */
+    w->product_shops[q] = bidsim_market_shop_name(m, bidsim_market_product_shop(m, q));
+    w->product_ids[q] = bidsim_market_product(m, q)->id;
+    /* competitors' products are named after their shop */
+    w->product_names[q] = q < w->listed_products ? w->listed_product[q]->name : w->product_shops[q];
     w->product_plan[q] = BIDSIM_NONE;
-    if (q < listed_products)
-      for (uint32_t k = 0; k < sc->shops[shop].product_count; k++)
-        if (sc->shops[shop].products[k].id == w->product_ids[q]) w->product_names[q] = sc->shops[shop].products[k].name;
   }
   for (uint32_t u = 0; u < w->units; u++) {
     uint32_t plan, product;
-    bidsim_market_unit(w->market, u, &plan, &product);
+    bidsim_market_unit(m, u, &plan, &product);
     if (w->product_plan[product] == BIDSIM_NONE) w->product_plan[product] = plan;
   }
-  if ((rc = build_variants(w, err))) goto fail;
+  for (uint32_t d = 0; d < sc->days; d++) {
+    w->day_labels[d] = bidsim_malloc(16);
+    if (w->day_labels[d] == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+    bidsim_scenario_day_label(sc, d, w->day_labels[d]);
+  }
+  return BIDSIM_OK;
+}
+
+int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsim_error_t *err) {
+  *out = NULL;
+  bidsim_world_t *w = bidsim_calloc(1, sizeof *w);
+  if (w == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+  w->sc = sc;
+  int rc;
+  bidsim_market_config_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.auction = sc->auction;
+  cfg.categories = sc->category_count;
+  cfg.strict_caps = sc->strict_caps;
+  if (per_shop(sc)) {
+    /* personalised ranking: each plan bids by the user's relation to its shop */
+    cfg.rank = BIDSIM_RANK_PERSONAL;
+    cfg.affinity_sigma = sc->affinity_sigma;
+    cfg.affinity_truncate = sc->affinity_truncate;
+    memcpy(cfg.ctr_mult, sc->ctr_mult, sizeof cfg.ctr_mult);
+  }
+  if ((rc = bidsim_market_create(&cfg, &w->listed, err))) { where_fail(err, "auction"); goto fail; }
+  w->gen_names = bidsim_calloc((size_t)sc->market.plans + 1, sizeof *w->gen_names);
+  if (w->gen_names == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory"); goto fail; }
+  for (uint32_t i = 0; i < sc->market.plans; i++) snprintf(w->gen_names[i], BIDSIM_NAME_MAX, "market-%06u", i);
+  if ((rc = add_listed(w, err))) goto fail;
+  if ((rc = bidsim__world_market_draw(w, BIDSIM_STREAM_MARKET, &w->base, err))) goto fail;
+  if ((rc = build_labels(w, err)) || (rc = build_variants(w, err))) goto fail;
   for (uint32_t i = 0; i < sc->shop_count; i++) w->has_service |= sc->shops[i].consult_share > 0;
   {
     /* Sakamoto's method; 0 = Monday */
@@ -305,26 +373,18 @@ int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsi
     int dow = (y + y / 4 - y / 100 + y / 400 + t[sc->start_date.month - 1] + sc->start_date.day) % 7;   /* 0 = Sunday */
     w->weekday0 = (uint32_t)((dow + 6) % 7);
   }
-  for (uint32_t d = 0; d < sc->days; d++) {
-    w->day_labels[d] = bidsim_malloc(16);
-    if (w->day_labels[d] == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory"); goto fail; }
-    bidsim_scenario_day_label(sc, d, w->day_labels[d]);
-  }
-  gsl_rng_free(r);
   *out = w;
   return BIDSIM_OK;
 fail:
-  if (r) gsl_rng_free(r);
   bidsim_world_free(w);
   return rc;
 }
 
 void bidsim_world_free(bidsim_world_t *w) {
   if (w == NULL) return;
-  bidsim_market_free(w->market);
-  bidsim_free(w->unit_ctr);
-  bidsim_free(w->unit_cvr);
-  bidsim_free(w->unit_order_value);
+  bidsim_market_free(w->listed);
+  bidsim__world_market_free(&w->base);
+  bidsim_free(w->listed_product);
   bidsim_free(w->plan_names);
   bidsim_free(w->plan_shops);
   bidsim_free(w->plan_cap_li);
@@ -340,15 +400,12 @@ void bidsim_world_free(bidsim_world_t *w) {
   bidsim_free(w->variant_bids);
   bidsim_free(w->variant_cap);
   bidsim_free(w->variant_strategy);
-  bidsim_free(w->comp_strat_plan);
-  bidsim_free(w->comp_strat);
-  bidsim_free(w->comp_strat_bids);
   bidsim_free(w->variant_names);
   bidsim_free(w->variant_cap_li);
   bidsim_free(w);
 }
 
-const bidsim_market_t *bidsim_world_market(const bidsim_world_t *w) { return w->market; }
+const bidsim_market_t *bidsim_world_market(const bidsim_world_t *w) { return w->base.market; }
 
 void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint32_t days,
                               bidsim_output_meta_t *meta) {

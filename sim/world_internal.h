@@ -9,13 +9,31 @@
 #include <gsl/gsl_rng.h>
 #include "sim/world.h"
 
+/* One draw of the generated market beside the listed plans: the engine
+ * market (index built, clock at 0) and what the day loop reads per ad
+ * unit. The world holds the draw from the seed's market stream (used
+ * whenever market.redraw is once); under per_replicate each worker draws
+ * its replicate's own (bidsim__world_market_draw). */
+typedef struct bidsim_world_market {
+  bidsim_market_t *market;
+  uint32_t units;
+  double  *unit_ctr, *unit_cvr;           /* per unit: the shown product's base rates */
+  const bidsim_dist_t **unit_order_value;
+  /* generated competitors running strategies (market.strategies): which
+   * plans (by a hash of the seed, the same in every draw) and their drawn bids */
+  uint32_t  comp_strat_count;
+  uint32_t *comp_strat_plan;
+  const bidsim_sc_strategy_t **comp_strat;
+  int64_t (*comp_strat_bids)[BIDSIM_SEG_COUNT];
+} bidsim_world_market_t;
+
 struct bidsim_world {
   const bidsim_scenario_t *sc;
-  bidsim_market_t *market;              /* template: index built, clock at 0 */
-  uint32_t plans, products, units;
-  /* per unit (plan, category): the product shown and its base rates */
-  double  *unit_ctr, *unit_cvr;
-  const bidsim_dist_t **unit_order_value;
+  bidsim_market_t *listed;              /* the scenario's shops, products and plans only (no index) */
+  bidsim_world_market_t base;           /* the market drawn from the seed */
+  uint32_t plans, products, units;      /* of every draw: one plan, product and unit per competitor */
+  uint32_t listed_plans, listed_products, listed_units;
+  const bidsim_sc_product_t **listed_product;   /* [engine product] the scenario's product */
   /* per plan / product labels for the output */
   const char **plan_names, **plan_shops, **product_names, **product_shops;
   int64_t  *plan_cap_li;
@@ -29,16 +47,23 @@ struct bidsim_world {
   int64_t (*variant_bids)[BIDSIM_SEG_COUNT];
   int64_t  *variant_cap;
   const bidsim_sc_strategy_t **variant_strategy;   /* NULL = fixed bids */
-  /* generated competitors running strategies (market.strategies) */
-  uint32_t  comp_strat_count;
-  uint32_t *comp_strat_plan;                        /* plan index */
-  const bidsim_sc_strategy_t **comp_strat;
-  int64_t (*comp_strat_bids)[BIDSIM_SEG_COUNT];     /* their generated bids */
   uint32_t weekday0;                    /* day of week of day 0, 0 = Monday */
   bool     has_service;                 /* some listed shop models its customer service */
   const char **variant_names;
   int64_t  *variant_cap_li;             /* [variant][plan], for the output */
 };
+
+/* The market stream of replicate r under market.redraw per_replicate
+ * (BIDSIM_STREAM_MARKET itself is the seed's single draw). */
+static inline uint64_t bidsim__market_stream(uint32_t replicate) {
+  return BIDSIM_STREAM_MARKET ^ ((uint64_t)replicate + 1);
+}
+
+/** Draw a market from @p stream of the scenario's seed into @p out: the
+ *  listed plans and freshly drawn competitors, the index built. */
+int  bidsim__world_market_draw(const bidsim_world_t *w, uint64_t stream, bidsim_world_market_t *out,
+                               bidsim_error_t *err);
+void bidsim__world_market_free(bidsim_world_market_t *wm);
 
 /* A draw from a scenario distribution: fixed a; uniform [a, b]; lognormal
  * with median a and log-sd b. */

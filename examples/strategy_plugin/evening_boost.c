@@ -10,27 +10,32 @@
  *     - name: Evening push
  *       strategy: {plugin: evening_boost.so, params: {boost: 40, cut: 50}}
  *
- * The host clamps the bids to the platform's rules. */
-#include <stdio.h>
+ * The host clamps the bids to the platform's rules. The bidsim_* functions
+ * it calls (bidsim_params_check, bidsim_params_get, bidsim_error_set) are
+ * the host's: bidsim exports them to the plugins it loads. */
 #include <stdlib.h>
 #include "bidsim/strategy.h"
 
 typedef struct { double boost, cut; unsigned from, to; } evening_t;
 
-static int create(const bidsim_params_t *p, void **self, char *msg, size_t msglen) {
+static int create(const bidsim_params_t *p, void **self, bidsim_error_t *err) {
+  /* every parameter known and within its range; err names the one that is not */
+  static const bidsim_param_spec_t spec[] = {
+    { "boost", 0, 300, 0, false }, { "cut", 0, 90, 0, false },
+    { "from", 0, 23, 0, true },    { "to", 1, 24, 0, true }, { NULL, 0, 0, 0, false } };
+  int rc = bidsim_params_check(p, spec, err);
+  if (rc != BIDSIM_OK) return rc;
+  const unsigned from = (unsigned)bidsim_params_get(p, "from", 19), to = (unsigned)bidsim_params_get(p, "to", 23);
+  if (from >= to)   /* neither key alone is at fault: where is "" */
+    return bidsim_error_set(err, BIDSIM_EINVAL, "", "the evening must start before it ends: from %u, to %u", from, to);
   evening_t *e = malloc(sizeof *e);
-  if (e == NULL) { snprintf(msg, msglen, "out of memory"); return 1; }   /* 1 = BIDSIM_ENOMEM */
+  if (e == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "", "out of memory");
   e->boost = bidsim_params_get(p, "boost", 30);
   e->cut = bidsim_params_get(p, "cut", 0);
-  e->from = (unsigned)bidsim_params_get(p, "from", 19);
-  e->to = (unsigned)bidsim_params_get(p, "to", 23);
-  if (e->boost < 0 || e->boost > 300 || e->cut < 0 || e->cut > 90 || e->from > 23 || e->to > 24 || e->from >= e->to) {
-    snprintf(msg, msglen, "boost must be 0-300, cut 0-90, and 0 <= from < to <= 24");
-    free(e);
-    return -1;
-  }
+  e->from = from;
+  e->to = to;
   *self = e;
-  return 0;
+  return BIDSIM_OK;
 }
 
 static void update(void *self, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *act) {

@@ -247,7 +247,7 @@ newer = os.path.join(TMP, "newer.h5")
 with open(REAL, "rb") as src, open(newer, "wb") as dst:
     dst.write(src.read())
 with h5py.File(newer, "r+") as f:
-    f.attrs.modify("format_version", np.uint64(2))
+    f.attrs.modify("format_version", np.uint64(3))  # one past the current format version
 figs = os.path.join(TMP, "figs")
 for bad in (text, trunc, newer, os.path.join(TMP, "missing.h5")):
     for cmd in (["report", bad], ["compare", bad, "--baseline", "0"], ["plot", bad, "-o", figs]):

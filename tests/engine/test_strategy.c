@@ -15,20 +15,27 @@ static void *make(const char *name, const bidsim_param_t *p, uint32_t n) {
   assert_int_equal(s->abi_version, BIDSIM_STRATEGY_ABI_VERSION);
   bidsim_params_t ps = { n, p };
   void *self = NULL;
-  char msg[256] = "";
-  if (s->create(&ps, &self, msg, sizeof msg) != 0) fail_msg("%s: %s", name, msg);
+  bidsim_error_t err;
+  bidsim_error_clear(&err);
+  if (s->create(&ps, &self, &err) != BIDSIM_OK) fail_msg("%s: %s: %s", name, err.where, err.msg);
   return self;
 }
 
-static int reject(const char *name, const bidsim_param_t *p, uint32_t n, const char *want) {
+/* The strategy refuses these parameters with BIDSIM_EINVAL, naming the
+ * offending key exactly as passed (@p where, "" when no single one is at
+ * fault) and a message containing @p want. */
+static void reject(const char *name, const bidsim_param_t *p, uint32_t n, const char *where, const char *want) {
   const bidsim_strategy_t *s = bidsim_strategy_builtin(name);
   bidsim_params_t ps = { n, p };
   void *self = NULL;
-  char msg[256] = "";
-  int rc = s->create(&ps, &self, msg, sizeof msg);
-  if (rc == 0) fail_msg("%s accepted parameters it should reject (%s)", name, want);
-  if (!strstr(msg, want)) fail_msg("%s: message '%s' lacks '%s'", name, msg, want);
-  return rc;
+  bidsim_error_t err;
+  bidsim_error_set(&err, BIDSIM_OK, "stale", "stale");   /* a create that fills nothing fails below */
+  int rc = s->create(&ps, &self, &err);
+  if (rc == BIDSIM_OK) fail_msg("%s accepted parameters it should reject (%s)", name, want);
+  assert_int_equal(rc, BIDSIM_EINVAL);
+  assert_int_equal(err.code, BIDSIM_EINVAL);
+  if (strcmp(err.where, where)) fail_msg("%s: where '%s', want '%s' (%s)", name, err.where, where, err.msg);
+  if (!strstr(err.msg, want)) fail_msg("%s: message '%s' lacks '%s'", name, err.msg, want);
 }
 
 static bidsim_strategy_state_t base_state(void) {
@@ -114,16 +121,36 @@ static void test_params(void **state) {
   for (const char *const *p = bidsim_strategy_builtin_names(); *p; p++, n++) assert_non_null(bidsim_strategy_builtin(*p));
   assert_int_equal(n, 9);
   bidsim_param_t typo[] = { { "epsilon", 0.1 } }, range[] = { { "eps", 20 } }, neg[] = { { "adjust", 0 } };
-  reject("multiplier", typo, 1, "unknown parameter 'epsilon'");
-  reject("multiplier", range, 1, "eps = 20 is outside [0.0001, 10]");
-  reject("throttle", neg, 1, "outside");
-  reject("target_roi", NULL, 0, "target is required");
-  bidsim_param_t hours[] = { { "hours.3", 151 } }, hour24[] = { { "hours.24", 100 } }, half[] = { { "hours.2", 50.5 } },
-                 zero[] = { { "mon.0", 0 } };
-  reject("schedule", hours, 1, "outside [1, 150]");
-  reject("schedule", hour24, 1, "24 hours");
-  reject("schedule", half, 1, "whole");
-  reject("schedule", zero, 1, "outside [1, 150]");
+  reject("multiplier", typo, 1, "epsilon", "unknown parameter 'epsilon' (known: eps, mu_max)");
+  reject("multiplier", range, 1, "eps", "eps = 20 is outside [0.0001, 10]");
+  reject("throttle", neg, 1, "adjust", "adjust = 0 is outside [0.001, 0.9]");
+  reject("fixed", typo, 1, "epsilon", "unknown parameter 'epsilon' (known: none)");
+  /* the offending one of several, not the first */
+  bidsim_param_t second[] = { { "eps", 0.1 }, { "mu_max", -1 } };
+  reject("multiplier", second, 2, "mu_max", "mu_max = -1 is outside [0, 1000]");
+  reject("target_roi", NULL, 0, "", "target is required");
+  bidsim_param_t target[] = { { "target", 0.001 } }, pacing[] = { { "target", 3 }, { "pacing", 2 } };
+  reject("target_cpa", target, 1, "target", "target = 0.001 is outside [0.01, 1000]");
+  reject("target_roi", pacing, 2, "pacing", "pacing = 2 is outside [0, 1]");
+  /* lists: items by index, each checked, the index within the list */
+  bidsim_param_t hours[] = { { "hours.0", 100 }, { "hours.3", 151 } }, hour24[] = { { "hours.24", 100 } },
+                 half[] = { { "hours.2", 50.5 } }, zero[] = { { "mon.0", 0 } }, bare[] = { { "hours", 100 } },
+                 minus[] = { { "hours.-1", 100 } }, junk[] = { { "sun.2x", 100 } };
+  reject("schedule", hours, 2, "hours.3", "hours.3 = 151 is outside [1, 150]");
+  reject("schedule", hour24, 1, "hours.24", "hours is a list of 24 items, hours.0 to hours.23");
+  reject("schedule", half, 1, "hours.2", "hours.2 = 50.5 is not a whole number");
+  reject("schedule", zero, 1, "mon.0", "outside [1, 150]");
+  reject("schedule", bare, 1, "hours", "unknown parameter 'hours' (known: hours[24], mon[24]");
+  reject("schedule", minus, 1, "hours.-1", "list of 24 items");
+  reject("schedule", junk, 1, "sun.2x", "list of 24 items");
+  /* every built-in names an unknown parameter at its key */
+  bidsim_param_t unknown[] = { { "target", 3 }, { "no_such_key", 1 } };
+  for (const char *const *k = bidsim_strategy_builtin_names(); *k; k++) {
+    bool takes_target = !strcmp(*k, "target_roi") || !strcmp(*k, "target_cpa");
+    reject(*k, unknown + !takes_target, 2 - !takes_target, "no_such_key", "unknown parameter 'no_such_key'");
+  }
+  bidsim_param_t fine[] = { { "hours.23", 150 }, { "sun.0", 1 } };
+  bidsim_strategy_builtin("schedule")->destroy(make("schedule", fine, 2));
 }
 
 static void test_fixed_and_schedule(void **state) {
@@ -368,7 +395,7 @@ static void test_participation(void **state) {
   for (int k = 0; k < 3; k++) {
     assert_int_equal(bidsim_market_set_participation(m, plan, share[k], &err), BIDSIM_OK);
     for (uint32_t i = 0; i < N; i++) {
-      bidsim_impression_t imp = { 0, 0, (uint32_t)bidsim_pcg64_next(&g) };
+      bidsim_impression_t imp = { 0, 0, (uint32_t)bidsim_pcg64_next(&g), 0 };
       wins[k] += bidsim_market_auction(m, &imp, &res);
     }
   }

@@ -2,7 +2,7 @@
  * version: bidsim must refuse it with a clear message. */
 #include "bidsim/strategy.h"
 
-static int create(const bidsim_params_t *p, void **self, char *m, size_t n) { (void)p; (void)m; (void)n; *self = 0; return 0; }
+static int create(const bidsim_params_t *p, void **self, bidsim_error_t *e) { (void)p; (void)e; *self = 0; return 0; }
 static void update(void *s, const bidsim_strategy_state_t *st, bidsim_strategy_action_t *a) { (void)s; (void)st; (void)a; }
 static void destroy(void *s) { (void)s; }
 static const bidsim_strategy_t old = { BIDSIM_STRATEGY_ABI_VERSION + 41, "from_the_future", create, update, 0, destroy, 0 };

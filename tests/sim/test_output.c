@@ -2,7 +2,8 @@
  * appears under the target name before commit, abort leaves an existing file
  * untouched, labels and every dataset read back as written (whole, per unit
  * and per day), and a unit copied chunk by chunk (merge's path) equals the
- * original. */
+ * original; checksums: a damaged chunk or root attribute is refused, never
+ * read as numbers, a version 1 file is refused, no string is variable-length. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <hdf5.h>
 #include "sim/output.h"
 
 #define V 2
@@ -188,7 +190,180 @@ static void test_abort_keeps_existing(void **state) {
   remove(path);
 }
 
+/* the byte offset of chunk (v, r, d) of a dataset, by HDF5's own index */
+static long chunk_offset(const char *file, const char *dataset, uint32_t v, uint32_t r, uint32_t d, long *size) {
+  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
+  hsize_t at[5] = { v, r, d, 0, 0 };
+  haddr_t addr = 0;
+  hsize_t bytes = 0;
+  unsigned mask = 0;
+  assert_true(H5Dget_chunk_info_by_coord(ds, at, &mask, &addr, &bytes) >= 0 && bytes > 0);
+  H5Dclose(ds);
+  H5Fclose(f);
+  *size = (long)bytes;
+  return (long)addr;
+}
+
+static void flip(const char *file, long at, int bit) {
+  FILE *f = fopen(file, "r+b");
+  assert_non_null(f);
+  fseek(f, at, SEEK_SET);
+  int c = fgetc(f);
+  fseek(f, at, SEEK_SET);
+  fputc(c ^ (1 << bit), f);
+  fclose(f);
+}
+
+static void copy_file(const char *from, const char *to) {
+  char cmd[1400];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* one flipped bit in one chunk: that chunk is refused with a message that
+ * says the file is damaged, every other chunk still reads */
+static void test_damaged_chunk_is_refused_not_read(void **state) {
+  (void)state;
+  char good[600], bad[600];
+  snprintf(good, sizeof good, "%s/test_output_good.h5", BIDSIM_BUILD_DIR);
+  snprintf(bad, sizeof bad, "%s/test_output_bad.h5", BIDSIM_BUILD_DIR);
+  write_file(good);
+  bidsim_results_t *r = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(good, &r, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_results_verify(r, &err), BIDSIM_OK);
+  /* verify's own Fletcher32 agrees with HDF5's on every chunk (deflated
+   * chunks and labels of odd and even lengths): none needed HDF5's reading */
+  uint64_t chunks = 0, through = 0;
+  bidsim_results_verify_counts(r, &chunks, &through);
+  assert_true(chunks >= (uint64_t)16 * V * R * D);
+  assert_int_equal(through, 0);
+  bidsim_results_close(r);
+  long size = 0, at = chunk_offset(good, "/plan_hour/spend_li", 1, 0, 2, &size);
+  for (int bit = 0; bit < 8; bit += 7) {   /* the chunk's first byte, and its last (the checksum) */
+    copy_file(good, bad);
+    flip(bad, bit == 0 ? at : at + size - 1, bit);
+    assert_int_equal(bidsim_results_open(bad, &r, &err), BIDSIM_OK);   /* labels and attributes are intact */
+    bidsim_day_slab_t s;
+    assert_int_equal(bidsim_day_slab_init(&s, P, Q, &err), BIDSIM_OK);
+    assert_int_equal(bidsim_results_read_day(r, 1, 0, 1, &s, &err), BIDSIM_OK);
+    assert_int_equal(bidsim_results_read_day(r, 1, 0, 2, &s, &err), BIDSIM_EFORMAT);
+    assert_non_null(strstr(err.msg, "damaged"));
+    assert_non_null(strstr(err.msg, "/plan_hour/spend_li"));
+    int64_t *all = malloc(sizeof(int64_t) * V * R * D * BIDSIM_HOURS * P);
+    assert_int_equal(bidsim_results_read(r, BIDSIM_TABLE_PLAN_HOUR, BIDSIM_METRIC_SPEND_LI, all, &err), BIDSIM_EFORMAT);
+    assert_int_equal(bidsim_results_read(r, BIDSIM_TABLE_PLAN_HOUR, BIDSIM_METRIC_CLICKS, all, &err), BIDSIM_OK);
+    free(all);
+    assert_int_equal(bidsim_results_verify(r, &err), BIDSIM_EFORMAT);
+    assert_non_null(strstr(err.msg, "checksum"));
+    assert_non_null(strstr(err.msg, "/plan_hour/spend_li"));
+    bidsim_results_verify_counts(r, &chunks, &through);
+    assert_int_equal(through, 1);   /* the damaged chunk, confirmed by HDF5 */
+    bidsim_day_slab_free(&s);
+    bidsim_results_close(r);
+  }
+  remove(bad);
+  remove(good);
+}
+
+/* the seed changed in place (a flipped bit in a root attribute, or an
+ * edit): the root attributes' checksum no longer holds */
+static void test_changed_root_attribute_is_refused(void **state) {
+  (void)state;
+  char p2[600];
+  snprintf(p2, sizeof p2, "%s/test_output_attr.h5", BIDSIM_BUILD_DIR);
+  write_file(p2);
+  hid_t f = H5Fopen(p2, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t a = H5Aopen(f, "seed", H5P_DEFAULT);
+  uint64_t seed = 98;   /* was 99 */
+  assert_true(H5Awrite(a, H5T_NATIVE_UINT64, &seed) >= 0);
+  H5Aclose(a);
+  H5Fclose(f);
+  bidsim_results_t *r = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(p2, &r, &err), BIDSIM_EFORMAT);
+  assert_null(r);
+  assert_non_null(strstr(err.msg, "damaged"));
+  assert_non_null(strstr(err.msg, "checksum"));
+  remove(p2);
+}
+
+/* version 1 (no checksums, variable-length strings) is refused at its
+ * version, before any string is read; a newer version is refused as newer */
+static void test_other_format_versions_are_refused(void **state) {
+  (void)state;
+  char p2[600];
+  snprintf(p2, sizeof p2, "%s/test_output_v1.h5", BIDSIM_BUILD_DIR);
+  for (uint64_t version = 1; version <= BIDSIM_FORMAT_VERSION + 1; version += BIDSIM_FORMAT_VERSION) {
+    write_file(p2);
+    hid_t f = H5Fopen(p2, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+    assert_true(H5Awrite(a, H5T_NATIVE_UINT64, &version) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    bidsim_results_t *r = NULL;
+    bidsim_error_t err;
+    assert_int_equal(bidsim_results_open(p2, &r, &err), BIDSIM_EVERSION);
+    assert_non_null(strstr(err.msg, version == 1 ? "has no checksums" : "newer"));
+    assert_null(strchr(err.msg, '\n'));
+  }
+  remove(p2);
+}
+
+/* no variable-length string anywhere (their bytes live in HDF5's global
+ * heap, which has no checksum), every dataset chunked with Fletcher32 */
+static herr_t check_attr(hid_t obj, const char *name, const H5A_info_t *info, void *data) {
+  (void)info;
+  (void)data;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
+  if (H5Tget_class(t) == H5T_STRING) assert_int_equal(H5Tis_variable_str(t), 0);
+  H5Tclose(t);
+  H5Aclose(a);
+  return 0;
+}
+
+static herr_t check_object(hid_t obj, const char *name, const H5O_info_t *info, void *data) {
+  int *datasets = data;
+  hid_t o = H5Oopen(obj, name, H5P_DEFAULT);
+  assert_true(H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, NULL, check_attr, NULL) >= 0);
+  if (info->type == H5O_TYPE_DATASET) {
+    hid_t t = H5Dget_type(o), dcpl = H5Dget_create_plist(o);
+    if (H5Tget_class(t) == H5T_STRING) assert_int_equal(H5Tis_variable_str(t), 0);
+    assert_int_equal(H5Pget_layout(dcpl), H5D_CHUNKED);
+    bool fletcher = false;
+    for (int i = 0; i < H5Pget_nfilters(dcpl); i++) {
+      unsigned flags = 0;
+      size_t n = 0;
+      fletcher |= H5Pget_filter2(dcpl, (unsigned)i, &flags, &n, NULL, 0, NULL, NULL) == H5Z_FILTER_FLETCHER32;
+    }
+    assert_true(fletcher);
+    H5Pclose(dcpl);
+    H5Tclose(t);
+    (*datasets)++;
+  }
+  H5Oclose(o);
+  return 0;
+}
+
+static void test_every_dataset_checksummed_no_variable_strings(void **state) {
+  (void)state;
+  char p2[600];
+  snprintf(p2, sizeof p2, "%s/test_output_types.h5", BIDSIM_BUILD_DIR);
+  write_file(p2);
+  hid_t f = H5Fopen(p2, H5F_ACC_RDONLY, H5P_DEFAULT);
+  int datasets = 0;
+  assert_true(H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, check_object, &datasets, H5O_INFO_BASIC) >= 0);
+  assert_true(datasets >= 30);
+  H5Fclose(f);
+  remove(p2);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = { cmocka_unit_test(test_round_trip), cmocka_unit_test(test_abort_keeps_existing) };
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_abort_keeps_existing),
+    cmocka_unit_test(test_damaged_chunk_is_refused_not_read), cmocka_unit_test(test_changed_root_attribute_is_refused),
+    cmocka_unit_test(test_other_format_versions_are_refused),
+    cmocka_unit_test(test_every_dataset_checksummed_no_variable_strings) };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* tests/sim/test_scenario.c - the scenario loader: every shipped scenario
  * loads, rule boundaries through the file format (each rule enforced by the
  * engine and reported at the key's line and column), defaults, and the
- * resolved scenario round trip. */
+ * resolved scenario round trip (the YAML layer: test_scenario_yaml.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "bidsim/bidsim.h"
+#include "sim/job.h"
 #include "sim/scenario.h"
 
 static const char *base =
@@ -205,6 +208,67 @@ static void test_variants(void **state) {
   }
 }
 
+/* Names and ids that must be unique (issue 12: checked through hash indexes
+ * now, not pairwise): the second use is refused at its own line and column,
+ * and what may repeat (a product id in two shops, a plan name in two shops)
+ * loads. */
+static void test_duplicates_are_refused_at_the_second(void **state) {
+  (void)state;
+  static const struct { const char *text, *where, *msg; } bad[] = {
+    { "traffic: {impressions_per_day: 10}\nshops:\n  - {name: A}\n  - {name: B}\n  - {name: A}\n",
+      "d.yaml:5:12: shops[2].name", "shop 'A' is listed twice" },
+    { "traffic: {impressions_per_day: 10}\nshops:\n  - name: A\n    products: [{id: 7, sales: 900}, {id: 8, sales: 900},\n"
+      "               {id: 7, sales: 900}]\nmarket: {plans: 1}\n",
+      "d.yaml:5:21: shops[0].products[2]", "product id 7 is listed twice in shop 'A'" },
+    { "traffic: {impressions_per_day: 10, categories: [{name: a, share: 0.5}, {name: a, share: 0.5}]}\nmarket: {plans: 1}\n",
+      "d.yaml:1:79: traffic.categories[1].name", "category 'a' is listed twice" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900}]}]\n"
+      "plans: [{name: P, shop: A, products: [1], bids: {ordinary: 1.00}}]\n"
+      "variants: [{name: v, plans: {P: {cap: 200}, A/P: {cap: 300, strategy: {kind: fixed}}}}]\n",
+      "d.yaml:4:45: variants[0].plans", "plan 'P' is changed twice" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900}]}]\n"
+      "plans: [{name: P, shop: A, products: [1], bids: {ordinary: 1.00}}]\n"
+      "variants: [{name: v}, {name: w}, {name: v}]\n",
+      "d.yaml:4:41: variants[2].name", "variant name 'v' is already used by variants[0]" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900}]}]\n"
+      "plans: [{name: P, shop: B, products: [1], bids: {ordinary: 1.00}}]\n",
+      "d.yaml:3:25: plans[0].shop", "unknown shop 'B'" },
+    { "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1, sales: 900, category: b}]}]\n",
+      "d.yaml:2:60: shops[0].products[0].category", "unknown category 'b'" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(bad[i].text, strlen(bad[i].text), "d.yaml", &sc, &err);
+    assert_null(sc);
+    if (rc != BIDSIM_ESCHEMA || strcmp(err.where, bad[i].where) || !strstr(err.msg, bad[i].msg))
+      fail_msg("case %zu: %d '%s: %s', want '%s: %s'", i, rc, err.where, err.msg, bad[i].where, bad[i].msg);
+  }
+  static const char fine[] =
+    "traffic: {impressions_per_day: 10, categories: [{name: a, share: 0.5}, {name: b, share: 0.5}]}\n"
+    "shops: [{name: A, products: [{id: 7, sales: 900, category: b}]}, {name: B, products: [{id: 7, sales: 900}]}]\n"
+    "plans: [{name: P, shop: A, products: [7], bids: {ordinary: 1.00}}, {name: P, shop: B, products: [7], bids: {ordinary: 1.00}}]\n"
+    "variants: [{name: v, plans: {A/P: {cap: 200}, B/P: {cap: 300}}}, {name: w, plans: {B/P: {cap: 400}}}]\n";
+  bidsim_scenario_t *sc = NULL;
+  bidsim_error_t err;
+  if (bidsim_scenario_load_string(fine, strlen(fine), "f.yaml", &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->shops[0].products[0].category, 1);
+  assert_int_equal(sc->plans[1].shop, 1);
+  assert_int_equal(sc->variants[0].changes[1].plan, 1);
+  assert_int_equal(sc->variants[1].changes[0].plan, 1);
+  assert_int_equal(sc->variants[1].changes[0].cap_li, 400000);
+  /* the resolved text names both plans as Shop/Plan and loads back */
+  char *text = bidsim_scenario_resolved_yaml(sc);
+  assert_non_null(strstr(text, "\"A/P\":"));
+  assert_non_null(strstr(text, "\"B/P\":"));
+  bidsim_scenario_t *b = NULL;
+  if (bidsim_scenario_load_string(text, strlen(text), "r.yaml", &b, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_true(bidsim_scenario_fingerprint(sc) == bidsim_scenario_fingerprint(b));
+  bidsim_free(text);
+  bidsim_scenario_free(sc);
+  bidsim_scenario_free(b);
+}
+
 /* Sweeps: points as a grid (first key slowest) or zipped, ranges in exact
  * decimal steps, each point a complete scenario with its values set,
  * invalid points and shape changes reported with the point's parameters. */
@@ -272,6 +336,8 @@ static void test_sweeps(void **state) {
     { "  grid:\n    seed: [1, 2]\n", "cannot be swept" },
     { "  grid:\n    plans[Q].cap: [100]\n", "no such list item" },
     { "  grid:\n    auction.slots: {start: 1, stop: 5000, step: 1}\n", "more than 4096" },
+    /* key parts are compared as written ("slots" in quotes is no key) */
+    { "  grid:\n    auction.\"slots\": [1, 2]\n", "a key the file does not have must be a plain name" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     sc = NULL;
@@ -294,7 +360,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
   /* the file says seed: 5 (its first line); written: the file saying 77, 5 days, 3 replicates */
   assert_true(strncmp(file, "seed: 5\n", 8) == 0);
   snprintf(written, sizeof written, "seed: 77\ndays: 5\nreplicates: 3\n%s", file + 8);
-  bidsim_scenario_options_t opt = { { true, 77, 5, 3 } };
+  bidsim_scenario_options_t opt = { { true, 77, 5, 3 }, true };
   bidsim_scenario_t *sc = NULL, *w = NULL;
   bidsim_error_t err;
   if (bidsim_scenario_load_string_opt(file, strlen(file), "s.yaml", &opt, &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
@@ -318,7 +384,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
     { { false, 0, 0, BIDSIM_REPLICATES_MAX + 1 }, BIDSIM_ESCHEMA, "o.yaml:1:1: replicates", "--replicates 1000001" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    bidsim_scenario_options_t o = { bad[i].ov };
+    bidsim_scenario_options_t o = { bad[i].ov, true };
     sc = NULL;
     int rc = bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &o, &sc, &err);
     assert_int_equal(rc, bad[i].code);
@@ -327,10 +393,141 @@ static void test_overrides_reach_every_sweep_point(void **state) {
       fail_msg("override %zu: '%s: %s', want '%s' and '%s'", i, err.where, err.msg, bad[i].where, bad[i].msg);
   }
   /* the boundaries themselves are accepted */
-  bidsim_scenario_options_t ok = { { false, 0, 3, BIDSIM_REPLICATES_MAX } };
+  bidsim_scenario_options_t ok = { { false, 0, 3, BIDSIM_REPLICATES_MAX }, true };
   assert_int_equal(bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &ok, &sc, &err), BIDSIM_OK);
   assert_int_equal(sc->replicates, BIDSIM_REPLICATES_MAX);
   bidsim_scenario_free(sc);
+}
+
+/* A sweep's resolved scenario loads back to the same points (issue 12): a
+ * value derived from a swept key (segment bids defaulted from the base bid,
+ * a product's order value from its price and its name from its id, the
+ * competitors' category mix, position weights from examination_eta) is left
+ * to be derived again, not frozen at the base's value. Each point's
+ * fingerprint, not only the base's, must survive the round trip. */
+static void test_sweep_resolved_loads_to_the_same_points(void **state) {
+  (void)state;
+  static const char file[] =
+    "traffic: {impressions_per_day: 1000, categories: [{name: a, share: 0.5}, {name: b, share: 0.5}]}\n"
+    "shops: [{name: S, products: [{id: 1, sales: 900, price: 50}, {id: 2, sales: 900, category: b}]}]\n"
+    "plans: [{name: P, shop: S, products: [1], bids: {ordinary: 1.00}}]\n"
+    "market: {plans: 3}\n"
+    "sweep:\n%s";
+  static const char *const specs[] = {
+    "  grid:\n    plans[P].bids.ordinary: [1.00, 2.00, 5.00]\n",   /* the reported case: failed validation */
+    "  grid:\n    shops[S].products[0].price: [50, 80]\n",
+    "  grid:\n    shops[S].products[1].id: [2, 3]\n",
+    "  zip:\n    traffic.categories[a].share: [0.5, 0.7]\n    traffic.categories[b].share: [0.5, 0.3]\n",
+    "  grid:\n    auction.examination_eta: [0.5, 1.5, 10]\n",
+  };
+  char buf[2048];
+  for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+    snprintf(buf, sizeof buf, file, specs[i]);
+    bidsim_scenario_t *a = NULL, *b = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(buf, strlen(buf), "s.yaml", &a, &err);
+    if (rc) fail_msg("spec %zu: %s: %s", i, err.where, err.msg);
+    char *text = bidsim_scenario_resolved_yaml(a);
+    rc = bidsim_scenario_load_string(text, strlen(text), "resolved.yaml", &b, &err);
+    if (rc) fail_msg("spec %zu: the resolved sweep does not load: %s: %s\n%s", i, err.where, err.msg, text);
+    assert_true(bidsim_scenario_fingerprint(a) == bidsim_scenario_fingerprint(b));
+    assert_int_equal(a->variant_count, b->variant_count);
+    for (uint32_t v = 0; v < a->variant_count; v++)
+      if (bidsim_scenario_fingerprint(a->variant_sc[v]) != bidsim_scenario_fingerprint(b->variant_sc[v]))
+        fail_msg("spec %zu point %u differs after the round trip:\n%s", i, v, text);
+    bidsim_free(text);
+    if (i == 0) {   /* the points' own defaulted segment bids: 1.10 x their base */
+      assert_int_equal(b->variant_sc[2]->plans[0].bid_li[1], 5500);
+      assert_int_equal(b->variant_sc[2]->plans[0].bid_li[2], 5500);
+    }
+    if (i == 1) assert_true(b->variant_sc[1]->shops[0].products[0].order_value_yuan.a == 80.0);
+    if (i == 3) assert_true(b->variant_sc[1]->market.category_shares[0] == 0.7);
+    if (i == 4) assert_int_equal(b->variant_sc[0]->auction.position_weight_ppm[3], 500000);   /* (1/4)^0.5 */
+    bidsim_scenario_free(a);
+    bidsim_scenario_free(b);
+  }
+}
+
+/* The default segment bid (base x 1.10) of an absurd base bid is computed
+ * by the rules module without overflow (it was base * 110 in int64: UB for
+ * a base above 8.4e13 yuan) and the base is refused at its key. */
+static void test_huge_base_bid_is_refused_without_overflow(void **state) {
+  (void)state;
+  static const char *const bases[] = { "900000000000000", "922337203685477.580", "99.01", "99.00" };
+  static const int codes[] = { BIDSIM_EBIDRANGE, BIDSIM_EBIDRANGE, BIDSIM_EBIDRANGE, BIDSIM_EBIDRANGE };
+  for (size_t i = 0; i < sizeof bases / sizeof *bases; i++) {
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "traffic: {impressions_per_day: 10}\nshops: [{name: S, products: [{id: 1, sales: 900}]}]\n"
+             "plans: [{name: P, shop: S, products: [1], bids: {ordinary: %s}}]\n", bases[i]);
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(buf, strlen(buf), "h.yaml", &sc, &err);
+    if (rc != codes[i]) fail_msg("base %s: rc %d (%s: %s)", bases[i], rc, err.where, err.msg);
+    assert_null(sc);
+  }
+}
+
+/* Plugins are trusted code (issue 12): without load_plugins the loader runs
+ * none of it, checks the file is there, keeps the parameters unchecked and
+ * counts what it skipped; a sweep point finds a relative plugin beside its
+ * file (it looked in the working directory: the point's "path" is a label). */
+static void test_plugins_load_only_when_asked(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bidsim-plugins-XXXXXX", so[64], file[80];
+  assert_non_null(mkdtemp(dir));
+  snprintf(so, sizeof so, "%s/plug.so", dir);
+  snprintf(file, sizeof file, "%s/s.yaml", dir);
+  FILE *f = fopen(so, "w");   /* not a shared object at all: never opened */
+  assert_non_null(f);
+  fclose(f);
+  static const char text[] =
+    "traffic: {impressions_per_day: 10}\nshops: [{name: S, products: [{id: 1, sales: 900}]}]\n"
+    "plans: [{name: P, shop: S, products: [1], bids: {ordinary: 1.00},\n"
+    "         strategy: {plugin: %s, params: {anything: 5, list: [1, 2]}}}]\n"
+    "sweep:\n  grid:\n    plans[P].bids.ordinary: [1.00, 1.20]\n";
+  char buf[1024];
+  bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
+  bidsim_scenario_t *sc = NULL;
+  bidsim_error_t err;
+  snprintf(buf, sizeof buf, text, "plug.so");
+  if (bidsim_scenario_load_string_opt(buf, strlen(buf), file, &opt, &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
+  assert_int_equal(sc->plugins_skipped, 1);
+  assert_null(sc->plans[0].strategy->impl);
+  assert_null(sc->plans[0].strategy->plugin_handle);
+  assert_string_equal(sc->plans[0].strategy->plugin_path, "plug.so");
+  assert_int_equal(sc->plans[0].strategy->param_count, 3);   /* anything, list.0, list.1 */
+  assert_int_equal(sc->variant_count, 2);
+  assert_null(sc->variant_sc[1]->plans[0].strategy->impl);
+  /* a scenario loaded without its plugins is refused by the job, before
+   * any file or store is made, rather than run with no strategy */
+  char out[96];
+  snprintf(out, sizeof out, "%s/out.h5", dir);
+  bidsim_run_options_t ropt = { .threads = 1 };
+  bidsim_job_t *job = NULL;
+  assert_int_equal(bidsim_job_open(sc, out, &ropt, &job, &err), BIDSIM_EINVAL);
+  assert_null(job);
+  assert_non_null(strstr(err.msg, "without its plugins"));
+  struct stat st;
+  assert_int_not_equal(stat(out, &st), 0);
+  snprintf(out, sizeof out, "%s/out.h5.units", dir);
+  assert_int_not_equal(stat(out, &st), 0);
+  bidsim_scenario_free(sc);
+  /* asked to load it: this file is no shared object, refused at the key */
+  opt.load_plugins = true;
+  assert_int_equal(bidsim_scenario_load_string_opt(buf, strlen(buf), file, &opt, &sc, &err), BIDSIM_EPLUGIN);
+  assert_non_null(strstr(err.msg, "cannot load the plugin"));
+  /* missing, with or without loading: refused at the key */
+  snprintf(buf, sizeof buf, text, "missing.so");
+  for (int load = 0; load < 2; load++) {
+    opt.load_plugins = load;
+    assert_int_equal(bidsim_scenario_load_string_opt(buf, strlen(buf), file, &opt, &sc, &err), BIDSIM_EPLUGIN);
+    assert_null(sc);
+    assert_non_null(strstr(err.where, "s.yaml:4:29: plans[0].strategy.plugin"));
+    assert_non_null(strstr(err.msg, "cannot load the plugin"));
+  }
+  remove(so);
+  rmdir(dir);
 }
 
 /* Out of memory at each of the loader's allocations in turn (variants,
@@ -379,41 +576,15 @@ static void test_out_of_memory(void **state) {
   bidsim_replace_allocator(malloc, calloc, realloc, free);
 }
 
-/* Inputs the fuzzer found or that stress the parser: each must fail cleanly. */
-static void test_malformed(void **state) {
-  (void)state;
-  static const char *const bad[] = { "", "---\n", "[1, 2]", "traffic: 5", "traffic: {impressions_per_day: 1e400}",
-                                     "\t\x01\x02", "a: &x [*x]", "traffic: {impressions_per_day: 10}\nplans: {}",
-                                     "traffic: {impressions_per_day: 10}\nshops: [{name: A, products: [{id: 1}]}]" };
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    bidsim_scenario_t *sc = NULL;
-    bidsim_error_t err;
-    int rc = bidsim_scenario_load_string(bad[i], strlen(bad[i]), "bad.yaml", &sc, &err);
-    assert_int_not_equal(rc, BIDSIM_OK);
-    assert_null(sc);
-    assert_true(err.msg[0] != '\0');
-  }
-}
-
-/* Findings of the fuzz harness (tests/fuzz/fuzz_scenario.c), kept as files. */
-static void test_fuzz_regressions(void **state) {
-  (void)state;
-  static const char *const files[] = { "tests/fuzz/regressions/directive_hang.yaml",
-                                       "tests/fuzz/regressions/directive_after_cr_hang.yaml" };
-  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    bidsim_scenario_t *sc = NULL;
-    bidsim_error_t err;
-    assert_int_equal(bidsim_scenario_load(files[i], &sc, &err), BIDSIM_EPARSE);
-    assert_null(sc);
-  }
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rule_boundaries), cmocka_unit_test(test_defaults_and_shipped),
-    cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_malformed),
-    cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_variants), cmocka_unit_test(test_sweeps),
+    cmocka_unit_test(test_resolved_round_trip), cmocka_unit_test(test_variants), cmocka_unit_test(test_sweeps),
     cmocka_unit_test(test_out_of_memory), cmocka_unit_test(test_overrides_reach_every_sweep_point),
+    cmocka_unit_test(test_duplicates_are_refused_at_the_second),
+    cmocka_unit_test(test_sweep_resolved_loads_to_the_same_points),
+    cmocka_unit_test(test_huge_base_bid_is_refused_without_overflow),
+    cmocka_unit_test(test_plugins_load_only_when_asked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

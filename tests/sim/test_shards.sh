@@ -34,6 +34,28 @@ set +e
 "$BIN" merge "$tmp/p0.h5" "$tmp/p1.h5" "$tmp/other.h5" -o "$tmp/bad.h5" 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "another scenario, seed" "$tmp/err" || fail "foreign part: exit $rc: $(cat "$tmp/err")"
 [ ! -e "$tmp/bad.h5" ] || fail "a failed merge left an output file"
+# a damaged part (one bit of one data chunk) and a part of another format
+# version are bad input: exit 2 and one line, no output
+cp "$tmp/p1.h5" "$tmp/p1bad.h5"
+cp "$tmp/p1.h5" "$tmp/p1old.h5"
+/usr/bin/python3 - "$tmp/p1bad.h5" "$tmp/p1old.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    c = f["plan_hour/clicks"].id.get_chunk_info(0)
+with open(sys.argv[1], "r+b") as f:
+    f.seek(c.byte_offset + 3)
+    b = f.read(1)
+    f.seek(c.byte_offset + 3)
+    f.write(bytes([b[0] ^ 1]))
+with h5py.File(sys.argv[2], "r+") as f:
+    f.attrs.modify("format_version", np.uint64(1))
+PY
+"$BIN" merge "$tmp/p0.h5" "$tmp/p1bad.h5" "$tmp/p2.h5" -o "$tmp/bad.h5" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "damaged" "$tmp/err" && [ "$(wc -l < "$tmp/err")" -eq 1 ] ||
+  fail "damaged part: exit $rc: $(cat "$tmp/err")"
+"$BIN" merge "$tmp/p0.h5" "$tmp/p1old.h5" "$tmp/p2.h5" -o "$tmp/bad.h5" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "format version 1" "$tmp/err" || fail "part of format version 1: exit $rc: $(cat "$tmp/err")"
+[ ! -e "$tmp/bad.h5" ] || fail "a failed merge left an output file"
 "$BIN" run "$tmp/s.yaml" --shard 3/3 -o "$tmp/bad.h5" --quiet 2>/dev/null; rc=$?
 [ $rc -eq 2 ] || fail "--shard 3/3 should be bad usage, got $rc"
 set -e
@@ -60,6 +82,21 @@ cp "$tmp/k.h5" "$tmp/k.copy"
 "$BIN" run "$tmp/s.yaml" -o "$tmp/k.h5" --resume 2>"$tmp/err" >/dev/null
 grep -q "nothing to do" "$tmp/err" || fail "resume into a complete file: $(cat "$tmp/err")"
 cmp "$tmp/k.h5" "$tmp/k.copy"
+# ... but a damaged one (a bit flipped in one data chunk) is not complete:
+# --resume verifies every checksum and runs again
+/usr/bin/python3 - "$tmp/k.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    c = f["plan_segment/spend_li"].id.get_chunk_info(5)
+with open(sys.argv[1], "r+b") as f:
+    f.seek(c.byte_offset + c.size // 2)
+    b = f.read(1)
+    f.seek(c.byte_offset + c.size // 2)
+    f.write(bytes([b[0] ^ 4]))
+PY
+"$BIN" run "$tmp/s.yaml" -o "$tmp/k.h5" --resume 2>"$tmp/err" >/dev/null
+! grep -q "nothing to do" "$tmp/err" || fail "resume called a damaged result complete"
+cmp "$tmp/ref.h5" "$tmp/k.h5" || fail "the damaged result was not replaced by the whole one"
 
 # SIGINT: exit 130, no output, finished units kept for --resume
 "$BIN" run "$tmp/s.yaml" -o "$tmp/i.h5" --quiet --threads 1 &

@@ -44,16 +44,25 @@ YAML
 abi=$(sed -n 's/^#define BIDSIM_STRATEGY_ABI_VERSION \([0-9]*\)$/\1/p' engine/include/bidsim/strategy.h)
 [ -n "$abi" ] || fail "no BIDSIM_STRATEGY_ABI_VERSION in strategy.h"
 for case in "abi_mismatch.so:built for strategy ABI version $((abi + 41)); this bidsim uses version $abi" \
+            "abi_v2.so:built for strategy ABI version 2; this bidsim uses version $abi (rebuild the plugin against" \
             "no_symbol.so:has no symbol bidsim_strategy_plugin" \
             "missing.so:cannot load the plugin"; do
   so=${case%%:*}
   want=${case#*:}
   sed "s|plugin: $plugin|plugin: $(cd "$BUILD" && pwd)/plugins/$so|" "$tmp/plugin.yaml" > "$tmp/bad.yaml"
   set +e
-  "$BIN" validate "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+  "$BIN" validate --load-plugins "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
   set -e
   [ $rc -eq 2 ] || fail "$so: exit $rc, want 2"
   grep -qF "$want" "$tmp/err" || fail "$so: message '$(cat "$tmp/err")' lacks '$want'"
   grep -qE "bad.yaml:[0-9]+:[0-9]+: variants\[1\]\.plans\.P\.strategy\.plugin" "$tmp/err" || fail "$so: no position: $(cat "$tmp/err")"
 done
+# a parameter the plugin refuses is reported at its own key (ABI 3: create names it)
+sed "s|params: {boost: 60, cut: 40}|params: {boost: 60, cut: 40, bost: 3}|" "$tmp/plugin.yaml" > "$tmp/bad.yaml"
+set +e
+"$BIN" validate --load-plugins "$tmp/bad.yaml" >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "unknown plugin parameter: exit $rc, want 2"
+grep -qE "bad.yaml:[0-9]+:[0-9]+: variants\[1\]\.plans\.P\.strategy\.params\.bost: strategy evening_boost: unknown parameter 'bost'" \
+  "$tmp/err" || fail "unknown plugin parameter not at its key: $(cat "$tmp/err")"
 echo "strategies: pacing, target ROI, plugins, determinism: all checks passed"

@@ -23,11 +23,35 @@
 
 typedef struct bidsim_market bidsim_market_t;
 
+/* How impressions are ranked (DOMAIN.md §2).
+ * STATIC: one segment per impression for every plan, rank by bid[segment]
+ *   x quality: the first model, kept bit for bit.
+ * PERSONAL: every unit's relation to the impression's user (SHOP if the
+ *   user visited its shop, else the impression's base relation, ORDINARY or
+ *   SIMILAR), rank by bid[relation] x quality x ctr_mult[relation] x the
+ *   user-ad affinity exp(sigma Z - c), Z a standard normal truncated to
+ *   [-T, T] and drawn from a hash of (user, ad), mean exactly 1. Prices
+ *   follow from the same scores. */
+typedef enum { BIDSIM_RANK_STATIC = 0, BIDSIM_RANK_PERSONAL = 1 } bidsim_rank_model_t;
+
 typedef struct {
   bidsim_auction_config_t auction;
   uint32_t categories;       /* category ids are 0..categories-1 */
   bool     strict_caps;      /* never overshoot a cap (see bidsim_market_charge) */
+  /* the personalised ranking; zeros select STATIC */
+  bidsim_rank_model_t rank;
+  double   affinity_sigma;   /* log-sd of the affinity's normal, [0, 3] */
+  double   affinity_truncate;/* T, [0.5, 6]; 0 = the default 2 */
+  double   ctr_mult[BIDSIM_SEG_COUNT];   /* predicted-CTR multiplier per relation, (0, 100]; 0 = 1 */
 } bidsim_market_config_t;
+
+/* How a user's visit to a shop is decided (PERSONAL). EACH: per user and
+ * shop by a hash, the same in every category, monotone in the reach (for a
+ * scenario's own shops, few). DRAWN: per impression the user's visited
+ * shops of the category are drawn, a Poisson number of picks by reach (for
+ * thousands of generated shops; a shop is visited with probability
+ * 1 - exp(-reach)). */
+typedef enum { BIDSIM_VISIT_EACH = 0, BIDSIM_VISIT_DRAWN = 1 } bidsim_visit_mode_t;
 
 typedef struct {
   uint64_t id;               /* external product ID, unique within its shop */
@@ -51,9 +75,10 @@ typedef struct {
 /* One impression: which user segment, which category (search term or
  * placement), and when. */
 typedef struct {
-  uint32_t segment;
+  uint32_t segment;          /* STATIC: every plan's segment; PERSONAL: the base relation, ORDINARY or SIMILAR */
   uint32_t category;
   uint32_t draw;             /* uniform random bits for throttled plans' participation */
+  uint64_t user;             /* PERSONAL: the user, whose hashes decide visits, affinities and targeting */
 } bidsim_impression_t;
 
 /* Auction outcome: slots filled best first. unit is the ad unit (a plan's
@@ -71,6 +96,18 @@ typedef struct {
    * ranked just below it; UINT64_MAX when nothing ranks below */
   uint32_t quality[BIDSIM_MAX_SLOTS];
   uint64_t next_score[BIDSIM_MAX_SLOTS];
+  /* PERSONAL: each slot's relation (the segment the plan bid at), the
+   * affinity its score used (the click model's too), its predicted CTR in
+   * quality units (quality x ctr_mult[relation] x affinity) and the value
+   * ranked just below it (bid x pCTR of the next candidate; -1 when nothing
+   * ranks below), the units whose score the walk computed and the shops
+   * of the category the user visited (whose units entered at SHOP) */
+  uint8_t  relation[BIDSIM_MAX_SLOTS];
+  double   affinity[BIDSIM_MAX_SLOTS];
+  double   pctr[BIDSIM_MAX_SLOTS];
+  double   next_value[BIDSIM_MAX_SLOTS];
+  uint32_t scored;
+  uint32_t visited;
 } bidsim_auction_result_t;
 
 /* ---- lifetime --------------------------------------------------------- */
@@ -130,6 +167,17 @@ BIDSIM_API int bidsim_market_set_bids(bidsim_market_t *m, uint32_t plan,
 /** @brief New daily cap; if today's spend already reaches it the plan stops now. */
 BIDSIM_API int bidsim_market_set_cap(bidsim_market_t *m, uint32_t plan, int64_t cap_li,
                                      bidsim_error_t *err);
+/** @brief A shop's reach: the share of users who visited it (PERSONAL
+ *  ranking: its plans bid their SHOP bid for them), decided as @p mode
+ *  says. Default 0 (never visited). Marks the index for rebuilding
+ *  (bidsim_market_build). BIDSIM_EINVAL outside [0, 1]. */
+BIDSIM_API int bidsim_market_set_shop_reach(bidsim_market_t *m, uint32_t shop, double reach,
+                                            bidsim_visit_mode_t mode, bidsim_error_t *err);
+/** @brief Target only a share of users (PERSONAL ranking; audiences): the
+ *  plan takes part for a user when a hash of (user, ad) falls below it.
+ *  Default 1 (everyone). BIDSIM_EINVAL outside [0, 1]. */
+BIDSIM_API int bidsim_market_set_targeting(bidsim_market_t *m, uint32_t plan, double share, bidsim_error_t *err);
+
 /** @brief Enter only a share of auctions (throttling, 0..1; 1 = all): the
  *  auction skips the plan for an impression when a hash of the impression's
  *  draw and the plan falls above the share. BIDSIM_EINVAL outside [0, 1]. */
@@ -252,5 +300,12 @@ BIDSIM_API uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const b
  *  invariant in @p err (a stale index, one not built since the catalogue
  *  changed, is one). O(units x log of how far places drifted). */
 BIDSIM_API int bidsim_market_check(const bidsim_market_t *m, bidsim_error_t *err);
+
+/** @brief PERSONAL: the affinity of @p user for ad @p unit (what its score
+ *  and clicks use), and whether @p user visited @p shop as an impression of
+ *  @p category decides it; for tests and documentation. The index must be
+ *  built. */
+BIDSIM_API double bidsim_market_affinity(const bidsim_market_t *m, uint64_t user, uint32_t unit);
+BIDSIM_API bool bidsim_market_visited(const bidsim_market_t *m, uint64_t user, uint32_t category, uint32_t shop);
 
 #endif

@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "bidsim/error.h"
 #include "bidsim/export.h"
 #include "bidsim/rules.h"
 
-/* Bumped whenever a struct below changes; plugins built for another version
- * are refused at load. */
-#define BIDSIM_STRATEGY_ABI_VERSION 2
+/* Bumped whenever a struct or a signature below changes; plugins built for
+ * another version are refused at load. 3: create returns a BIDSIM_* code
+ * and fills a bidsim_error_t. */
+#define BIDSIM_STRATEGY_ABI_VERSION 3
 
 /* Parameters from the scenario: numbers by name; a list `hours: [..]`
  * arrives as "hours.0", "hours.1", ... */
@@ -27,6 +29,25 @@ typedef struct { uint32_t count; const bidsim_param_t *items; } bidsim_params_t;
 BIDSIM_API double bidsim_params_get(const bidsim_params_t *p, const char *key, double fallback);
 /** @brief Whether @p key is present. */
 BIDSIM_API bool bidsim_params_has(const bidsim_params_t *p, const char *key);
+
+/* A parameter a strategy accepts, for bidsim_params_check: its key, its
+ * inclusive range, whether it must be whole, and for a list the number of
+ * items (`hours: [..]` with items 24 takes "hours.0" .. "hours.23"; 0 for a
+ * single number). A spec ends with a NULL key. (ABI 3) */
+typedef struct {
+  const char *key;
+  double   lo, hi;
+  uint32_t items;
+  bool     whole;
+} bidsim_param_spec_t;
+
+/** @brief Check every parameter of @p p against @p spec: each known (a
+ *  typo is an error, not a silent default), a list item's index within
+ *  the list, the value within its range (and whole where required).
+ *  BIDSIM_OK, or BIDSIM_EINVAL with err->where the offending key as it
+ *  arrived and err->msg naming the value and the limit (or, for an
+ *  unknown key, the keys known). What the built-ins use; plugins may too. */
+BIDSIM_API int bidsim_params_check(const bidsim_params_t *p, const bidsim_param_spec_t *spec, bidsim_error_t *err);
 
 /* What a strategy sees at each update: its plan, today so far. */
 typedef struct {
@@ -67,10 +88,15 @@ typedef struct {
 typedef struct {
   uint32_t abi_version;         /* BIDSIM_STRATEGY_ABI_VERSION */
   const char *name;
-  /** Create the strategy's state from its parameters. Returns 0, or
-   *  nonzero with a sentence in msg naming the parameter and its range
-   *  (BIDSIM_ENOMEM, 1, when memory ran out). */
-  int  (*create)(const bidsim_params_t *params, void **self, char *msg, size_t msglen);
+  /** Create the strategy's state from its parameters (ABI 3). Returns
+   *  BIDSIM_OK, or a code with @p err filled (bidsim_error_set):
+   *  BIDSIM_EINVAL for parameters it refuses, err->where the offending
+   *  parameter's key exactly as it arrived in params ("target",
+   *  "hours.3"), or "" when no single parameter is at fault (one that is
+   *  required but absent, two that contradict each other), err->msg naming
+   *  the value and the limit; an unknown parameter is refused and named
+   *  too. BIDSIM_ENOMEM when memory ran out. @p err is never NULL. */
+  int  (*create)(const bidsim_params_t *params, void **self, bidsim_error_t *err);
   /** Every period: the action for the next period (pre-filled with the
    *  current one). */
   void (*update)(void *self, const bidsim_strategy_state_t *state, bidsim_strategy_action_t *action);
