@@ -358,6 +358,8 @@ int bidsim_fit_run(const bidsim_fit_problem_t *pb, bidsim_fit_result_t *out, bid
       if ((int)i != better && Jend[i] - J <= band2) memcpy(f.alt[f.alt_count++], yend[i], K * sizeof *x);
   }
   out->converged = c1 && c2;
+  /* a limit reached before a least squares evaluated: J where it stands */
+  if (f.rc == BIDSIM_OK && !isfinite(J)) J = bidsim__fit_objective_at(&f, x);
   if (f.rc) goto done;
   out->objective = J;
   out->objective_start = bidsim__fit_objective_at(&f, x0);

@@ -162,6 +162,22 @@ static void test_the_fit_is_a_deterministic_function_of_its_inputs(void **state)
   bidsim_fit_result_free(&b);
 }
 
+/* A simulation limit too small for any least-squares step still reports
+ * the objective where the fit stands, never infinity (it printed "J: inf"). */
+static void test_a_tiny_simulation_limit_reports_a_finite_objective(void **state) {
+  (void)state;
+  bidsim_fit_problem_t pb = problem(2);
+  pb.identifiability = false;
+  pb.max_evaluations = 1;
+  bidsim_fit_result_t res;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_fit_run(&pb, &res, &err), BIDSIM_OK);
+  assert_false(res.converged);
+  assert_true(isfinite(res.objective));
+  assert_true(res.objective <= res.objective_start);
+  bidsim_fit_result_free(&res);
+}
+
 static void test_bad_problems_are_refused(void **state) {
   (void)state;
   bidsim_fit_problem_t pb = problem(2);
@@ -214,6 +230,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_known_answer_is_recovered_and_the_unseen_named),
     cmocka_unit_test(test_the_fit_is_a_deterministic_function_of_its_inputs),
+    cmocka_unit_test(test_a_tiny_simulation_limit_reports_a_finite_objective),
     cmocka_unit_test(test_bad_problems_are_refused),
     cmocka_unit_test(test_values_are_written_as_they_are_simulated),
   };
