@@ -55,6 +55,8 @@ bool bidsim_calibrate_bounds(const char *key, double *lo, double *hi, int *decim
   if ((!strcmp(parent, "premium_shop") || !strcmp(parent, "premium_similar")) && dist_part) { *lo = 10; *hi = 300; return true; }
   if (!strcmp(parent, "order_value") && dist_part) { *lo = 0.01; *hi = 1e7; return true; }
   if ((!strcmp(parent, "ctr") || !strcmp(parent, "cvr")) && dist_part) { *lo = 0; *hi = 1; return true; }
+  /* a listed shop's reach: the format's 0-0.5 (scenarios/README.md, shops) */
+  if (!strcmp(leaf, "reach") && !strncmp(key, "shops[", 6)) { *lo = 0; *hi = 0.5; return true; }
   if (!strcmp(leaf, "ctr") || !strcmp(leaf, "cvr") || !strcmp(leaf, "reach") || !strcmp(leaf, "share") ||
       ends_with(leaf, "_share")) { *lo = 0; *hi = 1; return true; }
   if (!strcmp(leaf, "impressions_per_day")) { *lo = 1; *hi = 1e11; return true; }
@@ -76,6 +78,11 @@ static int current_value(const bidsim_calibration_t *c, const char *key, double 
   int rc = bidsim_scenario_text_get(c->scenario_text, c->scenario_len, key, &s, err);
   if (rc == BIDSIM_ENOTFOUND) {
     rc = bidsim_scenario_text_get(c->resolved, strlen(c->resolved), key, &s, err);
+    /* a shop's reach left out is traffic.segments.shop (the resolved text
+     * leaves it out too, so that it follows the segment share) */
+    size_t kl = strlen(key);
+    if (rc == BIDSIM_ENOTFOUND && !strncmp(key, "shops[", 6) && kl > 6 && !strcmp(key + kl - 6, ".reach"))
+      rc = bidsim_scenario_text_get(c->resolved, strlen(c->resolved), "traffic.segments.shop", &s, err);
     if (rc == BIDSIM_ENOTFOUND)
       rc = bidsim_error_set(err, BIDSIM_EINVAL, key, "the scenario has no such key (scenarios/README.md lists them)");
   }
@@ -181,9 +188,11 @@ static void item_ref(const bidsim_calibration_t *c, const char *list, uint32_t i
   else snprintf(out, n, "%s[%u]", list, i);
 }
 
-/* The market's base bid, the traffic per day, and the CTR and CVR of each
+/* The market's base bid, the traffic per day, the CTR and CVR of each
  * product a plan of the history shows (the first of its products in each
- * category: the only ones the simulation can see). */
+ * category: the only ones the simulation can see), and under users.relation
+ * per_shop the reach of each shop whose plans the history shows (its
+ * retargeting audience). */
 static int default_params(bidsim_calibration_t *c, bidsim_error_t *err) {
   const bidsim_scenario_t *sc = c->scenario;
   char spec[400];
@@ -196,6 +205,8 @@ static int default_params(bidsim_calibration_t *c, bidsim_error_t *err) {
     }
   }
   if (!rc) rc = add_param(c, "traffic.impressions_per_day", err);
+  bool *reach_added = bidsim_calloc(sc->shop_count + 1, sizeof *reach_added);
+  if (reach_added == NULL && !rc) rc = bidsim_error_set(err, BIDSIM_ENOMEM, "calibrate", "out of memory");
   for (uint32_t s = 0; s < sc->shop_count && !rc; s++) {
     const bidsim_sc_shop_t *sh = &sc->shops[s];
     for (uint32_t q = 0; q < sh->product_count && !rc; q++) {
@@ -215,6 +226,11 @@ static int default_params(bidsim_calibration_t *c, bidsim_error_t *err) {
       if (!shown) continue;
       char shop[200], prod[300];
       item_ref(c, "shops", s, sh->name, shop, sizeof shop);
+      if (!reach_added[s] && sc->relation == BIDSIM_RELATION_PER_SHOP) {
+        reach_added[s] = true;
+        snprintf(spec, sizeof spec, "%s.reach", shop);
+        if ((rc = add_param(c, spec, err))) break;
+      }
       char list[260];
       snprintf(list, sizeof list, "%s.products", shop);
       item_ref(c, list, q, sh->products[q].name, prod, sizeof prod);
@@ -224,6 +240,7 @@ static int default_params(bidsim_calibration_t *c, bidsim_error_t *err) {
       rc = add_param(c, spec, err);
     }
   }
+  bidsim_free(reach_added);
   return rc;
 }
 

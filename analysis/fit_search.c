@@ -22,6 +22,7 @@
 #define SEARCH_POINTS 32
 #define SEARCH_FACTOR 3.0
 #define SEARCH_DAYS 7             /* the hypercube's points are simulated on the first days only */
+#define LOCAL_DAYS 14             /* and the local runs from its best points */
 #define SEARCH_STARTS FIT_SEARCH_ENDS
 #define SEARCH_SEED 20260315
 
@@ -111,13 +112,24 @@ void bidsim__fit_search(fit_t *f, const double *x0, double *x, double *J) {
   }
   if (r) gsl_rng_free(r);
   bidsim_free(perm);
-  bidsim__fit_use_days(f, all_days);
-  /* a local method from each, on every fitted day */
+  /* a local method from each, on the first LOCAL_DAYS days: it only has to
+   * reach the basin (the fit's least squares then polish on every day),
+   * and on all 30 days of a month's report it cost most of the search */
+  bidsim__fit_use_days(f, all_days > LOCAL_DAYS ? LOCAL_DAYS : all_days);
   for (int i = 0; i < SEARCH_STARTS && !f->rc; i++) {
     if (!isfinite(Jtop[i]) || Jtop[i] >= FIT_INFEASIBLE) continue;
     double Ji = INFINITY;
     bidsim__fit_least_squares(f, top[i], f->evals + f->max_evals / (2 * SEARCH_STARTS), &Ji, NULL);
     memcpy(f->ends[f->end_count++], top[i], K * sizeof *x);
     if (Ji < *J) { *J = Ji; memcpy(x, top[i], K * sizeof *x); }
+  }
+  bidsim__fit_use_days(f, all_days);
+  /* the ends compared on every fitted day, as the fit will see them */
+  if (all_days > LOCAL_DAYS && !f->rc) {
+    *J = INFINITY;
+    for (uint32_t i = 0; i < f->end_count && !f->rc; i++) {
+      double Ji = bidsim__fit_objective_at(f, f->ends[i]);
+      if (Ji < *J) { *J = Ji; memcpy(x, f->ends[i], K * sizeof *x); }
+    }
   }
 }

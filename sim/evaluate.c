@@ -108,6 +108,9 @@ int bidsim_evaluate(const bidsim_scenario_t *sc, const bidsim_evaluate_options_t
                             opt->replicate_first,
                             opt->replicate_first + (opt->replicate_count ? opt->replicate_count : 1) - 1,
                             sc->replicates);
+  if (sc->plugins_skipped)   /* loaded as validate loads: no strategy to run (as sim/job.c) */
+    return bidsim_error_set(err, BIDSIM_EINVAL, "evaluate", "the scenario was loaded without its plugins (%u "
+                            "strategy setting(s) have none): load it with load_plugins", sc->plugins_skipped);
   if ((uint64_t)sc->variant_count * sc->replicates > UINT32_MAX)
     return bidsim_error_set(err, BIDSIM_ELIMIT, "evaluate", "%u variants x %u replicates is more than %u units",
                             sc->variant_count, sc->replicates, UINT32_MAX);
