@@ -278,7 +278,7 @@ static int simulate(void *ctx, const double *value, uint32_t days, uint32_t repl
   keys[K + X + 1] = "days";
   snprintf(days_s, sizeof days_s, "%u", days);
   vp[K + X + 1] = days_s;
-  bidsim_scenario_options_t lo = { { false, 0, 0, replicates }, true };   /* it runs: plugins loaded */
+  bidsim_scenario_options_t lo = { .overrides = { false, 0, 0, replicates }, .load_plugins = true };   /* it runs: plugins loaded */
   bidsim_scenario_t *sc = NULL;
   int rc = bidsim_scenario_load_settings(c->scenario_text, c->scenario_len, s->opt->scenario_path, &lo, n, keys, vp,
                                          &sc, err);

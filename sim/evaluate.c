@@ -138,7 +138,7 @@ int bidsim_evaluate(const bidsim_scenario_t *sc, const bidsim_evaluate_options_t
   for (; ready < n; ready++) {
     th[ready].ev = &ev;
     if ((rc = bidsim_worker_create(sc, world, opt->stop, &th[ready].worker, err))) break;
-    if ((rc = bidsim_day_slab_init(&th[ready].slab, ev.plans, ev.products, err))) {
+    if ((rc = bidsim_day_slab_init_slots(&th[ready].slab, ev.plans, ev.products, meta.slots, err))) {
       bidsim_worker_free(th[ready].worker);
       break;
     }

@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
   }
   bool english = !strcmp(argv[argc - 1], "--english");
   uint32_t rep = argc > 2 && strcmp(argv[2], "--english") ? (uint32_t)strtoul(argv[2], NULL, 10) : 1000;
-  bidsim_scenario_options_t opt = { { false, 0, 0, rep + 1 }, true };
+  bidsim_scenario_options_t opt = { .overrides = { false, 0, 0, rep + 1 }, .load_plugins = true };
   bidsim_scenario_t *sc = NULL;
   bidsim_error_t err;
   if (bidsim_scenario_load_opt(argv[1], &opt, &sc, &err)) {
