@@ -3,8 +3,10 @@
  * 1e-15, without the noise digits of %.17g. */
 #include "cli/format.h"
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include "bidsim/alloc.h"
 
 int bidsim_format_parse(const char *s) {
   if (!strcmp(s, "table")) return BIDSIM_FORMAT_TABLE;
@@ -93,6 +95,18 @@ void bidsim_print_padded(FILE *f, const char *s, size_t columns) {
   for (; used < columns; used++) fputc(' ', f);
 }
 
+void bidsim_print_cut(FILE *f, const char *s, size_t columns) {
+  size_t cols = bidsim_text_columns(s), len, used = 0;
+  if (cols <= columns) { fputs(s, f); return; }
+  for (const unsigned char *p = (const unsigned char *)s; *p; p += len) {
+    int w = char_columns(next_char(p, &len));
+    if (used + (size_t)w + 1 > columns) break;
+    fwrite(p, 1, len, f);
+    used += (size_t)w;
+  }
+  fputc('~', f);
+}
+
 void bidsim_csv_string(FILE *f, const char *s) {
   if (s == NULL) s = "";
   if (strpbrk(s, ",\"\r\n") == NULL) { fputs(s, f); return; }
@@ -178,4 +192,94 @@ void bidsim_row_number(bidsim_rows_t *w, const char *key, double value) {
   if (w->header) bidsim_csv_string(w->f, key);
   else if (w->format == BIDSIM_FORMAT_JSON) bidsim_json_number(w->f, value);
   else bidsim_csv_number(w->f, value);
+}
+
+/* ---- aligned tables ------------------------------------------------------ */
+
+struct bidsim_grid {
+  unsigned cols, labels;
+  char **cells;
+  size_t n, cap;
+  bool failed;   /* a cell could not be stored */
+};
+
+bidsim_grid_t *bidsim_grid_create(unsigned cols, unsigned labels) {
+  bidsim_grid_t *g = bidsim_calloc(1, sizeof *g);
+  if (g) *g = (bidsim_grid_t){ cols ? cols : 1, labels, NULL, 0, 0, false };
+  return g;
+}
+
+void bidsim_grid_free(bidsim_grid_t *g) {
+  if (g == NULL) return;
+  for (size_t i = 0; i < g->n; i++) bidsim_free(g->cells[i]);
+  bidsim_free(g->cells);
+  bidsim_free(g);
+}
+
+void bidsim_grid_add(bidsim_grid_t *g, const char *text) {
+  if (g == NULL || g->failed) return;
+  if (g->n == g->cap) {
+    size_t cap = g->cap ? 2 * g->cap : 64;
+    char **c = bidsim_realloc(g->cells, cap * sizeof *c);
+    if (c == NULL) { g->failed = true; return; }
+    g->cells = c;
+    g->cap = cap;
+  }
+  size_t len = strlen(text ? text : "");
+  char *copy = bidsim_malloc(len + 1);
+  if (copy == NULL) { g->failed = true; return; }
+  memcpy(copy, text ? text : "", len + 1);
+  g->cells[g->n++] = copy;
+}
+
+void bidsim_grid_addf(bidsim_grid_t *g, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  bidsim_grid_add(g, buf);
+}
+
+int bidsim_grid_print(const bidsim_grid_t *g, FILE *f, const char *indent, size_t width) {
+  if (g == NULL || g->failed) return -1;
+  size_t w[64] = { 0 }, cols = g->cols < 64 ? g->cols : 64, total = strlen(indent);
+  for (size_t i = 0; i < g->n; i++) {
+    size_t c = i % g->cols, n = bidsim_text_columns(g->cells[i]);
+    if (c < g->labels && n > 40) n = 40;   /* no label is wider than 40 columns */
+    if (c < cols && n > w[c]) w[c] = n;
+  }
+  for (size_t c = 0; c < cols; c++) total += w[c];
+  /* two blanks between columns where the table fits with them, else one */
+  size_t gap = total + 2 * (cols - 1) <= width ? 2 : 1;
+  total += gap * (cols - 1);
+  /* the widest label column gives way, down to 8, but only when that makes
+   * the table fit: a table wider than the screen whatever is cut keeps its
+   * labels whole */
+  size_t least = total;
+  for (size_t c = 0; c < g->labels && c < cols; c++) least -= w[c] > 8 ? w[c] - 8 : 0;
+  while (total > width && least <= width) {
+    size_t widest = cols;
+    for (size_t c = 0; c < g->labels && c < cols; c++)
+      if (w[c] > 8 && (widest == cols || w[c] > w[widest])) widest = c;
+    if (widest == cols) break;
+    w[widest]--;
+    total--;
+  }
+  for (size_t i = 0; i < g->n; i++) {
+    size_t c = i % g->cols;
+    if (c == 0) fputs(indent, f);
+    else fprintf(f, "%*s", (int)gap, "");
+    if (c >= cols) fputs(g->cells[i], f);
+    else if (c < g->labels) {
+      bool last = c + 1 == g->cols;   /* no trailing blanks */
+      if (last && bidsim_text_columns(g->cells[i]) <= w[c]) fputs(g->cells[i], f);
+      else bidsim_print_padded(f, g->cells[i], w[c]);
+    } else {
+      for (size_t k = bidsim_text_columns(g->cells[i]); k < w[c]; k++) fputc(' ', f);
+      fputs(g->cells[i], f);
+    }
+    if (c + 1 == g->cols || i + 1 == g->n) fputc('\n', f);
+  }
+  return 0;
 }

@@ -24,6 +24,10 @@ size_t bidsim_text_columns(const char *s);
  *  padded with spaces, or cut at a character and ended with "~" when wider. */
 void bidsim_print_padded(FILE *f, const char *s, size_t columns);
 
+/** @brief Print @p s whole when it takes at most @p columns, else cut at a
+ *  character and ended with "~" within @p columns (no padding). */
+void bidsim_print_cut(FILE *f, const char *s, size_t columns);
+
 /** @brief A CSV field: quoted (with doubled quotes) when it holds a comma,
  *  quote or line break. */
 void bidsim_csv_string(FILE *f, const char *s);
@@ -34,6 +38,27 @@ void bidsim_csv_number(FILE *f, double v);
 void bidsim_json_string(FILE *f, const char *s);
 /** @brief A JSON number (%.15g), or null for NaN and infinities. */
 void bidsim_json_number(FILE *f, double v);
+
+/* An aligned text table: cells added row by row (a row is `cols` cells),
+ * printed with each column as wide as its widest cell in terminal columns
+ * (two blanks apart, or one when two do not fit `width`),
+ * the first `labels` columns left-aligned and the rest right-aligned.
+ * Labels are cut (with "~") to 40 columns, and label columns that would
+ * take the table past `width` further down to 8 columns each, widest first,
+ * when that makes it fit (else they stay at 40). Adding never fails: out of memory
+ * is reported by bidsim_grid_print. */
+typedef struct bidsim_grid bidsim_grid_t;
+bidsim_grid_t *bidsim_grid_create(unsigned cols, unsigned labels);   /* NULL: out of memory */
+void bidsim_grid_free(bidsim_grid_t *g);
+void bidsim_grid_add(bidsim_grid_t *g, const char *text);
+void bidsim_grid_addf(bidsim_grid_t *g, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/** @brief Print every row, each after @p indent; -1 if a cell could not be
+ *  stored (out of memory), else 0. */
+int bidsim_grid_print(const bidsim_grid_t *g, FILE *f, const char *indent, size_t width);
 
 /* Rows of named fields written as CSV or JSON by the same code: the caller
  * supplies a function that emits one row's fields with bidsim_row_string and

@@ -52,7 +52,7 @@ int bidsim_run_summary_print(const char *path, bidsim_error_t *err) {
     printf("No listed plans, only generated competitors: `bidsim report %s --all` shows them.\n", path);
     goto out;
   }
-  bidsim_reptable_options_t opt = { .by = BIDSIM_BY_PLAN, .day = -1 };
+  bidsim_reptable_options_t opt = { .by = BIDSIM_BY_PLAN };
   if ((rc = bidsim_reptable_create(res, &opt, &t, err))) goto out;
   bidsim_reptable_dims_t td;
   bidsim_reptable_dims(t, &td);

@@ -12,6 +12,7 @@ PKGS=(
   python3-xarray python3-pandas python3-yaml python3-pytest
   python3-h5netcdf python3-netcdf4 netcdf-bin
   python3-dev
+  fonts-noto-cjk   # plot: Chinese plan and product names (tests/analysis/test_plot.sh fails without)
   clang-14 libclang-rt-14-dev
 )
 # shellcheck disable=SC2206

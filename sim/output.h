@@ -266,6 +266,9 @@ int bidsim_results_read_cap_hit_unit(bidsim_results_t *r, uint32_t variant, uint
 int bidsim_results_read_cap_hit(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err);
 /** @brief impressions as (V, R, D, 24, S). */
 int bidsim_results_read_impressions(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err);
+/** @brief One (variant, replicate) block of impressions: (D, 24, S). */
+int bidsim_results_read_impressions_unit(bidsim_results_t *r, uint32_t variant, uint32_t replicate, int64_t *buf,
+                                         bidsim_error_t *err);
 /** @brief The market's parameters of draw @p draw as variant @p v ran it,
  *  into @p p (initialised for the file's plans and products). */
 int bidsim_results_read_market(bidsim_results_t *r, uint32_t v, uint32_t draw, bidsim_market_params_t *p,

@@ -150,6 +150,11 @@ int bidsim_results_read_market(bidsim_results_t *r, uint32_t v, uint32_t draw, b
   return rc;
 }
 
+int bidsim_results_read_impressions_unit(bidsim_results_t *r, uint32_t variant, uint32_t replicate, int64_t *buf,
+                                         bidsim_error_t *err) {
+  return read_unit(r, "/traffic/impressions", variant, replicate, buf, err);
+}
+
 /* ---- verifying: every chunk of every dataset checked once ---------------- */
 
 /* Fletcher-32 as HDF5's filter computes it over a chunk's stored bytes (the

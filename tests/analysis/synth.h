@@ -40,4 +40,28 @@ static inline int64_t synth_cap_hit(uint32_t v, uint32_t r, uint32_t d, uint32_t
 
 static inline int synth_hour(uint32_t p) { return 12 + (int)p; }
 
+/* Every (hour, segment) of every day: 1000 + hour impressions arrived. */
+static inline int64_t synth_impressions(int hour) { return 1000 + hour; }
+
+/* The scenario the file stores: its listed shop, plans and variants, P0
+ * bidding to a target CPA of 20 yuan in "base" and 30 in "higher". */
+#define SYNTH_TARGET_CPA_YUAN(v) ((v) == 0 ? 20.0 : 30.0)
+#define SYNTH_SCENARIO \
+  "# synthetic: the listed plans and variants of tests/tools/synth_result.c\n" \
+  "seed: 1\ndays: 2\nstart_date: 2026-11-10\nreplicates: 4\n" \
+  "traffic: {impressions_per_day: 1000, categories: [{name: a, share: 1}]}\n" \
+  "shops:\n" \
+  "  - name: Shop A\n" \
+  "    products:\n" \
+  "      - {id: 11, name: Widget, sales: 1000, category: a}\n" \
+  "      - {id: 12, name: 'Gadget, \"deluxe\"', sales: 1000, category: a}\n" \
+  "plans:\n" \
+  "  - {name: P0, shop: Shop A, cap: 200, products: [11], bids: {ordinary: 1.00},\n" \
+  "     strategy: {kind: target_cpa, params: {target: 20}}}\n" \
+  "  - {name: P1, shop: Shop A, products: [12], bids: {ordinary: 1.00}}\n" \
+  "variants:\n" \
+  "  - name: base\n" \
+  "  - name: higher\n" \
+  "    plans: {P0: {strategy: {kind: target_cpa, params: {target: 30}}}}\n"
+
 #endif

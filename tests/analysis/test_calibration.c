@@ -60,7 +60,7 @@ static void test_interval_coverage(void **state) {
   int covered[CHECKS] = { 0 };
   for (int g = 0; g < GROUPS; g++) {
     bidsim_reptable_t *t = NULL;
-    bidsim_reptable_options_t ro = { .by = BIDSIM_BY_PLAN, .day = -1, .rep_first = (uint32_t)g * PER_GROUP,
+    bidsim_reptable_options_t ro = { .by = BIDSIM_BY_PLAN, .rep_first = (uint32_t)g * PER_GROUP,
                                      .rep_count = PER_GROUP };
     assert_int_equal(bidsim_reptable_create(res, &ro, &t, &err), BIDSIM_OK);
     for (int c = 0; c < CHECKS; c++) {

@@ -40,9 +40,15 @@ expect() {
 
 # 1 MB names are drawn cut, and printed whole by report
 expect 0 report "$tmp/long_names.h5"
+expect 0 report "$tmp/long_names.h5" --by variant
+# a label is cut to 40 columns: the table is not a megabyte wide
+[ "$(awk '{ if (length($0) > w) w = length($0) } END { print w }' "$tmp/out")" -le 120 ] ||
+  { echo "FAIL: report --by variant of long names printed a line wider than 120 columns"; fails=$((fails + 1)); }
 expect 0 compare "$tmp/long_names.h5" --baseline 1
+[ "$(awk '{ if (length($0) > w) w = length($0) } END { print w }' "$tmp/out")" -le 120 ] ||
+  { echo "FAIL: compare of long names printed a line wider than 120 columns"; fails=$((fails + 1)); }
 expect 0 plot "$tmp/long_names.h5" -o "$tmp/figs"
-[ "$(wc -l <"$tmp/out")" = 4 ] || { echo "FAIL: plot of long names wrote $(cat "$tmp/out")"; fails=$((fails + 1)); }
+[ "$(wc -l <"$tmp/out")" = 7 ] || { echo "FAIL: plot of long names wrote $(cat "$tmp/out")"; fails=$((fails + 1)); }
 expect 0 plot "$tmp/long_names.h5" -o "$tmp/figs" --variant higher
 
 # counters whose sums overflow, NaN/inf/1e30 stored as floats, a negative

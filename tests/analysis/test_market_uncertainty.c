@@ -73,7 +73,7 @@ static void test_intervals_cover_the_mean_over_markets(void **state) {
   bidsim_reptable_t *t = NULL;
   /* the mean over markets, from run 2 */
   assert_int_equal(bidsim_results_open(p2, &res, &err), BIDSIM_OK);
-  bidsim_reptable_options_t all = { .by = BIDSIM_BY_PLAN, .day = -1 };
+  bidsim_reptable_options_t all = { .by = BIDSIM_BY_PLAN };
   assert_int_equal(bidsim_reptable_create(res, &all, &t, &err), BIDSIM_OK);
   const double truth = bidsim_reptable_estimate(t, 0, 0, 0, BIDSIM_STAT_EXPOSURES, 0.95).mean;
   bidsim_reptable_free(t);
@@ -82,7 +82,7 @@ static void test_intervals_cover_the_mean_over_markets(void **state) {
   int covered = 0;
   double width = 0;
   for (int g = 0; g < GROUPS; g++) {
-    bidsim_reptable_options_t ro = { .by = BIDSIM_BY_PLAN, .day = -1, .rep_first = (uint32_t)g * PER_GROUP,
+    bidsim_reptable_options_t ro = { .by = BIDSIM_BY_PLAN, .rep_first = (uint32_t)g * PER_GROUP,
                                      .rep_count = PER_GROUP };
     assert_int_equal(bidsim_reptable_create(res, &ro, &t, &err), BIDSIM_OK);
     bidsim_estimate_t e = bidsim_reptable_estimate(t, 0, 0, 0, BIDSIM_STAT_EXPOSURES, 0.95);

@@ -2,8 +2,11 @@
  * synthetic result file (tests/analysis/synth.h), against values worked
  * out by hand from its formulas: each replicate's totals, ratios of means
  * with their delta-method intervals (a replicate without spend included),
- * paired differences; groupings, day and replicate selection, hourly rows;
- * and the reader's errors on files that are not results. */
+ * paired differences; groupings, day and replicate selection, the cuts by
+ * hour, day and segment, the plan, shop and day filters; the field's
+ * metrics (pacing evenness, capped time, the CPA score with the targets
+ * read from the stored scenario); and the reader's errors on files that
+ * are not results. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -77,7 +80,7 @@ static double delta_half(const double num[4], const double den[4]) {
 static void test_plan_figures_by_hand(void **state) {
   (void)state;
   bidsim_results_t *res;
-  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .day = -1 });
+  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN });
   bidsim_reptable_dims_t d;
   bidsim_reptable_dims(t, &d);
   assert_int_equal(d.groups, 2);   /* listed plans only: P0, P1 */
@@ -181,7 +184,7 @@ static void test_plan_figures_by_hand(void **state) {
 static void test_shop_and_product_groups(void **state) {
   (void)state;
   bidsim_results_t *res;
-  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_SHOP, .day = -1 });
+  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_SHOP });
   bidsim_reptable_dims_t d;
   bidsim_reptable_dims(t, &d);
   assert_int_equal(d.groups, 1);   /* Shop A; Shop B is a competitor's */
@@ -191,14 +194,14 @@ static void test_shop_and_product_groups(void **state) {
   bidsim_reptable_free(t);
   bidsim_results_close(res);
 
-  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_SHOP, .day = -1, .all_plans = true });
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_SHOP, .all_plans = true });
   bidsim_reptable_dims(t, &d);
   assert_int_equal(d.groups, 2);
   assert_string_equal(bidsim_reptable_group_name(t, 1), "Shop B");
   bidsim_reptable_free(t);
   bidsim_results_close(res);
 
-  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PRODUCT, .day = -1 });
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PRODUCT });
   bidsim_reptable_dims(t, &d);
   assert_int_equal(d.groups, 2);   /* the products of Shop A */
   assert_string_equal(bidsim_reptable_group_name(t, 1), "Gadget, \"deluxe\"");
@@ -213,7 +216,7 @@ static void test_shop_and_product_groups(void **state) {
 static void test_day_replicates_and_hours(void **state) {
   (void)state;
   bidsim_results_t *res;
-  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .day = 1 });
+  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .day_first = 1, .day_count = 1 });
   /* day 1 alone: 3000 (r+1) + 33; P0 hit its cap on day 1 in replicates 1
    * (12:00) and 3 (14:00) only: the ratio of means is 13 h over all four
    * replicates, two of which have no hit time of their own */
@@ -227,7 +230,7 @@ static void test_day_replicates_and_hours(void **state) {
   bidsim_reptable_free(t);
   bidsim_results_close(res);
 
-  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .day = -1, .rep_first = 2, .rep_count = 2 });
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .rep_first = 2, .rep_count = 2 });
   bidsim_reptable_dims_t d;
   bidsim_reptable_dims(t, &d);
   assert_int_equal(d.replicates, 2);
@@ -235,9 +238,9 @@ static void test_day_replicates_and_hours(void **state) {
   bidsim_reptable_free(t);
   bidsim_results_close(res);
 
-  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .day = -1, .hourly = true });
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .cut = BIDSIM_CUT_HOUR });
   bidsim_reptable_dims(t, &d);
-  assert_int_equal(d.hours, 24);
+  assert_int_equal(d.cells, 24);
   /* the synthetic file puts all of plan p's day into hour 12 + p */
   assert_close(est(t, 0, 1, 13, BIDSIM_STAT_EXPOSURES).mean, 7831.5, 1e-9);
   assert_close(est(t, 0, 1, 12, BIDSIM_STAT_EXPOSURES).mean, 0, 0);
@@ -254,16 +257,296 @@ static void test_bad_options(void **state) {
   bidsim_reptable_t *t = NULL;
   assert_int_equal(bidsim_results_open(path, &res, &err), BIDSIM_OK);
   static const bidsim_reptable_options_t bad[] = {
-    { .by = BIDSIM_BY_PLAN, .day = 2 },
-    { .by = BIDSIM_BY_PRODUCT, .day = -1, .hourly = true },
-    { .by = BIDSIM_BY_PLAN, .day = -1, .rep_first = 4 },
-    { .by = BIDSIM_BY_PLAN, .day = -1, .rep_first = 3, .rep_count = 2 },
+    { .by = BIDSIM_BY_PLAN, .day_first = 2 },
+    { .by = BIDSIM_BY_PLAN, .day_first = 1, .day_count = 2 },
+    { .by = BIDSIM_BY_PRODUCT, .cut = BIDSIM_CUT_HOUR },
+    { .by = BIDSIM_BY_PRODUCT, .cut = BIDSIM_CUT_SEGMENT },
+    { .by = BIDSIM_BY_PLAN, .cut = BIDSIM_CUT_SLOT },   /* the synthetic file has no slot positions */
+    { .by = BIDSIM_BY_PLAN, .rep_first = 4 },
+    { .by = BIDSIM_BY_PLAN, .rep_first = 3, .rep_count = 2 },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     assert_int_equal(bidsim_reptable_create(res, &bad[i], &t, &err), BIDSIM_EINVAL);
     assert_null(t);
   }
   bidsim_results_close(res);
+}
+
+/* the reader's per-unit block of /traffic/impressions is (D, 24, S) of
+ * that unit: the synthetic file writes 1000 + hour in every cell */
+static void test_impressions_of_one_unit(void **state) {
+  (void)state;
+  bidsim_results_t *res;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(path, &res, &err), BIDSIM_OK);
+  int64_t buf[SYNTH_D * BIDSIM_HOURS * BIDSIM_SEG_COUNT];
+  assert_int_equal(bidsim_results_read_impressions_unit(res, 1, 3, buf, &err), BIDSIM_OK);
+  for (int d = 0; d < SYNTH_D; d++)
+    for (int h = 0; h < BIDSIM_HOURS; h++)
+      for (int g = 0; g < BIDSIM_SEG_COUNT; g++)
+        assert_int_equal(buf[(d * BIDSIM_HOURS + h) * BIDSIM_SEG_COUNT + g], 1000 + h);
+  assert_int_equal(bidsim_results_read_impressions_unit(res, 2, 0, buf, &err), BIDSIM_EINVAL);
+  assert_int_equal(bidsim_results_read_impressions_unit(res, 0, 4, buf, &err), BIDSIM_EINVAL);
+  bidsim_results_close(res);
+}
+
+/* BAT's pacing RMSE of a day whose spend falls in the hours of `spend`
+ * (weights), against the synthetic traffic, from its definition. */
+static double synth_pacing(const double spend[24]) {
+  double st = 0, tt = 0, s = 0, t = 0, ss = 0;
+  for (int h = 0; h < 24; h++) st += spend[h], tt += (double)synth_impressions(h);
+  for (int h = 0; h < 24; h++) {
+    s += spend[h];
+    t += (double)synth_impressions(h);
+    ss += (s / st - t / tt) * (s / st - t / tt);
+  }
+  return sqrt(ss / 24);
+}
+
+static void test_field_metrics_by_hand(void **state) {
+  (void)state;
+  bidsim_results_t *res;
+  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN });
+  assert_null(bidsim_reptable_note(t));
+  /* pacing: plan p spends its whole day in hour 12 + p, every day, so each
+   * replicate's mean is that day's RMSE; P1 spends nothing in replicate 0,
+   * which has no day to pace (0 days with spend) */
+  double at12[24] = { 0 }, at13[24] = { 0 };
+  at12[12] = 1, at13[13] = 1;
+  bidsim_estimate_t e = est(t, 0, 0, 0, BIDSIM_STAT_PACING_RMSE);
+  assert_int_equal(e.n, 4);
+  assert_close(e.mean, synth_pacing(at12), 1e-12);
+  assert_close(e.hi, e.mean, 1e-12);
+  const double *days = tot(t, 0, 1, 0, BIDSIM_TOTAL_SPEND_DAYS);
+  assert_true(days[0] == 0 && days[1] == 2 && days[3] == 2);
+  assert_close(est(t, 0, 1, 0, BIDSIM_STAT_PACING_RMSE).mean, synth_pacing(at13), 1e-12);
+
+  /* capped time: P0 hits at 10 + r + d on the day with r + d even, so
+   * 86400 - 3600 (10 + r + (r odd)) seconds over 2 days per replicate:
+   * 14, 12, 12, 10 hours; the mean share of a day is 12 / 48 */
+  const double *capped = tot(t, 0, 0, 0, BIDSIM_TOTAL_CAPPED_SECONDS);
+  for (int r = 0; r < 4; r++) assert_close(capped[r], 86400 - 3600.0 * (10 + r + r % 2), 0);
+  e = est(t, 0, 0, 0, BIDSIM_STAT_CAPPED_SHARE);
+  assert_close(e.mean, 0.25, 1e-12);
+  /* the share per day's values 14/48, 12/48, 12/48, 10/48: sd sqrt(8/3)/48 */
+  assert_close(e.hi - e.mean, T975_DF3 * sqrt(8.0 / 3) / 48 / 2, 1e-12);
+  assert_int_equal(est(t, 0, 1, 0, BIDSIM_STAT_CAPPED_SHARE).n, 0);   /* P1: no cap */
+
+  /* CPA: spend over orders, 1.5 yuan a click: P0's 1824 clicks over 60 orders */
+  assert_close(est(t, 0, 0, 0, BIDSIM_STAT_CPA).mean, 1.5 * 1824 / 60, 1e-12);
+
+  /* CPA score: P0 bids to 20 yuan per order (30 in variant 1, read from
+   * the stored scenario), P1 to none. Per day P0 has 3r + 3 orders and
+   * spends 1500 (30 (r+1)^2 + 3 + 15v) + 3000v li: replicate 0 beats the
+   * target (CPA 16.5 yuan: every order counts), the others miss it */
+  for (uint32_t v = 0; v < 2; v++) {
+    double target = SYNTH_TARGET_CPA_YUAN(v) * 1000, sum = 0;
+    assert_close(bidsim_reptable_target_cpa(t, v, 0), SYNTH_TARGET_CPA_YUAN(v), 0);
+    assert_true(isnan(bidsim_reptable_target_cpa(t, v, 1)));
+    const double *score = tot(t, v, 0, 0, BIDSIM_TOTAL_CPA_SCORE);
+    for (int r = 0; r < 4; r++) {
+      double orders = 3.0 * r + 3, spend = 1500.0 * (30 * (r + 1) * (r + 1) + 3 + 15 * v) + 3000.0 * v;
+      double day = spend / orders <= target ? orders : orders * (target / (spend / orders)) * (target / (spend / orders));
+      assert_close(score[r], 2 * day, 1e-9);
+      sum += day;
+    }
+    assert_close(est(t, v, 0, 0, BIDSIM_STAT_CPA_SCORE).mean, sum / 4, 1e-12);
+    assert_int_equal(est(t, v, 1, 0, BIDSIM_STAT_CPA_SCORE).n, 0);
+  }
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+
+  /* a shop's pacing is that of its plans' summed spend: Shop A spends P0's
+   * 1500 (30 (r+1)^2 + 3) li at 12:00 and P1's 1500 (30 (r+1)^2 + 6) at
+   * 13:00 (nothing in replicate 0) */
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_SHOP });
+  double y[4], mean = 0;
+  for (int r = 0; r < 4; r++) {
+    double w[24] = { 0 };
+    w[12] = 30.0 * (r + 1) * (r + 1) + 3;
+    w[13] = r == 0 ? 0 : 30.0 * (r + 1) * (r + 1) + 6;
+    y[r] = synth_pacing(w);
+    mean += y[r] / 4;
+  }
+  e = est(t, 0, 0, 0, BIDSIM_STAT_PACING_RMSE);
+  assert_close(e.mean, mean, 1e-12);   /* 2 days with spend in every replicate: the plain mean */
+  assert_close(e.hi - e.mean, t_half(y), 1e-12);
+  assert_int_equal(est(t, 0, 0, 0, BIDSIM_STAT_CPA_SCORE).n, 0);   /* plans only */
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+}
+
+static void test_cuts_by_day_and_segment(void **state) {
+  (void)state;
+  bidsim_results_t *res;
+  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .cut = BIDSIM_CUT_DAY });
+  bidsim_reptable_dims_t d;
+  bidsim_reptable_dims(t, &d);
+  assert_int_equal(d.cells, 2);
+  char label[32];
+  bidsim_reptable_cell_label(t, 1, label, sizeof label);
+  assert_string_equal(label, "2026-11-11");
+  /* each cell is one day: P0's exposures 3000 (r+1) + 30 + 3d, mean 7530 + 3d */
+  assert_close(est(t, 0, 0, 0, BIDSIM_STAT_EXPOSURES).mean, 7530, 1e-9);
+  assert_close(est(t, 0, 0, 1, BIDSIM_STAT_EXPOSURES).mean, 7533, 1e-9);
+  /* a day's cap share is 0 or 1 per replicate: day 1 is hit in r = 1, 3 */
+  assert_close(est(t, 0, 0, 1, BIDSIM_STAT_CAP_HIT_SHARE).mean, 0.5, 1e-12);
+  assert_close(est(t, 0, 0, 1, BIDSIM_STAT_CAPPED_SHARE).mean, (12.0 + 10) / 24 / 4, 1e-12);
+  assert_false(isnan(est(t, 0, 0, 1, BIDSIM_STAT_PACING_RMSE).mean));
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .cut = BIDSIM_CUT_SEGMENT });
+  bidsim_reptable_dims(t, &d);
+  assert_int_equal(d.cells, 3);
+  bidsim_reptable_cell_label(t, 1, label, sizeof label);
+  assert_string_equal(label, "shop");
+  /* segment g of P0: exposures 1000 (r+1) + 10 g + d, 2 days: mean per day 2510 + 10 g */
+  for (uint32_t g = 0; g < 3; g++) assert_close(est(t, 0, 0, g, BIDSIM_STAT_EXPOSURES).mean, 2500.5 + 10 * g, 1e-9);
+  /* clicks 10 (r+1)^2 + g: CTR of the shop segment by its totals */
+  const double *clicks = tot(t, 0, 0, 1, BIDSIM_TOTAL_CLICKS);
+  assert_close(clicks[1], 2 * (40.0 + 1), 0);
+  /* whole-day figures do not exist per segment */
+  assert_int_equal(est(t, 0, 0, 1, BIDSIM_STAT_PACING_RMSE).n, 0);
+  assert_int_equal(est(t, 0, 0, 1, BIDSIM_STAT_CAP_HIT_SHARE).n, 0);
+  assert_int_equal(est(t, 0, 0, 1, BIDSIM_STAT_CPA_SCORE).n, 0);
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+}
+
+static void test_filters(void **state) {
+  (void)state;
+  bidsim_results_t *res;
+  /* a plan mask: the generated competitor Rival alone, without --all */
+  static const uint8_t rival[] = { 0, 0, 1 };
+  bidsim_reptable_t *t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .plans = rival });
+  bidsim_reptable_dims_t d;
+  bidsim_reptable_dims(t, &d);
+  assert_int_equal(d.groups, 1);
+  assert_string_equal(bidsim_reptable_group_name(t, 0), "Rival");
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  /* a shop's share of a mask: Shop A counted with P1 alone */
+  static const uint8_t p1[] = { 0, 1, 0 };
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_SHOP, .plans = p1 });
+  assert_close(tot(t, 0, 0, 0, BIDSIM_TOTAL_EXPOSURES)[0], 2 * (3000.0 + 330) + 3, 0);
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  /* products of the masked plans */
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PRODUCT, .plans = p1 });
+  bidsim_reptable_dims(t, &d);
+  assert_int_equal(d.groups, 1);
+  assert_int_equal(bidsim_reptable_group_product_id(t, 0), 12);
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  /* a named shop: every plan of it, a competitor's too */
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .shop = "Shop B" });
+  bidsim_reptable_dims(t, &d);
+  assert_int_equal(d.groups, 1);
+  assert_string_equal(bidsim_reptable_group_name(t, 0), "Rival");
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  /* days [1, 2): the same as the day cut's second cell */
+  t = table(&res, (bidsim_reptable_options_t){ .by = BIDSIM_BY_PLAN, .day_first = 1 });
+  bidsim_reptable_dims(t, &d);
+  assert_true(d.day_first == 1 && d.days == 1);
+  assert_close(est(t, 0, 0, 0, BIDSIM_STAT_EXPOSURES).mean, 7533, 1e-9);
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  /* a mask and a shop that share no plan leave nothing to report */
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(path, &res, &err), BIDSIM_OK);
+  bidsim_reptable_options_t none = { .by = BIDSIM_BY_PLAN, .plans = p1, .shop = "Shop B" };
+  assert_int_equal(bidsim_reptable_create(res, &none, &t, &err), BIDSIM_EINVAL);
+  assert_null(t);
+  bidsim_results_close(res);
+}
+
+/* A synthetic file storing another scenario text. */
+static void synth_with(const char *out, const char *yaml) {
+  char text[600], cmd[2000];
+  snprintf(text, sizeof text, "%s.yaml", out);
+  FILE *f = fopen(text, "w");
+  assert_non_null(f);
+  fputs(yaml, f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "'%s/tools/synth_result' '%s' --scenario '%s'", BIDSIM_BUILD_DIR, out, text);
+  assert_int_equal(system(cmd), 0);
+  remove(text);
+}
+
+/* The synthetic scenario with P1 bidding through the plugin at @p plugin. */
+static void scenario_with_plugin(char *buf, size_t n, const char *plugin) {
+  const char *p1 = "  - {name: P1, shop: Shop A, products: [12], bids: {ordinary: 1.00}}\n";
+  const char *at = strstr(SYNTH_SCENARIO, p1);
+  assert_non_null(at);
+  snprintf(buf, n, "%.*s  - {name: P1, shop: Shop A, products: [12], bids: {ordinary: 1.00},\n"
+           "     strategy: {plugin: '%s'}}\n%s", (int)(at - SYNTH_SCENARIO), SYNTH_SCENARIO, plugin, at + strlen(p1));
+}
+
+/* A plan bidding through a plugin has no target, the others' targets are
+ * still read (the plugin is not loaded: tests/analysis/test_report_cli.sh
+ * holds that its code never runs, through the bidsim binary, which the
+ * plugin links against). */
+static void test_targets_are_read_beside_a_plugin(void **state) {
+  (void)state;
+  char p[600], yaml[4096], plugin[600];
+  snprintf(p, sizeof p, "%s/test_report_targets.h5", BIDSIM_BUILD_DIR);
+  snprintf(plugin, sizeof plugin, "%s/plugins/hostile.so", BIDSIM_BUILD_DIR);
+  scenario_with_plugin(yaml, sizeof yaml, plugin);
+  synth_with(p, yaml);
+  bidsim_results_t *res;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(p, &res, &err), BIDSIM_OK);
+  bidsim_reptable_t *t = NULL;
+  bidsim_reptable_options_t o = { .by = BIDSIM_BY_PLAN };
+  assert_int_equal(bidsim_reptable_create(res, &o, &t, &err), BIDSIM_OK);
+  assert_null(bidsim_reptable_note(t));
+  assert_close(bidsim_reptable_target_cpa(t, 0, 0), 20, 0);   /* P0's target */
+  assert_close(bidsim_reptable_target_cpa(t, 1, 0), 30, 0);
+  assert_true(isnan(bidsim_reptable_target_cpa(t, 0, 1)));   /* P1 bids through a plugin: none */
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  remove(p);
+}
+
+static void test_targets_that_cannot_be_read_are_a_note(void **state) {
+  (void)state;
+  char p[600], gone[4096];
+  snprintf(p, sizeof p, "%s/test_report_targets.h5", BIDSIM_BUILD_DIR);
+  scenario_with_plugin(gone, sizeof gone, "/nonexistent/plugin.so");
+  const struct { const char *yaml, *note; } cases[] = {
+    { gone, "does not load" },   /* a plugin whose file is gone: the scenario does not load */
+    { "# target_cpa\nnot: a scenario\n", "does not load" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    synth_with(p, cases[i].yaml);
+    bidsim_results_t *res;
+    bidsim_error_t err;
+    assert_int_equal(bidsim_results_open(p, &res, &err), BIDSIM_OK);
+    bidsim_reptable_t *t = NULL;
+    bidsim_reptable_options_t o = { .by = BIDSIM_BY_PLAN };
+    assert_int_equal(bidsim_reptable_create(res, &o, &t, &err), BIDSIM_OK);
+    assert_non_null(bidsim_reptable_note(t));
+    assert_non_null(strstr(bidsim_reptable_note(t), cases[i].note));
+    assert_true(isnan(bidsim_reptable_target_cpa(t, 0, 0)));
+    assert_int_equal(est(t, 0, 0, 0, BIDSIM_STAT_CPA_SCORE).n, 0);
+    assert_int_equal(est(t, 0, 0, 0, BIDSIM_STAT_ORDERS).n, 4);   /* the rest of the report stands */
+    bidsim_reptable_free(t);
+    bidsim_results_close(res);
+  }
+  /* no target_cpa anywhere: nothing to read, no note */
+  synth_with(p, "# a scenario without targets\n");
+  bidsim_results_t *res;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_results_open(p, &res, &err), BIDSIM_OK);
+  bidsim_reptable_t *t = NULL;
+  bidsim_reptable_options_t o = { .by = BIDSIM_BY_PLAN };
+  assert_int_equal(bidsim_reptable_create(res, &o, &t, &err), BIDSIM_OK);
+  assert_null(bidsim_reptable_note(t));
+  bidsim_reptable_free(t);
+  bidsim_results_close(res);
+  remove(p);
 }
 
 static void write_bytes(const char *p, const void *data, size_t n) {
@@ -313,6 +596,10 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_plan_figures_by_hand), cmocka_unit_test(test_shop_and_product_groups),
     cmocka_unit_test(test_day_replicates_and_hours), cmocka_unit_test(test_bad_options),
+    cmocka_unit_test(test_impressions_of_one_unit), cmocka_unit_test(test_field_metrics_by_hand),
+    cmocka_unit_test(test_cuts_by_day_and_segment), cmocka_unit_test(test_filters),
+    cmocka_unit_test(test_targets_that_cannot_be_read_are_a_note),
+    cmocka_unit_test(test_targets_are_read_beside_a_plugin),
     cmocka_unit_test(test_not_a_result),
   };
   return cmocka_run_group_tests(tests, make_file, remove_file);

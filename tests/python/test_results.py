@@ -91,7 +91,7 @@ def test_report_is_the_commands_csv(result, bidsim_cmd, opts, flags):
 def test_report_errors_are_the_commands(result, tmp_path):
     with pytest.raises(bidsim.ResultError, match="no variant 'nope'"):
         bidsim.report(result, variant="nope")
-    with pytest.raises(bidsim.ResultError, match="--by must be"):
+    with pytest.raises(bidsim.ResultError, match="--by takes shop, plan or product"):
         bidsim.report(result, by="colour")
     bad = tmp_path / "bad.h5"
     bad.write_text("not hdf5")

@@ -43,7 +43,7 @@ market:
   plans: 300
   cap: {dist: uniform, min: 100, max: 150}
   unlimited_share: 0.2
-  redraw: once      # /plan/cap_li holds the caps of one market
+  redraw: once      # /plan/cap holds the caps of one market
 YAML
 "$BIN" run "$tmp/single.yaml" -o "$tmp/single.h5" --threads 1 --quiet
 "$BIN" run "$tmp/market.yaml" -o "$tmp/m1.h5" --threads 1 --quiet

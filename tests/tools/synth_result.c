@@ -5,7 +5,12 @@
  * formulas live in tests/analysis/synth.h, shared with the tests that check
  * them. The options write, through the same writer, files no run makes but
  * the reader opens: the first plan, product and variant named with BYTES
- * bytes each; INT64_MAX in every counter of P0 in unit (0, 0), day 0. */
+ * bytes each; INT64_MAX in every counter of P0 in unit (0, 0), day 0.
+ * The stored scenario is a real one with the file's shops, plans and
+ * variants (SYNTH_SCENARIO), so that the report can read the plans' target
+ * CPAs from it (with --long-names, which renames them, a comment); --scenario
+ * FILE stores another text instead. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +19,35 @@
 #include "bidsim/alloc.h"
 #include "sim/output.h"
 
+/* the whole file's text, or NULL */
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  return buf;
+}
+
 int main(int argc, char **argv) {
   size_t long_names = 0;
   int max_counts = 0, i = 2;
+  const char *scenario = SYNTH_SCENARIO;
+  bool own_scenario = false;
   for (; i < argc; i++) {
     if (!strcmp(argv[i], "--long-names") && i + 1 < argc) long_names = strtoul(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--max-counts")) max_counts = 1;
-    else break;
+    else if (!strcmp(argv[i], "--scenario") && i + 1 < argc) {
+      own_scenario = true;
+      if ((scenario = slurp(argv[++i])) == NULL) {
+        fprintf(stderr, "synth_result: cannot read %s\n", argv[i]);
+        return 2;
+      }
+    } else break;
   }
   if (argc < 2 || i != argc) {
-    fprintf(stderr, "usage: synth_result OUT.h5 [--long-names BYTES] [--max-counts]\n");
+    fprintf(stderr, "usage: synth_result OUT.h5 [--long-names BYTES] [--max-counts] [--scenario FILE]\n");
     return 2;
   }
   const char *variants[] = { "base", "higher" };
@@ -41,10 +65,11 @@ int main(int argc, char **argv) {
     memset(long_name, 'N', long_names);
     long_name[long_names] = '\0';
     variants[0] = plans[0] = pnames[0] = long_name;
+    if (!own_scenario) scenario = "# synthetic, renamed\n";   /* the scenario's names are not the file's */
   }
   static const uint32_t pplan[] = { 0, 1, 2 };
   bidsim_output_meta_t meta = {
-    .scenario_text = "# synthetic\n", .resolved_text = "# synthetic\n", .scenario_path = "synthetic.yaml",
+    .scenario_text = scenario, .resolved_text = scenario, .scenario_path = "synthetic.yaml",
     .seed = 1, .day_labels = days, .variants = SYNTH_V, .variant_names = variants, .replicates = SYNTH_R,
     .days = SYNTH_D, .plans = SYNTH_P, .plan_names = plans, .plan_shops = shops, .plan_cap_li = caps,
     .plan_listed = listed, .products = SYNTH_Q, .product_ids = ids, .product_names = pnames,
@@ -79,7 +104,7 @@ int main(int argc, char **argv) {
           }
         for (uint32_t p = 0; p < SYNTH_P; p++) s.cap_hit_s[p] = synth_cap_hit(v, r, d, p);
         for (int h = 0; h < BIDSIM_HOURS; h++)
-          for (int g = 0; g < BIDSIM_SEG_COUNT; g++) s.impressions[h][g] = 1000 + h;
+          for (int g = 0; g < BIDSIM_SEG_COUNT; g++) s.impressions[h][g] = synth_impressions(h);
         if (bidsim_writer_write_day(w, &s, &err)) {
           fprintf(stderr, "synth_result: %s\n", err.msg);
           bidsim_writer_abort(w);
