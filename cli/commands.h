@@ -27,6 +27,7 @@ int bidsim_cmd_landscape(int argc, char **argv); /* cli/cmd_landscape.c */
 /** @brief Where analysis/plot.py is (installed beside the binary, or the
  *  build tree's source); 0, or -1 with the places looked at (cli/cmd_plot.c). */
 int bidsim_cli_find_plot_script(char *script, size_t n, char *looked, size_t looked_n);
+int bidsim_cmd_calibrate(int argc, char **argv); /* cli/cmd_calibrate.c */
 
 /** @brief Print "bidsim CMD: error: WHERE: MSG" to stderr and return the exit
  *  status for the error's code (input errors 2, the rest 1). */

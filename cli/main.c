@@ -20,6 +20,7 @@ static const command_t commands[] = {
   { "compare",  bidsim_cmd_compare,  "paired differences between variants of a result file" },
   { "plot",     bidsim_cmd_plot,     "PNG figures of a result file" },
   { "landscape", bidsim_cmd_landscape, "a plan's figures at each bid, cap or premium (one pass)" },
+  { "calibrate", bidsim_cmd_calibrate, "fit a scenario's market to the shop's own promotion report" },
   { "merge",    bidsim_cmd_merge,    "join the part files of a sharded run into one result" },
   { "bench",    bidsim_cmd_bench,    "measure auction throughput against the RNG floor" },
 };

@@ -303,6 +303,19 @@ int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *pa
                                     bidsim_error_t *err);
 void bidsim_scenario_free(bidsim_scenario_t *sc);
 
+/** @brief Load the scenario document @p text with @p n scalar values set at
+ *  key paths (keys[i] = values[i], the value text as it would be written:
+ *  "0.65"), exactly as a sweep point is made (sim/scenario_sweep.c): the
+ *  syntax of scenarios/README.md, sections created when missing, the
+ *  result loaded and checked like a file. @p path is the file's name for
+ *  messages and relative plugin paths. Errors: a key that cannot be set
+ *  (BIDSIM_ESCHEMA), or the loader's, with the key path and the settings
+ *  named (the positions would be those of the rewritten text, so only the
+ *  key path is kept). With n = 0 it is bidsim_scenario_load_string_opt. */
+int bidsim_scenario_load_settings(const char *text, size_t len, const char *path, const bidsim_scenario_options_t *opt,
+                                  uint32_t n, const char *const *keys, const char *const *values,
+                                  bidsim_scenario_t **out, bidsim_error_t *err);
+
 /** @brief The resolved scenario as YAML text: every default filled in,
  *  except values derived from other keys (segment bids from the base bid,
  *  a product's name from its id and order value from its price, the

@@ -343,3 +343,48 @@ int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struc
   bidsim__sweep_report_free(&rep);
   return rc;
 }
+
+/* ---- settings for callers: the same mechanism as a sweep point ------------------ */
+
+int bidsim_scenario_load_settings(const char *text, size_t len, const char *path, const bidsim_scenario_options_t *opt,
+                                  uint32_t n, const char *const *keys, const char *const *values,
+                                  bidsim_scenario_t **out, bidsim_error_t *err) {
+  *out = NULL;
+  struct fy_parse_cfg pcfg = { NULL, FYPCF_QUIET, NULL, NULL };
+  struct fy_document *doc = n ? fy_document_build_from_string(&pcfg, text, len) : NULL;
+  /* nothing to set, or not YAML: the loader's own message and positions */
+  if (doc == NULL) return bidsim_scenario_load_string_opt(text, len, path, opt, out, err);
+  char with[128] = "";
+  for (uint32_t k = 0; k < n; k++)
+    snprintf(with + strlen(with), sizeof with - strlen(with), "%s%s=%s", k ? ", " : "", keys[k], values[k]);
+  if (strlen(with) == sizeof with - 1) {   /* cut: at a character, not inside one */
+    size_t e = sizeof with - 4;
+    while (e > 0 && ((unsigned char)with[e] & 0xC0) == 0x80) e--;
+    strcpy(with + e, "...");
+  }
+  for (uint32_t k = 0; k < n; k++) {
+    const char *why = fy_document_root(doc) ? set_path(doc, keys[k], values[k]) : "the document is empty";
+    if (why) {
+      fy_document_destroy(doc);
+      return bidsim_error_set(err, BIDSIM_ESCHEMA, path, "cannot set %s=%s: %s", keys[k], values[k], why);
+    }
+  }
+  char *emitted = fy_emit_document_to_string(doc, FYECF_MODE_BLOCK | FYECF_WIDTH_INF);
+  fy_document_destroy(doc);
+  if (emitted == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, path, "out of memory");
+  bidsim_error_t e;
+  int rc = bidsim_scenario_load_string_opt(emitted, strlen(emitted), path, opt, out, &e);
+  free(emitted);
+  if (rc == BIDSIM_OK) return BIDSIM_OK;
+  /* positions are the emitted text's: keep the key path, name the settings */
+  const char *key = e.where;
+  size_t pl = strlen(path);
+  if (!strncmp(key, path, pl) && key[pl] == ':') {
+    key += pl + 1;
+    while (*key == ':' || (*key >= '0' && *key <= '9')) key++;
+    while (*key == ' ') key++;
+  }
+  char where[2 * sizeof e.where + 512];   /* bidsim_error_set truncates it */
+  snprintf(where, sizeof where, "%.500s: %s", path, key);
+  return bidsim_error_set(err, rc, where, "%s (with %s)", e.msg, with);
+}

@@ -12,7 +12,7 @@ check() {   # check WHAT EXPECTED_STATUS EXPECTED_LINES -- command...
     echo "FAIL: $what: exit $rc (want $want), $n stderr line(s) (want $lines):"; printf '%s\n' "$err"; fail=1
   fi
 }
-for c in run validate report compare plot merge bench landscape; do
+for c in run validate report compare plot merge bench landscape calibrate; do
   check "$c --bogus" 2 1 -- "$B" "$c" --bogus
   out=$("$B" "$c" --help 2>/dev/null); rc=$?
   if [ $rc -ne 0 ] || ! printf '%s' "$out" | grep -q '^SYNOPSIS'; then
