@@ -35,8 +35,23 @@ typedef struct bidsim__pranking {
   uint32_t *unit;
   uint64_t *bits;                       /* bit i: position i may compete */
   uint64_t *sum;                        /* bit j of sum[s]: bits[64 s + j] != 0 */
-  void     *ls_raw, *unit_raw;          /* what was allocated */
+  /* the walk's view (market_personal_active.c): the an positions whose
+   * bit is set, in order, their static parts and units without holes
+   * (64-byte aligned, as long as ls and unit) */
+  uint32_t  an;
+  int32_t  *als;
+  uint32_t *aunit;
+  void     *ls_raw, *unit_raw, *als_raw, *aunit_raw;   /* what was allocated */
 } pranking_t;
+
+/* The walk's view kept current: rebuilt from the bits, or position pos
+ * entered (its bit just set) or left (its bit set or just cleared: the
+ * positions before it decide its place); the check compares it with the
+ * bits. */
+void bidsim__pactive_rebuild(pranking_t *ix);
+void bidsim__pactive_insert(pranking_t *ix, uint32_t pos);
+void bidsim__pactive_remove(pranking_t *ix, uint32_t pos);
+bool bidsim__pactive_check(const pranking_t *ix);
 
 /* What the auction reads of a unit it ranks first or enters from a visit:
  * one 32-byte record (two to a cache line). The bids are the plan's, kept

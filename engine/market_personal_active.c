@@ -1,0 +1,54 @@
+/* engine/market_personal_active.c - the walk's view of a personalised
+ * ranking: its positions that may compete (bits set), in ranking order,
+ * their static parts and units packed without holes, kept current by the
+ * tables' upkeep (market_personal.c) as bits change and entries move.
+ * Caps stop the highest bidders first, so by the afternoon half the
+ * positions at a ranking's top are holes; the walks read this view and
+ * hash only units that may compete, sixteen to a block. No allocation. */
+#include <string.h>
+#include "market_personal_internal.h"
+
+/* Active positions before @p pos: popcounts of the bits words before it. */
+static uint32_t rank_of(const pranking_t *ix, uint32_t pos) {
+  uint32_t r = 0;
+  const uint32_t w = pos >> 6;
+  for (uint32_t i = 0; i < w; i++) r += (uint32_t)__builtin_popcountll(ix->bits[i]);
+  const uint64_t below = (pos & 63) ? ix->bits[w] & ((UINT64_C(1) << (pos & 63)) - 1) : 0;
+  return r + (uint32_t)__builtin_popcountll(below);
+}
+
+void bidsim__pactive_rebuild(pranking_t *ix) {
+  uint32_t a = 0;
+  for (uint32_t i = 0; i < ix->n; i++)
+    if ((ix->bits[i >> 6] >> (i & 63)) & 1) {
+      ix->als[a] = ix->ls[i];
+      ix->aunit[a++] = ix->unit[i];
+    }
+  ix->an = a;
+}
+
+void bidsim__pactive_insert(pranking_t *ix, uint32_t pos) {
+  const uint32_t r = rank_of(ix, pos);
+  memmove(&ix->als[r + 1], &ix->als[r], (size_t)(ix->an - r) * sizeof *ix->als);
+  memmove(&ix->aunit[r + 1], &ix->aunit[r], (size_t)(ix->an - r) * sizeof *ix->aunit);
+  ix->als[r] = ix->ls[pos];
+  ix->aunit[r] = ix->unit[pos];
+  ix->an++;
+}
+
+void bidsim__pactive_remove(pranking_t *ix, uint32_t pos) {
+  const uint32_t r = rank_of(ix, pos);
+  ix->an--;
+  memmove(&ix->als[r], &ix->als[r + 1], (size_t)(ix->an - r) * sizeof *ix->als);
+  memmove(&ix->aunit[r], &ix->aunit[r + 1], (size_t)(ix->an - r) * sizeof *ix->aunit);
+}
+
+bool bidsim__pactive_check(const pranking_t *ix) {
+  uint32_t a = 0;
+  for (uint32_t i = 0; i < ix->n; i++)
+    if ((ix->bits[i >> 6] >> (i & 63)) & 1) {
+      if (a >= ix->an || ix->als[a] != ix->ls[i] || ix->aunit[a] != ix->unit[i]) return false;
+      a++;
+    }
+  return a == ix->an;
+}
