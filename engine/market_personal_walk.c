@@ -242,6 +242,7 @@ __attribute__((target("avx512f"))) uint32_t bidsim__pwalk_avx512(const bidsim_ma
         const uint32_t sum = (uint32_t)en->ls + (uint32_t)zq[h >> (32 - ZCELLS_LOG2)];
         uint64_t key = bidsim__pkey_of((int32_t)sum, en->unit);
         if (en->ls == LS_OUT || (rare && rare_excluded(m, imp, en->unit, h, BIDSIM_SEG_SHOP))) key = 0;
+        else __builtin_prefetch(&p->unit[en->unit]);   /* the result reads a winner's record */
         K = top8_insert(K, key, inf);
       }
     }
@@ -279,6 +280,8 @@ __attribute__((target("avx512f"))) uint32_t bidsim__pwalk_avx512(const bidsim_ma
       const __m512i lo = _mm512_maskz_xor_epi32(in, units, _mm512_set1_epi32(-1));   /* ~unit */
       K = merge8(K, sort8(_mm512_unpacklo_epi32(lo, hi)));
       K = merge8(K, sort8(_mm512_unpackhi_epi32(lo, hi)));
+      _mm512_store_si512(t->key, K);   /* the result reads the winners' records: ask for them now */
+      for (uint32_t q = 0; q < t->want && t->key[q]; q++) __builtin_prefetch(&p->unit[bidsim__pkey_unit(t->key[q])]);
       kmin = key_at(K, last);
       floor = kmin ? bidsim__pkey_score(kmin) : INT32_MIN;
       vfloor = _mm512_set1_epi32(floor);
@@ -297,6 +300,7 @@ __attribute__((target("avx512f"))) uint32_t bidsim__pwalk_avx512(const bidsim_ma
       if (score < floor) continue;   /* the bound's excess: rare */
       const uint32_t u = ix->aunit[i0 + j];
       if (check && walk_excluded(m, imp, vis, rare, u, hash[j])) continue;
+      __builtin_prefetch(&p->unit[u]);
       K = top8_insert(K, bidsim__pkey_of(score, u), inf);
     }
     kmin = key_at(K, last);
