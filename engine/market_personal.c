@@ -185,6 +185,7 @@ static void ranking_free(pranking_t *ix) {
   bidsim_free(ix->unit_raw);
   bidsim_free(ix->als_raw);
   bidsim_free(ix->aunit_raw);
+  bidsim_free(ix->aseed_raw);
   bidsim_free(ix->bits);
   bidsim_free(ix->sum);
 }
@@ -227,9 +228,10 @@ static int ranking_alloc(pranking_t *ix, uint32_t n) {
   ix->unit = calloc64(lanes_of(ix), sizeof *ix->unit, &ix->unit_raw);
   ix->als = calloc64(lanes_of(ix), sizeof *ix->als, &ix->als_raw);
   ix->aunit = calloc64(lanes_of(ix), sizeof *ix->aunit, &ix->aunit_raw);
+  ix->aseed = calloc64(lanes_of(ix), sizeof *ix->aseed, &ix->aseed_raw);
   ix->bits = bidsim_calloc((size_t)ix->words + 1, sizeof *ix->bits);
   ix->sum = bidsim_calloc((size_t)ix->sums + 1, sizeof *ix->sum);
-  return ix->key && ix->ls && ix->unit && ix->als && ix->aunit && ix->bits && ix->sum ? BIDSIM_OK : BIDSIM_ENOMEM;
+  return ix->key && ix->ls && ix->unit && ix->als && ix->aunit && ix->aseed && ix->bits && ix->sum ? BIDSIM_OK : BIDSIM_ENOMEM;
 }
 
 /* Vose's alias method over @p n weights; @p small and @p large hold n
@@ -473,6 +475,7 @@ int bidsim__personal_clone(bidsim__personal_t **out, const bidsim__personal_t *s
     DUP64(d->unit, d->unit_raw, s->unit, lanes_of(s) - 1);
     DUP64(d->als, d->als_raw, s->als, lanes_of(s) - 1);
     DUP64(d->aunit, d->aunit_raw, s->aunit, lanes_of(s) - 1);
+    DUP64(d->aseed, d->aseed_raw, s->aseed, lanes_of(s) - 1);
     DUP(d->bits, s->bits, s->words);
     DUP(d->sum, s->sum, s->sums);
   }

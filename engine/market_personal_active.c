@@ -8,6 +8,12 @@
 #include <string.h>
 #include "market_personal_internal.h"
 
+static inline void put(pranking_t *ix, uint32_t a, uint32_t pos) {
+  ix->als[a] = ix->ls[pos];
+  ix->aunit[a] = ix->unit[pos];
+  ix->aseed[a] = bidsim__punit_seed(ix->unit[pos]);
+}
+
 /* Active positions before @p pos: popcounts of the bits words before it. */
 static uint32_t rank_of(const pranking_t *ix, uint32_t pos) {
   uint32_t r = 0;
@@ -20,10 +26,7 @@ static uint32_t rank_of(const pranking_t *ix, uint32_t pos) {
 void bidsim__pactive_rebuild(pranking_t *ix) {
   uint32_t a = 0;
   for (uint32_t i = 0; i < ix->n; i++)
-    if ((ix->bits[i >> 6] >> (i & 63)) & 1) {
-      ix->als[a] = ix->ls[i];
-      ix->aunit[a++] = ix->unit[i];
-    }
+    if ((ix->bits[i >> 6] >> (i & 63)) & 1) put(ix, a++, i);
   ix->an = a;
 }
 
@@ -31,8 +34,8 @@ void bidsim__pactive_insert(pranking_t *ix, uint32_t pos) {
   const uint32_t r = rank_of(ix, pos);
   memmove(&ix->als[r + 1], &ix->als[r], (size_t)(ix->an - r) * sizeof *ix->als);
   memmove(&ix->aunit[r + 1], &ix->aunit[r], (size_t)(ix->an - r) * sizeof *ix->aunit);
-  ix->als[r] = ix->ls[pos];
-  ix->aunit[r] = ix->unit[pos];
+  memmove(&ix->aseed[r + 1], &ix->aseed[r], (size_t)(ix->an - r) * sizeof *ix->aseed);
+  put(ix, r, pos);
   ix->an++;
 }
 
@@ -41,13 +44,16 @@ void bidsim__pactive_remove(pranking_t *ix, uint32_t pos) {
   ix->an--;
   memmove(&ix->als[r], &ix->als[r + 1], (size_t)(ix->an - r) * sizeof *ix->als);
   memmove(&ix->aunit[r], &ix->aunit[r + 1], (size_t)(ix->an - r) * sizeof *ix->aunit);
+  memmove(&ix->aseed[r], &ix->aseed[r + 1], (size_t)(ix->an - r) * sizeof *ix->aseed);
 }
 
 bool bidsim__pactive_check(const pranking_t *ix) {
   uint32_t a = 0;
   for (uint32_t i = 0; i < ix->n; i++)
     if ((ix->bits[i >> 6] >> (i & 63)) & 1) {
-      if (a >= ix->an || ix->als[a] != ix->ls[i] || ix->aunit[a] != ix->unit[i]) return false;
+      if (a >= ix->an || ix->als[a] != ix->ls[i] || ix->aunit[a] != ix->unit[i] ||
+          ix->aseed[a] != bidsim__punit_seed(ix->unit[i]))
+        return false;
       a++;
     }
   return a == ix->an;

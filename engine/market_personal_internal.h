@@ -24,10 +24,11 @@
 
 /* One (base relation, category) ranking: units sorted by key descending,
  * key = biased static score << 32 | ~unit (score, then lower unit, first).
- * The walk streams through the static parts and the units (64-byte
- * aligned, padded to whole words and a 16-lane block beyond); a unit's
- * affinity seed is a function of its index (bidsim__punit_seed), computed
- * in the walk rather than loaded. */
+ * The walk streams through its view of the positions that may compete
+ * (static parts, units and their affinity seeds, a function of the unit
+ * (bidsim__punit_seed) stored beside it: a load is cheaper than the three
+ * multiplications), all 64-byte aligned, padded to whole words and a
+ * 16-lane block beyond. */
 typedef struct bidsim__pranking {
   uint32_t  n, words, sums;
   uint64_t *key;
@@ -37,11 +38,11 @@ typedef struct bidsim__pranking {
   uint64_t *sum;                        /* bit j of sum[s]: bits[64 s + j] != 0 */
   /* the walk's view (market_personal_active.c): the an positions whose
    * bit is set, in order, their static parts and units without holes
-   * (64-byte aligned, as long as ls and unit) */
+   * and seeds (64-byte aligned, as long as ls and unit) */
   uint32_t  an;
   int32_t  *als;
-  uint32_t *aunit;
-  void     *ls_raw, *unit_raw, *als_raw, *aunit_raw;   /* what was allocated */
+  uint32_t *aunit, *aseed;              /* aseed[i] = bidsim__punit_seed(aunit[i]): loaded, not computed */
+  void     *ls_raw, *unit_raw, *als_raw, *aunit_raw, *aseed_raw;   /* what was allocated */
 } pranking_t;
 
 /* The walk's view kept current: rebuilt from the bits, or position pos

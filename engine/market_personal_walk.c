@@ -50,7 +50,7 @@ uint32_t bidsim__pwalk_scalar(const bidsim_market_t *m, const bidsim_impression_
     if (ls + zmax < t->floor) return scored;
     scored++;
     const uint32_t u = ix->aunit[i];
-    const uint32_t h = bidsim__ppair_hash(ukey, bidsim__punit_seed(u));
+    const uint32_t h = bidsim__ppair_hash(ukey, ix->aseed[i]);
     const int32_t score = ls + zq[h >> (32 - ZCELLS_LOG2)];
     if (score < t->floor) continue;
     const uint64_t key = bidsim__pkey_of(score, u);
@@ -73,7 +73,6 @@ __attribute__((target("avx2"))) uint32_t bidsim__pwalk_avx2(const bidsim_market_
   const bool rare = rare_checks(m);
   const __m256i vkey = _mm256_set1_epi32((int32_t)ukey), c1 = _mm256_set1_epi32(0x7FEB352D);
   const __m256i c2 = _mm256_set1_epi32((int32_t)0x846CA68B);
-  const __m256i s1 = _mm256_set1_epi32((int32_t)0x9E3779B9), s2 = _mm256_set1_epi32(0x7F4A7C15);
   /* the 32 groups' bounds in four registers of eight */
   const __m256i z0 = _mm256_loadu_si256((const __m256i *)p->zhi), z1 = _mm256_loadu_si256((const __m256i *)(p->zhi + 8));
   const __m256i z2 = _mm256_loadu_si256((const __m256i *)(p->zhi + 16));
@@ -85,14 +84,8 @@ __attribute__((target("avx2"))) uint32_t bidsim__pwalk_avx2(const bidsim_market_
     const uint32_t lanes = an - i0 >= 8 ? 0xFFu : (1u << (an - i0)) - 1;
     if (ix->als[i0] + zmax < t->floor) return scored;
     scored += (uint32_t)__builtin_popcount(lanes);
-    /* the seeds from the units (bidsim__punit_seed), then the pair hash */
-    __m256i x = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_load_si256((const __m256i *)&ix->aunit[i0]), s1), s2);
-    x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
-    x = _mm256_mullo_epi32(x, c1);
-    x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 15));
-    x = _mm256_mullo_epi32(x, c2);
-    x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
-    x = _mm256_xor_si256(x, vkey);
+    /* the pair hash of the units' seeds with the user's key */
+    __m256i x = _mm256_xor_si256(_mm256_load_si256((const __m256i *)&ix->aseed[i0]), vkey);
     x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
     x = _mm256_mullo_epi32(x, c1);
     x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 15));
@@ -136,21 +129,15 @@ __attribute__((target("avx512f"))) static inline __m512i top8_insert(__m512i K, 
   return _mm512_max_epu64(K, _mm512_min_epu64(up, _mm512_set1_epi64((long long)key)));
 }
 
-/* The hash of 16 units' seeds (bidsim__punit_seed of each) with the user's
- * key: bidsim__ppair_hash lane by lane. */
-__attribute__((target("avx512f"))) static inline __m512i pair_hash16(__m512i units, __m512i vkey) {
-  const __m512i c1 = _mm512_set1_epi32(0x7FEB352D), c2 = _mm512_set1_epi32((int32_t)0x846CA68B);
-  __m512i x = _mm512_add_epi32(_mm512_mullo_epi32(units, _mm512_set1_epi32((int32_t)0x9E3779B9)),
-                               _mm512_set1_epi32(0x7F4A7C15));
-  for (int round = 0; round < 2; round++) {   /* mix32 of the seed, then of seed ^ key */
-    x = _mm512_xor_si512(x, _mm512_srli_epi32(x, 16));
-    x = _mm512_mullo_epi32(x, c1);
-    x = _mm512_xor_si512(x, _mm512_srli_epi32(x, 15));
-    x = _mm512_mullo_epi32(x, c2);
-    x = _mm512_xor_si512(x, _mm512_srli_epi32(x, 16));
-    if (round == 0) x = _mm512_xor_si512(x, vkey);
-  }
-  return x;
+/* The hash of 16 units' seeds with the user's key: bidsim__ppair_hash
+ * lane by lane. */
+__attribute__((target("avx512f"))) static inline __m512i pair_hash16(__m512i seeds, __m512i vkey) {
+  __m512i x = _mm512_xor_si512(seeds, vkey);
+  x = _mm512_xor_si512(x, _mm512_srli_epi32(x, 16));
+  x = _mm512_mullo_epi32(x, _mm512_set1_epi32(0x7FEB352D));
+  x = _mm512_xor_si512(x, _mm512_srli_epi32(x, 15));
+  x = _mm512_mullo_epi32(x, _mm512_set1_epi32((int32_t)0x846CA68B));
+  return _mm512_xor_si512(x, _mm512_srli_epi32(x, 16));
 }
 
 /* Compare-exchange of lanes i and idx[i] of eight keys: the lanes in
@@ -220,7 +207,7 @@ __attribute__((target("avx512f"))) uint32_t bidsim__pwalk_avx512(const bidsim_ma
    * are drawn: it needs none of them, and the draw's latency hides its own. */
   const uint32_t an = ix->an;
   const __mmask16 lanes0 = an >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << an) - 1);
-  const __m512i x0 = pair_hash16(_mm512_load_si512(ix->aunit), vkey);
+  const __m512i x0 = pair_hash16(_mm512_load_si512(ix->aseed), vkey);
   const __m512i z0 = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes0,
                                                  _mm512_srli_epi32(x0, 32 - ZCELLS_LOG2), zq, 4);
   bidsim__pdraw_visits(m, imp, vis);
@@ -257,7 +244,7 @@ __attribute__((target("avx512f"))) uint32_t bidsim__pwalk_avx512(const bidsim_ma
     if (ix->als[i0] + zmax < floor) break;
     scored += (uint32_t)__builtin_popcount(lanes);
     const __m512i units = _mm512_load_si512(&ix->aunit[i0]), vls = _mm512_load_si512(&ix->als[i0]);
-    const __m512i x = i0 ? pair_hash16(units, vkey) : x0;
+    const __m512i x = i0 ? pair_hash16(_mm512_load_si512(&ix->aseed[i0]), vkey) : x0;
     if (floor == INT32_MIN && !rare) {
       /* not full: every lane would go in, so score the block exactly (a
        * gather) and merge its keys, sorted, into the list at once */
