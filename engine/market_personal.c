@@ -605,7 +605,8 @@ void bidsim__personal_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t
       const int32_t old_ls = p->lbid[old[rel] / BIDSIM_LI_PER_FEN] + p->lq[(size_t)u * 3 + (size_t)rel];
       uint32_t *pos = hint_of(m, u, b);
       const uint32_t from = ranking_find(ix, key_of(old_ls, u), *pos);
-      if (bit_get(ix, from)) bidsim__pactive_remove(ix, from);   /* it re-enters at its new place */
+      const bool was = bit_get(ix, from);
+      const uint32_t r = was ? bidsim__pactive_rank(ix, from) : 0;   /* its place in the walk's view */
       const int32_t ls = static_score(m, u, rel);
       const uint64_t key = key_of(ls, u);
       ix->key[from] = key;
@@ -618,7 +619,9 @@ void bidsim__personal_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t
       *pos = to;
       const bool on = active && h->bid_li[rel] >= m->cfg.auction.reserve_li;
       bit_set(ix, to, on);
-      if (on) bidsim__pactive_insert(ix, to);
+      if (was && on) bidsim__pactive_move(ix, r, to);
+      else if (was) bidsim__pactive_erase(ix, r);
+      else if (on) bidsim__pactive_insert(ix, to);
     }
   }
 }

@@ -15,7 +15,7 @@ static inline void put(pranking_t *ix, uint32_t a, uint32_t pos) {
 }
 
 /* Active positions before @p pos: popcounts of the bits words before it. */
-static uint32_t rank_of(const pranking_t *ix, uint32_t pos) {
+uint32_t bidsim__pactive_rank(const pranking_t *ix, uint32_t pos) {
   uint32_t r = 0;
   const uint32_t w = pos >> 6;
   for (uint32_t i = 0; i < w; i++) r += (uint32_t)__builtin_popcountll(ix->bits[i]);
@@ -31,7 +31,7 @@ void bidsim__pactive_rebuild(pranking_t *ix) {
 }
 
 void bidsim__pactive_insert(pranking_t *ix, uint32_t pos) {
-  const uint32_t r = rank_of(ix, pos);
+  const uint32_t r = bidsim__pactive_rank(ix, pos);
   memmove(&ix->als[r + 1], &ix->als[r], (size_t)(ix->an - r) * sizeof *ix->als);
   memmove(&ix->aunit[r + 1], &ix->aunit[r], (size_t)(ix->an - r) * sizeof *ix->aunit);
   memmove(&ix->aseed[r + 1], &ix->aseed[r], (size_t)(ix->an - r) * sizeof *ix->aseed);
@@ -39,12 +39,42 @@ void bidsim__pactive_insert(pranking_t *ix, uint32_t pos) {
   ix->an++;
 }
 
-void bidsim__pactive_remove(pranking_t *ix, uint32_t pos) {
-  const uint32_t r = rank_of(ix, pos);
+void bidsim__pactive_remove(pranking_t *ix, uint32_t pos) { bidsim__pactive_erase(ix, bidsim__pactive_rank(ix, pos)); }
+
+void bidsim__pactive_erase(pranking_t *ix, uint32_t r) {
   ix->an--;
   memmove(&ix->als[r], &ix->als[r + 1], (size_t)(ix->an - r) * sizeof *ix->als);
   memmove(&ix->aunit[r], &ix->aunit[r + 1], (size_t)(ix->an - r) * sizeof *ix->aunit);
   memmove(&ix->aseed[r], &ix->aseed[r + 1], (size_t)(ix->an - r) * sizeof *ix->aseed);
+}
+
+/* A strategy's bid step moves an entry a few places: a short loop then
+ * costs less than three calls of memmove. */
+static inline void shift(pranking_t *ix, uint32_t dst, uint32_t src, uint32_t n) {
+  if (n > 16) {
+    memmove(&ix->als[dst], &ix->als[src], (size_t)n * sizeof *ix->als);
+    memmove(&ix->aunit[dst], &ix->aunit[src], (size_t)n * sizeof *ix->aunit);
+    memmove(&ix->aseed[dst], &ix->aseed[src], (size_t)n * sizeof *ix->aseed);
+  } else if (dst > src) {
+    for (uint32_t i = n; i-- > 0;) {
+      ix->als[dst + i] = ix->als[src + i];
+      ix->aunit[dst + i] = ix->aunit[src + i];
+      ix->aseed[dst + i] = ix->aseed[src + i];
+    }
+  } else {
+    for (uint32_t i = 0; i < n; i++) {
+      ix->als[dst + i] = ix->als[src + i];
+      ix->aunit[dst + i] = ix->aunit[src + i];
+      ix->aseed[dst + i] = ix->aseed[src + i];
+    }
+  }
+}
+
+void bidsim__pactive_move(pranking_t *ix, uint32_t r, uint32_t to) {
+  const uint32_t t = bidsim__pactive_rank(ix, to);
+  if (t < r) shift(ix, t + 1, t, r - t);
+  else if (t > r) shift(ix, r, r + 1, t - r);
+  put(ix, t, to);
 }
 
 bool bidsim__pactive_check(const pranking_t *ix) {

@@ -45,13 +45,19 @@ typedef struct bidsim__pranking {
   void     *ls_raw, *unit_raw, *als_raw, *aunit_raw, *aseed_raw;   /* what was allocated */
 } pranking_t;
 
-/* The walk's view kept current: rebuilt from the bits, or position pos
+/* The walk's view kept current: rebuilt from the bits; position pos
  * entered (its bit just set) or left (its bit set or just cleared: the
- * positions before it decide its place); the check compares it with the
- * bits. */
-void bidsim__pactive_rebuild(pranking_t *ix);
-void bidsim__pactive_insert(pranking_t *ix, uint32_t pos);
-void bidsim__pactive_remove(pranking_t *ix, uint32_t pos);
+ * positions before it decide its place); the entry at view index r erased,
+ * or moved to where position `to` now puts it (the ranking's entry moved
+ * there, its bit set; the cost is the distance moved, as the ranking's
+ * own move); rank: the view index position pos has or would have. The
+ * check compares the view with the bits. */
+void     bidsim__pactive_rebuild(pranking_t *ix);
+uint32_t bidsim__pactive_rank(const pranking_t *ix, uint32_t pos);
+void     bidsim__pactive_insert(pranking_t *ix, uint32_t pos);
+void     bidsim__pactive_remove(pranking_t *ix, uint32_t pos);
+void     bidsim__pactive_erase(pranking_t *ix, uint32_t r);
+void     bidsim__pactive_move(pranking_t *ix, uint32_t r, uint32_t to);
 bool bidsim__pactive_check(const pranking_t *ix);
 
 /* What the auction reads of a unit it ranks first or enters from a visit:
