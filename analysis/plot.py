@@ -30,7 +30,7 @@ try:
 except ImportError as e:  # the first python3 on PATH lacks these
     sys.exit(f"bidsim plot: error: {e}; run with /usr/bin/python3")
 
-UNLIMITED = np.iinfo(np.int64).max  # /plan/cap_li value meaning "no cap"
+UNLIMITED = np.iinfo(np.int64).max  # /plan/cap value (li) meaning "no cap"
 LI_PER_YUAN = 1000.0
 HOURS = np.arange(25)  # hour boundaries 0..24 for cumulative curves
 MAX_BYTES = 4 << 30  # plot holds its arrays in memory; a file needing more is refused (exit 2)
@@ -66,6 +66,15 @@ class InputError(Exception):
 
 def text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def labels(ds, index=()):
+    """the strings of a char-array label dataset (format 3: netCDF's char
+    arrays, one UTF-8 label per row of bytes), rows `index` only"""
+    a = np.asarray(ds[index])
+    if a.dtype.kind != "S" or a.ndim < 1:
+        raise InputError(f"{ds.name} is not a char array of labels (a damaged file, or not bidsim's)")
+    return [b"".join(row).decode(errors="replace") for row in a.reshape(-1, a.shape[-1])]
 
 
 def diurnal_curve(scenario):
@@ -132,9 +141,12 @@ def load(path, variant):
         if text(f.attrs.get("format", "")) != "bidsim-result":
             raise InputError("no root attribute format = \"bidsim-result\"")
         version = int(f.attrs.get("format_version", 0))
-        if version != 2:  # 0 = attribute missing; sim/output.h's BIDSIM_FORMAT_VERSION
-            raise InputError(f"unsupported format_version {version} (this script reads 2)")
-        variants = [text(v) for v in f["scales/variant"][...]]
+        if 0 < version < 3:  # sim/output.h's BIDSIM_FORMAT_VERSION
+            raise InputError(f"format version {version} was written by an older bidsim: rerun the scenario to "
+                             "rewrite it (this script reads version 3)")
+        if version != 3:  # 0 = attribute missing
+            raise InputError(f"unsupported format_version {version} (this script reads 3)")
+        variants = labels(f["variant/variant"])
         if isinstance(variant, int):
             if not 0 <= variant < len(variants):
                 raise InputError(f"no variant {variant}: the file has {len(variants)} (indices from 0)")
@@ -157,19 +169,21 @@ def load(path, variant):
             "scenario_path": text(f.attrs.get("scenario_path", "?")),
             "diurnal": diurnal_curve(scenario),
             "variants": variants,
-            "names": [text(f["plan/name"][i]) for i in listed],
-            "cap_li": f["plan/cap_li"][...][listed],
+            "names": labels(f["plan/plan"], list(listed)) if len(listed) else [],
+            "cap_li": f["plan/cap"][...][listed],          # li: the integers the file stores
+            "yuan_per_li": float(f["plan/cap"].attrs["scale_factor"]),
             "impressions": counts(f, "traffic/impressions", np.s_[v]).sum(axis=3),  # R,D,24
         }
         # h5py fancy indexing needs a non-empty, increasing index list.
         sel = list(listed) if len(listed) else slice(0, 0)
-        for m in ("spend_li", "exposures"):
-            d["hour_" + m] = counts(f, "plan_hour/" + m, np.s_[v, :, :, :, sel])  # R,D,24,L
+        # the figures' keys keep the unit (li) of the integers read
+        for key, m in (("spend_li", "spend"), ("exposures", "exposures")):
+            d["hour_" + key] = counts(f, "plan_hour/" + m, np.s_[v, :, :, :, sel])  # R,D,24,L
         d["cap_hit_s"] = counts(f, "plan/cap_hit_s", np.s_[v, :, :, sel], "cap_hit")  # R,D,L
-        for m in ("spend_li", "clicks", "order_value_li"):
+        for key, m in (("spend_li", "spend"), ("clicks", "clicks"), ("order_value_li", "order_value")):
             # replicate totals over days and segments, one variant at a time: V,R,L
-            d["total_" + m] = np.stack([counts(f, "plan_segment/" + m, np.s_[u, :, :, sel, :]).sum(axis=(1, 3))
-                                        for u in range(V)])
+            d["total_" + key] = np.stack([counts(f, "plan_segment/" + m, np.s_[u, :, :, sel, :]).sum(axis=(1, 3))
+                                          for u in range(V)])
     if (d["diurnal"] is not None and len(d["diurnal"]) != 24) or d["impressions"].shape[2] != 24:
         raise InputError("expected 24 hours in traffic.diurnal and /traffic/impressions")
     d["names"] = [short(n) for n in d["names"]]
@@ -403,7 +417,7 @@ def main(argv=None):
                     help="directory for the PNG files (created if missing)")
     which = ap.add_mutually_exclusive_group()
     which.add_argument("--variant", metavar="NAME",
-                       help="variant (/scales/variant) for the per-hour and cap figures; "
+                       help="variant (/variant/variant) for the per-hour and cap figures; "
                             "default: the first. roi_cpc.png always shows every variant")
     which.add_argument("--variant-index", metavar="I", type=int,
                        help="the same variant by its index from 0 (what `bidsim plot` passes)")

@@ -205,8 +205,6 @@ static int make_groups(bidsim_reptable_t *t, const bidsim_results_dims_t *dm, bo
   return BIDSIM_OK;
 }
 
-static const char *const table_group[] = { "plan_segment", "plan_hour", "product" };
-
 /* Counters of one unit's block as written by a run: non-negative, and
  * summing to at most INT64_MAX over the block, so that every sum the report
  * takes within a unit (over days, segments, hours, a shop's plans) is
@@ -219,7 +217,7 @@ static int check_counts(const int64_t *buf, size_t n, bidsim_table_t table, int 
     bool negative = buf[i] < 0;
     if (negative || __builtin_add_overflow(sum, buf[i], &sum)) {
       char where[64];
-      snprintf(where, sizeof where, "/%s/%s", table_group[table], bidsim_metric_name(m));
+      bidsim_output_dataset_path(table, m, where, sizeof where);
       if (negative)
         return bidsim_error_set(err, BIDSIM_EFORMAT, where,
                                 "variant %u, replicate %u holds %lld, not a count: a damaged file, or not bidsim's",

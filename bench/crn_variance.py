@@ -6,16 +6,20 @@ against the variance of the same difference between independent runs
 market). Usage (Debian's Python):
   ./build/bidsim run scenarios/bid_variants.yaml -o /tmp/crn.h5 --replicates 64 --quiet
   /usr/bin/python3 bench/crn_variance.py /tmp/crn.h5 [BASELINE]"""
+import os
 import sys
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tools"))
+from resultfile import labels, yuan  # noqa: E402
+
 with h5py.File(sys.argv[1], "r") as f:
-    variants = [v.decode() for v in f["scales/variant"][...]]
-    plans = [p.decode() for p in f["plan/name"][...]]
+    variants = labels(f["variant/variant"])
+    plans = labels(f["plan/plan"])
     listed = f["plan/listed"][...] == 1
-    spend = f["plan_segment/spend_li"][...].sum(axis=(2, 4)) / 1000.0        # (V, R, P) yuan
-    value = f["plan_segment/order_value_li"][...].sum(axis=(2, 4)) / 1000.0
+    spend = yuan(f["plan_segment/spend"]).sum(axis=(2, 4))        # (V, R, P) yuan
+    value = yuan(f["plan_segment/order_value"]).sum(axis=(2, 4))
 R = spend.shape[1]
 base = variants.index(sys.argv[2]) if len(sys.argv) > 2 else 0
 print(f"{R} replicates; variance of B - A over replicates: paired / unpaired / ratio")

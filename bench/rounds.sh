@@ -19,7 +19,9 @@
 # 100,000 plans with 0.5; `bidsim run` on bench/e2e_10k.yaml (personalised,
 # the default) against the personalised engine at 10,000 plans; strategies
 # against fixed bids at 10,000 plans (static, as the host's cost is the
-# question there).
+# question there); where the Python module is built,
+# a numpy strategy over the bench market against fixed bids, both run from
+# Python (bench/python_strategy.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: bench/rounds.sh [ROUNDS] [--personal]   (a positive number of rounds, default 6)"
@@ -61,6 +63,15 @@ for r in $(seq "$rounds"); do
   echo "$r strat-target_roi-10pct-60s $(ns $S --strategy target_roi --strategy-share 0.1)"
   echo "$r strat-multiplier-all-600s $(ns $S --strategy multiplier --strategy-period 600)"
   echo "$r strat-multiplier-all-60s $(ns $S --strategy multiplier)"
+  # the Python module's cases, where it is built: bench/e2e_10k.yaml run from
+  # Python with fixed bids and with every plan paced by a numpy strategy
+  # every minute (bench/python_strategy.py; ns per impression at 10M)
+  if [ -d build/python/bidsim ]; then
+    for c in fixed py-multiplier; do
+      s=$(PYTHONPATH=build/python /usr/bin/python3 bench/python_strategy.py --case $c --once | sed -n 's/.* \([0-9.]*\) s$/\1/p')
+      echo "$r python-$c $(python3 -c "print($s * 100)") 0"
+    done
+  fi
 done | tee "$out"
 
 python3 - "$out" <<'EOF'
@@ -87,7 +98,10 @@ for a, b in [("engine-100k", "engine-1k"), ("personal-100k-s0.5", "personal-1k-s
              ("personal-10k-s1", "personal-10k-s0.5"),
              ("personal-10k-s0.5", "engine-10k"), ("e2e-run-ns", "e2e-bench"),
              ("strat-multiplier-10pct-60s", "strat-fixed"), ("strat-target_roi-10pct-60s", "strat-fixed"),
-             ("strat-multiplier-all-600s", "strat-fixed"), ("strat-multiplier-all-60s", "strat-fixed")]:
+             ("strat-multiplier-all-600s", "strat-fixed"), ("strat-multiplier-all-60s", "strat-fixed"),
+             ("python-py-multiplier", "python-fixed")]:
+    if a not in rows or b not in rows:
+        continue
     m, each = ratio(a, b)
     print("  %-44s %5.2f   (%s)" % (a + " / " + b, m, each))
 print("engine at 10,000 plans: %.1f M auctions/s static, %.1f M personalised (sigma 0.5) (medians)"

@@ -21,6 +21,33 @@ int bidsim_cli_fail(const char *cmd, const bidsim_error_t *err) {
   }
 }
 
+int bidsim_cli_load_scenario(const char *cmd, const char *path, const bidsim_scenario_options_t *opt, bool warn,
+                             bidsim_scenario_t **out) {
+  bidsim_scenario_notes_t notes = { 0, 0, NULL };
+  bidsim_scenario_options_t o = *opt;
+  o.notes = &notes;
+  bidsim_error_t err;
+  int rc = bidsim_scenario_load_opt(path, &o, out, &err);
+  /* warnings first, in the file's order, then the error they may explain
+   * (a bid typed in fen that breaks the premium rule) */
+  uint32_t warned = 0;
+  for (uint32_t i = 0; i < notes.count; i++)
+    if (notes.note[i].kind == BIDSIM_NOTE_WARNING && warn) {
+      fprintf(stderr, "bidsim %s: warning: %s: %s\n", cmd, notes.note[i].where, notes.note[i].msg);
+      warned++;
+    }
+  if (warn && notes.dropped) fprintf(stderr, "bidsim %s: warning: and %u more\n", cmd, notes.dropped);
+  int status = BIDSIM_EXIT_OK;
+  if (rc) {
+    status = bidsim_cli_fail(cmd, &err);
+    for (uint32_t i = 0; i < notes.count; i++)
+      if (notes.note[i].kind == BIDSIM_NOTE_DETAIL) fprintf(stderr, "  %s: %s\n", notes.note[i].where, notes.note[i].msg);
+  }
+  (void)warned;
+  bidsim_scenario_notes_free(&notes);
+  return status;
+}
+
 int bidsim_cli_usage_error(const char *cmd, const char *fmt, ...) {
   char msg[512];
   va_list ap;

@@ -209,9 +209,13 @@ int bidsim_cmd_run(int argc, char **argv) {
   bidsim_error_clear(&err);
   bidsim_scenario_t *sc = NULL;
   /* the overrides reach every variant and sweep point, checked as the file's values are */
-  bidsim_scenario_options_t lopt = { { have_seed, seed, (uint32_t)days, (uint32_t)reps }, true };
-  int rc = bidsim_scenario_load_opt(argv[optind], &lopt, &sc, &err);
-  if (rc) return bidsim_cli_fail("run", &err);
+  bidsim_scenario_options_t lopt = { .overrides = { have_seed, seed, (uint32_t)days, (uint32_t)reps }, .load_plugins = true };
+  bool warn = true;
+#ifdef BIDSIM_MPI
+  warn = bidsim_mpi_rank() == 0;   /* one copy of each warning under mpirun */
+#endif
+  int rc = bidsim_cli_load_scenario("run", argv[optind], &lopt, warn, &sc);
+  if (rc) return rc;
   /* a directory or a missing folder as -o: said now, not after the run */
   if ((rc = bidsim_output_check_path(out, &err))) { bidsim_scenario_free(sc); return bidsim_cli_fail("run", &err); }
   bool refuse = false;

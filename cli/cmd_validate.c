@@ -70,6 +70,85 @@ static void print_plugins_skipped(const bidsim_scenario_t *sc) {
          l.more ? ", ..." : "");
 }
 
+/* A strategy setting in one line: "multiplier {eps: 0.05}", a list
+ * parameter in runs ("hours: [1 x18, 150 x6]"), "plugin PATH ... (not
+ * loaded)", "fixed bids" for none or the fixed built-in. */
+static void strategy_text(const bidsim_sc_strategy_t *st, char *buf, size_t cap) {
+  size_t n = 0;
+#define PUT(...) do { if (n < cap) n += (size_t)snprintf(buf + n, cap - n, __VA_ARGS__); } while (0)
+  buf[0] = '\0';
+  if (st == NULL || (st->plugin_path == NULL && !strcmp(st->kind, "fixed") && st->param_count == 0)) {
+    PUT("fixed bids");
+    return;
+  }
+  if (st->plugin_path) PUT("plugin %s", st->plugin_path);
+  else PUT("%s", st->kind);
+  PUT(st->param_count ? " {" : " (default parameters)");
+  for (uint32_t i = 0; i < st->param_count;) {
+    const char *key = st->params[i].key, *dot = strrchr(key, '.');
+    size_t stem = dot ? (size_t)(dot - key) : strlen(key);
+    PUT("%s%.*s: ", i ? ", " : "", (int)stem, key);
+    if (dot == NULL) {
+      PUT("%g", st->params[i].value);
+      i++;
+      continue;
+    }
+    /* a list (name.0, name.1, ...): equal neighbours as one run */
+    PUT("[");
+    uint32_t j = i;
+    while (j < st->param_count && !strncmp(st->params[j].key, key, stem + 1)) {
+      uint32_t run = 1;
+      while (j + run < st->param_count && !strncmp(st->params[j + run].key, key, stem + 1) &&
+             st->params[j + run].value == st->params[j].value)
+        run++;
+      PUT("%s%g", j > i ? ", " : "", st->params[j].value);
+      if (run > 1) PUT(" x%u", run);
+      j += run;
+    }
+    PUT("]");
+    i = j;
+  }
+  if (st->param_count) PUT("}");
+  if (st->plugin_path && st->impl == NULL) PUT(" (not loaded)");
+#undef PUT
+}
+
+/* The shares of the generated competitors running each strategy. */
+static void print_competitors(const bidsim_sc_market_t *mk, const char *lead) {
+  double rest = 1.0;
+  char text[256];
+  printf("%s", lead);
+  for (uint32_t i = 0; i < mk->strategy_count; i++) {
+    strategy_text(mk->strategies[i], text, sizeof text);
+    printf("%s %.4g%% %s", i ? ";" : "", 100 * mk->strategy_share[i], text);
+    rest -= mk->strategy_share[i];
+  }
+  printf("%s\n", rest > 1e-9 ? (mk->strategy_count ? "; the rest fixed bids" : " fixed bids") : "");
+}
+
+/* Each listed plan's strategy in variant @p v (a sweep point's own, or the
+ * variant's change over the plan's), one line each; one line when every
+ * plan runs fixed bids. */
+static void print_variant_strategies(const bidsim_scenario_t *sc, uint32_t v) {
+  const bidsim_scenario_t *vs = sc->variant_sc ? sc->variant_sc[v] : sc;
+  const bidsim_sc_variant_t *var = &sc->variants[v];
+  char text[256];
+  uint32_t fixed = 0;
+  for (uint32_t i = 0; i < vs->plan_count; i++) {
+    const bidsim_sc_strategy_t *st = vs->plans[i].strategy;
+    for (uint32_t k = 0; !sc->variant_sc && k < var->change_count; k++)
+      if (var->changes[k].plan == i && var->changes[k].strategy) st = var->changes[k].strategy;
+    strategy_text(st, text, sizeof text);
+    if (!strcmp(text, "fixed bids")) { fixed++; continue; }
+    if (i < 12) printf("      %-20s %s\n", vs->plans[i].name, text);
+  }
+  if (fixed == vs->plan_count && fixed) printf("      %-20s fixed bids\n", fixed == 1 ? vs->plans[0].name : "every plan");
+  else if (fixed) printf("      %-20s fixed bids\n", "the others");
+  /* a sweep point may change the competitors' strategies too */
+  if (sc->variant_sc && (vs->market.strategy_count || sc->market.strategy_count))
+    print_competitors(&vs->market, "      competitors         ");
+}
+
 static const char *bytes(double b, char buf[32]) {
   static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
   int u = 0;
@@ -112,7 +191,7 @@ static void print_estimate(const bidsim_scenario_t *sc) {
 int bidsim_cmd_validate(int argc, char **argv) {
   static const struct option longopts[] = { { "load-plugins", no_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
                                             { 0, 0, 0, 0 } };
-  bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
+  bidsim_scenario_options_t opt = { .load_plugins = false };
   optind = 1;
   opterr = 0;
   int ch;
@@ -123,9 +202,9 @@ int bidsim_cmd_validate(int argc, char **argv) {
   }
   if (optind + 1 != argc)
     return bidsim_cli_usage_error("validate", "expected exactly one SCENARIO.yaml");
-  bidsim_error_t err;
   bidsim_scenario_t *sc = NULL;
-  if (bidsim_scenario_load_opt(argv[optind], &opt, &sc, &err)) return bidsim_cli_fail("validate", &err);
+  int status = bidsim_cli_load_scenario("validate", argv[optind], &opt, true, &sc);
+  if (status != BIDSIM_EXIT_OK) return status;
   char first[16], last[16], y0[32], y1[32], y2[32], cap[32];
   bidsim_scenario_day_label(sc, 0, first);
   bidsim_scenario_day_label(sc, sc->days - 1, last);
@@ -148,11 +227,18 @@ int bidsim_cmd_validate(int argc, char **argv) {
   printf("  plans        %u listed + %u generated competitors\n", sc->plan_count, sc->market.plans);
   for (uint32_t i = 0; i < sc->plan_count && i < 12; i++) {
     const bidsim_sc_plan_t *p = &sc->plans[i];
+    char seg[2][48];
+    for (int g = 0; g < 2; g++) {   /* a premium as written, with the bid it gives */
+      const char *y = bidsim_li_to_yuan(p->bid_li[g + 1], g ? y2 : y1);
+      if (p->premium_pct[g + 1] && !p->bid_derived[g + 1]) snprintf(seg[g], sizeof seg[g], "%s (+%u%%)", y, p->premium_pct[g + 1]);
+      else snprintf(seg[g], sizeof seg[g], "%s", y);
+    }
     printf("    %-22s %-16s bids %s/%s/%s  cap %s  %u product(s)\n", p->name, sc->shops[p->shop].name,
-           bidsim_li_to_yuan(p->bid_li[0], y0), bidsim_li_to_yuan(p->bid_li[1], y1), bidsim_li_to_yuan(p->bid_li[2], y2),
-           bidsim_li_to_yuan(p->cap_li, cap), p->product_count);
+           bidsim_li_to_yuan(p->bid_li[0], y0), seg[0], seg[1],
+           p->cap_li == BIDSIM_CAP_UNLIMITED ? "unlimited" : bidsim_li_to_yuan(p->cap_li, cap), p->product_count);
   }
   if (sc->plan_count > 12) printf("    ... and %u more\n", sc->plan_count - 12);
+  if (sc->market.strategy_count) print_competitors(&sc->market, "  competitors ");
   if (sc->sweep_key_count)
     printf("  sweep        %u key(s) as a %s, %u point(s), each checked against every rule\n", sc->sweep_key_count,
            sc->sweep_zip ? "zip" : "grid", sc->variant_count);
@@ -173,6 +259,7 @@ int bidsim_cmd_validate(int argc, char **argv) {
              bidsim_li_to_yuan(chg->cap_li, cap));
     }
     printf("%s\n", var->change_count > 3 ? " ..." : "");
+    print_variant_strategies(sc, v);
   }
   if (sc->variant_count > 12) printf("    ... and %u more\n", sc->variant_count - 12);
   print_estimate(sc);

@@ -2,7 +2,9 @@
  * command code prints, and only it turns errors into exit statuses. */
 #ifndef BIDSIM_CLI_COMMANDS_H
 #define BIDSIM_CLI_COMMANDS_H
+#include <stdbool.h>
 #include "bidsim/error.h"
+#include "sim/scenario.h"
 
 enum {
   BIDSIM_EXIT_OK      = 0,   /* success */
@@ -23,6 +25,14 @@ int bidsim_cmd_plot(int argc, char **argv);      /* cli/cmd_plot.c */
 /** @brief Print "bidsim CMD: error: WHERE: MSG" to stderr and return the exit
  *  status for the error's code (input errors 2, the rest 1). */
 int bidsim_cli_fail(const char *cmd, const bidsim_error_t *err);
+
+/** @brief Load the scenario at @p path for command @p cmd with @p opt (its
+ *  notes list is the function's own), printing on stderr each warning
+ *  ("bidsim CMD: warning: WHERE: MSG") when @p warn, and on failure the
+ *  error and its further lines (each bad sweep point). Returns
+ *  BIDSIM_EXIT_OK with *out set, or the exit status of the error. */
+int bidsim_cli_load_scenario(const char *cmd, const char *path, const bidsim_scenario_options_t *opt, bool warn,
+                             bidsim_scenario_t **out);
 
 /** @brief A usage mistake: print "bidsim CMD: error: MSG (see 'bidsim CMD
  *  --help')" on one line to stderr; returns BIDSIM_EXIT_INPUT. */

@@ -110,6 +110,23 @@ void bidsim_rule_premium_bounds(int64_t base_li, int64_t *lo_li, int64_t *hi_li)
   *hi_li = hi < BIDSIM_BID_MAX_LI ? hi : BIDSIM_BID_MAX_LI;
 }
 
+int bidsim_rule_premium_bid(int64_t base_li, int64_t pct, int64_t *bid_li, const char *where, bidsim_error_t *err) {
+  if (pct < BIDSIM_PREMIUM_MIN_PCT)
+    return bidsim_error_set(err, BIDSIM_EPREMIUM, where,
+                            "premium +%" PRId64 "%% is less than the minimum +%d%% above the base bid", pct,
+                            BIDSIM_PREMIUM_MIN_PCT);
+  if (pct > BIDSIM_PREMIUM_MAX_PCT)
+    return bidsim_error_set(err, BIDSIM_EPREMIUM, where,
+                            "premium +%" PRId64 "%% is more than the maximum +%d%% above the base bid", pct,
+                            BIDSIM_PREMIUM_MAX_PCT);
+  const int64_t b = base_li < 0 ? 0 : base_li > BIDSIM_BID_MAX_LI ? BIDSIM_BID_MAX_LI : base_li;
+  const int64_t fen100 = 100 * BIDSIM_LI_PER_FEN;
+  /* rounded up: base x (100 + pct)% is at least the rule's minimum, and
+   * never rounds past base x 4.00, itself whole fen */
+  *bid_li = ((100 + pct) * b + fen100 - 1) / fen100 * BIDSIM_LI_PER_FEN;
+  return BIDSIM_OK;
+}
+
 int bidsim_rule_check_cap(int64_t cap_li, const char *where, bidsim_error_t *err) {
   char v[32];
   if (cap_li == BIDSIM_CAP_UNLIMITED) return BIDSIM_OK;

@@ -9,6 +9,9 @@ PKGS=(
   libgsl-dev libhdf5-dev hdf5-tools libcmocka-dev libfyaml-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-matplotlib python3-numpy
+  python3-xarray python3-pandas python3-yaml python3-pytest
+  python3-h5netcdf python3-netcdf4 netcdf-bin
+  python3-dev
   clang-14 libclang-rt-14-dev
 )
 # shellcheck disable=SC2206

@@ -19,18 +19,20 @@ $BIN run scenarios/service_health.yaml -o results/service_health.h5 --quiet
 import sys
 import h5py
 import numpy as np
+sys.path.insert(0, "tests/tools")
+from resultfile import labels, yuan
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 cap_file, roi_file, out = sys.argv[1:4]
 with h5py.File(cap_file, "r") as f:
-    names = [v.decode() for v in f["scales/variant"][...]]
-    spend = f["plan_hour/spend_li"][...][..., 0] / 1000.0          # (V, R, D, 24)
+    names = labels(f["variant/variant"])
+    spend = yuan(f["plan_hour/spend"])[..., 0]                    # (V, R, D, 24)
     hit = f["plan/cap_hit_s"][...][..., 0]                         # (V, R, D)
-    cap = f["variant/cap_li"][...][0, 0] / 1000.0
+    cap = yuan(f["variant/cap"])[0, 0]
     clicks = f["plan_segment/clicks"][...][..., 0, :].sum(axis=3)  # (V, R, D)
-    value = f["plan_segment/order_value_li"][...][..., 0, :].sum(axis=3) / 1000.0
+    value = yuan(f["plan_segment/order_value"])[..., 0, :].sum(axis=3)
 fig, ax = plt.subplots(figsize=(10, 6), constrained_layout=True)
 hours = np.arange(25)
 print("| strategy | spend per day (yuan) | within 5% of the cap | spend 20:00-24:00 | cap reached (mean time, days it was) | clicks per day | ROI |")
@@ -55,10 +57,10 @@ ax.grid(alpha=0.3)
 fig.savefig(f"{out}/pacing_cumulative_spend.png", dpi=100)
 
 with h5py.File(roi_file, "r") as f:
-    names = [v.decode() for v in f["scales/variant"][...]]
-    ov = f["plan_segment/order_value_li"][...][..., 0, :].sum(axis=(2, 3)) / 1000.0   # (V, R)
-    sp = f["plan_segment/spend_li"][...][..., 0, :].sum(axis=(2, 3)) / 1000.0
-    ndays = f["scales/day"].shape[0]
+    names = labels(f["variant/variant"])
+    ov = yuan(f["plan_segment/order_value"])[..., 0, :].sum(axis=(2, 3))   # (V, R)
+    sp = yuan(f["plan_segment/spend"])[..., 0, :].sum(axis=(2, 3))
+    ndays = f["plan/day"].shape[0]
     orders = f["plan_segment/conversions"][...][..., 0, :].sum(axis=(2, 3)) / ndays
 print()
 print("| variant | target ROI | realised ROI (all replicates) | within 10% | orders per day | spend per day (yuan) |")
@@ -125,6 +127,11 @@ refused with exit status 2 at the key's file:line:column; one built for an
 older version is told what to rebuild. A plugin is trusted code: it runs
 inside bidsim's process with its rights, and a crash or an `exit` inside it
 ends the run. Load only plugins you would run as programs.
+
+Strategies can be written in Python too (`strategy: {python: module:Class}`,
+or an object passed to `Scenario.run`): the same state as numpy arrays, the
+same clamp and counts, run from the Python module
+([docs/python.md](python.md#a-bid-strategy-in-python)).
 
 `create` returns `BIDSIM_OK` or a `BIDSIM_*` code and fills the
 `bidsim_error_t` it is given, as every engine call does:
@@ -225,14 +232,16 @@ printf '```
 '
 /usr/bin/python3 - results/bid_war.h5 <<'PY'
 import sys, h5py
+sys.path.insert(0, "tests/tools")
+from resultfile import labels, yuan
 with h5py.File(sys.argv[1]) as f:
-    names = [v.decode() for v in f["scales/variant"][...]]
-    sp = f["plan_segment/spend_li"][...].sum(axis=(1, 2, 3, 4))
+    names = labels(f["variant/variant"])
+    sp = yuan(f["plan_segment/spend"]).sum(axis=(1, 2, 3, 4))
     cl = f["plan_segment/clicks"][...].sum(axis=(1, 2, 3, 4))
-    hp = f["plan_hour/spend_li"][...].sum(axis=(1, 2, 4)); hc = f["plan_hour/clicks"][...].sum(axis=(1, 2, 4))
+    hp = yuan(f["plan_hour/spend"]).sum(axis=(1, 2, 4)); hc = f["plan_hour/clicks"][...].sum(axis=(1, 2, 4))
     for v, n in enumerate(names):
-        by_hour = " ".join(f"{hp[v, h] / max(hc[v, h], 1) / 1000:.2f}" for h in (0, 6, 12, 18, 23))
-        print(f"{n:10} CPC {sp[v] / cl[v] / 1000:.2f} yuan  (at 00, 06, 12, 18, 23 h: {by_hour})")
+        by_hour = " ".join(f"{hp[v, h] / max(hc[v, h], 1):.2f}" for h in (0, 6, 12, 18, 23))
+        print(f"{n:10} CPC {sp[v] / cl[v]:.2f} yuan  (at 00, 06, 12, 18, 23 h: {by_hour})")
 PY
 printf '```
 '
@@ -251,13 +260,15 @@ printf '```
 '
 /usr/bin/python3 - results/service_health.h5 <<'PY'
 import sys, h5py
+sys.path.insert(0, "tests/tools")
+from resultfile import labels, yuan
 with h5py.File(sys.argv[1]) as f:
-    names = [v.decode() for v in f["scales/variant"][...]]
-    days = [d.decode()[5:] for d in f["scales/day"][...]]
+    names = labels(f["variant/variant"])
+    days = [d[5:] for d in labels(f["plan/day"])]
     c = f["plan/service_consults"][...][..., 0].mean(axis=1)
     r = f["plan/service_replied"][...][..., 0].mean(axis=1)
     p = f["plan/service_paused"][...][..., 0].mean(axis=1)
-    pen = f["plan/service_penalty_li"][...][..., 0].mean(axis=1) / 1000
+    pen = yuan(f["plan/service_penalty"])[..., 0].mean(axis=1)
     e = f["plan_segment/exposures"][...][..., 0, :].sum(axis=3).mean(axis=1)
     for v, n in enumerate(names):
         print(n)

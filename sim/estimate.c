@@ -107,7 +107,7 @@ void bidsim_cost_estimate(const bidsim_scenario_t *sc, uint32_t threads, uint32_
                                           : "traffic.impressions_per_day x days x replicates x variants";
 
   /* memory */
-  const double slab = 8.0 * (double)bidsim_slab_words(out->plans, out->products);
+  const double slab = 8.0 * (double)bidsim_slab_words(out->plans, out->products, sc->auction.slots);
   const double world = WORLD_PER_PLAN * (double)plans + WORLD_PER_PRODUCT * (double)products;
   out->mem_scenario = scenario_bytes(sc);
   if (sc->variant_sc)

@@ -205,7 +205,7 @@ int bidsim_job_open(const bidsim_scenario_t *sc, const char *out_path, const bid
   char dir[4096];
   bidsim_job_store_dir(out_path, dir, sizeof dir);
   bidsim_unitstore_key_t key = { job->meta.fingerprint, sc->variant_count, sc->replicates, sc->days,
-                                 job->meta.plans, job->meta.products };
+                                 job->meta.plans, job->meta.products, job->meta.slots };
   if ((rc = bidsim_unitstore_open(dir, &key, opt->resume, &job->store, &job->discarded, err))) goto fail;
   for (uint32_t u = 0; u < units; u++) {
     if (!(job->in_shard[u] = in_shard(opt, u))) continue;
@@ -234,7 +234,8 @@ int bidsim_job_start(bidsim_job_t *job, uint32_t nthreads, bidsim_error_t *err) 
   for (uint32_t i = 0; i < nthreads; i++) {
     job->threads[i].job = job;
     if ((rc = bidsim_worker_create(job->sc, job->world, job->stop, &job->threads[i].worker, err))) return rc;
-    if ((rc = bidsim_day_slab_init(&job->threads[i].slab, job->meta.plans, job->meta.products, err))) return rc;
+    if ((rc = bidsim_day_slab_init_slots(&job->threads[i].slab, job->meta.plans, job->meta.products,
+                                          job->meta.slots, err))) return rc;
   }
   for (uint32_t i = 0; i < nthreads; i++) {
     if (pthread_create(&job->threads[i].tid, NULL, thread_main, &job->threads[i]) != 0) {
@@ -294,17 +295,45 @@ void bidsim_job_progress(bidsim_job_t *job, bool final) {
   report(job, final ? BIDSIM_PROGRESS_FINISH : BIDSIM_PROGRESS_UPDATE, now);
 }
 
+/* The market every unit started from, each variant's and draw's, drawn
+ * again from the worlds (the same draws as the workers': bit for bit
+ * whatever the threads, ranks or shards, and far cheaper than carrying
+ * each unit's market through the store). Every part file of a sharded run
+ * holds the whole market, so merge copies it from any. */
+static int write_market(bidsim_job_t *job, bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = job->sc;
+  bidsim_market_params_t p;
+  int rc = bidsim_market_params_init(&p, job->meta.plans, job->meta.products, err);
+  for (uint32_t v = 0; v < sc->variant_count && rc == BIDSIM_OK; v++) {
+    /* a sweep point's world of its own (the market's keys may be swept) */
+    bidsim_world_t *own = NULL;
+    if (sc->variant_sc && (rc = bidsim_world_create(sc->variant_sc[v], &own, err))) break;
+    const bidsim_world_t *w = own ? own : job->world;
+    const uint32_t plans = bidsim_market_plan_count(bidsim_world_market(w));
+    if (plans != job->meta.plans)   /* the sweep loader keeps them equal */
+      rc = bidsim_error_set(err, BIDSIM_EINVAL, "run", "variant %u has %u plans, not %u", v, plans, job->meta.plans);
+    for (uint32_t d = 0; d < job->meta.draws && rc == BIDSIM_OK; d++) {
+      rc = bidsim_world_market_params(w, own ? 0 : v, d, &p, err);
+      if (rc == BIDSIM_OK) rc = bidsim_writer_write_market(job->writer, v, d, &p, err);
+    }
+    bidsim_world_free(own);
+  }
+  bidsim_market_params_free(&p);
+  return rc;
+}
+
 /* The result file from the unit files, in unit order: the same bytes
  * whatever ran the units and in what order. Opened at the first step. */
 static int writer_open(bidsim_job_t *job, bidsim_error_t *err) {
   bidsim_output_meta_t *meta = &job->meta;
-  int rc = bidsim_day_slab_init(&job->out_slab, meta->plans, meta->products, err);
+  int rc = bidsim_day_slab_init_slots(&job->out_slab, meta->plans, meta->products, meta->slots, err);
   if (rc) return rc;
   meta->units_done = job->in_shard;
   meta->shard_index = job->opt.shard_index;
   meta->shard_count = job->opt.shard_count;
   rc = bidsim_writer_open(job->out_path, meta, &job->writer, err);
   meta->units_done = NULL;
+  if (rc == BIDSIM_OK) rc = write_market(job, err);
   return rc;
 }
 

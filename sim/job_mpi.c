@@ -71,11 +71,11 @@ typedef struct {
 
 static int serve(bidsim_job_t *job, const bidsim_scenario_t *sc, int size, bidsim_error_t *err) {
   const bidsim_output_meta_t *meta = bidsim_job_meta(job);
-  const size_t words = bidsim_slab_words(meta->plans, meta->products);
+  const size_t words = bidsim_slab_words(meta->plans, meta->products, meta->slots);
   int64_t *buf = bidsim_malloc((words + 2) * sizeof *buf);
   remote_unit_t *remote = bidsim_calloc((size_t)size, sizeof *remote);
   bidsim_day_slab_t slab;
-  int rc = bidsim_day_slab_init(&slab, meta->plans, meta->products, err);
+  int rc = bidsim_day_slab_init_slots(&slab, meta->plans, meta->products, meta->slots, err);
   if (!buf || !remote) rc = bidsim_error_set(err, BIDSIM_ENOMEM, "mpi", "out of memory");
   int finished = 1;   /* ranks that said goodbye; rank 0 itself */
   bidsim_unitstore_t *store = bidsim_job_store(job);
@@ -155,8 +155,8 @@ static int work(const bidsim_scenario_t *sc, const volatile sig_atomic_t *stop, 
     bidsim_world_output_meta(world, sc->replicates, sc->days, &meta);
     rc = bidsim_worker_create(sc, world, stop, &worker, err);
   }
-  if (rc == BIDSIM_OK) rc = bidsim_day_slab_init(&slab, meta.plans, meta.products, err);
-  size_t words = rc == BIDSIM_OK ? bidsim_slab_words(meta.plans, meta.products) : 0;
+  if (rc == BIDSIM_OK) rc = bidsim_day_slab_init_slots(&slab, meta.plans, meta.products, meta.slots, err);
+  size_t words = rc == BIDSIM_OK ? bidsim_slab_words(meta.plans, meta.products, meta.slots) : 0;
   if (rc == BIDSIM_OK && (buf = bidsim_malloc(2 * (words + 3) * sizeof *buf)) == NULL)
     rc = bidsim_error_set(err, BIDSIM_ENOMEM, "mpi", "out of memory");
   if (rc) { send_fail(err); goto out; }

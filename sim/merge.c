@@ -39,7 +39,8 @@ int bidsim_merge(const char *const *parts, uint32_t nparts, const char *out, uin
       break;
     }
     if (bidsim_results_fingerprint(r[i]) != bidsim_results_fingerprint(r[0]) || d.variants != d0.variants ||
-        d.replicates != d0.replicates || d.days != d0.days || d.plans != d0.plans || d.products != d0.products)
+        d.replicates != d0.replicates || d.days != d0.days || d.plans != d0.plans || d.products != d0.products ||
+        d.slots != d0.slots || d.draws != d0.draws || d.categories != d0.categories)
       rc = bidsim_error_set(err, BIDSIM_EMISMATCH, parts[i],
                             "comes from another scenario, seed or bidsim version than %s (fingerprints differ)",
                             parts[0]);
@@ -75,7 +76,9 @@ int bidsim_merge(const char *const *parts, uint32_t nparts, const char *out, uin
   bidsim_output_meta_t meta;
   bidsim_results_meta(r[0], &meta);
   if ((rc = bidsim_writer_open(out, &meta, &w, err))) goto out;
-  /* chunks are copied as stored: no decompressing and compressing again */
+  /* chunks are copied as stored: no decompressing and compressing again;
+   * every part holds the whole market, identical (one fingerprint) */
+  rc = bidsim_writer_copy_market(w, r[0], err);
   for (uint32_t u = 0; u < units && rc == BIDSIM_OK; u++)
     rc = bidsim_writer_copy_unit(w, r[owner[u]], u / d0.replicates, u % d0.replicates, err);
   if (rc) bidsim_writer_abort(w);

@@ -1,19 +1,25 @@
 /* sim/output.h - the HDF5 result file: the in-memory slab the simulation
  * fills for one (variant, replicate, day), the writer and the reader.
- * output_hdf5.c (the dataset table), output_write.c and output_read.c are
- * the only files that call HDF5; docs/output-format.md documents the table. */
+ * output_table.c declares every dataset once; output_hdf5.c, output_layout.c,
+ * output_write.c, output_read.c and output_read_data.c are the only files
+ * that call HDF5; docs/output-format.md documents the table (a test checks
+ * it against output_table.c). */
 #ifndef BIDSIM_SIM_OUTPUT_H
 #define BIDSIM_SIM_OUTPUT_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "bidsim/bidsim.h"
 #include "sim/scenario.h"
 
 #define BIDSIM_FORMAT_NAME    "bidsim-result"
-/* 2: checksums (Fletcher32 on every dataset, HDF5's 1.10 metadata format,
- * a checksum of the root attributes), fixed-length strings only. Version 1
- * files are refused with a line saying so. */
-#define BIDSIM_FORMAT_VERSION 2
+/* 3: netCDF-4 readable (each group its own coordinates, labels as char
+ * arrays), money as li with CF's scale_factor (yuan to CF readers),
+ * per-slot counts, the market's parameters. 2: checksums (Fletcher32 on
+ * every dataset, HDF5's 1.10 metadata format, a checksum of the root
+ * attributes), fixed-length strings only. Older files are refused with a
+ * line saying so. */
+#define BIDSIM_FORMAT_VERSION 3
 
 /* Per plan and day, beside the metrics: /plan/<name> datasets. */
 typedef enum {
@@ -34,7 +40,10 @@ typedef enum {
   BIDSIM_METRIC_COUNT          = 5
 } bidsim_metric_t;
 
-/** @brief Dataset name of a metric ("exposures", "clicks", "spend_li", ...). */
+/* /plan_slot holds the first two metrics per slot position. */
+#define BIDSIM_SLOT_METRIC_COUNT 2
+
+/** @brief Dataset name of a metric ("exposures", "clicks", "spend", ...). */
 const char *bidsim_metric_name(int metric);
 
 /* Results of one (variant, replicate, day). Arrays are metric-major so that
@@ -44,7 +53,9 @@ const char *bidsim_metric_name(int metric);
  *   product[m][product]
  *   cap_hit_s[plan]                  seconds after midnight, -1 if not hit
  *   extra[e][plan]                   per plan and day, e < BIDSIM_EXTRA_COUNT (below)
- *   impressions[hour][segment]       impressions that arrived (auctions run) */
+ *   impressions[hour][segment]       impressions that arrived (auctions run)
+ *   plan_slot[m][slot][plan]         m < BIDSIM_SLOT_METRIC_COUNT: exposures
+ *                                    and clicks per slot position (slot 0 = top) */
 typedef struct {
   uint32_t variant, replicate, day;
   uint32_t plans, products;
@@ -54,15 +65,42 @@ typedef struct {
   int64_t *cap_hit_s;
   int64_t *extra[BIDSIM_EXTRA_COUNT];
   int64_t  impressions[BIDSIM_HOURS][BIDSIM_SEG_COUNT];
+  uint32_t slots;                       /* the auction's slots (0: a slab without per-slot counts) */
+  int64_t *plan_slot;
 } bidsim_day_slab_t;
 
-/** @brief Allocate a zeroed slab (cap_hit_s set to -1). */
+/** @brief Allocate a zeroed slab (cap_hit_s set to -1) with per-slot
+ *  counters for @p slots positions (1..BIDSIM_MAX_SLOTS; the file's, see
+ *  bidsim_results_dims_t). */
+int  bidsim_day_slab_init_slots(bidsim_day_slab_t *s, uint32_t plans, uint32_t products, uint32_t slots,
+                                bidsim_error_t *err);
+/** @brief A slab without per-slot counters (slots 0): reading a day into it
+ *  skips /plan_slot; the writer refuses it for a file that has slots. */
 int  bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products, bidsim_error_t *err);
 void bidsim_day_slab_clear(bidsim_day_slab_t *s);   /* zero counters, cap_hit_s = -1 */
 void bidsim_day_slab_free(bidsim_day_slab_t *s);
 #define BIDSIM_SLAB_PS(s, m, p, g) ((s)->plan_segment[((size_t)(m) * (s)->plans + (p)) * BIDSIM_SEG_COUNT + (g)])
 #define BIDSIM_SLAB_PH(s, m, h, p) ((s)->plan_hour[((size_t)(m) * BIDSIM_HOURS + (h)) * (s)->plans + (p)])
 #define BIDSIM_SLAB_PR(s, m, q)    ((s)->product[(size_t)(m) * (s)->products + (q)])
+#define BIDSIM_SLAB_PK(s, m, k, p) ((s)->plan_slot[((size_t)(m) * (s)->slots + (k)) * (s)->plans + (p)])
+
+/* One draw of the market as a unit starts it: per plan (listed first, then
+ * the generated competitors) its segment bids, cap, quality, targeting
+ * share and its shop's reach; per product its CTR, CVR, price and category.
+ * reach and targeting are NaN under the global relation (no per-shop
+ * visitors, no audiences). Arrays owned by the struct. */
+typedef struct {
+  uint32_t plans, products;
+  int64_t  *bid_li;                     /* [plan][segment] */
+  int64_t  *cap_li;                     /* BIDSIM_CAP_UNLIMITED = none */
+  uint32_t *quality;
+  double   *targeting, *reach;
+  double   *ctr, *cvr;                  /* [product] */
+  int64_t  *price_li;
+  uint32_t *category;
+} bidsim_market_params_t;
+int  bidsim_market_params_init(bidsim_market_params_t *p, uint32_t plans, uint32_t products, bidsim_error_t *err);
+void bidsim_market_params_free(bidsim_market_params_t *p);
 
 /* Labels and sizes the file's dimension scales carry. */
 typedef struct {
@@ -91,6 +129,12 @@ typedef struct {
   uint32_t sweep_key_count;             /* a sweep's key paths and each variant's values, or 0 */
   const char *const *sweep_keys;
   const char *const *sweep_values;      /* [variant][key] */
+  uint32_t slots;                       /* the auction's slot positions */
+  uint32_t categories;
+  const char *const *category_names;
+  uint32_t draws;                       /* market draws: 1 (market.redraw once) or replicates (per_replicate) */
+  const uint64_t *draw_streams;         /* [draw] the PCG stream of the seed each draw came from */
+  const char *redraw;                   /* "once" or "per_replicate" */
 } bidsim_output_meta_t;
 
 /** @brief Check, before any work, that @p path can take a result file: not
@@ -119,6 +163,13 @@ int bidsim_writer_open(const char *path, const bidsim_output_meta_t *meta, bidsi
  *  write slabs in (variant, replicate, day) order so that identical runs
  *  give byte-identical files. */
 int bidsim_writer_write_day(bidsim_writer_t *w, const bidsim_day_slab_t *slab, bidsim_error_t *err);
+/** @brief Write the market's parameters of draw @p draw as variant @p v
+ *  runs it (one chunk per dataset; any order). */
+int bidsim_writer_write_market(bidsim_writer_t *w, uint32_t v, uint32_t draw, const bidsim_market_params_t *p,
+                               bidsim_error_t *err);
+/** @brief Copy every market chunk of @p src as stored (merge: every part
+ *  holds the whole market). */
+int bidsim_writer_copy_market(bidsim_writer_t *w, bidsim_results_t *src, bidsim_error_t *err);
 /** @brief Copy unit (v, rep) of result file @p src into the writer as
  *  stored (compressed chunks, no decompressing): merge's fast path. The
  *  files must have the same layout (checked by the caller: same
@@ -134,8 +185,13 @@ void bidsim_writer_abort(bidsim_writer_t *w);
 typedef enum {
   BIDSIM_TABLE_PLAN_SEGMENT = 0,   /* (V, R, D, P, S) */
   BIDSIM_TABLE_PLAN_HOUR    = 1,   /* (V, R, D, 24, P) */
-  BIDSIM_TABLE_PRODUCT      = 2    /* (V, R, D, Q) */
+  BIDSIM_TABLE_PRODUCT      = 2,   /* (V, R, D, Q) */
+  BIDSIM_TABLE_PLAN_SLOT    = 3    /* (V, R, D, K, P), metrics exposures and clicks only */
 } bidsim_table_t;
+
+/** @brief The dataset path of a table's metric ("/plan_segment/spend")
+ *  into buf; BIDSIM_EINVAL for a pair the file does not have. */
+int bidsim_output_dataset_path(bidsim_table_t table, int metric, char *buf, size_t n);
 
 /** @brief Open a result file read-only: the root attributes are checked
  *  against their checksum and the labels read (each a checksummed chunk).
@@ -151,6 +207,7 @@ typedef struct {
   uint32_t variants, replicates, days, plans, products;
   uint64_t seed;
   const char *bidsim_version;
+  uint32_t slots, draws, categories;
 } bidsim_results_dims_t;
 void bidsim_results_dims(const bidsim_results_t *r, bidsim_results_dims_t *out);
 const char *bidsim_results_variant_name(const bidsim_results_t *r, uint32_t v);
@@ -164,6 +221,7 @@ bool        bidsim_results_plan_listed(const bidsim_results_t *r, uint32_t p);
 const char *bidsim_results_product_name(const bidsim_results_t *r, uint32_t q);
 uint64_t    bidsim_results_product_id(const bidsim_results_t *r, uint32_t q);
 const char *bidsim_results_product_shop(const bidsim_results_t *r, uint32_t q);
+const char *bidsim_results_category_name(const bidsim_results_t *r, uint32_t c);
 uint32_t    bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q);
 /** @brief The scenario text stored in the file (owned by r). */
 const char *bidsim_results_scenario_text(const bidsim_results_t *r);
@@ -208,5 +266,9 @@ int bidsim_results_read_cap_hit_unit(bidsim_results_t *r, uint32_t variant, uint
 int bidsim_results_read_cap_hit(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err);
 /** @brief impressions as (V, R, D, 24, S). */
 int bidsim_results_read_impressions(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err);
+/** @brief The market's parameters of draw @p draw as variant @p v ran it,
+ *  into @p p (initialised for the file's plans and products). */
+int bidsim_results_read_market(bidsim_results_t *r, uint32_t v, uint32_t draw, bidsim_market_params_t *p,
+                               bidsim_error_t *err);
 
 #endif

@@ -1,66 +1,39 @@
-/* sim/output_hdf5.c - the result file's dataset table, the day slab and
- * what the writer (output_write.c) and the reader (output_read.c) share.
- * These three files are the only ones that call HDF5: every result dataset
- * is declared once in the tables below, and the writer, the reader and
- * docs/output-format.md follow them. */
+/* sim/output_hdf5.c - what the writer (output_layout.c, output_write.c) and
+ * the reader (output_read*.c) share: the root attributes and their
+ * checksum, HDF5's types and errors, and the day slab. The datasets are
+ * declared in output_table.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bidsim/alloc.h"
 #include "sim/output_hdf5_internal.h"
 
-/* ---- the dataset table ------------------------------------------------- */
+/* ---- types ------------------------------------------------------------- */
 
-const output_table_t output_tables[OUTPUT_TABLE_COUNT] = {
-  [BIDSIM_TABLE_PLAN_SEGMENT] = { "plan_segment", SHAPE_PLAN_SEGMENT, "per variant, replicate, day, plan and user segment" },
-  [BIDSIM_TABLE_PLAN_HOUR]    = { "plan_hour", SHAPE_PLAN_HOUR, "per variant, replicate, day, hour of day and plan" },
-  [BIDSIM_TABLE_PRODUCT]      = { "product", SHAPE_PRODUCT, "per variant, replicate, day and advertised product" },
-};
-
-const output_field_t output_metrics[BIDSIM_METRIC_COUNT] = {
-  { "exposures", "count", "ad impressions shown (one per filled slot)" },
-  { "clicks", "count", "clicks charged" },
-  { "spend_li", "li (0.001 yuan)", "amount charged for clicks" },
-  { "conversions", "orders", "orders attributed to a click" },
-  { "order_value_li", "li (0.001 yuan)", "value of attributed orders" },
-};
-
-const char *bidsim_metric_name(int metric) {
-  return metric >= 0 && metric < BIDSIM_METRIC_COUNT ? output_metrics[metric].name : "unknown";
+/* Little-endian in the file whatever the machine; a text dataset is an
+ * array of one-byte strings (HDF5's single characters), which netCDF reads
+ * as char and xarray decodes to strings by its _Encoding attribute. */
+hid_t output_h5_file_type(output_type_t t) {
+  switch (t) {
+    case TYPE_I64: return H5T_STD_I64LE;
+    case TYPE_U64: return H5T_STD_U64LE;
+    case TYPE_U32: return H5T_STD_U32LE;
+    case TYPE_U8: return H5T_STD_U8LE;
+    case TYPE_F64: return H5T_IEEE_F64LE;
+    default: return H5T_C_S1;
+  }
 }
 
-const char *const output_shape_dims[][5] = {
-  [SHAPE_PLAN_SEGMENT] = { "variant", "replicate", "day", "plan", "segment" },
-  [SHAPE_PLAN_HOUR]    = { "variant", "replicate", "day", "hour", "plan" },
-  [SHAPE_PRODUCT]      = { "variant", "replicate", "day", "product", NULL },
-  [SHAPE_PLAN]         = { "variant", "replicate", "day", "plan", NULL },
-  [SHAPE_HOUR_SEGMENT] = { "variant", "replicate", "day", "hour", "segment" },
-};
-
-hsize_t output_dim_size(const output_dims_t *d, const char *name) {
-  if (!strcmp(name, "variant")) return d->variants;
-  if (!strcmp(name, "replicate")) return d->replicates;
-  if (!strcmp(name, "day")) return d->days;
-  if (!strcmp(name, "plan")) return d->plans;
-  if (!strcmp(name, "product")) return d->products;
-  if (!strcmp(name, "hour")) return BIDSIM_HOURS;
-  return BIDSIM_SEG_COUNT;   /* segment */
+hid_t output_h5_mem_type(output_type_t t) {
+  switch (t) {
+    case TYPE_I64: return H5T_NATIVE_INT64;
+    case TYPE_U64: return H5T_NATIVE_UINT64;
+    case TYPE_U32: return H5T_NATIVE_UINT32;
+    case TYPE_U8: return H5T_NATIVE_UINT8;
+    case TYPE_F64: return H5T_NATIVE_DOUBLE;
+    default: return H5T_C_S1;
+  }
 }
-
-int output_shape_rank(output_shape_t s) { return output_shape_dims[s][4] ? 5 : 4; }
-
-void output_shape_extent(output_shape_t s, const output_dims_t *d, hsize_t *ext) {
-  for (int i = 0; i < output_shape_rank(s); i++) ext[i] = output_dim_size(d, output_shape_dims[s][i]);
-}
-
-/* The per-plan, per-day datasets beside the metrics, under /plan. */
-const output_field_t output_extras[BIDSIM_EXTRA_COUNT] = {
-  [BIDSIM_EXTRA_CLAMPS]   = { "strategy_clamps", "count", "strategy updates whose bids the platform's rules clamped that day" },
-  [BIDSIM_EXTRA_CONSULTS] = { "service_consults", "users", "the plan's shop's consulting users that day, 08:00-23:00 (DOMAIN.md section 6)" },
-  [BIDSIM_EXTRA_REPLIED]  = { "service_replied", "users", "the plan's shop's consulting users replied to within an hour" },
-  [BIDSIM_EXTRA_PAUSED]   = { "service_paused", "flag", "1 = the shop's ads were removed that day for a service penalty" },
-  [BIDSIM_EXTRA_PENALTY]  = { "service_penalty_li", "li (0.001 yuan)", "the service penalty imposed on the plan's shop that day" },
-};
 
 const output_root_attr_t output_root_attrs[ROOT_COUNT] = {
   [ROOT_FORMAT]         = { "format", true, false },
@@ -143,15 +116,18 @@ int output_h5_fail(bidsim_error_t *err, const output_h5_error_t *e, int code, co
 
 /* ---- slabs ---------------------------------------------------------------- */
 
-int bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products, bidsim_error_t *err) {
+int bidsim_day_slab_init_slots(bidsim_day_slab_t *s, uint32_t plans, uint32_t products, uint32_t slots,
+                               bidsim_error_t *err) {
   memset(s, 0, sizeof *s);
   s->plans = plans;
   s->products = products;
+  s->slots = slots;
   s->plan_segment = bidsim_calloc((size_t)BIDSIM_METRIC_COUNT * plans * BIDSIM_SEG_COUNT + 1, sizeof(int64_t));
   s->plan_hour = bidsim_calloc((size_t)BIDSIM_METRIC_COUNT * BIDSIM_HOURS * plans + 1, sizeof(int64_t));
   s->product = bidsim_calloc((size_t)BIDSIM_METRIC_COUNT * products + 1, sizeof(int64_t));
   s->cap_hit_s = bidsim_calloc((size_t)plans + 1, sizeof(int64_t));
-  bool ok_extra = true;
+  if (slots) s->plan_slot = bidsim_calloc((size_t)BIDSIM_SLOT_METRIC_COUNT * slots * plans + 1, sizeof(int64_t));
+  bool ok_extra = slots == 0 || s->plan_slot != NULL;
   for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) ok_extra &= (s->extra[e] = bidsim_calloc((size_t)plans + 1, sizeof(int64_t))) != NULL;
   if (!s->plan_segment || !s->plan_hour || !s->product || !s->cap_hit_s || !ok_extra) {
     bidsim_day_slab_free(s);
@@ -163,10 +139,15 @@ int bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products
   return BIDSIM_OK;
 }
 
+int bidsim_day_slab_init(bidsim_day_slab_t *s, uint32_t plans, uint32_t products, bidsim_error_t *err) {
+  return bidsim_day_slab_init_slots(s, plans, products, 0, err);
+}
+
 void bidsim_day_slab_clear(bidsim_day_slab_t *s) {
   memset(s->plan_segment, 0, (size_t)BIDSIM_METRIC_COUNT * s->plans * BIDSIM_SEG_COUNT * sizeof(int64_t));
   memset(s->plan_hour, 0, (size_t)BIDSIM_METRIC_COUNT * BIDSIM_HOURS * s->plans * sizeof(int64_t));
   memset(s->product, 0, (size_t)BIDSIM_METRIC_COUNT * s->products * sizeof(int64_t));
+  if (s->plan_slot) memset(s->plan_slot, 0, (size_t)BIDSIM_SLOT_METRIC_COUNT * s->slots * s->plans * sizeof(int64_t));
   for (uint32_t p = 0; p < s->plans; p++) s->cap_hit_s[p] = -1;
   for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) memset(s->extra[e], 0, s->plans * sizeof(int64_t));
   memset(s->impressions, 0, sizeof s->impressions);
@@ -178,7 +159,8 @@ void bidsim_day_slab_free(bidsim_day_slab_t *s) {
   bidsim_free(s->plan_hour);
   bidsim_free(s->product);
   bidsim_free(s->cap_hit_s);
-  s->plan_segment = s->plan_hour = s->product = s->cap_hit_s = NULL;
+  bidsim_free(s->plan_slot);
+  s->plan_segment = s->plan_hour = s->product = s->cap_hit_s = s->plan_slot = NULL;
   for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
     bidsim_free(s->extra[e]);
     s->extra[e] = NULL;

@@ -1,38 +1,33 @@
-/* sim/output_hdf5_internal.h - what the result file's writer, reader and
- * table (output_write.c, output_read.c, output_hdf5.c) share: the dataset
- * table, the handles' layouts and small HDF5 helpers. Only those three
- * files include it (and with it hdf5.h). */
+/* sim/output_hdf5_internal.h - what the result file's writer and reader
+ * (output_layout.c, output_write.c, output_read.c, output_read_data.c,
+ * output_hdf5.c) share: the handles' layouts and small HDF5 helpers. Only
+ * those files include it (and with it hdf5.h); the dataset table itself is
+ * sim/output_table.h. */
 #ifndef BIDSIM_SIM_OUTPUT_HDF5_INTERNAL_H
 #define BIDSIM_SIM_OUTPUT_HDF5_INTERNAL_H
 #include <hdf5.h>
 #include "sim/output.h"
+#include "sim/output_table.h"
 
 #ifndef BIDSIM_VERSION
 #define BIDSIM_VERSION "unknown"
 #endif
 
-typedef enum { SHAPE_PLAN_SEGMENT, SHAPE_PLAN_HOUR, SHAPE_PRODUCT, SHAPE_PLAN, SHAPE_HOUR_SEGMENT } output_shape_t;
+/* HDF5's file type and memory type of a table type (TYPE_TEXT: one byte,
+ * a char of netCDF's char arrays). */
+hid_t output_h5_file_type(output_type_t t);
+hid_t output_h5_mem_type(output_type_t t);
 
-typedef struct {
-  const char *group;
-  output_shape_t shape;
-  const char *description;
-} output_table_t;
-
-typedef struct { const char *name, *units, *description; } output_field_t;
-
-#define OUTPUT_TABLE_COUNT 3
-extern const output_table_t output_tables[OUTPUT_TABLE_COUNT];
-extern const output_field_t output_metrics[BIDSIM_METRIC_COUNT];
-extern const output_field_t output_extras[BIDSIM_EXTRA_COUNT];   /* /plan/<name>, (V, R, D, P) */
-/* Dimension names of each shape, outermost first; each is a scale in /scales. */
-extern const char *const output_shape_dims[][5];
-
-typedef struct { uint32_t variants, replicates, days, plans, products; } output_dims_t;
-
-hsize_t output_dim_size(const output_dims_t *d, const char *name);
-int     output_shape_rank(output_shape_t s);
-void    output_shape_extent(output_shape_t s, const output_dims_t *d, hsize_t *ext);
+/* output_layout.c: the groups, coordinates and datasets of the table,
+ * labels written; the result datasets (STORE_DAY, STORE_DRAW) left open in
+ * data[id] (others -1; the caller fills data with -1 first). Returns -1 on
+ * any failure (HDF5's error stack says which). */
+int   output_layout(hid_t file, const bidsim_output_meta_t *meta, const output_dims_t *dims, hid_t data[OUT_COUNT]);
+/* Creation properties of every object: no timestamps, attributes and links
+ * in the (checksummed) object header. */
+hid_t output_object_props(hid_t cls);
+/* A scalar fixed-length UTF-8 string attribute. */
+int   output_attr_string(hid_t obj, const char *name, const char *value);
 
 /* The root attributes, in the order written and checksummed. Their
  * checksum, the root attribute "checksum", is FNV-1a 64 over each present
@@ -82,7 +77,7 @@ struct bidsim_results {
   output_dims_t dims;
   uint64_t seed, format_version;
   char    *version, *scenario_text, *resolved_text, *scenario_path;
-  char   **variant, **day, **plan_name, **plan_shop, **product_name, **product_shop;
+  char   **variant, **day, **plan_name, **plan_shop, **product_name, **product_shop, **category;
   int64_t *plan_cap;
   uint8_t *plan_listed;
   uint64_t *product_id;
@@ -94,6 +89,8 @@ struct bidsim_results {
   uint32_t sweep_key_count;
   char   **sweep_keys, **sweep_values;
   uint64_t verified_chunks, verified_through_hdf5;   /* the last verify's chunks; of them, read through HDF5 */
+  uint64_t *draw_stream;      /* [draw] */
+  char     *redraw;
 };
 
 #endif

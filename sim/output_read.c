@@ -1,6 +1,9 @@
 /* sim/output_read.c - opening a result file: the format version first (read
  * as a number, before any string), the root attributes against their
- * checksum, the labels read whole (each a checksummed chunk). A file that
+ * checksum, every dataset of the table (output_table.c) checked for its
+ * shape, the labels read whole (each a checksummed chunk), by name only:
+ * HDF5's dimension scale lists (DIMENSION_LIST, in the unchecksummed
+ * global heap) are never read. A file that
  * fails any of this is refused as damaged with one message; nothing is
  * read from it as numbers. Results are read in output_read_data.c. */
 #include <errno.h>
@@ -57,9 +60,9 @@ static int check_version(bidsim_results_t *r, bidsim_error_t *err) {
                             (unsigned long long)r->format_version, BIDSIM_FORMAT_VERSION);
   if (r->format_version < BIDSIM_FORMAT_VERSION)
     return bidsim_error_set(err, BIDSIM_EVERSION, r->path,
-                            "format version %llu (bidsim 0.2 and older) has no checksums and this bidsim reads only "
-                            "version %d: run the scenario again to rewrite it",
-                            (unsigned long long)r->format_version, BIDSIM_FORMAT_VERSION);
+                            "format version %llu was written by an older bidsim: rerun the scenario to rewrite it "
+                            "(this bidsim reads version %d)", (unsigned long long)r->format_version,
+                            BIDSIM_FORMAT_VERSION);
   return BIDSIM_OK;
 }
 
@@ -97,38 +100,51 @@ static int read_root(bidsim_results_t *r, bidsim_error_t *err) {
   return rc;
 }
 
-/* The extent of a dataset of rank @p rank into ext, or -1. */
-static int extent(hid_t file, const char *path, int rank, hsize_t *ext) {
+/* The rank and extent of the dataset at path into ext (up to 6), or -1. */
+static int extent(hid_t file, const char *path, hsize_t *ext) {
   if (H5Lexists(file, path, H5P_DEFAULT) <= 0) return -1;
   hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
   if (d < 0) return -1;
   hid_t sp = H5Dget_space(d);
-  bool ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == rank && H5Sget_simple_extent_dims(sp, ext, NULL) == rank;
+  int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+  if (rank < 1 || rank > 6 || H5Sget_simple_extent_dims(sp, ext, NULL) != rank) rank = -1;
   if (sp >= 0) H5Sclose(sp);
   H5Dclose(d);
-  return ok ? 0 : -1;
+  return rank;
 }
 
-/* Length of a 1-D dataset, or -1. */
-static long vector_len(hid_t file, const char *path) {
-  hsize_t n = 0;
-  return extent(file, path, 1, &n) == 0 && n < (hsize_t)UINT32_MAX ? (long)n : -1;
+static void dataset_path(int id, char *buf, size_t n) {
+  snprintf(buf, n, "/%s/%s", output_datasets[id].group, output_datasets[id].name);
 }
 
-/* A label dataset of exactly the extent given (rank 1 or 2). */
-static bool has_extent(hid_t file, const char *path, int rank, hsize_t n0, hsize_t n1) {
-  hsize_t ext[2] = { 0, 0 };
-  return extent(file, path, rank, ext) == 0 && ext[0] == n0 && (rank == 1 || ext[1] == n1);
+static void coordinate_path(output_dim_t dim, char *buf, size_t n) {
+  snprintf(buf, n, "/%s/%s", output_dim_info[dim].home, output_dim_info[dim].name);
 }
 
-/* A result dataset must exist with exactly the extent the scales give. */
-static int check_shape(hid_t file, const char *path, output_shape_t shape, const output_dims_t *dm) {
-  hsize_t got[5], want[5];
-  if (extent(file, path, output_shape_rank(shape), got)) return -1;
-  output_shape_extent(shape, dm, want);
-  for (int i = 0; i < output_shape_rank(shape); i++)
+/* The length of a dimension from its coordinate in its home group (a char
+ * coordinate has its bytes as a second dimension): -1 if missing or
+ * malformed, 0 if absent and @p optional. */
+static long dim_length(hid_t file, output_dim_t dim, bool optional) {
+  char path[96];
+  coordinate_path(dim, path, sizeof path);
+  hsize_t ext[6];
+  if (optional && H5Lexists(file, path, H5P_DEFAULT) <= 0) return 0;
+  int rank = extent(file, path, ext);
+  return rank == (output_dim_info[dim].text ? 2 : 1) && ext[0] < (hsize_t)UINT32_MAX ? (long)ext[0] : -1;
+}
+
+/* A dataset of the table must have exactly the extent the coordinates give
+ * (a char array any width of at most MAX_ATTR_BYTES in its last). */
+static int check_shape(hid_t file, int id, const output_dims_t *dm) {
+  char path[96];
+  dataset_path(id, path, sizeof path);
+  hsize_t got[6];
+  uint64_t want[5];
+  int rank = output_extent(id, dm, want), text = output_datasets[id].type == TYPE_TEXT;
+  if (extent(file, path, got) != rank + text) return -1;
+  for (int i = 0; i < rank; i++)
     if (got[i] != want[i]) return -1;
-  return 0;
+  return text && (got[rank] == 0 || got[rank] > MAX_ATTR_BYTES) ? -1 : 0;
 }
 
 static void free_strings(char **v, size_t n) {
@@ -137,8 +153,8 @@ static void free_strings(char **v, size_t n) {
   bidsim_free(v);
 }
 
-/* A whole label dataset into buf in memory type mt; a failed read is a
- * damaged file (the labels are checksummed chunks) or an I/O error. */
+/* A whole dataset into buf in memory type mt; a failed read is a damaged
+ * file (the labels are checksummed chunks) or an I/O error. */
 static int read_whole(bidsim_results_t *r, const char *path, hid_t mt, void *buf, bidsim_error_t *err) {
   hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
   herr_t rc = d < 0 ? -1 : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
@@ -151,28 +167,28 @@ static int read_whole(bidsim_results_t *r, const char *path, hid_t mt, void *buf
   return output_h5_fail(err, &e, BIDSIM_EFORMAT, r->path, what);
 }
 
-/* n fixed-length strings (the only kind version 2 writes), NUL-terminated copies. */
-static int read_strings(bidsim_results_t *r, const char *path, size_t n, char ***out, bidsim_error_t *err) {
+/* n labels of a char array (n rows of its last dimension's bytes, the only
+ * strings version 3 writes), as NUL-terminated copies. */
+static int read_text(bidsim_results_t *r, const char *path, size_t n, char ***out, bidsim_error_t *err) {
   char **v = bidsim_calloc(n + 1, sizeof *v);
   if (v == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, r->path, "out of memory");
   *out = v;
-  hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
+  hsize_t ext[6];
+  int rank = extent(r->file, path, ext);
+  hid_t d = rank > 1 ? H5Dopen2(r->file, path, H5P_DEFAULT) : -1;
   hid_t ft = d < 0 ? -1 : H5Dget_type(d);
-  size_t width = ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) == 0 ? H5Tget_size(ft) : 0;
-  if (ft >= 0) H5Tclose(ft);
+  bool chars = ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) == 0 && H5Tget_size(ft) == 1;
+  size_t width = rank > 1 ? (size_t)ext[rank - 1] : 0;
   if (d >= 0) H5Dclose(d);
-  if (width == 0 || width > MAX_ATTR_BYTES / (n + 1))
-    return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "%s is not a table of fixed-length strings", path);
+  if (!chars || width == 0 || width > MAX_ATTR_BYTES / (n + 1)) {
+    if (ft >= 0) H5Tclose(ft);
+    return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "%s is not a char array of labels", path);
+  }
   char *buf = bidsim_calloc(n + 1, width);
-  if (buf == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, r->path, "out of memory");
-  /* read in the file's own string type: HDF5 does not convert between
-   * character sets */
-  hid_t mt = H5Tcopy(H5T_C_S1);
-  H5Tset_size(mt, width);
-  H5Tset_strpad(mt, H5T_STR_NULLTERM);
-  H5Tset_cset(mt, H5T_CSET_UTF8);
-  int rc = read_whole(r, path, mt, buf, err);
-  H5Tclose(mt);
+  /* read in the file's own type: HDF5 converts nothing, so a one-byte
+   * string type's terminator rule never touches the bytes */
+  int rc = buf ? read_whole(r, path, ft, buf, err) : bidsim_error_set(err, BIDSIM_ENOMEM, r->path, "out of memory");
+  H5Tclose(ft);
   for (size_t i = 0; rc == BIDSIM_OK && i < n; i++) {
     if ((v[i] = bidsim_malloc(width + 1)) == NULL) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, r->path, "out of memory"); break; }
     memcpy(v[i], buf + i * width, width);
@@ -189,65 +205,78 @@ static int read_numbers(bidsim_results_t *r, const char *path, hid_t mt, size_t 
   return read_whole(r, path, mt, *p, err);
 }
 
-/* The extents every dataset must have, from the scales. */
+/* Table entry @p id's labels (text) or numbers (in its own memory type). */
+static int read_label(bidsim_results_t *r, int id, size_t n, void *out, bidsim_error_t *err) {
+  char path[96];
+  dataset_path(id, path, sizeof path);
+  const output_type_t t = output_datasets[id].type;
+  if (t == TYPE_TEXT) return read_text(r, path, n, out, err);
+  static const size_t size[] = { [TYPE_I64] = 8, [TYPE_U64] = 8, [TYPE_U32] = 4, [TYPE_U8] = 1, [TYPE_F64] = 8 };
+  return read_numbers(r, path, output_h5_mem_type(t), size[t], n, out, err);
+}
+
+static int read_dim_labels(bidsim_results_t *r, output_dim_t dim, size_t n, char ***out, bidsim_error_t *err) {
+  char path[96];
+  coordinate_path(dim, path, sizeof path);
+  return read_text(r, path, n, out, err);
+}
+
+/* The dimensions, from the coordinates in their home groups, and every
+ * dataset of the table present with the extent they give. */
 static int read_layout(bidsim_results_t *r, bidsim_error_t *err) {
   hid_t f = r->file;
-  long v = vector_len(f, "/scales/variant"), rep = vector_len(f, "/scales/replicate"), d = vector_len(f, "/scales/day"),
-       p = vector_len(f, "/scales/plan"), q = vector_len(f, "/scales/product");
-  if (v <= 0 || rep <= 0 || d <= 0 || p <= 0 || q <= 0)
-    return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "dimension scales under /scales are missing or empty");
-  const output_dims_t *dm = &r->dims;
-  r->dims = (output_dims_t){ (uint32_t)v, (uint32_t)rep, (uint32_t)d, (uint32_t)p, (uint32_t)q };
-  char dpath[96];
-  for (int t = 0; t < OUTPUT_TABLE_COUNT; t++)
-    for (int m = 0; m < BIDSIM_METRIC_COUNT; m++) {
-      snprintf(dpath, sizeof dpath, "/%s/%s", output_tables[t].group, output_metrics[m].name);
-      if (check_shape(f, dpath, output_tables[t].shape, dm))
-        return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "dataset %s is missing or its shape disagrees with the "
-                                "scales", dpath);
+  long v = dim_length(f, DIM_VARIANT, false), rep = dim_length(f, DIM_REPLICATE, false),
+       d = dim_length(f, DIM_DAY, false), p = dim_length(f, DIM_PLAN, false), q = dim_length(f, DIM_PRODUCT, false),
+       k = dim_length(f, DIM_SLOT, true), dr = dim_length(f, DIM_DRAW, true), c = dim_length(f, DIM_CATEGORY, true),
+       sk = dim_length(f, DIM_SWEEP_KEY, true);
+  if (v <= 0 || rep <= 0 || d <= 0 || p <= 0 || q <= 0 || k < 0 || k > BIDSIM_MAX_SLOTS || dr < 0 || c < 0 || sk < 0 ||
+      sk > 64)
+    return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "the coordinates (variant, replicate, day, plan, product, "
+                            "slot, draw, category, sweep_key) are missing, empty or malformed");
+  r->dims = (output_dims_t){ (uint32_t)v, (uint32_t)rep, (uint32_t)d, (uint32_t)p, (uint32_t)q, (uint32_t)k,
+                             (uint32_t)dr, (uint32_t)c, (uint32_t)sk };
+  for (int id = 0; id < OUT_COUNT; id++) {
+    if (!output_present(id, &r->dims)) continue;
+    if (check_shape(f, id, &r->dims)) {
+      char path[96];
+      dataset_path(id, path, sizeof path);
+      return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "dataset %s is missing or its shape disagrees with the "
+                              "coordinates", path);
     }
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) {
-    snprintf(dpath, sizeof dpath, "/plan/%s", output_extras[e].name);
-    if (check_shape(f, dpath, SHAPE_PLAN, dm))
-      return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "dataset %s is missing or of the wrong shape", dpath);
   }
-  if (check_shape(f, "/plan/cap_hit_s", SHAPE_PLAN, dm) || check_shape(f, "/traffic/impressions", SHAPE_HOUR_SEGMENT, dm) ||
-      vector_len(f, "/plan/name") != p || vector_len(f, "/plan/shop") != p || vector_len(f, "/plan/cap_li") != p ||
-      vector_len(f, "/plan/listed") != p || vector_len(f, "/product/name") != q || vector_len(f, "/product/shop") != q ||
-      vector_len(f, "/product/plan") != q || !has_extent(f, "/variant/cap_li", 2, dm->variants, dm->plans) ||
-      !has_extent(f, "/variant/units_done", 2, dm->variants, dm->replicates))
-    return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "plan, product or variant labels are missing or of the wrong "
-                            "length");
   return BIDSIM_OK;
 }
 
 static int read_labels(bidsim_results_t *r, bidsim_error_t *err) {
   const output_dims_t *dm = &r->dims;
   size_t nu = (size_t)dm->variants * dm->replicates;
-  int rc = read_strings(r, "/scales/variant", dm->variants, &r->variant, err);
-  if (!rc) rc = read_strings(r, "/scales/day", dm->days, &r->day, err);
-  if (!rc) rc = read_strings(r, "/plan/name", dm->plans, &r->plan_name, err);
-  if (!rc) rc = read_strings(r, "/plan/shop", dm->plans, &r->plan_shop, err);
-  if (!rc) rc = read_strings(r, "/product/name", dm->products, &r->product_name, err);
-  if (!rc) rc = read_strings(r, "/product/shop", dm->products, &r->product_shop, err);
-  if (!rc) rc = read_numbers(r, "/plan/cap_li", H5T_NATIVE_INT64, sizeof(int64_t), dm->plans, &r->plan_cap, err);
-  if (!rc) rc = read_numbers(r, "/plan/listed", H5T_NATIVE_UINT8, 1, dm->plans, &r->plan_listed, err);
-  if (!rc) rc = read_numbers(r, "/scales/product", H5T_NATIVE_UINT64, sizeof(uint64_t), dm->products, &r->product_id, err);
-  if (!rc) rc = read_numbers(r, "/product/plan", H5T_NATIVE_UINT32, sizeof(uint32_t), dm->products, &r->product_plan, err);
-  if (!rc) rc = read_numbers(r, "/variant/cap_li", H5T_NATIVE_INT64, sizeof(int64_t), (size_t)dm->variants * dm->plans,
-                             &r->variant_cap, err);
-  if (!rc) rc = read_numbers(r, "/variant/units_done", H5T_NATIVE_UINT8, 1, nu, &r->units_done, err);
+  int rc = read_dim_labels(r, DIM_VARIANT, dm->variants, &r->variant, err);
+  if (!rc) rc = read_dim_labels(r, DIM_DAY, dm->days, &r->day, err);
+  if (!rc) rc = read_dim_labels(r, DIM_PLAN, dm->plans, &r->plan_name, err);
+  if (!rc) rc = read_dim_labels(r, DIM_PRODUCT, dm->products, &r->product_name, err);
+  if (!rc && dm->categories) rc = read_dim_labels(r, DIM_CATEGORY, dm->categories, &r->category, err);
+  if (!rc) rc = read_label(r, OUT_PLAN_SHOP, dm->plans, &r->plan_shop, err);
+  if (!rc) rc = read_label(r, OUT_PRODUCT_SHOP, dm->products, &r->product_shop, err);
+  if (!rc) rc = read_label(r, OUT_PLAN_CAP, dm->plans, &r->plan_cap, err);
+  if (!rc) rc = read_label(r, OUT_PLAN_LISTED, dm->plans, &r->plan_listed, err);
+  if (!rc) rc = read_label(r, OUT_PRODUCT_ID, dm->products, &r->product_id, err);
+  if (!rc) rc = read_label(r, OUT_PRODUCT_PLAN, dm->products, &r->product_plan, err);
+  if (!rc) rc = read_label(r, OUT_VARIANT_CAP, (size_t)dm->variants * dm->plans, &r->variant_cap, err);
+  if (!rc) rc = read_label(r, OUT_UNITS_DONE, nu, &r->units_done, err);
+  if (!rc && dm->draws) rc = read_label(r, OUT_DRAW_STREAM, dm->draws, &r->draw_stream, err);
   if (rc) return rc;
   r->complete = true;
   for (size_t i = 0; i < nu; i++) r->complete &= r->units_done[i] != 0;
+  if (dm->draws) {
+    hid_t g = H5Gopen2(r->file, "/market", H5P_DEFAULT);
+    r->redraw = g >= 0 ? read_attr_string(g, "redraw") : NULL;
+    if (g >= 0) H5Gclose(g);
+  }
   /* a sweep's keys and values, if any (merge passes them on) */
-  long nk = vector_len(r->file, "/variant/sweep_keys");
-  if (nk > 64 || (nk > 0 && !has_extent(r->file, "/variant/sweep_values", 2, dm->variants, (hsize_t)nk)))
-    return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "/variant/sweep_keys or sweep_values has the wrong shape");
-  if (nk > 0) {
-    r->sweep_key_count = (uint32_t)nk;
-    rc = read_strings(r, "/variant/sweep_keys", r->sweep_key_count, &r->sweep_keys, err);
-    if (!rc) rc = read_strings(r, "/variant/sweep_values", (size_t)dm->variants * r->sweep_key_count, &r->sweep_values, err);
+  if (dm->sweep_keys) {
+    r->sweep_key_count = dm->sweep_keys;
+    rc = read_dim_labels(r, DIM_SWEEP_KEY, dm->sweep_keys, &r->sweep_keys, err);
+    if (!rc) rc = read_label(r, OUT_SWEEP_VALUE, (size_t)dm->variants * dm->sweep_keys, &r->sweep_values, err);
   }
   return rc;
 }
@@ -296,6 +325,9 @@ void bidsim_results_close(bidsim_results_t *r) {
   free_strings(r->plan_shop, r->dims.plans);
   free_strings(r->product_name, r->dims.products);
   free_strings(r->product_shop, r->dims.products);
+  free_strings(r->category, r->dims.categories);
+  bidsim_free(r->draw_stream);
+  bidsim_free(r->redraw);
   bidsim_free(r->plan_cap);
   bidsim_free(r->plan_listed);
   bidsim_free(r->product_id);
@@ -315,6 +347,9 @@ void bidsim_results_dims(const bidsim_results_t *r, bidsim_results_dims_t *out) 
   out->products = r->dims.products;
   out->seed = r->seed;
   out->bidsim_version = r->version ? r->version : "unknown";
+  out->slots = r->dims.slots;
+  out->draws = r->dims.draws;
+  out->categories = r->dims.categories;
 }
 
 const char *bidsim_results_variant_name(const bidsim_results_t *r, uint32_t v) { return v < r->dims.variants ? r->variant[v] : NULL; }
@@ -329,6 +364,7 @@ bool bidsim_results_plan_listed(const bidsim_results_t *r, uint32_t p) { return 
 const char *bidsim_results_product_name(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_name[q] : NULL; }
 uint64_t bidsim_results_product_id(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_id[q] : 0; }
 const char *bidsim_results_product_shop(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_shop[q] : NULL; }
+const char *bidsim_results_category_name(const bidsim_results_t *r, uint32_t c) { return c < r->dims.categories ? r->category[c] : NULL; }
 uint32_t bidsim_results_product_plan(const bidsim_results_t *r, uint32_t q) { return q < r->dims.products ? r->product_plan[q] : UINT32_MAX; }
 const char *bidsim_results_scenario_text(const bidsim_results_t *r) { return r->scenario_text ? r->scenario_text : ""; }
 uint64_t bidsim_results_fingerprint(const bidsim_results_t *r) { return r->fingerprint; }
@@ -372,4 +408,10 @@ void bidsim_results_meta(const bidsim_results_t *r, bidsim_output_meta_t *meta) 
   meta->sweep_key_count = r->sweep_key_count;
   meta->sweep_keys = (const char *const *)r->sweep_keys;
   meta->sweep_values = (const char *const *)r->sweep_values;
+  meta->slots = r->dims.slots;
+  meta->categories = r->dims.categories;
+  meta->category_names = (const char *const *)r->category;
+  meta->draws = r->dims.draws;
+  meta->draw_streams = r->draw_stream;
+  meta->redraw = r->redraw;
 }

@@ -1,5 +1,6 @@
-/* sim/output_read_data.c - reading results from an open file: whole
- * tables, one unit, one day; and bidsim_results_verify, which reads every
+/* sim/output_read_data.c - reading results from an open file by the
+ * table's names: whole tables, one unit, one day, a market draw; and
+ * bidsim_results_verify, which reads every
  * dataset chunk by chunk so that each checksum is checked. A chunk whose
  * checksum fails is an error (BIDSIM_EFORMAT, "damaged"), never numbers. */
 #include <stdint.h>
@@ -11,7 +12,7 @@
 /* The block of a dataset at start[0 .. fixed-1] in its first `fixed`
  * dimensions (one index each) and whole in the others, into buf. A dataset
  * of too few dimensions, or of more than ours ever have, is refused. */
-static int read_block(bidsim_results_t *r, const char *path, const hsize_t start[5], int fixed, void *buf,
+static int read_block(bidsim_results_t *r, const char *path, hid_t mt, const hsize_t start[5], int fixed, void *buf,
                       bidsim_error_t *err) {
   hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
   if (d < 0) return bidsim_error_set(err, BIDSIM_EFORMAT, r->path, "cannot open %s (a damaged file?)", path);
@@ -27,7 +28,7 @@ static int read_block(bidsim_results_t *r, const char *path, const hsize_t start
   hid_t ms = ok ? H5Screate_simple(rank, ext, NULL) : -1;
   output_h5_error_t e = { 0, false };
   bool read = ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, at, NULL, ext, NULL) >= 0 &&
-              H5Dread(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf) >= 0;
+              H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf) >= 0;
   if (ok && !read) output_h5_capture(&e);
   if (ms >= 0) H5Sclose(ms);
   H5Sclose(fs);
@@ -41,33 +42,23 @@ static int read_block(bidsim_results_t *r, const char *path, const hsize_t start
   return BIDSIM_OK;
 }
 
-/* One (v, rep, day) block of a dataset into buf. */
-static int read_cell(bidsim_results_t *r, const char *path, uint32_t v, uint32_t rep, uint32_t day, void *buf,
-                     bidsim_error_t *err) {
-  const hsize_t start[5] = { v, rep, day, 0, 0 };
-  return read_block(r, path, start, 3, buf, err);
+static void dataset_path(int id, char *buf, size_t n) {
+  snprintf(buf, n, "/%s/%s", output_datasets[id].group, output_datasets[id].name);
 }
 
 int bidsim_results_read_day(bidsim_results_t *r, uint32_t v, uint32_t rep, uint32_t day, bidsim_day_slab_t *s,
                             bidsim_error_t *err) {
   if (v >= r->dims.variants || rep >= r->dims.replicates || day >= r->dims.days || s->plans != r->dims.plans ||
-      s->products != r->dims.products)
+      s->products != r->dims.products || (s->slots && s->slots != r->dims.slots))
     return bidsim_error_set(err, BIDSIM_EINVAL, "results", "day (%u, %u, %u) does not fit the file", v, rep, day);
+  const hsize_t start[5] = { v, rep, day, 0, 0 };
   char path[96];
   int rc = BIDSIM_OK;
-  for (int t = 0; t < OUTPUT_TABLE_COUNT && rc == BIDSIM_OK; t++)
-    for (int m = 0; m < BIDSIM_METRIC_COUNT && rc == BIDSIM_OK; m++) {
-      int64_t *buf = t == BIDSIM_TABLE_PLAN_SEGMENT ? &BIDSIM_SLAB_PS(s, m, 0, 0)
-                   : t == BIDSIM_TABLE_PLAN_HOUR    ? &BIDSIM_SLAB_PH(s, m, 0, 0)
-                                                    : &BIDSIM_SLAB_PR(s, m, 0);
-      snprintf(path, sizeof path, "/%s/%s", output_tables[t].group, output_metrics[m].name);
-      rc = read_cell(r, path, v, rep, day, buf, err);
-    }
-  if (rc == BIDSIM_OK) rc = read_cell(r, "/plan/cap_hit_s", v, rep, day, s->cap_hit_s, err);
-  if (rc == BIDSIM_OK) rc = read_cell(r, "/traffic/impressions", v, rep, day, s->impressions, err);
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT && rc == BIDSIM_OK; e++) {
-    snprintf(path, sizeof path, "/plan/%s", output_extras[e].name);
-    rc = read_cell(r, path, v, rep, day, s->extra[e], err);
+  for (int id = 0; id < OUT_DAY_END && rc == BIDSIM_OK; id++) {
+    int64_t *part = output_slab_part(s, id);
+    if (part == NULL || !output_present(id, &r->dims)) continue;   /* a slab without slots, a file without them */
+    dataset_path(id, path, sizeof path);
+    rc = read_block(r, path, H5T_NATIVE_INT64, start, 3, part, err);
   }
   if (rc) return rc;
   s->variant = v;
@@ -90,12 +81,20 @@ static int read_all(bidsim_results_t *r, const char *path, int64_t *buf, bidsim_
   return BIDSIM_OK;
 }
 
+/* A table's metric: its dataset's path, if the file has it. */
+static int metric_path(const bidsim_results_t *r, bidsim_table_t table, int metric, char *path, size_t n,
+                       bidsim_error_t *err) {
+  int id = output_metric_id(table, metric);
+  if (id < 0 || !output_present(id, &r->dims))
+    return bidsim_error_set(err, BIDSIM_EINVAL, "results", "no table %d metric %d in this file", (int)table, metric);
+  dataset_path(id, path, n);
+  return BIDSIM_OK;
+}
+
 int bidsim_results_read(bidsim_results_t *r, bidsim_table_t table, int metric, int64_t *buf, bidsim_error_t *err) {
-  if ((int)table < 0 || table >= OUTPUT_TABLE_COUNT || metric < 0 || metric >= BIDSIM_METRIC_COUNT)
-    return bidsim_error_set(err, BIDSIM_EINVAL, "results", "no table %d metric %d", (int)table, metric);
   char path[96];
-  snprintf(path, sizeof path, "/%s/%s", output_tables[table].group, output_metrics[metric].name);
-  return read_all(r, path, buf, err);
+  int rc = metric_path(r, table, metric, path, sizeof path, err);
+  return rc ? rc : read_all(r, path, buf, err);
 }
 
 /* Read the (v, rep, ...) block of a dataset whose first two dimensions are
@@ -106,29 +105,49 @@ static int read_unit(bidsim_results_t *r, const char *path, uint32_t v, uint32_t
     return bidsim_error_set(err, BIDSIM_EINVAL, path, "no unit (variant %u, replicate %u) in a %u x %u file", v, rep,
                             r->dims.variants, r->dims.replicates);
   const hsize_t start[5] = { v, rep, 0, 0, 0 };
-  return read_block(r, path, start, 2, buf, err);
+  return read_block(r, path, H5T_NATIVE_INT64, start, 2, buf, err);
 }
 
 int bidsim_results_read_unit(bidsim_results_t *r, bidsim_table_t table, int metric, uint32_t variant,
                              uint32_t replicate, int64_t *buf, bidsim_error_t *err) {
-  if ((int)table < 0 || table >= OUTPUT_TABLE_COUNT || metric < 0 || metric >= BIDSIM_METRIC_COUNT)
-    return bidsim_error_set(err, BIDSIM_EINVAL, "results", "no table %d metric %d", (int)table, metric);
   char path[96];
-  snprintf(path, sizeof path, "/%s/%s", output_tables[table].group, output_metrics[metric].name);
-  return read_unit(r, path, variant, replicate, buf, err);
+  int rc = metric_path(r, table, metric, path, sizeof path, err);
+  return rc ? rc : read_unit(r, path, variant, replicate, buf, err);
 }
 
 int bidsim_results_read_cap_hit_unit(bidsim_results_t *r, uint32_t variant, uint32_t replicate, int64_t *buf,
                                      bidsim_error_t *err) {
-  return read_unit(r, "/plan/cap_hit_s", variant, replicate, buf, err);
+  char path[96];
+  dataset_path(OUT_CAP_HIT, path, sizeof path);
+  return read_unit(r, path, variant, replicate, buf, err);
 }
 
 int bidsim_results_read_cap_hit(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err) {
-  return read_all(r, "/plan/cap_hit_s", buf, err);
+  char path[96];
+  dataset_path(OUT_CAP_HIT, path, sizeof path);
+  return read_all(r, path, buf, err);
 }
 
 int bidsim_results_read_impressions(bidsim_results_t *r, int64_t *buf, bidsim_error_t *err) {
-  return read_all(r, "/traffic/impressions", buf, err);
+  char path[96];
+  dataset_path(OUT_IMPRESSIONS, path, sizeof path);
+  return read_all(r, path, buf, err);
+}
+
+int bidsim_results_read_market(bidsim_results_t *r, uint32_t v, uint32_t draw, bidsim_market_params_t *p,
+                               bidsim_error_t *err) {
+  if (v >= r->dims.variants || draw >= r->dims.draws || p->plans != r->dims.plans || p->products != r->dims.products)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "results", "no market draw (variant %u, draw %u) of %u plans in a "
+                            "file of %u variants, %u draws", v, draw, p->plans, r->dims.variants, r->dims.draws);
+  const hsize_t start[5] = { v, draw, 0, 0, 0 };
+  char path[96];
+  int rc = BIDSIM_OK;
+  for (int id = 0; id < OUT_COUNT && rc == BIDSIM_OK; id++) {
+    if (output_datasets[id].store != STORE_DRAW) continue;
+    dataset_path(id, path, sizeof path);
+    rc = read_block(r, path, output_h5_mem_type(output_datasets[id].type), start, 2, output_market_part(p, id), err);
+  }
+  return rc;
 }
 
 /* ---- verifying: every chunk of every dataset checked once ---------------- */

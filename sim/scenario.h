@@ -51,23 +51,33 @@ typedef struct {
 } bidsim_sc_shop_t;
 
 /* A plan's bid strategy (engine/include/bidsim/strategy.h): a built-in by
- * kind, or a plugin's, with its parameters. Checked at load by creating it. */
+ * kind, or a plugin's, with its parameters. Checked at load by creating it.
+ * Or an external one (sim/strategy_external.h: `python: SPEC`, run by the
+ * program driving the simulation): impl is NULL, ext set. */
+struct bidsim_external_strategy;
 typedef struct bidsim_sc_strategy {
   const bidsim_strategy_t *impl;
-  char     kind[BIDSIM_NAME_MAX];      /* the built-in's name, or the plugin's */
+  char     kind[BIDSIM_NAME_MAX];      /* the built-in's name, or the plugin's; "python" for an external */
   char    *plugin_path;                /* as written, or NULL for a built-in */
   void    *plugin_handle;              /* dlopen handle, owned */
   uint32_t param_count;
   bidsim_param_t *params;              /* keys owned here */
+  const struct bidsim_external_strategy *ext;   /* an external strategy's table, or NULL */
+  void    *ext_ctx;                    /* its context (released with the setting) */
+  char    *ext_spec;                   /* `python: SPEC` as written */
 } bidsim_sc_strategy_t;
 
 typedef struct {
   char     name[BIDSIM_NAME_MAX];
   uint32_t shop;               /* index into shops */
   int64_t  cap_li;             /* BIDSIM_CAP_UNLIMITED if none */
-  int64_t  bid_li[BIDSIM_SEG_COUNT];
+  int64_t  bid_li[BIDSIM_SEG_COUNT];   /* resolved: what the engine and strategies see */
   bool     bid_derived[BIDSIM_SEG_COUNT];   /* defaulted from the base: the smallest premium */
-  uint32_t quality;            /* 0 = from the quality model */
+  /* shop and similar written as the platform's premium over the base
+   * ("+100%"): the percent, kept so that a variant or a sweep point moving
+   * the base moves them too; 0 = written in yuan. A derived bid is +10%. */
+  uint16_t premium_pct[BIDSIM_SEG_COUNT];
+  uint32_t quality;            /* 0 = from the quality model (only the fixed model takes one) */
   uint32_t publish_day;        /* day index from the start date */
   uint32_t publish_second;     /* seconds after midnight */
   uint32_t product_count;
@@ -122,6 +132,7 @@ typedef struct {
 typedef struct {
   uint32_t plan;                       /* index into plans */
   int64_t  bid_li[BIDSIM_SEG_COUNT];   /* the plan's bids in this variant (merged, checked) */
+  uint16_t premium_pct[BIDSIM_SEG_COUNT];   /* as the plan's: a premium over this variant's base, 0 = yuan */
   int64_t  cap_li;                     /* the plan's cap in this variant */
   bidsim_sc_strategy_t *strategy;      /* the plan's strategy in this variant; NULL = the plan's */
 } bidsim_sc_change_t;
@@ -225,7 +236,39 @@ typedef struct {
   uint32_t replicates;    /* 1..BIDSIM_REPLICATES_MAX, or 0: as written */
 } bidsim_scenario_overrides_t;
 
-/* How to load. Zero-initialised: no overrides, plugins not loaded. */
+/* What the loader has to say besides its result: warnings (a likely mistake
+ * that is no error, e.g. a bid typed in fen) and, when a load fails, the
+ * error's further lines (every sweep point that breaks a rule). The library
+ * prints nothing; the command prints these. */
+typedef enum { BIDSIM_NOTE_WARNING = 0, BIDSIM_NOTE_DETAIL = 1 } bidsim_note_kind_t;
+
+typedef struct {
+  bidsim_note_kind_t kind;
+  char where[160];   /* "FILE:LINE:COL: key.path", as an error's */
+  char msg[352];
+} bidsim_scenario_note_t;
+
+/* At most BIDSIM_NOTES_MAX notes are kept; `dropped` counts the rest. */
+#define BIDSIM_NOTES_MAX 256
+typedef struct {
+  uint32_t count, dropped;
+  bidsim_scenario_note_t *note;   /* owned: bidsim_scenario_notes_free */
+} bidsim_scenario_notes_t;
+
+/** @brief Free the notes' storage and empty the list (NULL-safe). */
+void bidsim_scenario_notes_free(bidsim_scenario_notes_t *notes);
+
+/* `strategy: {python: SPEC, params: {...}}`: the program that runs such
+ * strategies (the Python module) makes @p st an external strategy (sets
+ * st->ext and st->ext_ctx), checking SPEC and the parameters, or fails with
+ * a code and err->msg saying why (err->where: the parameter at fault, or
+ * ""); the loader reports it at the key. */
+typedef int (*bidsim_external_resolver_fn)(void *ctx, const char *spec, const bidsim_params_t *params,
+                                           const char *scenario_path, bidsim_sc_strategy_t *st, bidsim_error_t *err);
+
+/* How to load. Zero-initialised: no overrides, plugins not loaded, no notes,
+ * and a `python:` strategy refused at its key with how to run it (only the
+ * Python module can). */
 typedef struct {
   bidsim_scenario_overrides_t overrides;
   /* Strategy plugins are trusted code: loading one runs its constructors
@@ -234,6 +277,11 @@ typedef struct {
    * (what a run needs). false: check that the file is there and every other
    * key, leave impl NULL and count the plugin in plugins_skipped. */
   bool     load_plugins;
+  /* NULL: no notes kept. Else warnings and an error's further lines are
+   * appended (the caller frees them, whether the load succeeds or not). */
+  bidsim_scenario_notes_t *notes;
+  bidsim_external_resolver_fn resolve_external;
+  void    *resolve_ctx;
 } bidsim_scenario_options_t;
 
 /** @brief Parse and validate a scenario file. On success *out is owned by the
@@ -268,6 +316,14 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc);
  *  days and variants included) and the bidsim version: unit files and part
  *  files of one run carry it, and only matching ones are combined. */
 uint64_t bidsim_scenario_fingerprint(const bidsim_scenario_t *sc);
+
+/** @brief Plan @p plan runs the external strategy (@p ext, @p ctx) in every
+ *  variant and every sweep point of @p sc, whatever the file set (the
+ *  program's strategies and environments: python/). @p spec is what the
+ *  resolved scenario shows (`python: SPEC`). Each setting made retains
+ *  @p ctx. Errors: BIDSIM_EINVAL (no such plan), BIDSIM_ENOMEM. */
+int bidsim_scenario_set_external(bidsim_scenario_t *sc, uint32_t plan, const struct bidsim_external_strategy *ext,
+                                 void *ctx, const char *spec, bidsim_error_t *err);
 
 /** @brief Date label of day @p day ("2026-11-11"). */
 void bidsim_scenario_day_label(const bidsim_scenario_t *sc, uint32_t day, char buf[16]);

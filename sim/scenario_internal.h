@@ -101,6 +101,14 @@ int bidsim__fail(ctx_t *c, mark_t m, int code, const char *key, const char *fmt,
 __attribute__((format(printf, 5, 6)))
 #endif
 int bidsim__fail_at(ctx_t *c, struct fy_node *at, int code, const char *key, const char *fmt, ...);
+/** @brief Append a note to the load options' list, if any (a warning, or an
+ *  error's further line), where = "PATH:LINE:COL: KEY" as an error's. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+void bidsim__note(const ctx_t *c, bidsim_note_kind_t kind, mark_t m, const char *key, const char *fmt, ...);
+/** @brief The same with where and msg already formed. */
+void bidsim__note_add(const ctx_t *c, bidsim_note_kind_t kind, const char *where, const char *msg);
 /** @brief "a mapping", "a list" or "a scalar". */
 const char *bidsim__type_name(struct fy_node *n);
 /** @brief The scalar text of @p n as a NUL-terminated copy in buf (at most
@@ -118,6 +126,12 @@ int bidsim__get_u32(ctx_t *c, struct fy_node *n, const char *key, uint32_t lo, u
 int bidsim__get_bool(ctx_t *c, struct fy_node *n, const char *key, bool *out);
 /** @brief A non-empty name of fewer than BIDSIM_NAME_MAX characters. */
 int bidsim__get_name(ctx_t *c, struct fy_node *n, const char *key, char out[BIDSIM_NAME_MAX]);
+/** @brief A segment bid (@p seg): yuan as written, or for shop and similar
+ *  the platform's premium over @p base_li ("+25%": a whole percent within
+ *  the premium rule, the bid rounded up to whole fen by the rules module),
+ *  *pct its percent (0 for yuan). */
+int bidsim__get_bid(ctx_t *c, struct fy_node *n, const char *key, int seg, int64_t base_li, int64_t *bid_li,
+                    uint16_t *pct);
 /** @brief Yuan as written ("1.50") to li, exactly (no floating point). */
 int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out_li);
 /** @brief A calendar date YYYY-MM-DD from 1970 to 9999. */
@@ -156,6 +170,8 @@ bidsim_date_t bidsim__civil_from_days(int64_t z);
 
 /* Each fills c->sc from its node, or fails with c->err set. */
 int bidsim__load_auction(ctx_t *c, struct fy_node *n);   /* scenario_sections.c */
+/** @brief A quality score under auction.quality_model: ctr, refused at @p at. */
+int bidsim__quality_refused(ctx_t *c, struct fy_node *at, const char *key);
 /** @brief Position weights (1/r)^examination_eta in ppm, rounded. */
 void bidsim__weights_from_eta(bidsim_scenario_t *sc);
 int bidsim__load_traffic(ctx_t *c, struct fy_node *n);
@@ -180,6 +196,14 @@ int bidsim__load_market(ctx_t *c, struct fy_node *n);    /* scenario_market.c */
 
 int bidsim__load_variants(ctx_t *c, struct fy_node *n);  /* scenario_variants.c */
 
+/** @brief Warn (a note) about each bid of @p bids written in yuan and the
+ *  cap @p cap (either NULL) of the plan or change at @p key that is 20 or
+ *  more times the generated market's median: most likely typed in fen
+ *  (scenario_units.c). Nothing without a market or a notes list. */
+void bidsim__warn_units(const ctx_t *c, struct fy_node *bids, struct fy_node *cap, const char *key,
+                        const int64_t bid_li[BIDSIM_SEG_COUNT], const uint16_t premium_pct[BIDSIM_SEG_COUNT],
+                        int64_t cap_li);
+
 /* ---- entry points (scenario_load.c) -------------------------------------------- */
 
 /** @brief bidsim_scenario_load_string_opt, relative plugin paths starting
@@ -200,5 +224,35 @@ int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struc
                          const char *file, const bidsim_scenario_options_t *opt, bidsim_error_t *err);
 /** @brief Free the sweep fields of @p sc (the points' scenarios included). */
 void bidsim__sweep_free(bidsim_scenario_t *sc);
+
+/* ---- a sweep's findings at the user's file (scenario_sweep_report.c) ------------ */
+
+typedef struct {
+  ctx_t *c;                        /* the file's load: path, error, notes */
+  const bidsim_scenario_t *base;   /* sweep keys, lists and point values set */
+  struct fy_node *root;            /* the file's document */
+  const char *mode;                /* "sweep.grid" or "sweep.zip" */
+  char (*canon)[256];              /* [key] the key path with list items by index */
+  struct fy_node **key_node, **values;   /* [key] in the sweep mapping */
+  uint32_t bad, first_key;         /* points that broke a rule; the first's sweep key */
+  int code;                        /* the first's error code */
+  char first[512];                 /* the first, for a message without notes */
+} bidsim__sweep_report_t;
+
+/** @brief Ready @p r for the sweep mapping @p keys of @p base (BIDSIM_ENOMEM). */
+int bidsim__sweep_report_init(bidsim__sweep_report_t *r, ctx_t *c, const bidsim_scenario_t *base, struct fy_node *root,
+                              struct fy_node *keys, const char *mode);
+void bidsim__sweep_report_free(bidsim__sweep_report_t *r);
+/** @brief "key=value, ..." of point @p v. */
+void bidsim__sweep_params(const bidsim_scenario_t *base, uint32_t v, char *buf, size_t cap);
+/** @brief Point @p v's warnings @p pn into the file's notes, at the file's
+ *  positions (those the file's own values give every point once). */
+void bidsim__sweep_report_notes(bidsim__sweep_report_t *r, uint32_t v, const bidsim_scenario_notes_t *pn);
+/** @brief Point @p v broke a rule (@p code, @p pe as the point's load gave
+ *  it): a note at the file's position of the key (up to 20 points listed). */
+void bidsim__sweep_report_bad(bidsim__sweep_report_t *r, uint32_t v, int code, const bidsim_error_t *pe);
+/** @brief After the last point, with r->bad > 0: the error at the sweep key
+ *  (of the first bad point) counting them; returns its code. */
+int bidsim__sweep_report_fail(bidsim__sweep_report_t *r);
 
 #endif

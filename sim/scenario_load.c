@@ -101,7 +101,18 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   static const char *const keys[] = { "seed", "days", "start_date", "replicates", "auction", "traffic", "users",
                                       "shops", "plans", "market", "variants", "sweep", "strategy_period_s", NULL };
   bidsim_scenario_t *sc = c->sc;
-  if (root == NULL) return bidsim__fail(c, (mark_t){ 1, 1 }, BIDSIM_ESCHEMA, "(root)", "the scenario is empty");
+  /* a document of nothing ('---' alone, '~', '{}') is as empty as no document */
+  const char *rs = root && fy_node_is_scalar(root) && bidsim__plain(root) ? fy_node_get_scalar0(root) : NULL;
+  if (root == NULL || (rs && (!*rs || !strcmp(rs, "~") || !strcmp(rs, "null"))) ||
+      (fy_node_is_mapping(root) && fy_node_mapping_item_count(root) == 0)) {
+    mark_t at = bidsim__node_mark(root);
+    return bidsim__fail(c, at.line ? at : (mark_t){ 1, 1 }, BIDSIM_ESCHEMA, "(root)", "empty scenario: no keys");
+  }
+  if (!fy_node_is_mapping(root)) {
+    mark_t at = bidsim__node_mark(root);
+    return bidsim__fail(c, at.line ? at : (mark_t){ 1, 1 }, BIDSIM_ESCHEMA, "(root)",
+                        "expected a mapping of keys (traffic: ..., plans: ...), got %s", bidsim__type_name(root));
+  }
   int rc = bidsim__check_keys(c, root, "(root)", keys);
   if (rc) return rc;
   struct fy_node *v;
@@ -154,6 +165,17 @@ static int load_root(ctx_t *c, struct fy_node *root) {
   memcpy(sc->market.category_shares, sc->category_shares, sc->category_count * sizeof *sc->category_shares);
   sc->market.category_shares_derived = true;
   if ((v = bidsim__get(root, "market")) && (rc = bidsim__load_market(c, v))) return rc;
+  /* before the rules: a bid typed in fen may be what breaks one */
+  if ((v = bidsim__get(root, "plans"))) {
+    void *it = NULL;
+    struct fy_node *item;
+    for (uint32_t i = 0; (item = fy_node_sequence_iterate(v, &it)) != NULL; i++) {
+      char key[32];
+      snprintf(key, sizeof key, "plans[%u]", i);
+      bidsim__warn_units(c, bidsim__get(item, "bids"), bidsim__get(item, "cap"), key, sc->plans[i].bid_li,
+                         sc->plans[i].premium_pct, sc->plans[i].cap_li);
+    }
+  }
   if (sc->plan_count + sc->market.plans == 0)
     return bidsim__fail_at(c, root, BIDSIM_ESCHEMA, "plans", "the scenario has no plans: list some under plans or set market.plans");
   char days_note[32];
@@ -170,7 +192,7 @@ static int load_root(ctx_t *c, struct fy_node *root) {
 }
 
 /* The defaults of the calls without options: what a run needs. */
-static const bidsim_scenario_options_t default_options = { { false, 0, 0, 0 }, true };
+static const bidsim_scenario_options_t default_options = { .load_plugins = true };
 
 int bidsim_scenario_load_string_opt(const char *text, size_t len, const char *path,
                                     const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
@@ -287,8 +309,8 @@ static int read_file(const char *path, char **out, size_t *out_len, bidsim_error
 int bidsim_scenario_load_opt(const char *path, const bidsim_scenario_options_t *opt, bidsim_scenario_t **out,
                              bidsim_error_t *err) {
   *out = NULL;
-  char *buf;
-  size_t len;
+  char *buf = NULL;
+  size_t len = 0;   /* set by read_file; GCC cannot see that when the library is position-independent */
   int rc = read_file(path, &buf, &len, err);
   if (rc) return rc;
   rc = bidsim_scenario_load_string_opt(buf, len, path, opt, out, err);

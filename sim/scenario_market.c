@@ -31,6 +31,8 @@ int bidsim__load_market(ctx_t *c, struct fy_node *n) {
     if ((v = bidsim__get(n, dists[i].k))) {
       char key[64];
       bidsim__join(key, sizeof key, "market", dists[i].k);
+      if (dists[i].off == offsetof(bidsim_sc_market_t, quality) && c->sc->quality_model == BIDSIM_QUALITY_CTR)
+        return bidsim__quality_refused(c, v, key);
       if ((rc = bidsim__dist(c, v, key, dists[i].lo, dists[i].hi, (bidsim_dist_t *)((char *)mk + dists[i].off)))) return rc;
     }
   if ((v = bidsim__get(n, "redraw"))) {

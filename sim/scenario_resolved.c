@@ -42,6 +42,14 @@ static void put_dist(sbuf_t *b, const char *indent, const char *name, const bids
   else put(b, "%s%s: {dist: lognormal, median: %.17g, sigma: %.17g}\n", indent, name, d->a, d->b);
 }
 
+/* A segment bid as written: the platform's premium over the base ("+25%",
+ * moving with the base in each variant and sweep point), or yuan. */
+static void put_bid(sbuf_t *b, const char *segment, int64_t bid_li, uint16_t pct) {
+  char y[32];
+  if (pct) put(b, ", %s: +%u%%", segment, (unsigned)pct);
+  else put(b, ", %s: %s", segment, yuan(bid_li, y));
+}
+
 /* Names are emitted double-quoted with escapes, so any name round-trips. */
 static void put_name(sbuf_t *b, const char *s) {
   put(b, "\"");
@@ -53,7 +61,7 @@ static void put_name(sbuf_t *b, const char *s) {
   put(b, "\"");
 }
 
-/* A strategy as written: kind or plugin, and its parameters by name (a list
+/* A strategy as written: kind, plugin or python, and its parameters by name (a list
  * appears as name.0, name.1, ..., which loads back to the same parameters). */
 static void put_strategy(sbuf_t *b, const char *indent, const bidsim_sc_strategy_t *st) {
   if (st == NULL) return;
@@ -61,6 +69,9 @@ static void put_strategy(sbuf_t *b, const char *indent, const bidsim_sc_strategy
   if (st->plugin_path) {
     put(b, "plugin: ");
     put_name(b, st->plugin_path);
+  } else if (st->ext_spec) {
+    put(b, "python: ");
+    put_name(b, st->ext_spec);
   } else {
     put(b, "kind: ");
     put_name(b, st->kind);
@@ -91,8 +102,10 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
       put(&b, "%s%.6f", k ? ", " : "", sc->auction.position_weight_ppm[k] / 1e6);
     put(&b, "]\n");
   }
-  put(&b, "  strict_caps: %s\n  quality_model: %s\n  quality: %u\n", sc->strict_caps ? "true" : "false",
-      sc->quality_model == BIDSIM_QUALITY_CTR ? "ctr" : "fixed", sc->quality_fixed);
+  put(&b, "  strict_caps: %s\n  quality_model: %s\n", sc->strict_caps ? "true" : "false",
+      sc->quality_model == BIDSIM_QUALITY_CTR ? "ctr" : "fixed");
+  /* quality scores apply under the fixed model only (refused under ctr) */
+  if (sc->quality_model == BIDSIM_QUALITY_FIXED) put(&b, "  quality: %u\n", sc->quality_fixed);
   put(&b, "traffic:\n  impressions_per_day: %.17g\n  diurnal: [", sc->impressions_per_day);
   for (int h = 0; h < BIDSIM_HOURS; h++) put(&b, "%s%.17g", h ? ", " : "", sc->diurnal[h]);
   put(&b, "]\n  segments: {ordinary: %.17g, shop: %.17g, similar: %.17g}\n  categories:\n", sc->segment_shares[0],
@@ -159,8 +172,8 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     put(&b, "    products: [");
     for (uint32_t k = 0; k < p->product_count; k++) put(&b, "%s%llu", k ? ", " : "", (unsigned long long)p->product_ids[k]);
     put(&b, "]\n    bids: {ordinary: %s", yuan(p->bid_li[0], y));
-    if (!p->bid_derived[1]) put(&b, ", shop: %s", yuan(p->bid_li[1], y));
-    if (!p->bid_derived[2]) put(&b, ", similar: %s", yuan(p->bid_li[2], y));
+    for (int g = BIDSIM_SEG_SHOP; g < BIDSIM_SEG_COUNT; g++)
+      if (!p->bid_derived[g]) put_bid(&b, bidsim_segment_name(g), p->bid_li[g], p->premium_pct[g]);
     put(&b, "}\n");
     if (p->quality) put(&b, "    quality: %u\n", p->quality);
     put(&b, "    publish: {day: %u, time: \"%02u:%02u:%02u\"}\n", p->publish_day, p->publish_second / 3600,
@@ -172,7 +185,7 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
   put_dist(&b, "  ", "base_bid", &mk->base_bid_yuan);
   put_dist(&b, "  ", "premium_shop", &mk->premium_pct[0]);
   put_dist(&b, "  ", "premium_similar", &mk->premium_pct[1]);
-  put_dist(&b, "  ", "quality", &mk->quality);
+  if (sc->quality_model == BIDSIM_QUALITY_FIXED) put_dist(&b, "  ", "quality", &mk->quality);
   put(&b, "  unlimited_share: %.17g\n", mk->unlimited_share);
   put_dist(&b, "  ", "cap", &mk->cap_yuan);
   put_dist(&b, "  ", "ctr", &mk->ctr);
@@ -224,14 +237,15 @@ char *bidsim_scenario_resolved_yaml(const bidsim_scenario_t *sc) {
     for (uint32_t k = 0; k < var->change_count; k++) {
       const bidsim_sc_change_t *ch = &var->changes[k];
       const bidsim_sc_plan_t *p = &sc->plans[ch->plan];
-      char y1[32], y2[32], full[2 * BIDSIM_NAME_MAX + 2];
+      char full[2 * BIDSIM_NAME_MAX + 2];
       /* the "Shop/Plan" form whenever the bare name would be ambiguous */
       if (!pn.shared[ch->plan]) snprintf(full, sizeof full, "%s", p->name);
       else snprintf(full, sizeof full, "%s/%s", sc->shops[p->shop].name, p->name);
       put(&b, "      ");
       put_name(&b, full);
-      put(&b, ":\n        bids: {ordinary: %s, shop: %s, similar: %s}\n", yuan(ch->bid_li[0], y),
-          yuan(ch->bid_li[1], y1), yuan(ch->bid_li[2], y2));
+      put(&b, ":\n        bids: {ordinary: %s", yuan(ch->bid_li[0], y));
+      for (int g = BIDSIM_SEG_SHOP; g < BIDSIM_SEG_COUNT; g++) put_bid(&b, bidsim_segment_name(g), ch->bid_li[g], ch->premium_pct[g]);
+      put(&b, "}\n");
       if (ch->cap_li == BIDSIM_CAP_UNLIMITED) put(&b, "        cap: unlimited\n");
       else put(&b, "        cap: %s\n", yuan(ch->cap_li, y));
       put_strategy(&b, "        ", ch->strategy);

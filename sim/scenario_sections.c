@@ -12,6 +12,13 @@ void bidsim__weights_from_eta(bidsim_scenario_t *sc) {
     sc->auction.position_weight_ppm[k] = (uint32_t)llround(1e6 * pow(1.0 / (k + 1), sc->examination_eta));
 }
 
+/* Under the CTR model (the default) each ad ranks with its product's CTR
+ * (sim/world.c): a quality score written there would be silently ignored. */
+int bidsim__quality_refused(ctx_t *c, struct fy_node *at, const char *key) {
+  return bidsim__fail_at(c, at, BIDSIM_ESCHEMA, key, "a quality score applies under auction.quality_model: fixed only; "
+                         "under ctr (the default) each ad ranks with its product's CTR, so this would be ignored");
+}
+
 int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
   static const char *const keys[] = { "mechanism", "slots", "reserve", "increment", "examination_eta",
                                       "position_weights", "strict_caps", "quality_model", "quality", NULL };
@@ -59,6 +66,7 @@ int bidsim__load_auction(ctx_t *c, struct fy_node *n) {
     else if (!strcmp(buf, "fixed")) sc->quality_model = BIDSIM_QUALITY_FIXED;
     else return bidsim__fail_at(c, v, BIDSIM_ESCHEMA, "auction.quality_model", "unknown quality model '%s' (ctr or fixed)", buf);
   }
+  if ((v = bidsim__get(n, "quality")) && sc->quality_model == BIDSIM_QUALITY_CTR) return bidsim__quality_refused(c, v, "auction.quality");
   if ((rc = bidsim__opt_u32(c, n, "auction", "quality", BIDSIM_QUALITY_MIN, BIDSIM_QUALITY_MAX, &sc->quality_fixed))) return rc;
   bidsim_error_t e;
   if (bidsim_auction_config_check(&sc->auction, &e))

@@ -169,9 +169,10 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
     else if ((rc = bidsim__get_money(c, v, sub, &p->cap_li)))
       return rc;
   }
-  /* bids: ordinary required; shop and similar default to the smallest
-   * allowed premium (base x 1.10, rounded up to whole fen: the rules
-   * module's bound, exact for any base) */
+  /* bids: ordinary required, in yuan; shop and similar in yuan or as the
+   * platform's premium over the base ("+100%"), defaulting to the smallest
+   * premium, +10% (base x 1.10 rounded up to whole fen by the rules module,
+   * exact for any base) */
   v = bidsim__get(n, "bids");
   bidsim__join(sub, sizeof sub, key, "bids");
   static const char *const segs[] = { "ordinary", "shop", "similar", NULL };
@@ -183,16 +184,17 @@ int bidsim__load_plan(ctx_t *c, struct fy_node *n, uint32_t i) {
     bidsim__join(bkey, sizeof bkey, sub, segs[s]);
     pm->bids[s] = b ? bidsim__node_mark(b) : bidsim__node_mark(v);
     if (b) {
-      if ((rc = bidsim__get_money(c, b, bkey, &p->bid_li[s]))) return rc;
+      if ((rc = bidsim__get_bid(c, b, bkey, s, p->bid_li[0], &p->bid_li[s], &p->premium_pct[s]))) return rc;
     } else {
-      int64_t hi;
-      bidsim_rule_premium_bounds(p->bid_li[0], &p->bid_li[s], &hi);
+      bidsim_rule_premium_bid(p->bid_li[0], BIDSIM_PREMIUM_MIN_PCT, &p->bid_li[s], bkey, NULL);
+      p->premium_pct[s] = BIDSIM_PREMIUM_MIN_PCT;
       p->bid_derived[s] = true;
     }
   }
   if ((v = bidsim__get(n, "quality"))) {
     pm->quality = bidsim__node_mark(v);
     bidsim__join(sub, sizeof sub, key, "quality");
+    if (sc->quality_model == BIDSIM_QUALITY_CTR) return bidsim__quality_refused(c, v, sub);
     if ((rc = bidsim__get_u32(c, v, sub, 0, UINT32_MAX, &p->quality))) return rc;   /* the range is the engine's rule */
   }
   if ((v = bidsim__get(n, "publish"))) {

@@ -1,8 +1,9 @@
 /* sim/scenario_strategy.c - a strategy setting (`strategy:` of a plan, a
- * variant's change or a market share): a built-in by kind or a plugin by
- * path, with its parameters, checked by creating it once. A plugin is
- * trusted code: it is loaded (its constructors run) only when the options
- * ask for it. */
+ * variant's change or a market share): a built-in by kind, a plugin by
+ * path, or an external one (`python: module:Class`, resolved by the program
+ * that runs it: sim/strategy_external.h), with its parameters, checked by
+ * creating it once. A plugin is trusted code: it is loaded (its
+ * constructors run) only when the options ask for it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
+#include "sim/strategy_external.h"
 #include "sim/strategy_plugin.h"
 
 void bidsim__strategy_free(bidsim_sc_strategy_t *st) {
@@ -19,6 +21,8 @@ void bidsim__strategy_free(bidsim_sc_strategy_t *st) {
   bidsim_free(st->params);
   bidsim_free(st->plugin_path);
   bidsim_plugin_close(st->plugin_handle);
+  if (st->ext && st->ext->release) st->ext->release(st->ext_ctx);
+  bidsim_free(st->ext_spec);
   bidsim_free(st);
 }
 
@@ -73,16 +77,43 @@ static void param_node(struct fy_node *params, const char *name, const char *sub
   }
 }
 
-/* strategy: {kind: NAME | plugin: PATH, params: {name: number | [numbers]}}.
- * Checked by creating it once: the strategy names any parameter it rejects. */
+/* `python: SPEC`: the program's resolver makes @p st an external strategy;
+ * without one (the bidsim command) it is refused at its key with how to run
+ * it. A refusal naming a parameter is reported at it. */
+static int resolve_external(ctx_t *c, struct fy_node *at, const char *key, struct fy_node *params, const char *sub,
+                            bidsim_sc_strategy_t *st) {
+  const char *file = c->file ? c->file : c->path;   /* a sweep point's is its file's */
+  if (c->opt->resolve_external == NULL)
+    return bidsim__fail_at(c, at, BIDSIM_ESCHEMA, key,
+                           "a Python strategy runs only inside Python, not in the bidsim command: python3 -c "
+                           "'import bidsim; bidsim.load(\"%s\").run(out=\"OUT.h5\")' (docs/python.md)", file);
+  bidsim_params_t ps = { st->param_count, st->params };
+  bidsim_error_t e;
+  bidsim_error_clear(&e);
+  int rc = c->opt->resolve_external(c->opt->resolve_ctx, st->ext_spec, &ps, file, st, &e);
+  if (rc == BIDSIM_OK && st->ext == NULL) rc = bidsim_error_set(&e, BIDSIM_EPLUGIN, "", "the resolver set no strategy");
+  if (rc == BIDSIM_OK) return BIDSIM_OK;
+  char at_key[440];
+  snprintf(at_key, sizeof at_key, "%s", key);
+  if (params && e.where[0]) param_node(params, e.where, sub, &at, at_key, sizeof at_key);
+  return bidsim__fail_at(c, at, rc == BIDSIM_ENOMEM ? BIDSIM_ENOMEM : BIDSIM_ESCHEMA, at_key, "%s",
+                         e.msg[0] ? e.msg : "the Python strategy was refused");
+}
+
+/* strategy: {kind: NAME | plugin: PATH | python: MODULE:CLASS, params: {name:
+ * number | [numbers]}}. Checked by creating it once: the strategy names any
+ * parameter it rejects. */
 int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_sc_strategy_t **out) {
-  static const char *const keys[] = { "kind", "plugin", "params", NULL };
+  static const char *const keys[] = { "kind", "plugin", "python", "params", NULL };
   *out = NULL;
   int rc = bidsim__check_keys(c, n, key, keys);
   if (rc) return rc;
   struct fy_node *kind = bidsim__get(n, "kind"), *plugin = bidsim__get(n, "plugin"), *params = bidsim__get(n, "params");
-  if ((kind == NULL) == (plugin == NULL))
-    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a strategy needs exactly one of kind (a built-in) or plugin (a .so path)");
+  struct fy_node *python = bidsim__get(n, "python");
+  if ((kind != NULL) + (plugin != NULL) + (python != NULL) != 1)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key,
+                           "a strategy needs exactly one of kind (a built-in), plugin (a .so path) or python "
+                           "(module:Class)");
   bidsim_sc_strategy_t *st = bidsim_calloc(1, sizeof *st);
   if (st == NULL) return bidsim__fail_at(c, n, BIDSIM_ENOMEM, key, "out of memory");
   char sub[256], buf[1024], msg[300];   /* msg: a plugin's load failure */
@@ -96,6 +127,11 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
       rc = bidsim__fail_at(c, kind, BIDSIM_ESCHEMA, sub, "unknown strategy '%s' (built-ins: %s; or use plugin:)", st->kind, list);
       goto fail;
     }
+  } else if (python) {
+    snprintf(sub, sizeof sub, "%s.python", key);
+    if ((rc = bidsim__scalar(c, python, sub, buf, sizeof buf, "module:Class"))) goto fail;
+    snprintf(st->kind, sizeof st->kind, "python");
+    if ((st->ext_spec = bidsim_strdup(buf)) == NULL) { rc = bidsim__fail_at(c, python, BIDSIM_ENOMEM, sub, "out of memory"); goto fail; }
   } else {
     snprintf(sub, sizeof sub, "%s.plugin", key);
     if ((rc = bidsim__scalar(c, plugin, sub, buf, sizeof buf, "a path to a shared object"))) goto fail;
@@ -149,6 +185,13 @@ int bidsim__load_strategy(ctx_t *c, struct fy_node *n, const char *key, bidsim_s
         if ((rc = bidsim__get_double(c, v, pkey, -1e12, 1e12, &x)) || (rc = add_param(c, v, pkey, st, name, x))) goto fail;
       }
     }
+  }
+  if (python) {
+    char pkey[256];
+    snprintf(pkey, sizeof pkey, "%s.python", key);
+    if ((rc = resolve_external(c, python, pkey, params, sub, st))) goto fail;
+    *out = st;
+    return BIDSIM_OK;
   }
   if (st->impl == NULL) {   /* a plugin not loaded: its parameters stay unchecked */
     *out = st;

@@ -199,40 +199,50 @@ void bidsim__sweep_free(bidsim_scenario_t *sc) {
 }
 
 /* The scenario of one point: the document with the point's values set and
- * without `sweep`, loaded like a file. */
-static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *at, uint32_t v,
-                      bidsim_scenario_t **out) {
+ * without `sweep`, loaded like a file. A point that breaks a rule returns
+ * its code with *pe filled and *fatal false (the next points are loaded
+ * too, so that every bad one is reported); a key that cannot be set or no
+ * memory is fatal, in c->err. The point's warnings go to @p pn. */
+static int load_point(ctx_t *c, bidsim_scenario_t *base, struct fy_document *doc, struct fy_node *keys, uint32_t v,
+                      bidsim_scenario_t **out, bidsim_error_t *pe, bidsim_scenario_notes_t *pn, bool *fatal) {
   const uint32_t K = base->sweep_key_count;
-  char params[512] = "";
-  for (uint32_t k = 0; k < K; k++)
-    snprintf(params + strlen(params), sizeof params - strlen(params), "%s%s=%s", k ? ", " : "", base->sweep_keys[k],
-             base->sweep_values[(size_t)v * K + k]);
+  char params[512];
+  bidsim__sweep_params(base, v, params, sizeof params);
+  *fatal = true;
   struct fy_document *copy = fy_document_clone(doc);
-  if (copy == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, "sweep", "out of memory");
+  if (copy == NULL) return bidsim__fail_at(c, keys, BIDSIM_ENOMEM, "sweep", "out of memory");
   struct fy_node *root = fy_document_root(copy);
   struct fy_node_pair *sw = bidsim__get_pair(root, "sweep");
   /* removing by key frees the pair; the returned value is ours to free */
   if (sw) fy_node_free(fy_node_mapping_remove_by_key(root, fy_node_pair_key(sw)));
+  void *it = NULL;
   for (uint32_t k = 0; k < K; k++) {
+    struct fy_node_pair *kp = fy_node_mapping_iterate(keys, &it);
     const char *why = set_path(copy, base->sweep_keys[k], base->sweep_values[(size_t)v * K + k]);
     if (why) {
       fy_document_destroy(copy);
-      return bidsim__fail_at(c, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s): key %s: %s", v, params, base->sweep_keys[k], why);
+      return bidsim__fail_at(c, kp ? fy_node_pair_key(kp) : keys, BIDSIM_ESCHEMA, "sweep", "point %u (%s): key %s: %s",
+                             v, params, base->sweep_keys[k], why);
     }
   }
   char *text = fy_emit_document_to_string(copy, FYECF_MODE_BLOCK | FYECF_WIDTH_INF);
   fy_document_destroy(copy);
-  if (text == NULL) return bidsim__fail_at(c, at, BIDSIM_ENOMEM, "sweep", "out of memory");
+  if (text == NULL) return bidsim__fail_at(c, keys, BIDSIM_ENOMEM, "sweep", "out of memory");
   char where[96];
   snprintf(where, sizeof where, "sweep point %u", v);
-  bidsim_error_t e;
-  int rc = bidsim__load_text(text, strlen(text), where, c->file, c->opt, out, &e);
+  bidsim_scenario_options_t opt = *c->opt;
+  opt.notes = pn;
+  int rc = bidsim__load_text(text, strlen(text), where, c->file, &opt, out, pe);
   free(text);
-  if (rc) return bidsim__fail_at(c, at, rc, "sweep", "point %u (%s) is invalid: %s: %s", v, params, e.where, e.msg);
+  if (rc == BIDSIM_ENOMEM) return bidsim__fail_at(c, keys, rc, "sweep", "point %u (%s): %s", v, params, pe->msg);
+  *fatal = false;
+  if (rc) return rc;
   const char *changed = same_shape(base, *out);
-  if (changed)
-    return bidsim__fail_at(c, at, BIDSIM_ESCHEMA, "sweep", "point %u (%s) changes %s; every point must keep them", v,
-                params, changed);
+  if (changed) {
+    snprintf(pe->where, sizeof pe->where, "%s", where);
+    snprintf(pe->msg, sizeof pe->msg, "changes %s; every point must keep them", changed);
+    return BIDSIM_ESCHEMA;
+  }
   return BIDSIM_OK;
 }
 
@@ -311,9 +321,25 @@ int bidsim__sweep_expand(bidsim_scenario_t *base, struct fy_document *doc, struc
     for (uint32_t w = 0; w < v && unique; w++) unique = strcmp(vars[v].name, vars[w].name) != 0;
   }
   for (uint32_t v = 0; v < V && !unique; v++) snprintf(vars[v].name, BIDSIM_NAME_MAX, "point-%04u", v);
-  for (uint32_t v = 0; v < V; v++) {
-    int rc = load_point(c, base, doc, keys, v, &base->variant_sc[v]);
-    if (rc) return rc;
+  /* every point loaded, and every one that breaks a rule reported at the
+   * user's file (scenario_sweep_report.c) */
+  bidsim__sweep_report_t rep;
+  if (bidsim__sweep_report_init(&rep, c, base, fy_document_root(doc), keys, mode)) {
+    bidsim__sweep_report_free(&rep);
+    return bidsim__fail_at(c, keys, BIDSIM_ENOMEM, mode, "out of memory");
   }
-  return BIDSIM_OK;
+  int rc = BIDSIM_OK;
+  for (uint32_t v = 0; v < V && !rc; v++) {
+    bidsim_error_t pe;
+    bidsim_scenario_notes_t pn = { 0, 0, NULL };
+    bool fatal;
+    int prc = load_point(c, base, doc, keys, v, &base->variant_sc[v], &pe, &pn, &fatal);
+    bidsim__sweep_report_notes(&rep, v, &pn);
+    bidsim_scenario_notes_free(&pn);
+    if (prc && fatal) rc = prc;
+    else if (prc) bidsim__sweep_report_bad(&rep, v, prc, &pe);
+  }
+  if (!rc && rep.bad) rc = bidsim__sweep_report_fail(&rep);
+  bidsim__sweep_report_free(&rep);
+  return rc;
 }

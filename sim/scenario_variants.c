@@ -6,8 +6,10 @@
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
-/* plans: {PLAN: {bids: {...}, cap: ...}}. Bids not given keep the plan's;
- * the merged bids and the cap are checked by the engine's rules module. */
+/* plans: {PLAN: {bids: {...}, cap: ...}}. A segment bid not given keeps the
+ * plan's: its yuan, or its premium (a "+N%" or the default +10%) over the
+ * variant's base; the merged bids and the cap are checked by the engine's
+ * rules module. */
 static int load_change(ctx_t *c, const bidsim__plan_names_t *pn, struct fy_node_pair *pair, const char *vkey,
                        bidsim_sc_change_t *ch) {
   static const char *const keys[] = { "bids", "cap", "strategy", NULL };
@@ -27,6 +29,7 @@ static int load_change(ctx_t *c, const bidsim__plan_names_t *pn, struct fy_node_
   const bidsim_sc_plan_t *p = &sc->plans[i];
   ch->plan = (uint32_t)i;
   memcpy(ch->bid_li, p->bid_li, sizeof ch->bid_li);
+  memcpy(ch->premium_pct, p->premium_pct, sizeof ch->premium_pct);
   ch->cap_li = p->cap_li;
   bidsim_error_t e;
   if ((v = bidsim__get(n, "bids"))) {
@@ -36,7 +39,9 @@ static int load_change(ctx_t *c, const bidsim__plan_names_t *pn, struct fy_node_
       struct fy_node *b = bidsim__get(v, segs[g]);
       char bkey[320];
       bidsim__join(bkey, sizeof bkey, sub, segs[g]);
-      if (b && (rc = bidsim__get_money(c, b, bkey, &ch->bid_li[g]))) return rc;
+      if (b && (rc = bidsim__get_bid(c, b, bkey, g, ch->bid_li[0], &ch->bid_li[g], &ch->premium_pct[g]))) return rc;
+      if (!b && ch->premium_pct[g])   /* the plan's premium over this variant's base */
+        bidsim_rule_premium_bid(ch->bid_li[0], ch->premium_pct[g], &ch->bid_li[g], bkey, NULL);
     }
     if ((rc = bidsim_rule_check_bids(ch->bid_li, sub, &e))) {
       /* point at the segment the engine names, else at the mapping */
@@ -54,6 +59,7 @@ static int load_change(ctx_t *c, const bidsim__plan_names_t *pn, struct fy_node_
       return rc;
     if ((rc = bidsim_rule_check_cap(ch->cap_li, sub, &e))) return bidsim__fail_at(c, v, rc, sub, "%s", e.msg);
   }
+  bidsim__warn_units(c, bidsim__get(n, "bids"), bidsim__get(n, "cap"), key, ch->bid_li, ch->premium_pct, ch->cap_li);
   if ((v = bidsim__get(n, "strategy"))) {
     bidsim__join(sub, sizeof sub, key, "strategy");
     if ((rc = bidsim__load_strategy(c, v, sub, &ch->strategy))) return rc;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
 /* ---- the document ------------------------------------------------------- */
@@ -99,7 +100,12 @@ int bidsim__yaml_parse(ctx_t *c, const char *text, size_t len, bidsim__yaml_t *y
     return bidsim__fail(c, (mark_t){ 0, 0 }, BIDSIM_ENOMEM, "(yaml)", "out of memory");
   }
   y->doc = fy_parse_load_document(y->parser);
-  int rc = y->doc == NULL ? syntax_error(c, y->diag) : BIDSIM_OK;
+  void *it = NULL;
+  int rc = BIDSIM_OK;
+  if (y->doc == NULL && !fy_parser_get_stream_error(y->parser) && !(y->diag && fy_diag_errors_iterate(y->diag, &it)))
+    rc = bidsim__fail(c, (mark_t){ 1, 1 }, BIDSIM_ESCHEMA, "(root)", "empty scenario: no keys");   /* no document: nothing or only comments */
+  else if (y->doc == NULL)
+    rc = syntax_error(c, y->diag);
   /* a second document would be silently ignored: one scenario per file */
   struct fy_document *next = rc ? NULL : fy_parse_load_document(y->parser);
   if (next) {
@@ -169,6 +175,43 @@ int bidsim__fail_at(ctx_t *c, struct fy_node *at, int code, const char *key, con
   failv(c, bidsim__node_mark(at), code, key, fmt, ap);
   va_end(ap);
   return code;
+}
+
+/* ---- notes ------------------------------------------------------------ */
+
+void bidsim__note_add(const ctx_t *c, bidsim_note_kind_t kind, const char *where, const char *msg) {
+  bidsim_scenario_notes_t *l = c->opt ? c->opt->notes : NULL;
+  if (l == NULL) return;
+  if (l->count >= BIDSIM_NOTES_MAX) { l->dropped++; return; }
+  /* grown by doubling; a note that finds no memory is counted as dropped */
+  if ((l->count & (l->count - 1)) == 0) {
+    bidsim_scenario_note_t *nn = bidsim_realloc(l->note, (l->count ? 2 * (size_t)l->count : 1) * sizeof *nn);
+    if (nn == NULL) { l->dropped++; return; }
+    l->note = nn;
+  }
+  bidsim_scenario_note_t *n = &l->note[l->count++];
+  n->kind = kind;
+  snprintf(n->where, sizeof n->where, "%s", where);
+  snprintf(n->msg, sizeof n->msg, "%s", msg);
+}
+
+void bidsim__note(const ctx_t *c, bidsim_note_kind_t kind, mark_t m, const char *key, const char *fmt, ...) {
+  if (c->opt == NULL || c->opt->notes == NULL) return;
+  char where[160], msg[352];
+  int n = snprintf(where, sizeof where, "%s:%d:%d: %s", c->path, m.line, m.col, key);
+  if (n >= (int)sizeof where) where[sizeof where - 1] = '\0';
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  bidsim__note_add(c, kind, where, msg);
+}
+
+void bidsim_scenario_notes_free(bidsim_scenario_notes_t *notes) {
+  if (notes == NULL) return;
+  bidsim_free(notes->note);
+  notes->note = NULL;
+  notes->count = notes->dropped = 0;
 }
 
 /* ---- scalars --------------------------------------------------------- */
@@ -312,6 +355,42 @@ int bidsim__get_money(ctx_t *c, struct fy_node *n, const char *key, int64_t *out
   return BIDSIM_OK;
 bad:
   return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "expected an amount in yuan such as 1.50, got '%s'", buf);
+}
+
+/* A premium as the platform writes it: "+25%". */
+static bool looks_like_premium(const char *s, size_t len) {
+  return len > 0 && (s[len - 1] == '%' || s[0] == '+');
+}
+
+int bidsim__get_bid(ctx_t *c, struct fy_node *n, const char *key, int seg, int64_t base_li, int64_t *bid_li,
+                    uint16_t *pct) {
+  *pct = 0;
+  size_t len = 0;
+  const char *s = fy_node_is_scalar(n) ? fy_node_get_scalar(n, &len) : NULL;
+  if (s == NULL || !looks_like_premium(s, len) || len >= 64) return bidsim__get_money(c, n, key, bid_li);
+  char buf[64];
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  if (seg == BIDSIM_SEG_ORDINARY)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "the base bid is in yuan (such as 1.30), got '%s'; premiums "
+                           "(+10%% to +300%%) are for the shop and similar bids", buf);
+  if (!bidsim__plain(n) || buf[len - 1] != '%' || (buf[0] != '+' && buf[0] != '-' && !isdigit((unsigned char)buf[0])))
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key,
+                           "expected a bid in yuan such as 1.50 or a premium over the base bid such as +25%%, got '%s'", buf);
+  if (buf[0] != '+')
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "a premium is written with its sign, +10%% to +300%% above the "
+                           "base bid, got '%s'", buf);
+  int64_t v = 0;
+  size_t i = 1;
+  for (; isdigit((unsigned char)buf[i]); i++) v = v < 100000 ? v * 10 + (buf[i] - '0') : v;
+  if (i == 1 || i != len - 1)
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "premiums are whole percent, as the platform sets them "
+                           "(+10%% to +300%%), got '%s'", buf);
+  bidsim_error_t e;
+  int rc = bidsim_rule_premium_bid(base_li, v, bid_li, key, &e);
+  if (rc) return bidsim__fail_at(c, n, rc, key, "%s", e.msg);
+  *pct = (uint16_t)v;
+  return BIDSIM_OK;
 }
 
 /* ---- mappings -------------------------------------------------------- */

@@ -2,7 +2,9 @@
  * plans and the competitors of market.strategies), run for the day loop:
  * fresh instances per unit, an update every strategy period (clamped to the
  * platform's rules, counted in the slab), and the exposures and clicks they
- * learn from. The counters are inline: the loop calls them per filled slot. */
+ * learn from. The counters are inline: the loop calls them per filled slot.
+ * External strategies (sim/strategy_external.h) run here too: their entries
+ * follow the C strategies', one group per (table, context). */
 #ifndef BIDSIM_SIM_STRATEGY_HOST_H
 #define BIDSIM_SIM_STRATEGY_HOST_H
 #include <stdint.h>
@@ -13,13 +15,28 @@
 #define BIDSIM_HOST_NONE UINT32_MAX
 
 struct bidsim_world_market;   /* sim/world_internal.h: one draw of the market */
+struct bidsim_external_strategy;
+
+/* The entries [first, first + count) that one external instance runs. */
+typedef struct bidsim_host_group {
+  const struct bidsim_external_strategy *ext;
+  void    *ctx, *inst;                  /* inst: NULL until begun */
+  uint32_t first, count;
+} bidsim_host_group_t;
+
+/* An external entry's self: its group and its index in the group's batch. */
+typedef struct { bidsim_host_group_t *group; uint32_t i; } bidsim_host_ext_ref_t;
 
 /* The plans running strategies, as arrays over them (entry i is the i-th
  * such plan): their instances, what they have seen, and what a period's
  * update reads; a batch (bidsim_strategy_batch_t) points straight into
  * these, so a period builds nothing per plan. */
 typedef struct bidsim_strategy_host {
-  uint32_t count;
+  uint32_t count;                       /* entries: [0, c_count) C strategies, then the groups' */
+  uint32_t c_count;
+  uint32_t group_count;
+  bidsim_host_group_t *groups;
+  bidsim_host_ext_ref_t *ext_ref;       /* [entry] for the external entries */
   uint32_t *plan;
   uint32_t *of_plan;                    /* [market plan] entry, or BIDSIM_HOST_NONE */
   uint32_t plans;                       /* of the market: of_plan's length */
@@ -43,7 +60,7 @@ void bidsim_strategy_host_free(bidsim_strategy_host_t *h);
 /** @brief Fresh instances for @p variant (a strategy's state never carries
  *  from one unit to the next), the competitors of market draw @p wm with
  *  their generated bids restored in @p m. Errors: BIDSIM_EPLUGIN (a strategy refused its parameters), the
- *  market's. */
+ *  market's, an external strategy's. */
 int  bidsim_strategy_host_begin(bidsim_strategy_host_t *h, const bidsim_world_t *w,
                                 const struct bidsim_world_market *wm, bidsim_market_t *m, uint32_t variant,
                                 bidsim_error_t *err);
@@ -54,10 +71,17 @@ void bidsim_strategy_host_day_start(bidsim_strategy_host_t *h, int64_t day0_s);
 
 /** @brief At the clock @p t_s (of day @p day, with its hour shares): if a
  *  period has begun, update every strategy and apply the actions to @p m;
- *  clamped actions are counted in the slab's strategy_clamps. */
+ *  clamped actions are counted in the slab's strategy_clamps. Errors: the
+ *  market's, an external strategy's update. */
 int  bidsim_strategy_host_tick(bidsim_strategy_host_t *h, const bidsim_world_t *w, bidsim_market_t *m, int64_t t_s,
                                uint32_t day, const double hour_share[BIDSIM_HOURS], bidsim_day_slab_t *slab,
                                bidsim_error_t *err);
+
+/** @brief The day's end (24:00 of @p day, before the caps reset): the
+ *  external strategies that ask for it see their plans' state. Errors:
+ *  theirs. */
+int  bidsim_strategy_host_day_end(bidsim_strategy_host_t *h, const bidsim_world_t *w, bidsim_market_t *m, uint32_t day,
+                                  bidsim_error_t *err);
 
 /** @brief The host's entry of market plan @p plan, or BIDSIM_HOST_NONE. */
 static inline uint32_t bidsim_strategy_host_entry(const bidsim_strategy_host_t *h, uint32_t plan) {

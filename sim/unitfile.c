@@ -16,9 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "bidsim/alloc.h"
+#include "sim/output_table.h"
 #include "sim/unitstore_internal.h"
 
-#define MAGIC "BIDSIMU2"
+#define MAGIC "BIDSIMU3"   /* 3: the day laid out by the output table, per-slot counts */
 #define IO_BYTES ((size_t)256 << 10)   /* encoded bytes buffered per write or read */
 
 /* On disk, native byte order; no padding in either struct. */
@@ -37,38 +38,45 @@ typedef struct {
   uint64_t check;           /* FNV-1a of the 24 bytes above */
 } block_header_t;
 
-size_t bidsim_slab_words(uint32_t plans, uint32_t products) {
-  return (size_t)BIDSIM_METRIC_COUNT * plans * (BIDSIM_SEG_COUNT + BIDSIM_HOURS) +
-         (size_t)BIDSIM_METRIC_COUNT * products + (1 + BIDSIM_EXTRA_COUNT) * (size_t)plans +
-         (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT;
+/* The day's arrays in the table's order (output_table.c: its STORE_DAY
+ * datasets), which is the order of a unit file's day and of an MPI day
+ * message. The pointers are to the slab's own arrays; callers given a
+ * const slab only read through them. */
+typedef codec_part_t slab_part_t;
+enum { SLAB_PARTS = OUT_DAY_END };
+
+static output_dims_t slab_dims(uint32_t plans, uint32_t products, uint32_t slots) {
+  return (output_dims_t){ 1, 1, 1, plans, products, slots, 0, 0, 0 };
 }
 
-/* The slab's arrays in pack order: the order of a unit file's day and of
- * an MPI day message. The pointers are to the slab's own arrays; callers
- * given a const slab only read through them. */
-typedef codec_part_t slab_part_t;
-enum { SLAB_PARTS = 5 + BIDSIM_EXTRA_COUNT };
+size_t bidsim_slab_words(uint32_t plans, uint32_t products, uint32_t slots) {
+  const output_dims_t d = slab_dims(plans, products, slots);
+  size_t n = 0;
+  for (int id = 0; id < OUT_DAY_END; id++)
+    if (output_present(id, &d)) n += (size_t)output_chunk_values(id, &d);
+  return n;
+}
 
-static void slab_parts(const bidsim_day_slab_t *slab, slab_part_t parts[SLAB_PARTS]) {
-  size_t i = 0;
-  parts[i++] = (slab_part_t){ slab->plan_segment, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_SEG_COUNT };
-  parts[i++] = (slab_part_t){ slab->plan_hour, (size_t)BIDSIM_METRIC_COUNT * slab->plans * BIDSIM_HOURS };
-  parts[i++] = (slab_part_t){ slab->product, (size_t)BIDSIM_METRIC_COUNT * slab->products };
-  parts[i++] = (slab_part_t){ slab->cap_hit_s, slab->plans };
-  for (int e = 0; e < BIDSIM_EXTRA_COUNT; e++) parts[i++] = (slab_part_t){ slab->extra[e], slab->plans };
-  parts[i++] = (slab_part_t){ (int64_t *)&slab->impressions[0][0], (size_t)BIDSIM_HOURS * BIDSIM_SEG_COUNT };
+/* The parts of a slab (a slab without slots has none of /plan_slot's):
+ * their number. */
+static size_t slab_parts(const bidsim_day_slab_t *slab, slab_part_t parts[SLAB_PARTS]) {
+  const output_dims_t d = slab_dims(slab->plans, slab->products, slab->slots);
+  size_t n = 0;
+  for (int id = 0; id < OUT_DAY_END; id++)
+    if (output_present(id, &d)) parts[n++] = (slab_part_t){ output_slab_part(slab, id), (size_t)output_chunk_values(id, &d) };
+  return n;
 }
 
 void bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out) {
   slab_part_t parts[SLAB_PARTS];
-  slab_parts(s, parts);
-  for (size_t i = 0; i < SLAB_PARTS; out += parts[i].n, i++) memcpy(out, parts[i].p, parts[i].n * sizeof *out);
+  size_t n = slab_parts(s, parts);
+  for (size_t i = 0; i < n; out += parts[i].n, i++) memcpy(out, parts[i].p, parts[i].n * sizeof *out);
 }
 
 void bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s) {
   slab_part_t parts[SLAB_PARTS];
-  slab_parts(s, parts);
-  for (size_t i = 0; i < SLAB_PARTS; in += parts[i].n, i++) memcpy(parts[i].p, in, parts[i].n * sizeof *in);
+  size_t n = slab_parts(s, parts);
+  for (size_t i = 0; i < n; in += parts[i].n, i++) memcpy(parts[i].p, in, parts[i].n * sizeof *in);
 }
 
 /* FNV-1a over 64-bit words (the payload is whole int64s), eight times
@@ -180,9 +188,9 @@ int bidsim_unitstore_begin(bidsim_unitstore_t *s, uint32_t unit, bidsim_unit_fil
 int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const bidsim_day_slab_t *slab,
                             bidsim_error_t *err) {
   slab_part_t parts[SLAB_PARTS];
-  slab_parts(slab, parts);
+  const size_t nparts = slab_parts(slab, parts);
   size_t words = 0;
-  for (size_t i = 0; i < SLAB_PARTS; i++) words += parts[i].n;
+  for (size_t i = 0; i < nparts; i++) words += parts[i].n;
   if (words != s->words || uf->days_written >= s->key.days)
     return bidsim_error_set(err, BIDSIM_EINVAL, uf->path, "day %u does not fit the unit", uf->days_written);
   /* the block header goes in once the encoded length and the sum are known */
@@ -192,7 +200,7 @@ int bidsim_unitstore_append(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, const
   if (!write_all(uf->fd, &b, sizeof b)) return io_error(err, uf->path, "write");
   uf->offset += sizeof b;
   codec_encoder_t enc = { 0, day_basis(uf->header_check, uf->days_written) };
-  for (size_t i = 0; i < SLAB_PARTS; i++)
+  for (size_t i = 0; i < nparts; i++)
     for (size_t done = 0, used = 0; done < parts[i].n; done += used) {
       if (IO_BYTES - uf->fill < 4 * CODEC_MAX_VARINT && !flush_buf(uf)) return io_error(err, uf->path, "write");
       uf->fill += codec_encode(&enc, parts[i].p + done, parts[i].n - done, &used, uf->buf + uf->fill,
@@ -351,14 +359,16 @@ int bidsim_unitstore_read_day(bidsim_unitstore_t *s, uint32_t unit, uint32_t day
                               bidsim_error_t *err) {
   char path[4096];
   snprintf(path, sizeof path, "%s/u%08" PRIu32 ".bin", s->dir, unit);
-  if (unit >= s->units || day >= s->key.days || slab->plans != s->key.plans || slab->products != s->key.products)
+  if (unit >= s->units || day >= s->key.days || slab->plans != s->key.plans || slab->products != s->key.products ||
+      slab->slots != s->key.slots)
     return bidsim_error_set(err, BIDSIM_EINVAL, path, "day %u of unit %u does not fit the store", day, unit);
   unit_reader_t *r = &s->reader;
   int rc = BIDSIM_OK;
   if (r->fd < 0 || r->unit != unit || r->next_day > day) rc = reader_open(s, r, unit, path, err);
   while (rc == BIDSIM_OK && r->next_day < day) rc = reader_day(s, r, NULL, path, err);   /* skipped days */
-  slab_part_t parts[SLAB_PARTS];
-  slab_parts(slab, parts);
+  slab_part_t parts[SLAB_PARTS + 1];
+  const size_t nparts = slab_parts(slab, parts);
+  parts[nparts] = (slab_part_t){ NULL, 0 };
   if (rc == BIDSIM_OK) rc = reader_day(s, r, parts, path, err);
   if (rc != BIDSIM_OK || r->next_day == s->key.days) unitfile_reader_close(r);
   return rc;

@@ -38,9 +38,11 @@ static name_kind_t classify(const char *n, uint32_t *unit) {
 }
 
 static int key_text(const bidsim_unitstore_key_t *k, char *buf, size_t n) {
-  /* "format 2": unit files of the compressed, key-checked layout */
-  return snprintf(buf, n, KEY_HEAD "format 2\nfingerprint %016" PRIx64 "\nvariants %u\nreplicates %u\ndays %u\n"
-                  "plans %u\nproducts %u\n", k->fingerprint, k->variants, k->replicates, k->days, k->plans, k->products);
+  /* "format 3": unit files of the day laid out by the output table, with
+   * per-slot counts (a store of format 2 is another run's) */
+  return snprintf(buf, n, KEY_HEAD "format 3\nfingerprint %016" PRIx64 "\nvariants %u\nreplicates %u\ndays %u\n"
+                  "plans %u\nproducts %u\nslots %u\n", k->fingerprint, k->variants, k->replicates, k->days, k->plans,
+                  k->products, k->slots);
 }
 
 /* A small regular file of the store, read whole (at most n - 1 bytes): its
@@ -245,7 +247,7 @@ int bidsim_unitstore_open(const char *dir, const bidsim_unitstore_key_t *key, bo
   s->key = *key;
   s->units = (uint32_t)units;
   s->done = bidsim_calloc(s->units + 1, 1);
-  s->words = bidsim_slab_words(key->plans, key->products);
+  s->words = bidsim_slab_words(key->plans, key->products, key->slots);
   int rc = !s->dir || !s->done ? bidsim_error_set(err, BIDSIM_ENOMEM, dir, "out of memory") : lock_dir(s, err);
   scan_t sc;
   if (rc == BIDSIM_OK) rc = check_scan(s, &sc, err);   /* again, now that no other run can change it */

@@ -25,6 +25,7 @@
 typedef struct {
   uint64_t fingerprint;   /* bidsim_scenario_fingerprint */
   uint32_t variants, replicates, days, plans, products;
+  uint32_t slots;         /* the auction's slot positions (the day's per-slot counters) */
 } bidsim_unitstore_key_t;
 
 typedef struct bidsim_unitstore bidsim_unitstore_t;
@@ -72,7 +73,7 @@ int  bidsim_unitstore_finish(bidsim_unitstore_t *s, bidsim_unit_file_t *uf, bids
 void bidsim_unitstore_abandon(bidsim_unit_file_t *uf);
 
 /** @brief Read day @p day of a complete unit into @p slab (sized for the
- *  key's plans and products), checking that the file is this store's unit
+ *  key's plans, products and slots), checking that the file is this store's unit
  *  @p unit (its key and number) and the day's checksum. Reading a unit's
  *  days in order costs one pass over its file; call from one thread.
  *  Errors: BIDSIM_EIO, BIDSIM_EMISMATCH (a unit file of another run or
@@ -83,8 +84,9 @@ int  bidsim_unitstore_read_day(bidsim_unitstore_t *s, uint32_t unit, uint32_t da
                                bidsim_error_t *err);
 
 /* Day slabs as one flat array of int64 (for unit files and MPI messages):
- * plan_segment, plan_hour, product, cap_hit_s, extra[0..3], impressions. */
-size_t bidsim_slab_words(uint32_t plans, uint32_t products);
+ * the STORE_DAY datasets of the output table (sim/output_table.c), in its
+ * order. */
+size_t bidsim_slab_words(uint32_t plans, uint32_t products, uint32_t slots);
 void   bidsim_slab_pack(const bidsim_day_slab_t *s, int64_t *out);
 void   bidsim_slab_unpack(const int64_t *in, bidsim_day_slab_t *s);
 

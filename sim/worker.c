@@ -73,6 +73,7 @@ typedef struct {
   double   traffic;                     /* mean impressions today */
   double   hour_share[BIDSIM_HOURS];
   double   exam[BIDSIM_MAX_SLOTS];      /* P(examined at slot s) x 2^32 */
+  int64_t *slot_expo[BIDSIM_MAX_SLOTS]; /* the slab's exposures at slot s, by plan */
   bidsim_segment_sampler_t seg;
   bidsim_category_sampler_t cat;
 } day_t;
@@ -293,6 +294,7 @@ static __attribute__((noinline)) void click(bidsim_worker_t *k, const bidsim_auc
   int64_t charged = bidsim_market_charge(k->market, plan, bidsim_auction_slot_price(k->market, res, s), &capped);
   if (capped) slab->cap_hit_s[plan] = t % BIDSIM_SECONDS_PER_DAY;
   add_metric(slab, BIDSIM_METRIC_CLICKS, plan, seg, hour, product, 1);
+  BIDSIM_SLAB_PK(slab, BIDSIM_METRIC_CLICKS, s, plan)++;
   add_metric(slab, BIDSIM_METRIC_SPEND_LI, plan, seg, hour, product, charged);
   bool converted = gsl_rng_uniform(k->user_rng) < k->unit[unit].convert[seg];
   /* ordered after the attribution window: not credited */
@@ -323,6 +325,7 @@ static void personal_slots(bidsim_worker_t *k, const day_t *d, uint32_t hour, in
     const uint32_t rel = res->relation[s];
     unit_hot_t *uh = &k->unit[res->unit[s]];
     uh->expo[rel]++;
+    d->slot_expo[s][res->plan[s]]++;   /* "how often on top": per slot, straight into the slab */
     const uint32_t si = bidsim_strategy_host_entry(k->host, res->plan[s]);
     if (si != BIDSIM_HOST_NONE) bidsim_strategy_host_exposure(k->host, si, s);
     const uint64_t h = bidsim__mix64(user ^ ((uint64_t)res->unit[s] * UINT64_C(0x9E3779B97F4A7C15)));
@@ -352,6 +355,7 @@ static inline void impression(bidsim_worker_t *k, const day_t *d, uint32_t hour,
   for (uint32_t s = 0; s < filled; s++) {
     unit_hot_t *uh = &k->unit[res->unit[s]];
     uh->expo[seg]++;
+    d->slot_expo[s][res->plan[s]]++;
     const uint32_t si = bidsim_strategy_host_entry(k->host, res->plan[s]);
     if (si != BIDSIM_HOST_NONE) bidsim_strategy_host_exposure(k->host, si, s);
     const uint64_t h = bidsim__mix64(user ^ ((uint64_t)res->unit[s] * UINT64_C(0x9E3779B97F4A7C15)));
@@ -410,12 +414,17 @@ static int run_hour(bidsim_worker_t *k, const day_t *day, uint32_t hour, bidsim_
 }
 
 int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *slab, bidsim_error_t *err) {
+  /* a sweep point may fill fewer slots than the file has (the most of any point) */
+  if (slab->slots < k->w->sc->auction.slots || slab->plan_slot == NULL)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "worker", "a day slab of %u slots for an auction of %u", slab->slots,
+                            k->w->sc->auction.slots);
   bidsim_day_slab_clear(slab);
   slab->variant = k->variant;
   slab->replicate = k->replicate;
   slab->day = day;
   day_t d;
   day_setup(k, day, &d);
+  for (uint32_t s = 0; s < slab->slots; s++) d.slot_expo[s] = &BIDSIM_SLAB_PK(slab, BIDSIM_METRIC_EXPOSURES, s, 0);
   bidsim_strategy_host_day_start(k->host, d.day0_s);
   int rc = k->service.active ? bidsim_service_day_start(&k->service, k->market, day, err) : BIDSIM_OK;
   for (uint32_t hour = 0; hour < BIDSIM_HOURS && rc == BIDSIM_OK; hour++) {
@@ -424,6 +433,8 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
     if (k->service.active) bidsim_service_hour_end(&k->service, hour);
   }
   if (rc) return rc;
+  /* external strategies that ask see the day's end before midnight resets it */
+  if ((rc = bidsim_strategy_host_day_end(k->host, k->w, k->market, day, err))) return rc;
   if (k->service.active) bidsim_service_day_end(&k->service, day, slab);
   /* midnight: the next day's caps (DOMAIN.md §1) */
   return clock_to(k, d.day0_s + BIDSIM_SECONDS_PER_DAY, err);

@@ -29,7 +29,8 @@ void bidsim_worker_free(bidsim_worker_t *k);
 int  bidsim_worker_begin(bidsim_worker_t *k, uint32_t unit, bidsim_error_t *err);
 
 /** @brief Simulate one day of the unit into @p slab (which is cleared
- *  first). Call with day = 0, 1, ... in order after bidsim_worker_begin.
+ *  first; it must have at least the auction's slots,
+ *  bidsim_day_slab_init_slots). Call with day = 0, 1, ... in order after bidsim_worker_begin.
  *  Errors: BIDSIM_EINTR (stopped), the market's and the strategies'. */
 int  bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *slab, bidsim_error_t *err);
 

@@ -104,62 +104,81 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
 
 /* ---- one draw of the market ------------------------------------------------ */
 
-/* Competitors: one shop, product and plan each, drawn from the market
- * distributions in a fixed order (the first model's draws first, so that a
- * scenario of the first model draws exactly the market it did). */
+/* One generated competitor as drawn: a shop, a product and a plan each.
+ * The draws come from the market stream in a fixed order (the first
+ * model's first, so that a scenario of the first model draws exactly the
+ * market it did); the market's build and the result file's record of the
+ * market (bidsim_world_market_params) both come from here, so the record is
+ * the market the units ran. reach and targeting are NaN under the global
+ * relation, which draws neither. */
+typedef struct {
+  uint32_t category, quality;
+  int64_t  price_li, cap_li, bid_li[BIDSIM_SEG_COUNT];
+  double   ctr, cvr, reach, targeting;
+} competitor_t;
+
+static void draw_competitor(const bidsim_scenario_t *sc, gsl_rng *r, competitor_t *c) {
+  const bidsim_sc_market_t *mk = &sc->market;
+  const uint32_t C = sc->category_count;
+  double u = gsl_rng_uniform(r), acc = 0.0;
+  c->category = C - 1;
+  for (uint32_t k = 0; k < C; k++) {
+    acc += mk->category_shares[k];
+    if (u < acc) { c->category = k; break; }
+  }
+  double ov = clampd(bidsim__dist_draw(&mk->order_value_yuan, r), 0.01, 1e6);
+  c->price_li = bidsim__yuan_to_fen_li(ov);
+  /* at most 90.00 yuan: above it no segment bid can be 10% higher and within 99.00 */
+  int64_t base = bidsim__yuan_to_fen_li(clampd(bidsim__dist_draw(&mk->base_bid_yuan, r), 0.10, 90.0));
+  c->bid_li[0] = base;
+  /* premiums clamped to [10%, 300%] and rounded inward to whole fen */
+  int64_t lo, hi;
+  bidsim_rule_premium_bounds(base, &lo, &hi);
+  for (int s = 1; s < BIDSIM_SEG_COUNT; s++) {
+    double pct = clampd(bidsim__dist_draw(&mk->premium_pct[s - 1], r), 10.0, 300.0);
+    int64_t b = bidsim__yuan_to_fen_li((double)base / 1000.0 * (1.0 + pct / 100.0));
+    c->bid_li[s] = b < lo ? lo : b > hi ? hi : b;
+  }
+  c->cap_li = BIDSIM_CAP_UNLIMITED;
+  if (gsl_rng_uniform(r) >= mk->unlimited_share)
+    c->cap_li = (int64_t)llround(clampd(bidsim__dist_draw(&mk->cap_yuan, r), 100.0, 1e9)) * BIDSIM_LI_PER_YUAN;
+  c->ctr = clampd(bidsim__dist_draw(&mk->ctr, r), 1e-4, 1.0);
+  c->cvr = clampd(bidsim__dist_draw(&mk->cvr, r), 0.0, 1.0);
+  c->quality = sc->quality_model == BIDSIM_QUALITY_CTR
+                   ? quality_from_ctr(c->ctr)
+                   : (uint32_t)clampd(llround(bidsim__dist_draw(&mk->quality, r)), 1, BIDSIM_QUALITY_MAX);
+  c->reach = c->targeting = NAN;
+  if (per_shop(sc)) {
+    /* the personalised model's draws come after the first model's */
+    c->reach = clampd(bidsim__dist_draw(&mk->reach, r), 0.0, 0.5);
+    c->targeting = clampd(bidsim__dist_draw(&mk->targeting, r), 0.0, 1.0);
+  }
+}
+
+/* The competitors of one draw into the market. */
 static int add_competitors(const bidsim_world_t *w, bidsim_world_market_t *wm, gsl_rng *r, bidsim_error_t *err) {
   const bidsim_scenario_t *sc = w->sc;
   const bidsim_sc_market_t *mk = &sc->market;
-  const uint32_t C = sc->category_count;
   bidsim_market_t *m = wm->market;
   int rc;
   for (uint32_t i = 0; i < mk->plans; i++) {
     const char *name = w->gen_names[i];
+    competitor_t c;
+    draw_competitor(sc, r, &c);
     uint32_t shop, product, plan;
     if ((rc = bidsim_market_add_shop(m, name, &shop, err))) return where_fail(err, "market");
-    double u = gsl_rng_uniform(r), acc = 0.0;
-    uint32_t cat = C - 1;
-    for (uint32_t c = 0; c < C; c++) {
-      acc += mk->category_shares[c];
-      if (u < acc) { cat = c; break; }
-    }
-    double ov = clampd(bidsim__dist_draw(&mk->order_value_yuan, r), 0.01, 1e6);
-    bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, bidsim__yuan_to_fen_li(ov), cat, 0 };
+    bidsim_product_spec_t ps = { 1, 1000, BIDSIM_PRODUCT_ON_SALE, c.price_li, c.category, 0 };
     if ((rc = bidsim_market_add_product(m, shop, &ps, &product, err))) return where_fail(err, "market");
-    /* at most 90.00 yuan: above it no segment bid can be 10% higher and within 99.00 */
-    int64_t base = bidsim__yuan_to_fen_li(clampd(bidsim__dist_draw(&mk->base_bid_yuan, r), 0.10, 90.0));
-    int64_t bids[BIDSIM_SEG_COUNT] = { base, 0, 0 };
-    /* premiums clamped to [10%, 300%] and rounded inward to whole fen */
-    int64_t lo, hi;
-    bidsim_rule_premium_bounds(base, &lo, &hi);
-    for (int s = 1; s < BIDSIM_SEG_COUNT; s++) {
-      double pct = clampd(bidsim__dist_draw(&mk->premium_pct[s - 1], r), 10.0, 300.0);
-      int64_t b = bidsim__yuan_to_fen_li((double)base / 1000.0 * (1.0 + pct / 100.0));
-      bids[s] = b < lo ? lo : b > hi ? hi : b;
-    }
-    int64_t cap = BIDSIM_CAP_UNLIMITED;
-    if (gsl_rng_uniform(r) >= mk->unlimited_share)
-      cap = (int64_t)llround(clampd(bidsim__dist_draw(&mk->cap_yuan, r), 100.0, 1e9)) * BIDSIM_LI_PER_YUAN;
-    double ctr = clampd(bidsim__dist_draw(&mk->ctr, r), 1e-4, 1.0);
-    double cvr = clampd(bidsim__dist_draw(&mk->cvr, r), 0.0, 1.0);
-    uint32_t quality = sc->quality_model == BIDSIM_QUALITY_CTR
-                           ? quality_from_ctr(ctr)
-                           : (uint32_t)clampd(llround(bidsim__dist_draw(&mk->quality, r)), 1, BIDSIM_QUALITY_MAX);
-    bidsim_plan_spec_t spec = { name, shop, cap, { bids[0], bids[1], bids[2] }, quality, 0 };
+    bidsim_plan_spec_t spec = { name, shop, c.cap_li, { c.bid_li[0], c.bid_li[1], c.bid_li[2] }, c.quality, 0 };
     if ((rc = bidsim_market_add_plan(m, &spec, &plan, err))) return where_fail(err, "market");
     if ((rc = bidsim_plan_add_product(m, plan, product, err))) return where_fail(err, "market");
-    if (per_shop(sc)) {
-      /* the personalised model's draws come after the first model's */
-      double reach = clampd(bidsim__dist_draw(&mk->reach, r), 0.0, 0.5);
-      double target = clampd(bidsim__dist_draw(&mk->targeting, r), 0.0, 1.0);
-      if ((rc = bidsim_market_set_shop_reach(m, shop, reach, BIDSIM_VISIT_DRAWN, err)) ||
-          (rc = bidsim_market_set_targeting(m, plan, target, err)))
-        return where_fail(err, "market");
-    }
+    if (per_shop(sc) && ((rc = bidsim_market_set_shop_reach(m, shop, c.reach, BIDSIM_VISIT_DRAWN, err)) ||
+                         (rc = bidsim_market_set_targeting(m, plan, c.targeting, err))))
+      return where_fail(err, "market");
     /* the competitor's rates live with its unit */
     const uint32_t unit = bidsim_market_unit_count(m) - 1;
-    wm->unit_ctr[unit] = ctr;
-    wm->unit_cvr[unit] = cvr;
+    wm->unit_ctr[unit] = c.ctr;
+    wm->unit_cvr[unit] = c.cvr;
     wm->unit_order_value[unit] = &mk->order_value_yuan;
   }
   return BIDSIM_OK;
@@ -245,6 +264,63 @@ fail:
   if (r) gsl_rng_free(r);
   bidsim__world_market_free(out);
   return rc;
+}
+
+/* ---- the market as the result file records it ----------------------------- */
+
+uint32_t bidsim_world_market_draws(const bidsim_world_t *w) {
+  return w->sc->market.redraw == BIDSIM_REDRAW_PER_REPLICATE ? w->sc->replicates : 1;
+}
+
+uint64_t bidsim_world_market_stream(const bidsim_world_t *w, uint32_t draw) {
+  return w->sc->market.redraw == BIDSIM_REDRAW_PER_REPLICATE ? bidsim__market_stream(draw) : BIDSIM_STREAM_MARKET;
+}
+
+int bidsim_world_market_params(const bidsim_world_t *w, uint32_t variant, uint32_t draw, bidsim_market_params_t *out,
+                               bidsim_error_t *err) {
+  const bidsim_scenario_t *sc = w->sc;
+  if (variant >= sc->variant_count || draw >= bidsim_world_market_draws(w) || out->plans != w->plans ||
+      out->products != w->products)
+    return bidsim_error_set(err, BIDSIM_EINVAL, "world", "no market draw %u of variant %u for %u plans", draw, variant,
+                            out->plans);
+  const uint32_t L = sc->plan_count;
+  for (uint32_t i = 0; i < w->listed_plans; i++) {
+    bidsim_plan_info_t info;
+    bidsim_market_plan_info(w->listed, i, &info);
+    const size_t at = (size_t)variant * L + i;
+    memcpy(&out->bid_li[(size_t)i * BIDSIM_SEG_COUNT], w->variant_bids[at], sizeof w->variant_bids[at]);
+    out->cap_li[i] = w->variant_cap[at];
+    out->quality[i] = info.quality;
+    const bidsim_sc_shop_t *sh = &sc->shops[info.shop];
+    out->reach[i] = per_shop(sc) ? (sh->reach >= 0 ? sh->reach : sc->segment_shares[BIDSIM_SEG_SHOP]) : NAN;
+    out->targeting[i] = per_shop(sc) ? 1.0 : NAN;   /* a listed plan bids on every user */
+  }
+  for (uint32_t q = 0; q < w->listed_products; q++) {
+    const bidsim_sc_product_t *p = w->listed_product[q];
+    out->ctr[q] = p->ctr;
+    out->cvr[q] = p->cvr;
+    out->price_li[q] = p->price_li;
+    out->category[q] = p->category;
+  }
+  gsl_rng *r = gsl_rng_alloc(bidsim_gsl_rng_pcg64());
+  if (r == NULL) return bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory");
+  bidsim_rng_for_stream(bidsim_gsl_rng_state(r), sc->seed, bidsim_world_market_stream(w, draw));
+  for (uint32_t i = 0; i < sc->market.plans; i++) {
+    competitor_t c;
+    draw_competitor(sc, r, &c);
+    const uint32_t p = w->listed_plans + i, q = w->listed_products + i;
+    memcpy(&out->bid_li[(size_t)p * BIDSIM_SEG_COUNT], c.bid_li, sizeof c.bid_li);
+    out->cap_li[p] = c.cap_li;
+    out->quality[p] = c.quality;
+    out->reach[p] = c.reach;
+    out->targeting[p] = c.targeting;
+    out->ctr[q] = c.ctr;
+    out->cvr[q] = c.cvr;
+    out->price_li[q] = c.price_li;
+    out->category[q] = c.category;
+  }
+  gsl_rng_free(r);
+  return BIDSIM_OK;
 }
 
 /* ---- the world ------------------------------------------------------------------ */
@@ -366,6 +442,11 @@ int bidsim_world_create(const bidsim_scenario_t *sc, bidsim_world_t **out, bidsi
   if ((rc = bidsim__world_market_draw(w, BIDSIM_STREAM_MARKET, &w->base, err))) goto fail;
   if ((rc = build_labels(w, err)) || (rc = build_variants(w, err))) goto fail;
   for (uint32_t i = 0; i < sc->shop_count; i++) w->has_service |= sc->shops[i].consult_share > 0;
+  w->category_labels = bidsim_calloc((size_t)sc->category_count + 1, sizeof *w->category_labels);
+  w->draw_streams = bidsim_calloc((size_t)bidsim_world_market_draws(w) + 1, sizeof *w->draw_streams);
+  if (!w->category_labels || !w->draw_streams) { rc = bidsim_error_set(err, BIDSIM_ENOMEM, "world", "out of memory"); goto fail; }
+  for (uint32_t c = 0; c < sc->category_count; c++) w->category_labels[c] = sc->category_names[c];
+  for (uint32_t d = 0; d < bidsim_world_market_draws(w); d++) w->draw_streams[d] = bidsim_world_market_stream(w, d);
   {
     /* Sakamoto's method; 0 = Monday */
     static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
@@ -402,6 +483,8 @@ void bidsim_world_free(bidsim_world_t *w) {
   bidsim_free(w->variant_strategy);
   bidsim_free(w->variant_names);
   bidsim_free(w->variant_cap_li);
+  bidsim_free(w->category_labels);
+  bidsim_free(w->draw_streams);
   bidsim_free(w);
 }
 
@@ -429,6 +512,15 @@ void bidsim_world_output_meta(const bidsim_world_t *w, uint32_t replicates, uint
   meta->product_names = w->product_names;
   meta->product_shops = w->product_shops;
   meta->product_plan = w->product_plan;
+  /* a sweep may move auction.slots: the file has the most any point fills */
+  meta->slots = w->sc->auction.slots;
+  for (uint32_t v = 0; w->sc->variant_sc && v < w->sc->variant_count; v++)
+    if (w->sc->variant_sc[v]->auction.slots > meta->slots) meta->slots = w->sc->variant_sc[v]->auction.slots;
+  meta->categories = w->sc->category_count;
+  meta->category_names = w->category_labels;
+  meta->draws = bidsim_world_market_draws(w);
+  meta->draw_streams = w->draw_streams;
+  meta->redraw = w->sc->market.redraw == BIDSIM_REDRAW_PER_REPLICATE ? "per_replicate" : "once";
 }
 
 int64_t *bidsim_world_variant_caps(const bidsim_world_t *base, const bidsim_scenario_t *sc, bidsim_error_t *err) {

@@ -51,6 +51,8 @@ struct bidsim_world {
   bool     has_service;                 /* some listed shop models its customer service */
   const char **variant_names;
   int64_t  *variant_cap_li;             /* [variant][plan], for the output */
+  const char **category_labels;         /* the scenario's category names, for the output */
+  uint64_t *draw_streams;               /* [draw] each market draw's stream, for the output */
 };
 
 /* The market stream of replicate r under market.redraw per_replicate

@@ -21,10 +21,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from checks import check, finish  # noqa: E402
+from resultfile import labels  # noqa: E402
 
 T975 = {1: 12.706204736174698, 2: 4.302652729911275, 3: 3.182446305284263,
         9: 2.262157162740991}   # t(0.975, df), standard table
-METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
+METRICS = ("exposures", "clicks", "spend", "conversions", "order_value")
+YUAN_PER_LI = 1e-3   # replaced by the file's scale_factor when it is read
 
 
 
@@ -76,13 +78,13 @@ def stats(tot, days, cap_hits=None):
     out = {
         "exposures": fig(tot["exposures"], k=1 / days),
         "clicks": fig(tot["clicks"], k=1 / days),
-        "spend_yuan": fig(tot["spend_li"], k=1e-3 / days),
+        "spend_yuan": fig(tot["spend"], k=YUAN_PER_LI / days),
         "orders": fig(tot["conversions"], k=1 / days),
-        "order_value_yuan": fig(tot["order_value_li"], k=1e-3 / days),
+        "order_value_yuan": fig(tot["order_value"], k=YUAN_PER_LI / days),
         "ctr": fig(tot["clicks"], tot["exposures"]),
-        "cpc_yuan": fig(tot["spend_li"], tot["clicks"], 1e-3),
+        "cpc_yuan": fig(tot["spend"], tot["clicks"], YUAN_PER_LI),
         "cvr": fig(tot["conversions"], tot["clicks"]),
-        "roi": fig(tot["order_value_li"], tot["spend_li"]),
+        "roi": fig(tot["order_value"], tot["spend"]),
     }
     if cap_hits is not None:   # (R, days) seconds, -1 = not hit
         hit = cap_hits >= 0
@@ -116,17 +118,18 @@ def check_width(text, what):
 BIN, REAL, SYNTH, TMP = sys.argv[1:5]
 
 with h5py.File(REAL, "r") as f:
-    ps = {m: f["plan_segment/" + m][...].sum(axis=4) for m in METRICS}      # (V, R, D, P)
+    YUAN_PER_LI = float(f["plan_segment/spend"].attrs["scale_factor"])     # money: li, CF-scaled to yuan
+    ps = {m: f["plan_segment/" + m][...].sum(axis=4) for m in METRICS}      # (V, R, D, P), exact integers
     ph = {m: f["plan_hour/" + m][...] for m in METRICS}                     # (V, R, D, 24, P)
     pr = {m: f["product/" + m][...] for m in METRICS}                       # (V, R, D, Q)
     cap_hit = f["plan/cap_hit_s"][...]
-    names = [n.decode() for n in f["plan/name"][...]]
-    shops = [s.decode() for s in f["plan/shop"][...]]
+    names = labels(f["plan/plan"])
+    shops = labels(f["plan/shop"])
     listed = f["plan/listed"][...] == 1
-    capped = f["plan/cap_li"][...] < np.iinfo(np.int64).max
-    pnames = [n.decode() for n in f["product/name"][...]]
-    pshops = [s.decode() for s in f["product/shop"][...]]
-    days_labels = [d.decode() for d in f["scales/day"][...]]
+    capped = f["plan/cap"][...] < np.iinfo(np.int64).max
+    pnames = labels(f["product/product"])
+    pshops = labels(f["product/shop"])
+    days_labels = labels(f["plan/day"])
 V, R, D, P = ps["clicks"].shape
 
 # --by plan, CSV: every listed plan, every figure
@@ -180,9 +183,9 @@ for args in ((), ("--hourly",), ("--by", "product"), ("--by", "shop", "--all")):
 with h5py.File(SYNTH, "r") as f:
     sps = {m: f["plan_segment/" + m][...].sum(axis=(2, 4)) for m in METRICS}   # (V, R, P) over days
     sd = f["plan_segment/clicks"].shape[2]
-    snames = [n.decode() for n in f["plan/name"][...]]
+    snames = labels(f["plan/plan"])
     scap = f["plan/cap_hit_s"][...]
-    scapped = f["plan/cap_li"][...] < np.iinfo(np.int64).max
+    scapped = f["plan/cap"][...] < np.iinfo(np.int64).max
     slisted = f["plan/listed"][...] == 1
 out = run("compare", SYNTH, "--baseline", "base", "--variant", "higher", "--format", "json").stdout
 doc = json.loads(out)
@@ -213,8 +216,8 @@ for row in doc:
 doc_r = json.loads(run("report", SYNTH, "--format", "json").stdout)
 p1 = [r for r in doc_r if r["name"] == "P1" and r["variant"] == "base"][0]
 p = snames.index("P1")
-check(sps["spend_li"][0, 0, p] == 0, "synthetic P1 has no spend in replicate 0")
-close(p1["roi"], sps["order_value_li"][0, :, p].sum() / sps["spend_li"][0, :, p].sum(), "P1 ROI = total / total")
+check(sps["spend"][0, 0, p] == 0, "synthetic P1 has no spend in replicate 0")
+close(p1["roi"], sps["order_value"][0, :, p].sum() / sps["spend"][0, :, p].sum(), "P1 ROI = total / total")
 check(p1["roi_n"] == 4, f"P1 ROI uses every replicate: n = {p1['roi_n']}")
 c1 = [r for r in doc if r["name"] == "P1" and r["metric"] == "roi"][0]
 close(c1["baseline_mean"], p1["roi"], "compare's baseline ROI is report's")
@@ -228,7 +231,7 @@ for row in doc_r:
     if row["variant"] != "base":
         continue
     q = snames.index(row["name"])
-    for key, num, den, k in (("roi", "order_value_li", "spend_li", 1.0), ("cpc_yuan", "spend_li", "clicks", 1e-3)):
+    for key, num, den, k in (("roi", "order_value", "spend", 1.0), ("cpc_yuan", "spend", "clicks", YUAN_PER_LI)):
         m, half = plot.ratio_ci(sps[num][0, :, q] * k, sps[den][0, :, q])
         close(m, row[key], f"plot's {key} of {row['name']} is report's", 1e-12)
         close(half, row[key + "_ci_high"] - row[key], f"plot's {key} interval of {row['name']}", 1e-3)
@@ -247,15 +250,25 @@ newer = os.path.join(TMP, "newer.h5")
 with open(REAL, "rb") as src, open(newer, "wb") as dst:
     dst.write(src.read())
 with h5py.File(newer, "r+") as f:
-    f.attrs.modify("format_version", np.uint64(3))  # one past the current format version
+    f.attrs.modify("format_version", np.uint64(4))  # one past the current format version
+older = os.path.join(TMP, "older.h5")
+with open(REAL, "rb") as src, open(older, "wb") as dst:
+    dst.write(src.read())
+with h5py.File(older, "r+") as f:
+    f.attrs.modify("format_version", np.uint64(2))  # the version before: written by an older bidsim
 figs = os.path.join(TMP, "figs")
-for bad in (text, trunc, newer, os.path.join(TMP, "missing.h5")):
+for bad in (text, trunc, newer, older, os.path.join(TMP, "missing.h5")):
     for cmd in (["report", bad], ["compare", bad, "--baseline", "0"], ["plot", bad, "-o", figs]):
         p = run(*cmd, ok=2)
         err = p.stderr.strip().splitlines()
         check(len(err) == 1 and err[0].startswith(f"bidsim {cmd[0]}: error: "), f"{cmd}: stderr {p.stderr!r}")
         check("Traceback" not in p.stderr, f"{cmd}: a traceback")
 check("newer" in run("report", newer, ok=2).stderr, "the version error says the file is newer")
+for cmd in (["report", older], ["compare", older, "--baseline", "0"], ["plot", older, "-o", figs],
+            ["merge", older, "-o", os.path.join(TMP, "merged.h5")]):
+    err = run(*cmd, ok=2).stderr
+    check("written by an older bidsim: rerun" in err and err.count("\n") == 1,
+          f"{cmd[0]} of a version 2 file says to rerun, in one line: {err!r}")
 run("compare", REAL, "--baseline", "0", ok=2)                       # one variant: nothing to compare
 run("compare", SYNTH, "--baseline", "base", "--variant", "base", ok=2)
 run("report", SYNTH, "--variant", "nope", ok=2)

@@ -58,19 +58,19 @@ def huge_replicates(src, out_dir):
                 recreate(f, p, shape=shape, fill=1, chunks=(1, 1 << 20))
             else:
                 recreate(f, p, shape=shape)
-        recreate(f, "scales/replicate", shape=(REPLICATES,))
+        recreate(f, "variant/replicate", shape=(REPLICATES,))
 
 
 def float_nan(src, out_dir):
     """spend_li of /plan_segment stored as float64 with a NaN, an infinity
     and 1e30 (the reader converts them to int64 for the C side)."""
     with h5py.File(copy(src, out_dir, "float_nan"), "r+") as f:
-        a = f["plan_segment/spend_li"][...].astype(np.float64)
+        a = f["plan_segment/spend"][...].astype(np.float64)
         a[0, 0, 0, 0, 0], a[0, 1, 0, 0, 0], a[0, 2, 0, 0, 0] = np.nan, np.inf, 1e30
-        recreate(f, "plan_segment/spend_li", data=a)
-        b = f["plan_hour/spend_li"][...].astype(np.float64)
+        recreate(f, "plan_segment/spend", data=a)
+        b = f["plan_hour/spend"][...].astype(np.float64)
         b[0, 0, 0, 12, 0] = np.nan
-        recreate(f, "plan_hour/spend_li", data=b)
+        recreate(f, "plan_hour/spend", data=b)
 
 
 def negative(src, out_dir):

@@ -122,6 +122,49 @@ static void premium_bounds_are_the_rule_s_edges(void **state) {
   assert_int_equal(lo, 0);
 }
 
+/* A premium written the platform's way ("+25%"): whole percent within
+ * 10..300, the bid rounded up to whole fen (docs/model.md §1); every such
+ * bid of every valid base passes the premium rule, +10% is the rule's own
+ * lower bound, and the percent's edges are refused one past them. */
+static void premium_bid_rounds_up_within_the_rule(void **state) {
+  (void)state;
+  bidsim_error_t err;
+  int64_t bid = 0, lo, hi, b[3];
+  assert_int_equal(bidsim_rule_premium_bid(1300, 25, &bid, "bids.similar", &err), BIDSIM_OK);
+  assert_int_equal(bid, 1630);                                   /* 1.30 x 1.25 = 1.625 -> 1.63 */
+  assert_int_equal(bidsim_rule_premium_bid(1300, 100, &bid, "b", &err), BIDSIM_OK);
+  assert_int_equal(bid, 2600);
+  assert_int_equal(bidsim_rule_premium_bid(1050, 23, &bid, "b", &err), BIDSIM_OK);
+  assert_int_equal(bid, 1300);                                   /* 1.2915 -> 1.30, not 1.29 */
+  assert_int_equal(bidsim_rule_premium_bid(950, 10, &bid, "b", &err), BIDSIM_OK);
+  assert_int_equal(bid, 1050);                                   /* 1.045 -> 1.05 */
+  assert_int_equal(bidsim_rule_premium_bid(1000, 9, &bid, "plans[0].bids.shop", &err), BIDSIM_EPREMIUM);
+  assert_string_equal(err.where, "plans[0].bids.shop");
+  assert_non_null(strstr(err.msg, "+9%"));
+  assert_non_null(strstr(err.msg, "+10%"));
+  assert_int_equal(bidsim_rule_premium_bid(1000, 301, &bid, "b", &err), BIDSIM_EPREMIUM);
+  assert_non_null(strstr(err.msg, "+300%"));
+  assert_int_equal(bidsim_rule_premium_bid(1000, 300, &bid, "b", &err), BIDSIM_OK);
+  assert_int_equal(bid, 4000);
+  /* +9% of 0.10 rounds up to 0.11, which the bid rule alone would pass:
+   * the percent itself is the rule */
+  assert_int_equal(bidsim_rule_premium_bid(100, 9, &bid, "b", &err), BIDSIM_EPREMIUM);
+  assert_int_equal(bidsim_rule_premium_bid(INT64_MAX, 300, &bid, "b", &err), BIDSIM_OK);   /* clamped, no overflow */
+  assert_int_equal(bid, 396000);
+  for (int64_t base = 100; base <= 24750; base += 10)   /* 24.75 x 4 = 99.00 */
+    for (int64_t pct = 10; pct <= 300; pct++) {
+      assert_int_equal(bidsim_rule_premium_bid(base, pct, &bid, "b", NULL), BIDSIM_OK);
+      assert_int_equal(bid % 10, 0);
+      assert_true(100 * bid >= (100 + pct) * base && 100 * (bid - 10) < (100 + pct) * base);   /* the next fen up */
+      bids3(b, base, bid, bid);
+      assert_int_equal(bidsim_rule_check_bids(b, "bids", NULL), BIDSIM_OK);
+      if (pct == 10) {
+        bidsim_rule_premium_bounds(base, &lo, &hi);
+        assert_int_equal(bid, lo);
+      }
+    }
+}
+
 static void cap_boundaries(void **state) {
   bidsim_error_t err;
   assert_int_equal(bidsim_rule_check_cap(99990, "daily_cap", &err), BIDSIM_ECAP);        /* 99.99 */
@@ -179,6 +222,7 @@ int main(void) {
     cmocka_unit_test(segment_bids_are_checked_for_range_first),
     cmocka_unit_test(huge_bids_are_range_errors_without_overflow),
     cmocka_unit_test(premium_bounds_are_the_rule_s_edges),
+    cmocka_unit_test(premium_bid_rounds_up_within_the_rule),
     cmocka_unit_test(cap_boundaries),
     cmocka_unit_test(product_sales_and_status),
     cmocka_unit_test(quality_and_name_limits),

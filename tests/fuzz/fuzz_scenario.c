@@ -21,7 +21,7 @@
 const char *bidsim_fuzz_check_one(const uint8_t *data, size_t size);
 
 const char *bidsim_fuzz_check_one(const uint8_t *data, size_t size) {
-  const bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
+  const bidsim_scenario_options_t opt = { .load_plugins = false };
   bidsim_scenario_t *a = NULL, *b = NULL;
   bidsim_error_t err;
   int rc = bidsim_scenario_load_string_opt((const char *)data, size, "fuzz.yaml", &opt, &a, &err);

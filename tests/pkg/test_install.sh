@@ -4,7 +4,8 @@
 # back into the build or source tree), build examples/c_market from the
 # installed copy as an outside project with find_package(bidsim), check its
 # hand-computed output, and run the installed `bidsim run` and `bidsim plot`
-# with a clean environment from a directory outside the tree.
+# with a clean environment from a directory outside the tree; import the
+# installed Python package from the prefix alone and run and report with it.
 set -euo pipefail
 BUILD=$(cd "${BIDSIM_BUILD_DIR:-build}" && pwd)
 SRC=$(pwd)
@@ -172,4 +173,45 @@ run "$tmp/lonely/bin/bidsim" plot r.h5 -o x 2>"$tmp/err" || rc=$?
 # and --help documents the variable and the lookup
 run "$P/bin/bidsim" plot --help | grep -q "BIDSIM_PLOT_SCRIPT" || fail "plot --help does not document BIDSIM_PLOT_SCRIPT"
 run "$P/bin/bidsim" plot --help | grep -q "share/bidsim/plot.py" || fail "plot --help does not say where the script is found"
+# ---- the Python package, installed beside the command -----------------------
+py_on=$(sed -n 's/^BIDSIM_PYTHON:BOOL=//p' "$BUILD/CMakeCache.txt")
+if [ "$py_on" = ON ]; then
+  pydir=$(sed -n 's/^BIDSIM_PYTHON_INSTALL_DIR:STRING=//p' "$BUILD/CMakeCache.txt")
+  pkg="$P/$pydir/bidsim"
+  for f in __init__.py _command.py _config.py env.py results.py; do
+    [ -f "$pkg/$f" ] || fail "the Python package lacks $f (in $pydir)"
+  done
+  ls "$pkg"/_bidsim*.so >/dev/null 2>&1 || fail "the Python package lacks its extension _bidsim*.so"
+  if grep -rF -e "$SRC" -e "$BUILD" "$pkg"/*.py; then fail "the installed Python package holds a path into the tree (above)"; fi
+  if [ "${BIDSIM_SANITIZE:-OFF}" = ON ]; then
+    # a sanitized extension needs the sanitizer runtime preloaded into the interpreter
+    echo "note: sanitized build: importing the installed Python package is skipped"
+  else
+    objcopy --strip-debug "$pkg"/_bidsim*.so "$tmp/ext.nodebug"
+    if strings "$tmp/ext.nodebug" | grep -F -e "$SRC" -e "$BUILD"; then
+      fail "the installed extension holds a path into the source or build tree (above)"
+    fi
+    # imported from the prefix alone, run, read, and reported through the prefix's own command
+    run PYTHONPATH="$P/$pydir" /usr/bin/python3 - "$P" >"$tmp/py.out" 2>&1 <<'PY' || { cat "$tmp/py.out"; fail "the installed Python package"; }
+import os, sys
+import bidsim
+prefix = sys.argv[1]
+assert bidsim.__file__.startswith(prefix), bidsim.__file__
+from bidsim import _command as r
+assert os.path.realpath(r.command()) == os.path.realpath(os.path.join(prefix, "bin", "bidsim")), r.command()
+sc = bidsim.load(os.path.join(prefix, "share/bidsim/scenarios/pdd_baseline.yaml"), days=1, replicates=2)
+sc.run("py.h5", threads=1)
+df = bidsim.report("py.h5")
+spend = bidsim.open("py.h5", group="plan_segment").spend.sum("segment").mean(["replicate", "day"])
+for _, row in df.iterrows():
+    assert abs(spend.sel(variant=row["variant"], plan=row["name"]).item() - row["spend_yuan"]) < 1e-9
+print("ok", len(df))
+PY
+    grep -q "^ok 3$" "$tmp/py.out" || { cat "$tmp/py.out"; fail "the installed Python package's report"; }
+    # the same file as the installed command's
+    run "$P/bin/bidsim" run "$P/share/bidsim/scenarios/pdd_baseline.yaml" -o cli.h5 --days 1 --replicates 2 --threads 1 --quiet
+    run PYTHONPATH="$P/$pydir" /usr/bin/python3 -c "import bidsim; bidsim.load('$P/share/bidsim/scenarios/pdd_baseline.yaml', days=1, replicates=2).run('py2.h5', threads=1)"
+    cmp cli.h5 py2.h5 || fail "the installed package's run differs from the installed command's"
+  fi
+fi
 echo "ok: installed package, find_package, examples/c_market, run and plot from $P"

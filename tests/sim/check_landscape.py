@@ -8,15 +8,19 @@ replicates. Smooth: never falling as the bid rises (the points share their
 traffic and users, so the comparison is paired) and no single step above
 10% of the curve's range. With --expect-staircase the check is reversed:
 the first model's curve must break the 10% bar (the test has teeth)."""
+import os
 import sys
 
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from resultfile import labels  # noqa: E402
+
 
 def curve(path, plan):
     with h5py.File(path, "r") as f:
-        names = [n.decode() for n in f["plan/name"][()]]
+        names = labels(f["plan/plan"])
         p = names.index(plan)
         out = {}
         for metric in ("exposures", "clicks"):

@@ -10,6 +10,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from checks import check, finish  # noqa: E402
+from resultfile import labels  # noqa: E402
 
 DIURNAL = np.array([4.7, 3.0, 1.7, 1.1, 0.9, 1.0, 1.6, 2.8, 3.8, 4.6, 4.9, 4.9,
                     5.1, 4.9, 4.6, 4.6, 4.7, 4.6, 4.8, 5.5, 6.4, 7.0, 6.8, 6.0])
@@ -33,7 +34,7 @@ single, market = sys.argv[1], sys.argv[2]
 with h5py.File(single, "r") as f:
     check(f.attrs["format"] in (b"bidsim-result", "bidsim-result"), "format attribute")
     imp = f["traffic/impressions"][...]           # (V, R, D, 24, S)
-    ps = {m: f["plan_segment/" + m][...] for m in ("exposures", "clicks", "spend_li", "conversions", "order_value_li")}
+    ps = {m: f["plan_segment/" + m][...] for m in ("exposures", "clicks", "spend", "conversions", "order_value")}
     V, R, D, P, S = ps["clicks"].shape
     check((V, P, S) == (1, 1, 3), f"shape {ps['clicks'].shape}")
     for r in range(R):
@@ -45,8 +46,8 @@ with h5py.File(single, "r") as f:
             check(e == n, f"r{r} d{d}: one slot, one plan: exposures {e} == impressions {n}")
             binom_ok(c, e, 0.05, f"r{r} d{d} clicks ~ Bin(exposures, 0.05)")
             binom_ok(k, c, 0.02, f"r{r} d{d} conversions ~ Bin(clicks, 0.02)")
-            check(int(ps["spend_li"][0, r, d, 0].sum()) == 100 * c, "alone: every click at the reserve 0.10 yuan")
-            check(int(ps["order_value_li"][0, r, d, 0].sum()) == 100000 * k, "fixed order value 100 yuan")
+            check(int(ps["spend"][0, r, d, 0].sum()) == 100 * c, "alone: every click at the reserve 0.10 yuan")
+            check(int(ps["order_value"][0, r, d, 0].sum()) == 100000 * k, "fixed order value 100 yuan")
             # arrivals per hour are Poisson(mean x diurnal share)
             mean = 100000 * DIURNAL
             hours = imp[0, r, d].sum(axis=1)
@@ -70,14 +71,14 @@ with h5py.File(market, "r") as f:
             chi2 = float((((seg[[0, 2]] - exp) ** 2) / exp).sum())
             check(chi2 < chi2_quantile_9999(1), f"r{r} d{d} segment shares {seg} chi2 {chi2:.1f}")
     # the same metric summed three ways agrees: per segment, per hour, per product
-    for m in ("exposures", "clicks", "spend_li", "conversions", "order_value_li"):
+    for m in ("exposures", "clicks", "spend", "conversions", "order_value"):
         a = f["plan_segment/" + m][...].sum(axis=(3, 4))
         b = f["plan_hour/" + m][...].sum(axis=(3, 4))
         c = f["product/" + m][...].sum(axis=3)
         check((a == b).all() and (a == c).all(), f"{m}: plan x segment, plan x hour and product totals differ")
-    spend = f["plan_segment/spend_li"][...].sum(axis=4)     # (V, R, D, P)
+    spend = f["plan_segment/spend"][...].sum(axis=4)     # (V, R, D, P)
     clicks = f["plan_segment/clicks"][...].sum(axis=4)
-    cap = f["plan/cap_li"][...]
+    cap = f["plan/cap"][...]
     hit = f["plan/cap_hit_s"][...]
     capped = cap < np.iinfo(np.int64).max
     over = spend[..., capped] - cap[capped]
@@ -89,10 +90,10 @@ with h5py.File(market, "r") as f:
     check(reached.any(), "caps of 100-150 yuan should bind in this market")
     check(((hit >= -1) & (hit < 86400)).all(), "cap_hit_s is -1 or a second of the day")
     check((clicks <= f["plan_segment/exposures"][...].sum(axis=4)).all(), "clicks <= exposures")
-    names = [x.decode() if isinstance(x, bytes) else x for x in f["plan/name"][...]]
+    names = labels(f["plan/plan"])
     check(names[0] == "Capped", f"listed plan first: {names[:2]}")
     check(int(f["plan/listed"][0]) == 1 and int(f["plan/listed"][1]) == 0, "listed flags")
-    check(len(f["scales/plan"]) == 301, "plan scale")
+    check(len(f["plan/plan"]) == 301, "plan scale")
     check(f["plan_segment/clicks"].attrs["units"] in (b"count", "count"), "units attribute")
 
 finish("run")

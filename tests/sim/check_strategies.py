@@ -24,22 +24,23 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from checks import check, finish  # noqa: E402
+from resultfile import labels, yuan  # noqa: E402
 
 
 
 
 def names(f):
-    return [v.decode() for v in f["scales/variant"][...]]
+    return labels(f["variant/variant"])
 
 
 with h5py.File(sys.argv[1], "r") as f:
     v = names(f)
-    spend = f["plan_hour/spend_li"][...][..., 0] / 1000.0          # (V, R, D, 24) yuan, plan 0
+    spend = yuan(f["plan_hour/spend"])[..., 0]                   # (V, R, D, 24) yuan, plan 0
     day = spend.sum(axis=3)                                        # (V, R, D)
     hit = f["plan/cap_hit_s"][...][..., 0]                         # (V, R, D)
     clamps = f["plan/strategy_clamps"][...][..., 0]
     fixed = v.index("fixed")
-    cap = f["variant/cap_li"][...][fixed, 0] / 1000.0
+    cap = yuan(f["variant/cap"])[fixed, 0]
     fixed_hit = np.where(hit[fixed] >= 0, hit[fixed], 86400).mean()
     check((hit[fixed] >= 0).all() and fixed_hit < 17 * 3600,
           f"fixed bids should reach the cap by mid-afternoon, mean {fixed_hit / 3600:.1f} h")
@@ -56,8 +57,8 @@ with h5py.File(sys.argv[1], "r") as f:
 
 with h5py.File(sys.argv[2], "r") as f:
     v = names(f)
-    ov = f["plan_segment/order_value_li"][...][..., 0, :].sum(axis=(1, 2, 3))   # per variant
-    sp = f["plan_segment/spend_li"][...][..., 0, :].sum(axis=(1, 2, 3))
+    ov = f["plan_segment/order_value"][...][..., 0, :].sum(axis=(1, 2, 3))   # per variant
+    sp = f["plan_segment/spend"][...][..., 0, :].sum(axis=(1, 2, 3))
     for target in (3, 4, 6):
         i = v.index(f"roi_{target}")
         roi = ov[i] / sp[i]
@@ -74,21 +75,21 @@ with h5py.File(sys.argv[3], "r") as f:
 
 with h5py.File(sys.argv[4], "r") as f:
     v = names(f)
-    sp = f["plan_segment/spend_li"][...].sum(axis=(1, 2, 3, 4))
+    sp = yuan(f["plan_segment/spend"]).sum(axis=(1, 2, 3, 4))
     cl = f["plan_segment/clicks"][...].sum(axis=(1, 2, 3, 4))
     calm, war, all_war = v.index("share=0"), v.index("share=0.3"), v.index("share=1")
-    cpc = sp / np.maximum(cl, 1) / 1000
+    cpc = sp / np.maximum(cl, 1)
     check(cpc[war] > 1.15 * cpc[calm], f"bid war: market CPC {cpc[war]:.2f} against {cpc[calm]:.2f} without")
     check(cpc[all_war] > 4 / 3 * cpc[calm], f"bid war of all: market CPC {cpc[all_war]:.2f} against {cpc[calm]:.2f}")
     print(f"bid war: market CPC {cpc[war]:.2f} yuan (30% at war), {cpc[all_war]:.2f} (all) against {cpc[calm]:.2f} without")
 
 with h5py.File(sys.argv[5], "r") as f:
     v = names(f)
-    days = [d.decode() for d in f["scales/day"][...]]
+    days = labels(f["plan/day"])
     consults = f["plan/service_consults"][...][..., 0]        # (V, R, D)
     replied = f["plan/service_replied"][...][..., 0]
     paused = f["plan/service_paused"][...][..., 0]
-    penalty = f["plan/service_penalty_li"][...][..., 0]
+    penalty = f["plan/service_penalty"][...][..., 0]             # li, exact
     expo = f["plan_segment/exposures"][...][..., 0, :].sum(axis=3)
     low, high = v.index("capacity_per_hour=25"), v.index("capacity_per_hour=200")
     d11 = days.index("2026-11-11")

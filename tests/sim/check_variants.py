@@ -16,14 +16,15 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from checks import check, finish  # noqa: E402
+from resultfile import labels  # noqa: E402
 
-METRICS = ("exposures", "clicks", "spend_li", "conversions", "order_value_li")
+METRICS = ("exposures", "clicks", "spend", "conversions", "order_value")
 
 
 
 with h5py.File(sys.argv[1], "r") as f:
-    names = [v.decode() for v in f["scales/variant"][...]]
-    plans = [p.decode() for p in f["plan/name"][...]]
+    names = labels(f["variant/variant"])
+    plans = labels(f["plan/plan"])
     base, same, up, cap = (names.index(n) for n in ("base", "same", "a_up", "a_cap"))
     a1, b1 = plans.index("A1"), plans.index("B1")
     imp = f["traffic/impressions"][...]
@@ -40,13 +41,13 @@ with h5py.File(sys.argv[1], "r") as f:
         check((ps[m][up, ..., b1, :] == ps[m][base, ..., b1, :]).all(), f"{m}: a_up changed plan B1")
         check((ps[m][cap, ..., b1, :] == ps[m][base, ..., b1, :]).all(), f"{m}: a_cap changed plan B1")
     check(ps["exposures"][up, ..., a1, :].sum() > ps["exposures"][base, ..., a1, :].sum(), "a higher bid, more exposures")
-    vcap = f["variant/cap_li"][...]
+    vcap = f["variant/cap"][...]
     unlimited = np.iinfo(np.int64).max
     check(vcap[cap, a1] == 200000 and vcap[base, a1] == unlimited and vcap[up, a1] == unlimited,
           f"variant caps {vcap[:, a1]}")
-    check((f["plan/cap_li"][...][a1] == unlimited), "/plan/cap_li keeps the scenario's cap")
+    check((f["plan/cap"][...][a1] == unlimited), "/plan/cap keeps the scenario's cap")
     # the variant's cap binds, overshooting by at most one click (A1's top bid)
-    spend = ps["spend_li"].sum(axis=4)                             # (V, R, D, P)
+    spend = ps["spend"].sum(axis=4)                             # (V, R, D, P)
     check((spend[cap, :, :, a1] <= 200000 + 1500).all(), "a_cap: A1 spent past its cap by more than a click")
     check((spend[cap, :, :, a1] >= 200000).all(), "a_cap: the cap of 200 yuan binds every day")
     check((spend[base, :, :, a1] > 200000 + 1500).all(), "base: A1 spends more than a_cap's cap")

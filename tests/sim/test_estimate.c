@@ -105,7 +105,7 @@ static void test_disk_follows_the_slab_layout(void **state) {
   bidsim_cost_estimate(sc, 1, 0, 0, &e);
   assert_int_equal(e.plans, 8);
   assert_int_equal(e.products, 9);
-  const double slab = 8.0 * (double)bidsim_slab_words(8, 9);
+  const double slab = 8.0 * (double)bidsim_slab_words(8, 9, sc->auction.slots);
   assert_true(e.mem_slab == slab);
   assert_true(e.result_bytes == 3 * 2 * slab);
   assert_true(e.store_bytes == 2 * (64.0 + 3 * (slab + 8.0)));

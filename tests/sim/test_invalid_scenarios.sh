@@ -33,6 +33,13 @@ for cmd in validate run; do
     grep -qF "$bad" "$tmp/err" || { echo "FAIL: $cmd $bad: the message does not name it: $(cat "$tmp/err")"; fails=$((fails + 1)); }
   done
 done
+# an empty file (no bytes at all) is an empty scenario at its first line
+for cmd in validate run; do
+  "$BIN" $cmd /dev/null -o "$tmp/o.h5" >/dev/null 2>"$tmp/err"; rc=$?
+  [ $cmd = validate ] && { "$BIN" validate /dev/null >/dev/null 2>"$tmp/err"; rc=$?; }
+  [ $rc -eq 2 ] || { echo "FAIL: $cmd /dev/null: exit $rc, want 2"; fails=$((fails + 1)); }
+  grep -qF "/dev/null:1:1: (root): empty scenario: no keys" "$tmp/err" || { echo "FAIL: $cmd /dev/null: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+done
 # the size limit: exactly 64 MiB loads, one byte more is refused (the
 # doubling read used to admit up to 128 MiB)
 head=$'traffic: {impressions_per_day: 10}\nmarket: {plans: 1}\n#'

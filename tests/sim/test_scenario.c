@@ -330,7 +330,7 @@ static void test_sweeps(void **state) {
   /* errors: an invalid point (premium rule), a point changing the plans,
    * unequal zip lists, an unsweepable key, a missing list item */
   static const struct { const char *spec, *want; } bad[] = {
-    { "  grid:\n    plans[P].bids.ordinary: [1.00, 1.90]\n", "point 1 (plans[P].bids.ordinary=1.90) is invalid" },
+    { "  grid:\n    plans[P].bids.ordinary: [1.00, 1.90]\n", "point 1 (plans[P].bids.ordinary=1.90): shop bid 2.00 yuan is less than 10%" },
     { "  grid:\n    market.plans: [0, 10]\n", "changes the number of shops or plans" },
     { "  zip:\n    auction.slots: [1, 2]\n    auction.reserve: [0.10]\n", "zip needs lists of one length" },
     { "  grid:\n    seed: [1, 2]\n", "cannot be swept" },
@@ -360,7 +360,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
   /* the file says seed: 5 (its first line); written: the file saying 77, 5 days, 3 replicates */
   assert_true(strncmp(file, "seed: 5\n", 8) == 0);
   snprintf(written, sizeof written, "seed: 77\ndays: 5\nreplicates: 3\n%s", file + 8);
-  bidsim_scenario_options_t opt = { { true, 77, 5, 3 }, true };
+  bidsim_scenario_options_t opt = { .overrides = { true, 77, 5, 3 }, .load_plugins = true };
   bidsim_scenario_t *sc = NULL, *w = NULL;
   bidsim_error_t err;
   if (bidsim_scenario_load_string_opt(file, strlen(file), "s.yaml", &opt, &sc, &err)) fail_msg("%s: %s", err.where, err.msg);
@@ -384,7 +384,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
     { { false, 0, 0, BIDSIM_REPLICATES_MAX + 1 }, BIDSIM_ESCHEMA, "o.yaml:1:1: replicates", "--replicates 1000001" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    bidsim_scenario_options_t o = { bad[i].ov, true };
+    bidsim_scenario_options_t o = { .overrides = bad[i].ov, .load_plugins = true };
     sc = NULL;
     int rc = bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &o, &sc, &err);
     assert_int_equal(rc, bad[i].code);
@@ -393,7 +393,7 @@ static void test_overrides_reach_every_sweep_point(void **state) {
       fail_msg("override %zu: '%s: %s', want '%s' and '%s'", i, err.where, err.msg, bad[i].where, bad[i].msg);
   }
   /* the boundaries themselves are accepted */
-  bidsim_scenario_options_t ok = { { false, 0, 3, BIDSIM_REPLICATES_MAX }, true };
+  bidsim_scenario_options_t ok = { .overrides = { false, 0, 3, BIDSIM_REPLICATES_MAX }, .load_plugins = true };
   assert_int_equal(bidsim_scenario_load_string_opt(pub, strlen(pub), "o.yaml", &ok, &sc, &err), BIDSIM_OK);
   assert_int_equal(sc->replicates, BIDSIM_REPLICATES_MAX);
   bidsim_scenario_free(sc);
@@ -487,7 +487,7 @@ static void test_plugins_load_only_when_asked(void **state) {
     "         strategy: {plugin: %s, params: {anything: 5, list: [1, 2]}}}]\n"
     "sweep:\n  grid:\n    plans[P].bids.ordinary: [1.00, 1.20]\n";
   char buf[1024];
-  bidsim_scenario_options_t opt = { { false, 0, 0, 0 }, false };
+  bidsim_scenario_options_t opt = { .load_plugins = false };
   bidsim_scenario_t *sc = NULL;
   bidsim_error_t err;
   snprintf(buf, sizeof buf, text, "plug.so");

@@ -105,6 +105,33 @@ static void test_malformed(void **state) {
   }
 }
 
+/* A scenario with no keys - no bytes, only comments or blank lines, a bare
+ * '---', a null or an empty mapping - is called empty at the file's first
+ * line (it was "YAML syntax error: invalid YAML" at 0:0, a position no
+ * editor shows); a root that is not a mapping is named at 1:1 too. */
+static void test_empty_scenario_is_named_at_1_1(void **state) {
+  (void)state;
+  static const char *const empty[] = { "", "# only\n# comments\n", "\n\n   \n", "---\n", "~\n", "{}\n", "--- # c\n" };
+  for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+    bidsim_scenario_t *sc = NULL;
+    bidsim_error_t err;
+    int rc = bidsim_scenario_load_string(empty[i], strlen(empty[i]), "e.yaml", &sc, &err);
+    if (rc != BIDSIM_ESCHEMA || strcmp(err.where, "e.yaml:1:1: (root)") || strcmp(err.msg, "empty scenario: no keys"))
+      fail_msg("case %zu: %d '%s: %s'", i, rc, err.where, err.msg);
+    assert_null(sc);
+  }
+  bidsim_scenario_t *sc = NULL;
+  bidsim_error_t err;
+  assert_int_equal(bidsim_scenario_load_string("[]\n", 3, "e.yaml", &sc, &err), BIDSIM_ESCHEMA);
+  assert_string_equal(err.where, "e.yaml:1:1: (root)");
+  assert_non_null(strstr(err.msg, "expected a mapping"));
+  /* a real syntax error keeps its own position and message */
+  static const char bad[] = "traffic: {impressions_per_day: 10\n";
+  assert_int_equal(bidsim_scenario_load_string(bad, strlen(bad), "e.yaml", &sc, &err), BIDSIM_EPARSE);
+  assert_non_null(strstr(err.msg, "YAML syntax error"));
+  assert_null(strstr(err.where, ":0:0:"));
+}
+
 /* Findings of the fuzz harness (tests/fuzz/fuzz_scenario.c), kept as files
  * in tests/fuzz/regressions/: each replayed through the harness's own checks
  * (fails cleanly, or loads and round-trips), the directive hangs also by
@@ -147,6 +174,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_yaml_is_read_as_written),
     cmocka_unit_test(test_malformed),
+    cmocka_unit_test(test_empty_scenario_is_named_at_1_1),
     cmocka_unit_test(test_fuzz_regressions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,12 @@ BIN="${BIDSIM_BUILD_DIR:-build}/bidsim"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# every dataset's values equal (h5diff calls a dataset never written "not
+# comparable" and passes it: a merge that dropped one would go unseen)
+same_values() {
+  /usr/bin/python3 tests/tools/golden.py "$1" "$tmp/values.sha256" --update >/dev/null
+  /usr/bin/python3 tests/tools/golden.py "$2" "$tmp/values.sha256" >/dev/null
+}
 cp "$(dirname "$0")/two_variants.yaml" "$tmp/s.yaml"
 "$BIN" run "$tmp/s.yaml" -o "$tmp/ref.h5" --quiet --threads 2
 
@@ -18,6 +24,7 @@ cp "$(dirname "$0")/two_variants.yaml" "$tmp/s.yaml"
 for i in 0 1 2; do "$BIN" run "$tmp/s.yaml" --shard $i/3 -o "$tmp/p$i.h5" --quiet --threads 1; done
 "$BIN" merge "$tmp/p0.h5" "$tmp/p1.h5" "$tmp/p2.h5" -o "$tmp/merged.h5" >/dev/null
 h5diff "$tmp/ref.h5" "$tmp/merged.h5" || fail "merged parts differ from the single run (datasets or attributes)"
+same_values "$tmp/ref.h5" "$tmp/merged.h5" || fail "merged parts' values differ from the single run's"
 # the parts in any order give the same file
 "$BIN" merge "$tmp/p2.h5" "$tmp/p0.h5" "$tmp/p1.h5" -o "$tmp/merged2.h5" >/dev/null
 cmp "$tmp/merged.h5" "$tmp/merged2.h5" || fail "merge depends on the order of the parts"
@@ -87,7 +94,7 @@ cmp "$tmp/k.h5" "$tmp/k.copy"
 /usr/bin/python3 - "$tmp/k.h5" <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
-    c = f["plan_segment/spend_li"].id.get_chunk_info(5)
+    c = f["plan_segment/spend"].id.get_chunk_info(5)
 with open(sys.argv[1], "r+b") as f:
     f.seek(c.byte_offset + c.size // 2)
     b = f.read(1)
@@ -117,6 +124,25 @@ set -e
 [ $rc -eq 2 ] && grep -q "another scenario" "$tmp/err" || fail "resume into a foreign store: exit $rc: $(cat "$tmp/err")"
 "$BIN" run "$tmp/s.yaml" -o "$tmp/i.h5" --resume --quiet
 cmp "$tmp/ref.h5" "$tmp/i.h5" || fail "resumed after SIGINT differs"
+# a market redrawn per replicate: every part holds every draw's /market,
+# merge copies it, and the merged file equals the single run's, market
+# included (each replicate's draw recorded, not the first one R times)
+sed -e 's/^market: {\(.*\)}$/market: {\1, redraw: per_replicate}/' "$tmp/s.yaml" > "$tmp/redraw.yaml"
+grep -q "redraw: per_replicate" "$tmp/redraw.yaml" || fail "the redraw scenario was not made"
+"$BIN" run "$tmp/redraw.yaml" -o "$tmp/rd.h5" --quiet --threads 2 --replicates 4
+for i in 0 1; do "$BIN" run "$tmp/redraw.yaml" --replicates 4 --shard $i/2 -o "$tmp/rdp$i.h5" --quiet --threads 1; done
+"$BIN" merge "$tmp/rdp1.h5" "$tmp/rdp0.h5" -o "$tmp/rdm.h5" >/dev/null
+h5diff "$tmp/rd.h5" "$tmp/rdm.h5" || fail "redraw per replicate: merged shards differ from the single run"
+same_values "$tmp/rd.h5" "$tmp/rdm.h5" || fail "redraw per replicate: merged values differ from the single run's"
+/usr/bin/python3 - "$tmp/rd.h5" "$tmp/rdp0.h5" <<'PY' || fail "redraw per replicate: the market of every draw"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1]) as f, h5py.File(sys.argv[2]) as p:
+    bid = f["market/bid"][...]
+    R = f["variant/replicate"].shape[0]
+    assert bid.shape[1] == R and R > 1, bid.shape
+    assert (bid[:, 0] != bid[:, 1]).any(), "draws 0 and 1 are the same market"
+    assert np.array_equal(p["market/bid"][...], bid), "a part's market differs from the single run's"
+PY
 # a sweep (each point its own scenario and world): shards + merge again equal the single run
 cat > "$tmp/sweep.yaml" <<'YAML'
 seed: 4
@@ -136,14 +162,17 @@ YAML
 for i in 0 1; do "$BIN" run "$tmp/sweep.yaml" --shard $i/2 -o "$tmp/swp$i.h5" --quiet --threads 1; done
 "$BIN" merge "$tmp/swp1.h5" "$tmp/swp0.h5" -o "$tmp/swm.h5" >/dev/null
 h5diff "$tmp/sw.h5" "$tmp/swm.h5" || fail "sweep: merged shards differ from the single run"
+same_values "$tmp/sw.h5" "$tmp/swm.h5" || fail "sweep: merged values differ from the single run's"
 /usr/bin/python3 - "$tmp/sw.h5" <<'PY' || fail "sweep: the file does not record the points"
 import sys, h5py
+sys.path.insert(0, "tests/tools")
+from resultfile import labels
 with h5py.File(sys.argv[1]) as f:
-    keys = [k.decode() for k in f["variant/sweep_keys"][...]]
-    vals = f["variant/sweep_values"][...]
-    names = [n.decode() for n in f["scales/variant"][...]]
+    keys = labels(f["variant/sweep_key"])
+    vals = labels(f["variant/sweep_value"])                  # (variant, key) row-major
+    names = labels(f["variant/variant"])
     assert keys == ["plans[P].bids.ordinary", "auction.slots"], keys
-    assert vals.shape == (8, 2) and vals[3][0].decode() == "0.70" and vals[3][1].decode() == "4", vals
+    assert f["variant/sweep_value"].shape[:2] == (8, 2) and vals[3 * 2] == "0.70" and vals[3 * 2 + 1] == "4", vals
     assert names[0] == "ordinary=0.60,slots=2", names
     # more slots, more exposures for the same bid; a higher bid never fewer
     e = f["plan_segment/exposures"][...].sum(axis=(1, 2, 4))[:, 0]

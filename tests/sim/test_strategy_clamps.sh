@@ -32,13 +32,15 @@ YAML
 "$BIN" run "$tmp/wild.yaml" -o "$tmp/wild.h5" --quiet
 /usr/bin/python3 - "$tmp/wild.h5" <<'PY'
 import sys, h5py, numpy as np
+sys.path.insert(0, "tests/tools")
+from resultfile import labels
 f = h5py.File(sys.argv[1], "r")
-variants = [v.decode() for v in f["scales/variant"][...]]
-p = [n.decode() for n in f["plan/name"][...]].index("P")
+variants = labels(f["variant/variant"])
+p = labels(f["plan/plan"]).index("P")
 clamps = f["plan/strategy_clamps"][...][..., p]            # variant, replicate, day
 exposures = f["plan_hour/exposures"][...][..., p].sum(axis=-1)
 clicks = f["plan_hour/clicks"][...][..., p]
-spend = f["plan_hour/spend_li"][...][..., p]
+spend = f["plan_hour/spend"][...][..., p]
 fixed, cycle, nan = (variants.index(v) for v in ("fixed", "cycle", "nan"))
 def check(ok, what):
     if not ok:

@@ -18,6 +18,7 @@
 #define PLANS 3
 #define PRODUCTS 2
 #define DAYS 2
+#define SLOTS 2
 
 static char dir[512];
 
@@ -28,13 +29,14 @@ static void fill(bidsim_day_slab_t *s, int64_t seed) {
   for (size_t i = 0; i < PLANS; i++) s->cap_hit_s[i] = seed % 2 ? -1 : 3600 * (int64_t)i;
   for (int h = 0; h < BIDSIM_HOURS; h++)
     for (int g = 0; g < BIDSIM_SEG_COUNT; g++) s->impressions[h][g] = seed * 100 + h;
+  for (size_t i = 0; i < (size_t)BIDSIM_SLOT_METRIC_COUNT * SLOTS * PLANS; i++) s->plan_slot[i] = seed * 3 + (int64_t)i;
 }
 
 static void write_unit(bidsim_unitstore_t *st, uint32_t unit, bool finish) {
   bidsim_day_slab_t s;
   bidsim_unit_file_t uf;
   bidsim_error_t err;
-  assert_int_equal(bidsim_day_slab_init(&s, PLANS, PRODUCTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&s, PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
   assert_int_equal(bidsim_unitstore_begin(st, unit, &uf, &err), BIDSIM_OK);
   for (uint32_t d = 0; d < DAYS; d++) {
     fill(&s, unit * 10 + d);
@@ -72,7 +74,7 @@ static void remove_dir(const char *d) {
 static void test_store(void **state) {
   (void)state;
   snprintf(dir, sizeof dir, "%s/test_unitstore.units", BIDSIM_BUILD_DIR);
-  bidsim_unitstore_key_t key = { 0x1234, 2, 3, DAYS, PLANS, PRODUCTS };
+  bidsim_unitstore_key_t key = { 0x1234, 2, 3, DAYS, PLANS, PRODUCTS, SLOTS };
   bidsim_unitstore_t *st = NULL;
   bidsim_error_t err;
   uint32_t discarded = 0;
@@ -90,13 +92,14 @@ static void test_store(void **state) {
   assert_true(bidsim_unitstore_has(st, 4));
   assert_false(bidsim_unitstore_has(st, 5));
   bidsim_day_slab_t got, want;
-  assert_int_equal(bidsim_day_slab_init(&got, PLANS, PRODUCTS, &err), BIDSIM_OK);
-  assert_int_equal(bidsim_day_slab_init(&want, PLANS, PRODUCTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&got, PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&want, PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
   assert_int_equal(bidsim_unitstore_read_day(st, 4, 1, &got, &err), BIDSIM_OK);
   fill(&want, 41);
   assert_memory_equal(got.plan_hour, want.plan_hour, sizeof(int64_t) * BIDSIM_METRIC_COUNT * PLANS * BIDSIM_HOURS);
   assert_memory_equal(got.cap_hit_s, want.cap_hit_s, sizeof(int64_t) * PLANS);
   assert_memory_equal(got.impressions, want.impressions, sizeof want.impressions);
+  assert_memory_equal(got.plan_slot, want.plan_slot, sizeof(int64_t) * BIDSIM_SLOT_METRIC_COUNT * SLOTS * PLANS);
   bidsim_unitstore_close(st, false);
 
   /* a flipped byte in unit 4's second day: the checksum catches it */
@@ -145,24 +148,27 @@ static void test_pack(void **state) {
   (void)state;
   bidsim_day_slab_t a, b;
   bidsim_error_t err;
-  assert_int_equal(bidsim_day_slab_init(&a, PLANS, PRODUCTS, &err), BIDSIM_OK);
-  assert_int_equal(bidsim_day_slab_init(&b, PLANS, PRODUCTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&a, PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&b, PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
   fill(&a, 5);
-  size_t n = bidsim_slab_words(PLANS, PRODUCTS);
-  assert_int_equal(n, (size_t)5 * PLANS * 27 + 5 * PRODUCTS + (1 + BIDSIM_EXTRA_COUNT) * PLANS + 72);
+  size_t n = bidsim_slab_words(PLANS, PRODUCTS, SLOTS);
+  assert_int_equal(n, (size_t)5 * PLANS * 27 + 5 * PRODUCTS + 2 * SLOTS * PLANS + (1 + BIDSIM_EXTRA_COUNT) * PLANS + 72);
   int64_t *w = calloc(n, sizeof *w);
   bidsim_slab_pack(&a, w);
   assert_int_equal(w[0], a.plan_segment[0]);
+  /* the output table's order: the three metric tables, then per slot */
+  assert_int_equal(w[(size_t)5 * PLANS * 27 + 5 * PRODUCTS], a.plan_slot[0]);
   assert_int_equal(w[n - 1], a.impressions[23][2]);
   bidsim_slab_unpack(w, &b);
   assert_memory_equal(a.plan_segment, b.plan_segment, sizeof(int64_t) * 5 * PLANS * 3);
   assert_memory_equal(a.product, b.product, sizeof(int64_t) * 5 * PRODUCTS);
+  assert_memory_equal(a.plan_slot, b.plan_slot, sizeof(int64_t) * 2 * SLOTS * PLANS);
   free(w);
   bidsim_day_slab_free(&a);
   bidsim_day_slab_free(&b);
 }
 
-static const bidsim_unitstore_key_t key_a = { 0xAAAA, 2, 3, DAYS, PLANS, PRODUCTS };
+static const bidsim_unitstore_key_t key_a = { 0xAAAA, 2, 3, DAYS, PLANS, PRODUCTS, SLOTS };
 
 /* one run at a time: a second open (this process or another) is refused
  * while the first holds the store, naming its process; after close it opens */
@@ -214,7 +220,7 @@ static void test_unit_replaced_after_open_is_never_read(void **state) {
   write_unit(a, 1, true);
   write_unit(b, 0, true);
   bidsim_day_slab_t got;
-  assert_int_equal(bidsim_day_slab_init(&got, PLANS, PRODUCTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&got, PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
   assert_int_equal(bidsim_unitstore_read_day(a, 0, 0, &got, &err), BIDSIM_OK);
   unit_path(da, 0, pa, sizeof pa);
   unit_path(db, 0, pb, sizeof pb);
@@ -294,7 +300,7 @@ static void test_fifo_planted_after_open_does_not_hang(void **state) {
   assert_int_equal(unlink(p), 0);
   assert_int_equal(mkfifo(p, 0644), 0);
   bidsim_day_slab_t got;
-  assert_int_equal(bidsim_day_slab_init(&got, PLANS, PRODUCTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&got, PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
   assert_int_equal(bidsim_unitstore_read_day(s, 2, 0, &got, &err), BIDSIM_EINVAL);
   bidsim_day_slab_free(&got);
   bidsim_unitstore_close(s, false);
@@ -309,14 +315,14 @@ static void test_units_are_compressed(void **state) {
   char d[512], p[600];
   snprintf(d, sizeof d, "%s/test_unitstore_z.units", BIDSIM_BUILD_DIR);
   remove_dir(d);
-  bidsim_unitstore_key_t key = { 0x2, 1, 1, 3, BIG_PLANS, PRODUCTS };
+  bidsim_unitstore_key_t key = { 0x2, 1, 1, 3, BIG_PLANS, PRODUCTS, SLOTS };
   bidsim_unitstore_t *s = NULL;
   bidsim_error_t err;
   bidsim_day_slab_t slab, got;
   bidsim_unit_file_t uf;
   assert_int_equal(bidsim_unitstore_open(d, &key, false, &s, NULL, &err), BIDSIM_OK);
-  assert_int_equal(bidsim_day_slab_init(&slab, BIG_PLANS, PRODUCTS, &err), BIDSIM_OK);
-  assert_int_equal(bidsim_day_slab_init(&got, BIG_PLANS, PRODUCTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&slab, BIG_PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
+  assert_int_equal(bidsim_day_slab_init_slots(&got, BIG_PLANS, PRODUCTS, SLOTS, &err), BIDSIM_OK);
   assert_int_equal(bidsim_unitstore_begin(s, 0, &uf, &err), BIDSIM_OK);
   for (uint32_t day = 0; day < 3; day++) {
     bidsim_day_slab_clear(&slab);
@@ -327,7 +333,7 @@ static void test_units_are_compressed(void **state) {
   unit_path(d, 0, p, sizeof p);
   struct stat st;
   assert_int_equal(stat(p, &st), 0);
-  size_t raw = 3 * bidsim_slab_words(BIG_PLANS, PRODUCTS) * sizeof(int64_t);
+  size_t raw = 3 * bidsim_slab_words(BIG_PLANS, PRODUCTS, SLOTS) * sizeof(int64_t);
   print_message("unit file %ld bytes for %zu raw bytes\n", (long)st.st_size, raw);
   assert_true((size_t)st.st_size < raw / 20);
   /* and reads back as written, the last day after the others */

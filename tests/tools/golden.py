@@ -6,8 +6,11 @@
 
 One line per dataset: path, shape, sha256 of its values (integers as
 little-endian int64, floats as little-endian float64, strings as UTF-8
-joined by NUL), so the hash depends on the values only, not on the file's
-layout, chunking, compression or checksums."""
+joined by NUL; a char array of labels, format 3's strings, as its rows'
+strings), so the hash depends on the values only, not on the file's
+layout, chunking, compression or checksums. The char arrays' byte
+dimensions (NAME_strlen, netCDF's dimensions without a variable) are
+layout and are left out."""
 import hashlib
 import sys
 
@@ -17,6 +20,9 @@ import numpy as np
 
 def digest(ds):
     a = ds[()]
+    if a.dtype.kind == "S" and a.dtype.itemsize == 1 and a.ndim >= 2:   # a char array: one label per row
+        rows = a.reshape(-1, a.shape[-1])
+        return hashlib.sha256("\0".join(b"".join(r).decode() for r in rows).encode()).hexdigest()
     if a.dtype.kind in "SUO":
         flat = [x.decode() if isinstance(x, bytes) else str(x) for x in np.asarray(a).ravel()]
         return hashlib.sha256("\0".join(flat).encode()).hexdigest()
@@ -29,8 +35,9 @@ def table(path):
     rows = {}
     with h5py.File(path, "r") as f:
         def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                rows[name] = "%s %s" % ("x".join(map(str, obj.shape)) or "scalar", digest(obj))
+            if isinstance(obj, h5py.Dataset) and not name.endswith("_strlen"):
+                shape = obj.shape[:-1] if obj.dtype.kind == "S" and obj.dtype.itemsize == 1 and obj.ndim >= 2 else obj.shape
+                rows[name] = "%s %s" % ("x".join(map(str, shape)) or "scalar", digest(obj))
         f.visititems(visit)
     return rows
 

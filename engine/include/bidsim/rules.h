@@ -70,6 +70,16 @@ BIDSIM_API int bidsim_rule_check_bids(const int64_t bid_li[BIDSIM_SEG_COUNT], co
  *  90.00 yuan). */
 BIDSIM_API void bidsim_rule_premium_bounds(int64_t base_li, int64_t *lo_li, int64_t *hi_li);
 
+/** @brief A segment bid written the platform's way, as a premium over the
+ *  base ("+25%"): @p pct must be a whole percent within the premium rule
+ *  (10..300, else BIDSIM_EPREMIUM naming @p where), and *bid_li = base x
+ *  (100 + pct) / 100 rounded up to whole fen, as the rule's lower bound is
+ *  (so +10% is bidsim_rule_premium_bounds' *lo_li; the base is clamped into
+ *  [0, 99.00] first, so no base overflows). The bid itself (its 99.00-yuan
+ *  maximum) is left to bidsim_rule_check_bids with the others. */
+BIDSIM_API int bidsim_rule_premium_bid(int64_t base_li, int64_t pct, int64_t *bid_li, const char *where,
+                                       bidsim_error_t *err);
+
 /** @brief Daily cap: BIDSIM_CAP_UNLIMITED or at least 100 yuan. */
 BIDSIM_API int bidsim_rule_check_cap(int64_t cap_li, const char *where, bidsim_error_t *err);
 
