@@ -69,7 +69,7 @@ for r in $(seq "$rounds"); do
   if [ -d build/python/bidsim ]; then
     for c in fixed py-multiplier; do
       s=$(PYTHONPATH=build/python /usr/bin/python3 bench/python_strategy.py --case $c --once | sed -n 's/.* \([0-9.]*\) s$/\1/p')
-      echo "$r python-$c $(python3 -c "print($s * 100)") 0"
+      echo "$r python-$c $(python3 -c "print($s * 100)") 0 0"
     done
   fi
 done | tee "$out"
