@@ -88,7 +88,7 @@ static void usage(FILE *f) {
     "                         is already complete for them, do nothing\n"
     "        --force          run even when the estimate says it does not fit this\n"
     "                         machine (more memory than it has, or a year or\n"
-    "                         more at 10 M impressions/s per thread)\n"
+    "                         more at 2 M impressions/s per thread)\n"
     "        --shard I/N      run only units u with u mod N = I (0 <= I < N) and\n"
     "                         write a part file; `bidsim merge` joins the N parts\n"
     "                         (Slurm job arrays: --shard $SLURM_ARRAY_TASK_ID/N)\n"

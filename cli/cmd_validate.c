@@ -31,7 +31,7 @@ static void usage(FILE *f) {
     "\n"
     "    The summary ends with what `bidsim run` would cost here with its default\n"
     "    threads: expected impressions (calendar phases included), time at the\n"
-    "    planning rate of 10 M impressions/s per thread, memory, the unit store's\n"
+    "    planning rate of 2 M impressions/s per thread, memory, the unit store's\n"
     "    disk and the result file's size before compression (sim/estimate.h), and\n"
     "    whether run would refuse it.\n"
     "\n"

@@ -183,6 +183,9 @@ static void ranking_free(pranking_t *ix) {
   bidsim_free(ix->key);
   bidsim_free(ix->ls_raw);
   bidsim_free(ix->unit_raw);
+  bidsim_free(ix->als_raw);
+  bidsim_free(ix->aunit_raw);
+  bidsim_free(ix->aseed_raw);
   bidsim_free(ix->bits);
   bidsim_free(ix->sum);
 }
@@ -223,9 +226,12 @@ static int ranking_alloc(pranking_t *ix, uint32_t n) {
   /* the vector walks load 8 or 16 positions at a time: whole words, and a block more */
   ix->ls = calloc64(lanes_of(ix), sizeof *ix->ls, &ix->ls_raw);
   ix->unit = calloc64(lanes_of(ix), sizeof *ix->unit, &ix->unit_raw);
+  ix->als = calloc64(lanes_of(ix), sizeof *ix->als, &ix->als_raw);
+  ix->aunit = calloc64(lanes_of(ix), sizeof *ix->aunit, &ix->aunit_raw);
+  ix->aseed = calloc64(lanes_of(ix), sizeof *ix->aseed, &ix->aseed_raw);
   ix->bits = bidsim_calloc((size_t)ix->words + 1, sizeof *ix->bits);
   ix->sum = bidsim_calloc((size_t)ix->sums + 1, sizeof *ix->sum);
-  return ix->key && ix->ls && ix->unit && ix->bits && ix->sum ? BIDSIM_OK : BIDSIM_ENOMEM;
+  return ix->key && ix->ls && ix->unit && ix->als && ix->aunit && ix->aseed && ix->bits && ix->sum ? BIDSIM_OK : BIDSIM_ENOMEM;
 }
 
 /* Vose's alias method over @p n weights; @p small and @p large hold n
@@ -463,10 +469,13 @@ int bidsim__personal_clone(bidsim__personal_t **out, const bidsim__personal_t *s
   for (size_t i = 0; i < 2 * (size_t)C; i++) {
     const pranking_t *s = &src->lists[i];
     pranking_t *d = &p->lists[i];
-    d->n = s->n; d->words = s->words; d->sums = s->sums;
+    d->n = s->n; d->words = s->words; d->sums = s->sums; d->an = s->an;
     DUP(d->key, s->key, s->n);
     DUP64(d->ls, d->ls_raw, s->ls, lanes_of(s) - 1);
     DUP64(d->unit, d->unit_raw, s->unit, lanes_of(s) - 1);
+    DUP64(d->als, d->als_raw, s->als, lanes_of(s) - 1);
+    DUP64(d->aunit, d->aunit_raw, s->aunit, lanes_of(s) - 1);
+    DUP64(d->aseed, d->aseed_raw, s->aseed, lanes_of(s) - 1);
     DUP(d->bits, s->bits, s->words);
     DUP(d->sum, s->sum, s->sums);
   }
@@ -529,6 +538,7 @@ static void resort(bidsim_market_t *m) {
         *hint_of(m, ix->unit[i], b) = i;
         if (eligible_at(m, ix->unit[i], base_rel[b])) bit_set(ix, i, true);
       }
+      bidsim__pactive_rebuild(ix);
     }
   for (uint32_t c = 0; c < m->cfg.categories; c++) {
     pvisits_t *v = &p->visits[c];
@@ -547,7 +557,12 @@ void bidsim__personal_plan_flags(bidsim_market_t *m, uint32_t plan) {
       pranking_t *ix = ranking_of(m, b, m->units[u].category);
       uint32_t *pos = hint_of(m, u, b);
       *pos = ranking_find(ix, key_of(static_score(m, u, base_rel[b]), u), *pos);
-      bit_set(ix, *pos, eligible_at(m, u, base_rel[b]));
+      const bool was = bit_get(ix, *pos), on = eligible_at(m, u, base_rel[b]);
+      bit_set(ix, *pos, on);
+      if (on != was) {
+        if (on) bidsim__pactive_insert(ix, *pos);
+        else bidsim__pactive_remove(ix, *pos);
+      }
     }
   }
 }
@@ -590,6 +605,8 @@ void bidsim__personal_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t
       const int32_t old_ls = p->lbid[old[rel] / BIDSIM_LI_PER_FEN] + p->lq[(size_t)u * 3 + (size_t)rel];
       uint32_t *pos = hint_of(m, u, b);
       const uint32_t from = ranking_find(ix, key_of(old_ls, u), *pos);
+      const bool was = bit_get(ix, from);
+      const uint32_t r = was ? bidsim__pactive_rank(ix, from) : 0;   /* its place in the walk's view */
       const int32_t ls = static_score(m, u, rel);
       const uint64_t key = key_of(ls, u);
       ix->key[from] = key;
@@ -600,7 +617,11 @@ void bidsim__personal_plan_bids(bidsim_market_t *m, uint32_t plan, const int64_t
         while (to + 1 < ix->n && ix->key[to + 1] > key) to++;
       ranking_move(ix, from, to);
       *pos = to;
-      bit_set(ix, to, active && h->bid_li[rel] >= m->cfg.auction.reserve_li);
+      const bool on = active && h->bid_li[rel] >= m->cfg.auction.reserve_li;
+      bit_set(ix, to, on);
+      if (was && on) bidsim__pactive_move(ix, r, to);
+      else if (was) bidsim__pactive_erase(ix, r);
+      else if (on) bidsim__pactive_insert(ix, to);
     }
   }
 }
@@ -633,6 +654,9 @@ int bidsim__personal_check(const bidsim_market_t *m, bidsim_error_t *err) {
         if ((ix->bits[w] != 0) != ((ix->sum[w >> 6] >> (w & 63)) & 1))
           return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "base %d category %u: summary bit of word "
                                   "%u disagrees with the word", b, c, w);
+      if (!bidsim__pactive_check(ix))
+        return bidsim_error_set(err, BIDSIM_ESTATE, "market.index", "base %d category %u: the walk's view is not "
+                                "the positions whose bit is set", b, c);
     }
   /* the unit records, and the visit entries: each unit of a visited shop once, at its place, current */
   const bidsim__personal_t *p = m->index.personal;

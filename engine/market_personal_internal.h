@@ -24,10 +24,11 @@
 
 /* One (base relation, category) ranking: units sorted by key descending,
  * key = biased static score << 32 | ~unit (score, then lower unit, first).
- * The walk streams through the static parts and the units (64-byte
- * aligned, padded to whole words and a 16-lane block beyond); a unit's
- * affinity seed is a function of its index (bidsim__punit_seed), computed
- * in the walk rather than loaded. */
+ * The walk streams through its view of the positions that may compete
+ * (static parts, units and their affinity seeds, a function of the unit
+ * (bidsim__punit_seed) stored beside it: a load is cheaper than the three
+ * multiplications), all 64-byte aligned, padded to whole words and a
+ * 16-lane block beyond. */
 typedef struct bidsim__pranking {
   uint32_t  n, words, sums;
   uint64_t *key;
@@ -35,8 +36,29 @@ typedef struct bidsim__pranking {
   uint32_t *unit;
   uint64_t *bits;                       /* bit i: position i may compete */
   uint64_t *sum;                        /* bit j of sum[s]: bits[64 s + j] != 0 */
-  void     *ls_raw, *unit_raw;          /* what was allocated */
+  /* the walk's view (market_personal_active.c): the an positions whose
+   * bit is set, in order, their static parts and units without holes
+   * and seeds (64-byte aligned, as long as ls and unit) */
+  uint32_t  an;
+  int32_t  *als;
+  uint32_t *aunit, *aseed;              /* aseed[i] = bidsim__punit_seed(aunit[i]): loaded, not computed */
+  void     *ls_raw, *unit_raw, *als_raw, *aunit_raw, *aseed_raw;   /* what was allocated */
 } pranking_t;
+
+/* The walk's view kept current: rebuilt from the bits; position pos
+ * entered (its bit just set) or left (its bit set or just cleared: the
+ * positions before it decide its place); the entry at view index r erased,
+ * or moved to where position `to` now puts it (the ranking's entry moved
+ * there, its bit set; the cost is the distance moved, as the ranking's
+ * own move); rank: the view index position pos has or would have. The
+ * check compares the view with the bits. */
+void     bidsim__pactive_rebuild(pranking_t *ix);
+uint32_t bidsim__pactive_rank(const pranking_t *ix, uint32_t pos);
+void     bidsim__pactive_insert(pranking_t *ix, uint32_t pos);
+void     bidsim__pactive_remove(pranking_t *ix, uint32_t pos);
+void     bidsim__pactive_erase(pranking_t *ix, uint32_t r);
+void     bidsim__pactive_move(pranking_t *ix, uint32_t r, uint32_t to);
+bool bidsim__pactive_check(const pranking_t *ix);
 
 /* What the auction reads of a unit it ranks first or enters from a visit:
  * one 32-byte record (two to a cache line). The bids are the plan's, kept

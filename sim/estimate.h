@@ -9,10 +9,12 @@
 #include "sim/scenario.h"
 
 /* The planning rate for time estimates: impressions simulated per second by
- * one thread. BENCHMARKS.md measures 50-80 ns per impression end to end at
- * 10,000 plans (12-20 M/s); 10 M/s leaves room for larger markets and
- * strategies, so an estimate errs on the long side. */
-#define BIDSIM_COST_IMPRESSIONS_PER_S 1e7
+ * one thread. BENCHMARKS.md measures the personalised model (the default)
+ * end to end (bench/e2e_10k.yaml) at about 300 ns of CPU time per
+ * impression at 10,000 plans (about 3 M/s), and the cost grows with the
+ * plans per category (about 3x at 100,000 plans); 2 M/s leaves room for
+ * larger markets and strategies, so an estimate errs on the long side. */
+#define BIDSIM_COST_IMPRESSIONS_PER_S 2e6
 
 /* A run this long at the planning rate is refused unless forced: no run
  * can be watched to completion that way. */
