@@ -45,7 +45,7 @@ bool bidsim_calibrate_bounds(const char *key, double *lo, double *hi, int *decim
   last_parts(key, parent, leaf, sizeof leaf);
   const bool dist_part = !strcmp(leaf, "median") || !strcmp(leaf, "value") || !strcmp(leaf, "min") || !strcmp(leaf, "max");
   *decimals = -1;
-  /* DOMAIN.md §1: every bid in [0.10, 99.00] yuan, in whole fen */
+  /* docs/model.md §1: every bid in [0.10, 99.00] yuan, in whole fen */
   if (!strcmp(parent, "bids") || !strcmp(leaf, "reserve") || !strcmp(leaf, "increment")) {
     *lo = 0.10; *hi = 99.00; *decimals = 2; return true;
   }

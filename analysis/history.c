@@ -1,7 +1,7 @@
 /* analysis/history.c - the platform's promotion report read against a
  * scenario (analysis/history.h): the header's columns by their English or
  * Chinese names, each row's cells checked (dates, whole counts, money in
- * whole fen), the report's rules (DOMAIN.md §1: clicks are exposures that
+ * whole fen), the report's rules (docs/model.md §1: clicks are exposures that
  * were clicked; one row per plan, product and date; dates in order), and
  * the plan-day totals. The accepted names are documented in
  * docs/calibration.md; keep the two in step. */

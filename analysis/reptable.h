@@ -39,7 +39,7 @@ typedef enum {
   BIDSIM_STAT_CTR,            /* clicks / exposures */
   BIDSIM_STAT_CPC,            /* yuan: spend / clicks */
   BIDSIM_STAT_CVR,            /* orders / clicks */
-  BIDSIM_STAT_ROI,            /* order value / spend (DOMAIN.md §1) */
+  BIDSIM_STAT_ROI,            /* order value / spend (docs/model.md §1) */
   BIDSIM_STAT_CPA,            /* yuan: spend / orders */
   BIDSIM_STAT_CAP_HIT_HOUR,   /* hour of day the cap stopped the plan: hit seconds / days hit */
   BIDSIM_STAT_CAP_HIT_SHARE,  /* share of days the cap was reached (plans with a cap) */

@@ -27,7 +27,7 @@ static void usage(FILE *f) {
     "\n"
     "DESCRIPTION\n"
     "    Reads a result file written by `bidsim run` and prints the views of the\n"
-    "    platform's promotion reports (DOMAIN.md §1): exposures, clicks, spend,\n"
+    "    platform's promotion reports (docs/model.md §1): exposures, clicks, spend,\n"
     "    orders (transactions), order value, CTR, CPC, CVR, ROI, CPA and, for\n"
     "    plans with a daily cap, the time the cap stopped the plan, the share of\n"
     "    days it did and the share of the day it kept the plan out; then the\n"

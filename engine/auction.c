@@ -1,4 +1,4 @@
-/* engine/auction.c - per-click prices for a ranked auction (DOMAIN.md §2).
+/* engine/auction.c - per-click prices for a ranked auction (docs/model.md §2).
  * Integer arithmetic only: prices are li, products of bid and quality fit
  * 64 bits (99000 x 10000), VCG sums use 128 bits. */
 #include <string.h>
@@ -28,7 +28,7 @@ void bidsim_auction_config_default(bidsim_auction_config_t *cfg) {
   cfg->slots = 4;
   cfg->reserve_li = 100;
   cfg->increment_li = 10;
-  /* (1/r)^1, DOMAIN.md §3's default examination curve */
+  /* (1/r)^1, docs/model.md §3's default examination curve */
   for (uint32_t k = 0; k < BIDSIM_MAX_SLOTS; k++) cfg->position_weight_ppm[k] = 1000000u / (k + 1);
 }
 

@@ -1,6 +1,6 @@
 /* engine/auction_internal.h - the GSP price of one slot, shared by the
  * generic pricing in auction.c and the market's fused hot path, so the rule
- * (DOMAIN.md §2) has one implementation. */
+ * (docs/model.md §2) has one implementation. */
 #ifndef BIDSIM_AUCTION_INTERNAL_H
 #define BIDSIM_AUCTION_INTERNAL_H
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* engine/market.c - the market: catalogue (shops, products, plans and
- * their ad units), plan controls, daily caps and the clock (DOMAIN.md §1).
+ * their ad units), plan controls, daily caps and the clock (docs/model.md §1).
  * The ranking index and the auction's walk are market_index.c's, reached
  * through market_internal.h. Nothing on the per-impression path (charge,
  * advance within a day) allocates, locks or prints. */
@@ -460,7 +460,7 @@ int bidsim_market_set_bids(bidsim_market_t *m, uint32_t plan, const int64_t bid_
   return BIDSIM_OK;
 }
 
-/* Whether a plan with this spend must stop for the day (DOMAIN.md §1). In
+/* Whether a plan with this spend must stop for the day (docs/model.md §1). In
  * strict mode it stops once what remains cannot pay a click at its lowest
  * bid, since it would never be eligible again today anyway. */
 static bool cap_reached(const bidsim_market_t *m, const plan_hot_t *h) {

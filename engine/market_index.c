@@ -1,5 +1,5 @@
 /* engine/market_index.c - the ranking index and the auction's walk over it
- * (DOMAIN.md §2). Built once from the catalogue (bidsim_market_build);
+ * (docs/model.md §2). Built once from the catalogue (bidsim_market_build);
  * afterwards nothing here allocates, locks or prints.
  *
  * For each (segment, category), the category's ad units sorted by a 64-bit

@@ -53,7 +53,7 @@ typedef struct {
 _Static_assert(sizeof(plan_hot_t) == 64, "plan_hot_t is a cache line's size");
 
 /* An ad unit: a plan's product shown in one category, ranked and priced
- * with that product's quality (DOMAIN.md §2: quality belongs to the ad
+ * with that product's quality (docs/model.md §2: quality belongs to the ad
  * shown), or the plan's when the product has none. */
 typedef struct {
   uint32_t plan, category, product, next_in_plan;

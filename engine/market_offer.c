@@ -30,7 +30,7 @@ int bidsim_market_unit_offer(const bidsim_market_t *m, const bidsim_impression_t
 
 /* The auction's own rule (market_personal_auction.c, gsp_price), kept
  * beside it in meaning: min(bid, ceil(next value / pCTR) + increment), the
- * reserve when nothing ranks below, never below the reserve (DOMAIN.md §2).
+ * reserve when nothing ranks below, never below the reserve (docs/model.md §2).
  * tests/engine/test_offer.c holds the two equal slot by slot. */
 int64_t bidsim_market_gsp_price(const bidsim_market_t *m, int64_t bid_li, double pctr, double next_value) {
   const bidsim_auction_config_t *cfg = &m->cfg.auction;

@@ -1,4 +1,4 @@
-/* engine/market_personal.c - the personalised ranking's tables (DOMAIN.md
+/* engine/market_personal.c - the personalised ranking's tables (docs/model.md
  * §2: the platforms rank each impression by bid x this user's predicted
  * CTR for this ad): built once from the catalogue with the market's index,
  * kept current by the controls in place (nothing here allocates after the

@@ -1,4 +1,4 @@
-/* engine/market_personal_auction.c - the personalised auction (DOMAIN.md
+/* engine/market_personal_auction.c - the personalised auction (docs/model.md
  * §2) over the tables of market_personal.c: the user's visits, the
  * threshold walk, the result and its prices, and the full scan the walk is
  * tested against. Reads the market only; no allocation, lock or print.
@@ -83,7 +83,7 @@ static inline double ceil_li(double x) {
 }
 
 /* min(bid, ceil(next bid x next pCTR / pCTR) + increment), the reserve when
- * nothing ranks below, never below the reserve (DOMAIN.md §2). */
+ * nothing ranks below, never below the reserve (docs/model.md §2). */
 static inline int64_t gsp_price(const bidsim_auction_config_t *cfg, int64_t bid_li, double pctr, double next_value) {
   if (next_value < 0) return cfg->reserve_li < bid_li ? cfg->reserve_li : bid_li;
   int64_t pr = (int64_t)ceil_li(next_value / pctr) + cfg->increment_li;

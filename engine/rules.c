@@ -1,4 +1,4 @@
-/* engine/rules.c - DOMAIN.md §1's platform rules, the only implementation.
+/* engine/rules.c - docs/model.md §1's platform rules, the only implementation.
  * The market API and the scenario loader both call these. All arithmetic is
  * exact integer arithmetic in li (0.001 yuan). */
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* engine/strategy.c - the built-in bid strategies (DOMAIN.md §4-§5) and the
+/* engine/strategy.c - the built-in bid strategies (docs/model.md §4-§5) and the
  * platform clamp. Each is a small deterministic controller over the plan's
  * state at each period; none draws random numbers or allocates per call. */
 #include "bidsim/strategy.h"
@@ -182,7 +182,7 @@ static int out_of_memory(bidsim_error_t *err) {
   return bidsim_error_set(err, BIDSIM_ENOMEM, "", "out of memory for the strategy's state");
 }
 
-/* ---- schedule: time-of-day discount (DOMAIN.md §4) ------------------------------ */
+/* ---- schedule: time-of-day discount (docs/model.md §4) ------------------------------ */
 
 /* hours.0..23: percent of the bid per hour of day (1-150, default 100);
  * mon.0..sun.23 override one day of the week. */
@@ -517,7 +517,7 @@ static void shade_update(void *self, const bidsim_strategy_state_t *st, bidsim_s
   a->participation = 1.0;
 }
 
-/* ---- bid war: chase the top slot (DOMAIN.md §3) ------------------------------------------ */
+/* ---- bid war: chase the top slot (docs/model.md §3) ------------------------------------------ */
 
 /* A plan that did not hold the first slot during the last period raises its
  * bids by `step` percent, up to `limit` times its value; one that held it

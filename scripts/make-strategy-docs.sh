@@ -108,7 +108,7 @@ plan or in a variant's changes):
 | kind | what it does | parameters (default) |
 |---|---|---|
 | `fixed` | the configured bids | - |
-| `schedule` | time-of-day discount: percent of the bid per hour, per day of week optional (DOMAIN.md §4) | `hours: [24 x 1-150]` (100), `mon`..`sun`: [24] |
+| `schedule` | time-of-day discount: percent of the bid per hour, per day of week optional (docs/model.md §4) | `hours: [24 x 1-150]` (100), `mon`..`sun`: [24] |
 | `throttle` | pass-through probability, multiplied by 1 - adjust when spend runs ahead of the day's traffic forecast, by 1 + adjust when behind (LinkedIn, KDD 2014) | `adjust` (0.5), `initial` (1), `min` (0.001) |
 | `multiplier` | bid = value / (1 + mu), mu <- clip(mu - eps (rho - spend) / rho, 0, mu_max), rho the budget left spread over the traffic left (Balseiro & Gur) | `eps` (0.05), `mu_max` (20) |
 | `pid` | bid multiplier 1 + kp e + ki sum e + kd de, e = forecast share - spent share (Zhang et al., WSDM 2016) | `kp` (2), `ki` (0.2), `kd` (0), `min` (0.1), `max` (2) |
@@ -253,7 +253,7 @@ Each click brings a consulting user with probability 5%; the shop replies
 within the hour to 25 users an hour (first point) or 200 (second). On Nov 11
 the burst brings about 1,500 consulting users; at 25 an hour under half get
 an effective reply, so the platform fines the shop 1,000 yuan and removes its
-ads for the next three days (DOMAIN.md §6):
+ads for the next three days (docs/model.md §6):
 
 MD
 printf '```

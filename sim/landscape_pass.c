@@ -72,7 +72,7 @@ static void new_day(bidsim_landscape_pass_t *lp, int64_t day) {
   const bidsim_sc_phase_t *ph = bidsim_scenario_phase(lp->sc, (uint32_t)day);
   lp->ctr_m = ph ? ph->ctr_mult : 1.0;
   lp->cvr_m = ph ? ph->cvr_mult : 1.0;
-  for (uint32_t i = 0; i < lp->n; i++) {   /* midnight: caps reset (DOMAIN.md §1) */
+  for (uint32_t i = 0; i < lp->n; i++) {   /* midnight: caps reset (docs/model.md §1) */
     lp->copy[i].spend_li = 0;
     lp->copy[i].stopped = false;
   }
@@ -97,7 +97,7 @@ static void order_of(bidsim_landscape_pass_t *lp, uint32_t unit, uint32_t rel, u
   *converted = c;
 }
 
-/* A charge on a copy, as bidsim_market_charge makes it (DOMAIN.md §1):
+/* A charge on a copy, as bidsim_market_charge makes it (docs/model.md §1):
  * platform mode charges the whole price and stops the copy once its spend
  * reaches the cap; strict mode (the copy was only eligible if what remains
  * covers its bid) stops it when what remains is below its smallest bid. */

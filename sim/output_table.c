@@ -70,7 +70,7 @@ const output_dataset_t output_datasets[OUT_COUNT] = {
   [OUT_EXTRA + BIDSIM_EXTRA_CLAMPS] = { "plan", "strategy_clamps", { V, R, D, P, E }, TYPE_I64, STORE_DAY, false, false, 0,
                                         "count", "strategy updates whose bids the platform's rules clamped that day" },
   [OUT_EXTRA + BIDSIM_EXTRA_CONSULTS] = { "plan", "service_consults", { V, R, D, P, E }, TYPE_I64, STORE_DAY, false, false,
-                                          0, "users", "the plan's shop's consulting users that day, 08:00-23:00 (DOMAIN.md section 6)" },
+                                          0, "users", "the plan's shop's consulting users that day, 08:00-23:00 (docs/model.md §6)" },
   [OUT_EXTRA + BIDSIM_EXTRA_REPLIED] = { "plan", "service_replied", { V, R, D, P, E }, TYPE_I64, STORE_DAY, false, false, 0,
                                          "users", "the plan's shop's consulting users replied to within an hour" },
   [OUT_EXTRA + BIDSIM_EXTRA_PAUSED] = { "plan", "service_paused", { V, R, D, P, E }, TYPE_I64, STORE_DAY, false, false, 0,

@@ -40,7 +40,7 @@ typedef struct {
   char     name[BIDSIM_NAME_MAX];
   uint32_t product_count;
   bidsim_sc_product_t *products;
-  /* service health (DOMAIN.md §6), off when consult_share is 0: each click
+  /* service health (docs/model.md §6), off when consult_share is 0: each click
    * brings a consulting user with this probability; customer service
    * replies within the hour to at most capacity_per_hour of them */
   double   consult_share;

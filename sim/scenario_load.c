@@ -12,7 +12,7 @@
 #include "bidsim/alloc.h"
 #include "sim/scenario_internal.h"
 
-/* DOMAIN.md §3 default diurnal shares, percent, hour 0 first. */
+/* docs/model.md §3 default diurnal shares, percent, hour 0 first. */
 static const double default_diurnal[BIDSIM_HOURS] = { 4.7, 3.0, 1.7, 1.1, 0.9, 1.0, 1.6, 2.8, 3.8, 4.6, 4.9, 4.9,
                                                        5.1, 4.9, 4.6, 4.6, 4.7, 4.6, 4.8, 5.5, 6.4, 7.0, 6.8, 6.0 };
 
@@ -38,7 +38,7 @@ static int set_defaults(bidsim_scenario_t *sc) {
   sc->category_shares[0] = 1.0;
   sc->noise = BIDSIM_NOISE_POISSON;
   sc->negbin_dispersion = 10.0;
-  /* DOMAIN.md §3: retargeted users click and convert markedly more */
+  /* docs/model.md §3: retargeted users click and convert markedly more */
   /* the personalised model (docs/model.md §2-§3) is the default: each
    * plan's segment is the user's relation to its shop, users differ in
    * their affinity to each ad, and competitors are redrawn per replicate;

@@ -90,7 +90,7 @@ int bidsim__find_category(const ctx_t *c, const char *name) {
   return i == UINT32_MAX ? -1 : (int)i;
 }
 
-/* Double 11 (DOMAIN.md §3): warm-up Nov 1-10, burst Nov 11, after-heat
+/* Double 11 (docs/model.md §3): warm-up Nov 1-10, burst Nov 11, after-heat
  * Nov 12-14 of every year the run covers, as day ranges of this run. */
 static int add_double11(ctx_t *c, mark_t at) {
   bidsim_scenario_t *sc = c->sc;

@@ -1,4 +1,4 @@
-/* sim/service.c - shop service health (DOMAIN.md §6): the thresholds are the
+/* sim/service.c - shop service health (docs/model.md §6): the thresholds are the
  * platform's (engine/include/bidsim/rules.h), the users and replies a
  * model: every click of a modelled shop brings a consulting user with the
  * shop's consult_share, and replies within the hour reach at most the

@@ -1,4 +1,4 @@
-/* sim/service.h - shop service health (DOMAIN.md §6) for the listed shops
+/* sim/service.h - shop service health (docs/model.md §6) for the listed shops
  * whose customer service a scenario models (shops[].service): clicks bring
  * consulting users, customer service replies within the hour to at most
  * its capacity, and a day with at least 100 consulting users and an

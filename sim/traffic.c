@@ -1,4 +1,4 @@
-/* sim/traffic.c - arrivals and impression samplers (DOMAIN.md §3). Pure
+/* sim/traffic.c - arrivals and impression samplers (docs/model.md §3). Pure
  * functions of the scenario and the generator they are given. */
 #include "sim/traffic.h"
 #include <math.h>

@@ -1,4 +1,4 @@
-/* sim/traffic.h - the traffic model of one day (DOMAIN.md §3): how many
+/* sim/traffic.h - the traffic model of one day (docs/model.md §3): how many
  * impressions arrive in an hour, the calendar phase of a day, and the
  * segment and category of an impression from 32 bits of one draw. The
  * samplers are inline: the day loop calls them once per impression. */

@@ -1,6 +1,6 @@
 /* sim/worker.c - the day loop: impressions arrive hour by hour, each is
  * auctioned on the worker's market, each filled slot may be clicked, each
- * click charged and maybe converted (DOMAIN.md §1-§3). Nothing here
+ * click charged and maybe converted (docs/model.md §1-§3). Nothing here
  * allocates per impression; the per-impression and per-click steps are
  * inline functions of the loop.
  *
@@ -442,6 +442,6 @@ int bidsim_worker_run_day(bidsim_worker_t *k, uint32_t day, bidsim_day_slab_t *s
   /* external strategies that ask see the day's end before midnight resets it */
   if ((rc = bidsim_strategy_host_day_end(k->host, k->w, k->market, day, err))) return rc;
   if (k->service.active) bidsim_service_day_end(&k->service, day, slab);
-  /* midnight: the next day's caps (DOMAIN.md §1) */
+  /* midnight: the next day's caps (docs/model.md §1) */
   return clock_to(k, d.day0_s + BIDSIM_SECONDS_PER_DAY, err);
 }

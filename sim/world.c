@@ -1,4 +1,4 @@
-/* sim/world.c - a scenario turned into what the day loop reads (DOMAIN.md
+/* sim/world.c - a scenario turned into what the day loop reads (docs/model.md
  * §3): the engine market (listed plans and generated competitors), each ad
  * unit's click, conversion and order-value parameters, each variant's
  * settings for the listed plans, and the labels of the output. The world is
@@ -12,7 +12,7 @@
 
 static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
-/* Quality under the CTR model: predicted CTR in basis points (DOMAIN.md §2
+/* Quality under the CTR model: predicted CTR in basis points (docs/model.md §2
  * lets a simulator use a continuous predicted CTR for the quality score). */
 static uint32_t quality_from_ctr(double ctr) {
   return (uint32_t)clampd(llround(ctr * 10000.0), BIDSIM_QUALITY_MIN, BIDSIM_QUALITY_MAX);
@@ -57,7 +57,7 @@ static int add_listed(bidsim_world_t *w, bidsim_error_t *err) {
     }
     for (uint32_t q = 0; q < sh->product_count; q++) {
       const bidsim_sc_product_t *p = &sh->products[q];
-      /* quality belongs to the ad shown (DOMAIN.md §2): under the CTR
+      /* quality belongs to the ad shown (docs/model.md §2): under the CTR
        * model each product's own; under the fixed model the plan's (0) */
       const uint32_t quality = sc->quality_model == BIDSIM_QUALITY_CTR ? quality_from_ctr(p->ctr) : 0;
       bidsim_product_spec_t ps = { p->id, p->historical_sales, p->status, p->price_li, p->category, quality };

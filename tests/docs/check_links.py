@@ -2,6 +2,9 @@
 """Every relative link of the repository's Markdown resolves inside the
 repository: the file exists, and a #fragment names a heading of it (GitHub's
 anchors). A link out of the tree (../shared/DOMAIN.md) is dead in a clone.
+Also every reference of code, docs and help text to the model, "docs/model.md
+§N", names a numbered section of docs/model.md, and nothing refers to the
+rule book outside the repository (DOMAIN.md).
 
     /usr/bin/python3 tests/docs/check_links.py [ROOT]
 
@@ -67,7 +70,35 @@ def main():
                 if problem:
                     print(f"{doc}:{no}: {problem}")
                     bad += 1
-    return 1 if bad else 0
+    return 1 if bad + check_model_refs(root) else 0
+
+
+def check_model_refs(root):
+    """'docs/model.md §N' names a section '## N.' of docs/model.md; no file
+    of the repository names DOMAIN.md except this checker and its test."""
+    import subprocess
+    with open(os.path.join(root, "docs", "model.md"), encoding="utf-8") as f:
+        sections = {m.group(1) for m in re.finditer(r"^## (\d+)\.", f.read(), re.M)}
+    tracked = subprocess.run(["git", "-C", root, "ls-files"], capture_output=True, text=True).stdout.split()
+    skip = {"tests/docs/check_links.py", "tests/docs/test_links.sh"}
+    bad = 0
+    for rel in tracked:
+        if rel in skip or not rel.endswith((".c", ".h", ".md", ".py", ".sh", ".yaml", ".txt")):
+            continue
+        try:
+            with open(os.path.join(root, rel), encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for no, line in enumerate(text.splitlines(), 1):
+            if "DOMAIN.md" in line:
+                print(f"{rel}:{no}: refers to DOMAIN.md, outside the repository: docs/model.md is the model's reference")
+                bad += 1
+            for n in re.findall(r"docs/model\.md §(\d+)", line):
+                if n not in sections:
+                    print(f"{rel}:{no}: docs/model.md §{n}: no such section")
+                    bad += 1
+    return bad
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 /* tests/engine/test_auction.c - click prices on hand-computed examples
- * (DOMAIN.md §2). Money in li: 1000 li = 1 yuan. */
+ * (docs/model.md §2). Money in li: 1000 li = 1 yuan. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
-/* tests/engine/test_market.c - the market: catalogue rules (DOMAIN.md §1)
+/* tests/engine/test_market.c - the market: catalogue rules (docs/model.md §1)
  * at small and large sizes, ranking and pricing by the quality of the ad
- * shown (DOMAIN.md §2), daily caps, publishing and pausing. The index's own
+ * shown (docs/model.md §2), daily caps, publishing and pausing. The index's own
  * tests are in test_market_index.c. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +130,7 @@ static void test_gsp_through_market(void **state) {
   bidsim_market_free(m);
 }
 
-/* Quality belongs to the ad shown (DOMAIN.md §2), issue 11 defect 5: acme's
+/* Quality belongs to the ad shown (docs/model.md §2), issue 11 defect 5: acme's
  * plan shows a 6%-CTR home product and a 1%-CTR kitchen one (qualities 600
  * and 100, CTR in basis points); a rival shows a 3%-CTR kitchen product
  * (300). At the same bid (1.00 yuan) the rival ranks first in kitchen

@@ -117,7 +117,7 @@ static void test_offer_refuses_what_it_cannot_answer(void **state) {
   bidsim_market_free(m);
 }
 
-/* The rule by hand (DOMAIN.md §2): min(bid, ceil(next / pCTR) + 0.01), the
+/* The rule by hand (docs/model.md §2): min(bid, ceil(next / pCTR) + 0.01), the
  * reserve with nothing below, never below the reserve. */
 static void test_gsp_price_by_hand(void **state) {
   (void)state;

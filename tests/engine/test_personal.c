@@ -1,4 +1,4 @@
-/* tests/engine/test_personal.c - the personalised ranking (DOMAIN.md §2):
+/* tests/engine/test_personal.c - the personalised ranking (docs/model.md §2):
  * relations per shop, prices worked by hand from bid x pCTR, the affinity's
  * law, visits at their reach, audiences, and a randomized check that the
  * threshold walk gives exactly what a full scan of the same per-impression

@@ -1,4 +1,4 @@
-/* tests/engine/test_rules.c - DOMAIN.md §1's platform rules at and just past
+/* tests/engine/test_rules.c - docs/model.md §1's platform rules at and just past
  * every boundary, and the messages naming field, value and limit. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -35,7 +35,7 @@ YAML
 "$BIN" run "$tmp/plugin.yaml" -o "$tmp/plugin.h5" --quiet
 # competitors in a bid war (market.strategies, swept from 0 to 30%)
 "$BIN" run scenarios/bid_war.yaml -o "$tmp/war.h5" --quiet --replicates 2 --days 1
-# shop service health on Double 11 (DOMAIN.md §6)
+# shop service health on Double 11 (docs/model.md §6)
 "$BIN" run scenarios/service_health.yaml -o "$tmp/svc.h5" --quiet --replicates 2
 /usr/bin/python3 tests/sim/check_strategies.py "$tmp/cap.h5" "$tmp/roi.h5" "$tmp/plugin.h5" "$tmp/war.h5" "$tmp/svc.h5"
 

@@ -1,4 +1,4 @@
-/* bidsim/auction.h - click pricing for one ranked auction (DOMAIN.md §2).
+/* bidsim/auction.h - click pricing for one ranked auction (docs/model.md §2).
  * Pure functions over a ranked list; the market calls them per impression and
  * the tests call them on hand-computed examples. Money in li. */
 #ifndef BIDSIM_AUCTION_H

@@ -1,6 +1,6 @@
 /* bidsim/market.h - the auction core: shops, products, promotion plans with
- * segmented click bids and daily caps (DOMAIN.md §1), and per-impression
- * auctions over an index kept per (segment, category) (DOMAIN.md §2).
+ * segmented click bids and daily caps (docs/model.md §1), and per-impression
+ * auctions over an index kept per (segment, category) (docs/model.md §2).
  *
  * A market is one replicate's world. It is not thread-safe; threads run
  * separate markets (bidsim_market_clone). The life of a market: fill the
@@ -23,7 +23,7 @@
 
 typedef struct bidsim_market bidsim_market_t;
 
-/* How impressions are ranked (DOMAIN.md §2).
+/* How impressions are ranked (docs/model.md §2).
  * STATIC: one segment per impression for every plan, rank by bid[segment]
  *   x quality: the first model, kept bit for bit.
  * PERSONAL: every unit's relation to the impression's user (SHOP if the
@@ -148,7 +148,7 @@ BIDSIM_API int bidsim_market_add_plan(bidsim_market_t *m, const bidsim_plan_spec
  *  of the plan's shop (BIDSIM_EINVAL). The first product of a category is the
  *  one the plan shows in that category's auctions: that ad unit ranks and is
  *  priced with the product's quality, or the plan's when the product has
- *  none (DOMAIN.md §2: quality belongs to the ad shown). */
+ *  none (docs/model.md §2: quality belongs to the ad shown). */
 BIDSIM_API int bidsim_plan_add_product(bidsim_market_t *m, uint32_t plan, uint32_t product,
                                        bidsim_error_t *err);
 /** @brief Add a product by its external ID within the plan's shop. */
@@ -201,7 +201,7 @@ BIDSIM_API int bidsim_market_build(bidsim_market_t *m, bidsim_error_t *err);
 
 /** @brief Move the clock forward to @p t_s (seconds since day 0 00:00).
  *  Crossing midnight resets every plan's day spend and resumes capped plans
- *  (DOMAIN.md §1); plans whose publish time has come start competing.
+ *  (docs/model.md §1); plans whose publish time has come start competing.
  *  Moving backwards is BIDSIM_ESTATE. If the catalogue changed since the
  *  index was built, builds it first (BIDSIM_ENOMEM if that fails: call
  *  bidsim_market_build for the message); within a day it never allocates. */

@@ -1,4 +1,4 @@
-/* bidsim/rules.h - the platform rules of DOMAIN.md §1, checked in one place.
+/* bidsim/rules.h - the platform rules of docs/model.md §1, checked in one place.
  * The market API and the scenario loader both validate through these
  * functions, so a rule has exactly one implementation. Money is in li
  * (1 li = 0.001 yuan = 0.1 fen). */
@@ -21,7 +21,7 @@
 #define BIDSIM_MAX_SLOTS          20
 #define BIDSIM_NAME_MAX           64       /* bytes, including the NUL */
 
-/* Shop service health (DOMAIN.md §6): a reply within an hour is effective;
+/* Shop service health (docs/model.md §6): a reply within an hour is effective;
  * consulting users count from 08:00 to 23:00; a day with at least 100 of
  * them and an effective reply rate below 50% costs a 1,000-yuan penalty and
  * removes the shop's ads, restored after 3 days. */
@@ -32,7 +32,7 @@
 #define BIDSIM_SERVICE_PENALTY_LI    1000000
 #define BIDSIM_SERVICE_PAUSE_DAYS    3
 
-/* User segments (DOMAIN.md §1, click bids). */
+/* User segments (docs/model.md §1, click bids). */
 typedef enum {
   BIDSIM_SEG_ORDINARY = 0,   /* no signal: the base bid */
   BIDSIM_SEG_SHOP     = 1,   /* browsed or bought in this shop (retargeting) */

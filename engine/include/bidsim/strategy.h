@@ -132,7 +132,7 @@ BIDSIM_API void bidsim_strategy_update_batch(const bidsim_strategy_t *s, void *c
                                              const bidsim_strategy_batch_t *batch, bidsim_strategy_action_t *actions);
 
 /** @brief Round @p bid_li to whole fen and clamp it to the platform's rules
- *  (DOMAIN.md §1): the base in [0.10, 90.00] (above 90.00 no segment bid
+ *  (docs/model.md §1): the base in [0.10, 90.00] (above 90.00 no segment bid
  *  could be 10% higher and within 99.00), the segment bids within
  *  110%-400% of the base and within 99.00. Returns true if a rule changed a bid (rounding
  *  alone does not count). */
