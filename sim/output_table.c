@@ -82,7 +82,7 @@ const output_dataset_t output_datasets[OUT_COUNT] = {
 
   [OUT_PLAN_SHOP] = { "plan", "shop", { P, E }, TYPE_TEXT, STORE_LABEL, false, false, 0, NULL, "shop of the plan" },
   [OUT_PLAN_CAP] = { "plan", "cap", { P, E }, TYPE_I64, STORE_LABEL, LI, NONE_CAP, NULL,
-                     "daily cap in the scenario; INT64_MAX li = unlimited" },
+                     "daily cap in the scenario; a generated competitor's is the seed's one market's (under market.redraw per_replicate each replicate's is in /market/cap); INT64_MAX li = unlimited" },
   [OUT_PLAN_LISTED] = { "plan", "listed", { P, E }, TYPE_U8, STORE_LABEL, false, false, 0, "flag",
                         "1 = listed in the scenario, 0 = generated competitor" },
   [OUT_PRODUCT_ID] = { "product", "id", { Q, E }, TYPE_U64, STORE_LABEL, false, false, 0, NULL, "product ID within its shop" },
