@@ -12,6 +12,7 @@
 #include <string.h>
 #include <libfyaml.h>
 #include "bidsim/alloc.h"
+#include "sim/scenario_internal.h"
 
 static const char *scalar0(struct fy_node *n) { return n && fy_node_is_scalar(n) ? fy_node_get_scalar0(n) : NULL; }
 
@@ -33,29 +34,8 @@ static const char *walk(struct fy_document *doc, const char *key, struct fy_node
   if (n == NULL) return "the document is empty";
   while (*p) {
     if (*p == '[') {
-      const char *close = strchr(p, ']');
-      if (!close || close - p - 1 <= 0 || (size_t)(close - p - 1) >= sizeof part) return "a '[' without its ']'";
-      memcpy(part, p + 1, (size_t)(close - p - 1));
-      part[close - p - 1] = '\0';
-      p = close + 1;
-      if (*p == '.') p++;
-      if (!fy_node_is_sequence(n)) return "an index [...] on something that is not a list";
-      char *end;
-      long i = strtol(part, &end, 10);
-      struct fy_node *item = NULL;
-      if (*end == '\0') {
-        item = fy_node_sequence_get_by_index(n, (int)i);
-      } else {
-        void *it = NULL;
-        struct fy_node *c;
-        while (!item && (c = fy_node_sequence_iterate(n, &it)) != NULL) {
-          const char *nm = fy_node_is_mapping(c) ? scalar0(fy_node_mapping_lookup_by_string(c, "name", FY_NT)) : NULL;
-          if (nm && !strcmp(nm, part)) item = c;
-        }
-      }
-      if (item == NULL) return "no such list item";
-      if (*p == '\0') return "the key must end in a mapping key, not a list item";
-      n = item;
+      const char *why = bidsim__path_item(&n, &p);
+      if (why) return why;
       continue;
     }
     size_t len = strcspn(p, ".[");

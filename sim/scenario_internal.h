@@ -145,6 +145,12 @@ int bidsim__check_keys_get(ctx_t *c, struct fy_node *map, const char *key, const
 /** @brief The value of key @p name in @p map (the key's text exactly), or
  *  NULL (also when @p map is not a mapping). */
 struct fy_node *bidsim__get(struct fy_node *map, const char *name);
+/** @brief A key path's list item (the sweep's and the text edits' syntax):
+ *  at *p "[i]" (by index) or "[Name]" (the item whose `name` is Name) in
+ *  the list *n; on success *n is the item and *p past "]" and a following
+ *  '.'. Returns NULL, or why the path cannot go on (a path may not end in
+ *  an item). */
+const char *bidsim__path_item(struct fy_node **n, const char **p);
 /** @brief The pair of key @p name in @p map, or NULL. */
 struct fy_node_pair *bidsim__get_pair(struct fy_node *map, const char *name);
 /** @brief "a.b" (or "b" when @p a is empty) into out, truncated to n. */

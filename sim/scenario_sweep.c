@@ -95,29 +95,8 @@ static const char *set_path(struct fy_document *doc, const char *key, const char
   char part[256];
   while (*p) {
     if (*p == '[') {
-      const char *close = strchr(p, ']');
-      if (!close || close - p - 1 <= 0 || (size_t)(close - p - 1) >= sizeof part) return "a '[' without its ']'";
-      memcpy(part, p + 1, (size_t)(close - p - 1));
-      part[close - p - 1] = '\0';
-      p = close + 1;
-      if (*p == '.') p++;
-      if (!fy_node_is_sequence(n)) return "an index [...] on something that is not a list";
-      char *end;
-      long i = strtol(part, &end, 10);
-      struct fy_node *item = NULL;
-      if (*end == '\0') {
-        item = fy_node_sequence_get_by_index(n, (int)i);
-      } else {
-        void *it = NULL;
-        struct fy_node *c;
-        while (!item && (c = fy_node_sequence_iterate(n, &it)) != NULL) {
-          const char *nm = scalar0(bidsim__get(c, "name"));
-          if (nm && !strcmp(nm, part)) item = c;
-        }
-      }
-      if (item == NULL) return "no such list item";
-      if (*p == '\0') return "the key must end in a mapping key, not a list item";
-      n = item;
+      const char *why = bidsim__path_item(&n, &p);
+      if (why) return why;
       continue;
     }
     size_t len = strcspn(p, ".[");

@@ -453,6 +453,35 @@ struct fy_node *bidsim__get(struct fy_node *map, const char *name) {
   return p ? fy_node_pair_value(p) : NULL;
 }
 
+const char *bidsim__path_item(struct fy_node **n, const char **p) {
+  char part[256];
+  const char *open = *p, *close = strchr(open, ']');
+  if (!close || close - open - 1 <= 0 || (size_t)(close - open - 1) >= sizeof part) return "a '[' without its ']'";
+  memcpy(part, open + 1, (size_t)(close - open - 1));
+  part[close - open - 1] = '\0';
+  const char *next = close + 1;
+  if (*next == '.') next++;
+  if (!fy_node_is_sequence(*n)) return "an index [...] on something that is not a list";
+  char *end;
+  long i = strtol(part, &end, 10);
+  struct fy_node *item = NULL;
+  if (*end == '\0') {
+    item = fy_node_sequence_get_by_index(*n, (int)i);
+  } else {
+    void *it = NULL;
+    struct fy_node *c;
+    while (!item && (c = fy_node_sequence_iterate(*n, &it)) != NULL) {
+      struct fy_node *nm = bidsim__get(c, "name");
+      if (nm && fy_node_is_scalar(nm) && !strcmp(fy_node_get_scalar0(nm), part)) item = c;
+    }
+  }
+  if (item == NULL) return "no such list item";
+  if (*next == '\0') return "the key must end in a mapping key, not a list item";
+  *n = item;
+  *p = next;
+  return NULL;
+}
+
 void bidsim__join(char *out, size_t n, const char *a, const char *b) {
   /* by hand: a load joins a few keys per product, snprintf was a tenth of it */
   size_t la = strlen(a), lb = strlen(b), k = 0;
