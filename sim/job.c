@@ -427,8 +427,12 @@ int bidsim_job_run(const bidsim_scenario_t *sc, const char *out_path, const bids
       nanosleep(&nap, NULL);
     }
   }
+  return bidsim_job_finish(job, summary, err);
+}
+
+int bidsim_job_finish(bidsim_job_t *job, bidsim_run_summary_t *summary, bidsim_error_t *err) {
   bidsim_job_join(job);
-  rc = bidsim_job_result(job, NULL, err);
+  int rc = bidsim_job_result(job, NULL, err);
   if (rc == BIDSIM_OK) {
     bidsim_job_progress(job, true);
     rc = bidsim_job_assemble(job, err);

@@ -101,6 +101,11 @@ int  bidsim_job_assemble_step(bidsim_job_t *job, bool *wrote, bidsim_error_t *er
 int  bidsim_job_assemble(bidsim_job_t *job, bidsim_error_t *err);
 int  bidsim_job_result(bidsim_job_t *job, bidsim_run_summary_t *summary, bidsim_error_t *err);
 void bidsim_job_close(bidsim_job_t *job);
+/** @brief The end of a run once its units are simulated: join the threads;
+ *  if the job has not failed, the FINISH report and bidsim_job_assemble;
+ *  fill @p summary (may be NULL) and close the job. Returns the job's
+ *  outcome. */
+int  bidsim_job_finish(bidsim_job_t *job, bidsim_run_summary_t *summary, bidsim_error_t *err);
 const struct bidsim_world *bidsim_job_world(const bidsim_job_t *job);
 struct bidsim_unitstore *bidsim_job_store(bidsim_job_t *job);
 const bidsim_output_meta_t *bidsim_job_meta(const bidsim_job_t *job);

@@ -252,14 +252,7 @@ int bidsim_job_run_mpi(const bidsim_scenario_t *sc, const char *out_path, const 
         if (js.done == js.pending || js.rc != BIDSIM_OK) break;
         nap_us(2000);
       }
-      bidsim_job_join(job);
-      rc = bidsim_job_result(job, NULL, err);
-      if (rc == BIDSIM_OK) {
-        bidsim_job_progress(job, true);
-        rc = bidsim_job_assemble(job, err);
-      }
-      bidsim_job_result(job, summary, NULL);
-      bidsim_job_close(job);
+      rc = bidsim_job_finish(job, summary, err);
     }
   }
   /* every rank reports rank 0's outcome */
