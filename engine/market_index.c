@@ -33,17 +33,6 @@ typedef struct bidsim__ranking {
   uint64_t *sum;                        /* bit j of sum[s]: bits[64 s + j] != 0 */
 } ranking_t;
 
-/* A throttled plan sits out an impression when a hash of the impression's
- * draw and the plan falls above its participation: per impression, with no
- * scoring, and the same user makes the same decision in every variant. */
-static inline bool throttle_skip(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t plan) {
-  uint32_t q = m->participation_q32[plan];
-  if (q == UINT32_MAX) return false;
-  uint64_t z = ((uint64_t)imp->draw << 32 | plan) * UINT64_C(0x9E3779B97F4A7C15);
-  z = (z ^ (z >> 29)) * UINT64_C(0xBF58476D1CE4E5B9);
-  return (uint32_t)((z ^ (z >> 32)) >> 32) >= q;
-}
-
 /* Strict mode skips a unit whose remaining cap cannot pay its bid. */
 static inline bool strict_skip(const bidsim_market_t *m, const plan_hot_t *h, int seg) {
   return m->cfg.strict_caps && h->cap_li != BIDSIM_CAP_UNLIMITED && h->cap_li - h->spend_li < h->bid_li[seg];
@@ -438,7 +427,7 @@ static inline __attribute__((always_inline)) uint32_t walk(const bidsim_market_t
       const entry_t *e = &ix->e[(w << 6) | (uint32_t)__builtin_ctzll(word)];
       word &= word - 1;
       if (strict && strict_skip(m, &m->hot[e->plan], seg)) continue;
-      if (throttled && throttle_skip(m, imp, e->plan)) continue;
+      if (throttled && bidsim__throttle_skip(m, imp, e->plan)) continue;
       if (!gsp) {
         cand[n++] = e;
         continue;
@@ -534,7 +523,7 @@ uint32_t bidsim_market_auction_scan(const bidsim_market_t *m, const bidsim_impre
   for (uint32_t u = 0; u < m->unit_count; u++) {
     if (m->units[u].category != imp->category || !unit_eligible(m, u, seg)) continue;
     if (strict_skip(m, &m->hot[m->units[u].plan], seg)) continue;
-    if (m->throttled && throttle_skip(m, imp, m->units[u].plan)) continue;
+    if (m->throttled && bidsim__throttle_skip(m, imp, m->units[u].plan)) continue;
     entry_t e;
     entry_fill(m, &e, u, seg);
     uint32_t i = n < want ? n++ : want;

@@ -109,6 +109,18 @@ static inline bool bidsim__plan_active(const plan_hot_t *h) {
   return (h->flags & (PLAN_PUBLISHED | PLAN_PAUSED | PLAN_CAPPED)) == PLAN_PUBLISHED;
 }
 
+/* A throttled plan sits out an impression when a hash of the impression's
+ * draw and the plan falls above its participation: per impression, with no
+ * scoring, and the same user makes the same decision in every variant and
+ * in both rankings (static and personalised). */
+static inline bool bidsim__throttle_skip(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t plan) {
+  uint32_t q = m->participation_q32[plan];
+  if (q == UINT32_MAX) return false;
+  uint64_t z = ((uint64_t)imp->draw << 32 | plan) * UINT64_C(0x9E3779B97F4A7C15);
+  z = (z ^ (z >> 29)) * UINT64_C(0xBF58476D1CE4E5B9);
+  return (uint32_t)((z ^ (z >> 32)) >> 32) >= q;
+}
+
 /* ---- the ranking index (market_index.c) -------------------------------
  * Built from the catalogue by bidsim__index_build; afterwards it follows
  * every control (bids, flags) in place and never allocates. While

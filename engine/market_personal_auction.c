@@ -215,7 +215,7 @@ uint32_t bidsim__personal_scan(const bidsim_market_t *m, const bidsim_impression
     if (shop) vis.unit_bits |= UINT64_C(1) << (u & 63);   /* for fill: the scan enters no visits of its own */
     vis.nvunit = VUNITS + 1;                               /* so fill asks the filters */
     const int rel = shop ? BIDSIM_SEG_SHOP : (int)imp->segment;
-    if (!bidsim__peligible_at(m, u, rel) || strict_skip(m, plan, rel) || throttle_skip(m, imp, plan)) continue;
+    if (!bidsim__peligible_at(m, u, rel) || strict_skip(m, plan, rel) || bidsim__throttle_skip(m, imp, plan)) continue;
     const uint32_t h = bidsim__ppair_hash(ukey, p->unit[u].seed);
     if (!targets(m, plan, h)) continue;
     top_insert(&t, bidsim__pkey_of(bidsim__pstatic_score(m, u, rel) + p->zq[h >> (32 - ZCELLS_LOG2)], u));

@@ -20,14 +20,6 @@ static inline bool targets(const bidsim_market_t *m, uint32_t plan, uint32_t h) 
   return (h & 0xFFFFFu) < m->target_q20[plan];
 }
 
-static inline bool throttle_skip(const bidsim_market_t *m, const bidsim_impression_t *imp, uint32_t plan) {
-  uint32_t q = m->participation_q32[plan];
-  if (q == UINT32_MAX) return false;
-  uint64_t z = ((uint64_t)imp->draw << 32 | plan) * UINT64_C(0x9E3779B97F4A7C15);
-  z = (z ^ (z >> 29)) * UINT64_C(0xBF58476D1CE4E5B9);
-  return (uint32_t)((z ^ (z >> 32)) >> 32) >= q;
-}
-
 static inline bool strict_skip(const bidsim_market_t *m, uint32_t plan, int rel) {
   const plan_hot_t *h = &m->hot[plan];
   return m->cfg.strict_caps && h->cap_li != BIDSIM_CAP_UNLIMITED && h->cap_li - h->spend_li < h->bid_li[rel];
@@ -43,7 +35,7 @@ static inline bool rare_excluded(const bidsim_market_t *m, const bidsim_impressi
                                  int rel) {
   const uint32_t plan = m->units[u].plan;
   return (m->targeted && !targets(m, plan, h)) || strict_skip(m, plan, rel) ||
-         (m->throttled && throttle_skip(m, imp, plan));
+         (m->throttled && bidsim__throttle_skip(m, imp, plan));
 }
 
 /* ---- the best slots + 1 keys ------------------------------------------------------ */
