@@ -28,6 +28,8 @@ int   output_layout(hid_t file, const bidsim_output_meta_t *meta, const output_d
 hid_t output_object_props(hid_t cls);
 /* A scalar fixed-length UTF-8 string attribute. */
 int   output_attr_string(hid_t obj, const char *name, const char *value);
+/* A scalar unsigned 64-bit integer attribute. */
+int   output_attr_u64(hid_t obj, const char *name, uint64_t value);
 
 /* The root attributes, in the order written and checksummed. Their
  * checksum, the root attribute "checksum", is FNV-1a 64 over each present

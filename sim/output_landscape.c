@@ -12,33 +12,12 @@
 #include "sim/landscape.h"
 #include "sim/output_hdf5_internal.h"
 
-static herr_t attr_string(hid_t obj, const char *name, const char *v) {
-  hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR);
-  H5Tset_size(t, strlen(v) + 1);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Awrite(a, t, v);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(s);
-  H5Tclose(t);
-  return rc;
-}
-
-static herr_t attr_u64(hid_t obj, const char *name, uint64_t v) {
-  hid_t s = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, H5T_STD_U64LE, s, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_UINT64, &v);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(s);
-  return rc;
-}
-
 static herr_t dataset(hid_t g, const char *name, hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
                       const void *data, const char *description) {
   hid_t s = H5Screate_simple(rank, dims, NULL);
   hid_t d = H5Dcreate2(g, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   herr_t rc = d < 0 ? -1 : H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-  if (rc >= 0) rc = attr_string(d, "description", description);
+  if (rc >= 0) rc = output_attr_string(d, "description", description);
   if (d >= 0) H5Dclose(d);
   H5Sclose(s);
   return rc;
@@ -46,16 +25,16 @@ static herr_t dataset(hid_t g, const char *name, hid_t ftype, hid_t mtype, int r
 
 static herr_t write_all(hid_t f, const bidsim_landscape_file_t *lf) {
   const uint32_t n = lf->n;
-  herr_t rc = attr_string(f, "format", "bidsim-landscape");
-  if (rc >= 0) rc = attr_u64(f, "format_version", 1);
-  if (rc >= 0) rc = attr_string(f, "bidsim_version", BIDSIM_VERSION);
-  if (rc >= 0) rc = attr_string(f, "plan", lf->plan_name);
-  if (rc >= 0) rc = attr_string(f, "axis", lf->axis_name);
-  if (rc >= 0) rc = attr_string(f, "method", lf->info->exact ? "exact" : "one_pass");
-  if (rc >= 0) rc = attr_u64(f, "replicates", lf->info->replicates);
-  if (rc >= 0) rc = attr_u64(f, "days", lf->info->days);
-  if (rc >= 0) rc = attr_u64(f, "seed", lf->seed);
-  if (rc >= 0) rc = attr_string(f, "resolved_scenario", lf->resolved_text ? lf->resolved_text : "");
+  herr_t rc = output_attr_string(f, "format", "bidsim-landscape");
+  if (rc >= 0) rc = output_attr_u64(f, "format_version", 1);
+  if (rc >= 0) rc = output_attr_string(f, "bidsim_version", BIDSIM_VERSION);
+  if (rc >= 0) rc = output_attr_string(f, "plan", lf->plan_name);
+  if (rc >= 0) rc = output_attr_string(f, "axis", lf->axis_name);
+  if (rc >= 0) rc = output_attr_string(f, "method", lf->info->exact ? "exact" : "one_pass");
+  if (rc >= 0) rc = output_attr_u64(f, "replicates", lf->info->replicates);
+  if (rc >= 0) rc = output_attr_u64(f, "days", lf->info->days);
+  if (rc >= 0) rc = output_attr_u64(f, "seed", lf->seed);
+  if (rc >= 0) rc = output_attr_string(f, "resolved_scenario", lf->resolved_text ? lf->resolved_text : "");
   if (rc < 0) return rc;
   double *x = bidsim_malloc((size_t)n * sizeof *x);
   int64_t *bids = bidsim_malloc((size_t)n * BIDSIM_SEG_COUNT * sizeof *bids), *caps = bidsim_malloc((size_t)n * 8);
@@ -97,7 +76,7 @@ static herr_t write_all(hid_t f, const bidsim_landscape_file_t *lf) {
     char names[512] = "";
     for (uint32_t s = 0; s < lf->stat_count; s++)
       snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", s ? " " : "", lf->stat_names[s]);
-    rc = d < 0 ? -1 : attr_string(d, "names", names);
+    rc = d < 0 ? -1 : output_attr_string(d, "names", names);
     if (d >= 0) H5Dclose(d);
   }
   H5Tclose(vs);

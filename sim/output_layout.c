@@ -54,6 +54,15 @@ int output_attr_string(hid_t obj, const char *name, const char *value) {
   return rc < 0 ? -1 : 0;
 }
 
+int output_attr_u64(hid_t obj, const char *name, uint64_t value) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(obj, name, H5T_STD_U64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_UINT64, &value);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  return rc < 0 ? -1 : 0;
+}
+
 /* A numeric attribute of n values (n 0: a scalar). */
 static int attr_numbers(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, hsize_t n, const void *v) {
   hid_t sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);

@@ -24,15 +24,6 @@ static int h5fail(bidsim_error_t *err, bidsim_writer_t *w, const char *what) {
   return output_h5_fail(err, &w->herr, BIDSIM_EHDF5, w->path, what);
 }
 
-static int attr_u64(hid_t obj, const char *name, uint64_t value) {
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, H5T_STD_U64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_UINT64, &value);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return rc < 0 ? -1 : 0;
-}
-
 /* The root attributes in output_root_attrs' order, and their checksum. */
 static int write_root(hid_t file, const bidsim_output_meta_t *meta) {
   char fp[24];
@@ -50,10 +41,10 @@ static int write_root(hid_t file, const bidsim_output_meta_t *meta) {
   for (int i = 0; i < ROOT_COUNT && !bad; i++) {
     const output_root_attr_t *a = &output_root_attrs[i];
     if (a->optional && meta->shard_count == 0) continue;   /* shard attributes: part files only */
-    bad |= a->is_string ? output_attr_string(root, a->name, str[i]) : attr_u64(root, a->name, num[i]);
+    bad |= a->is_string ? output_attr_string(root, a->name, str[i]) : output_attr_u64(root, a->name, num[i]);
     sum = output_sum_attr(sum, a->name, str[i], num[i], a->is_string);
   }
-  if (!bad) bad |= attr_u64(root, "checksum", sum);
+  if (!bad) bad |= output_attr_u64(root, "checksum", sum);
   if (root >= 0) H5Gclose(root);
   return bad ? -1 : 0;
 }
