@@ -72,6 +72,20 @@ double bidsim__fit_from_x(const bidsim_fit_param_t *p, double x) {
   return fmin(fmax(v, p->lo), p->hi);
 }
 
+double bidsim__fit_span(const bidsim_fit_param_t *p, double xa, double xb) {
+  if (p->lo < 0) return fabs(xa - xb);
+  double a = bidsim__fit_from_x(p, xa), b = bidsim__fit_from_x(p, xb);
+  return a > 0 && b > 0 ? fabs(log(a / b)) : INFINITY;
+}
+
+/* @p a lies within x/÷ FIT_IDENT_FACTOR of @p b in every value: the same
+ * basin, as far as identifiability can tell. */
+static bool near(const fit_t *f, const double *a, const double *b) {
+  for (uint32_t k = 0; k < f->K; k++)
+    if (bidsim__fit_span(&f->pb->params[k], a[k], b[k]) > log(FIT_IDENT_FACTOR)) return false;
+  return true;
+}
+
 /* The value a coordinate stands for, as it is written in the scenario. */
 static double written(const bidsim_fit_param_t *p, double x) {
   char buf[64];
@@ -333,7 +347,11 @@ int bidsim_fit_run(const bidsim_fit_problem_t *pb, bidsim_fit_result_t *out, bid
   if (f.rc) goto done;
   /* the search's other ends, polished a little under these weights: one
    * better than the fit by more than the noise replaces it (and is refitted);
-   * those as good are other fits the history cannot tell apart */
+   * those as good are other fits the history cannot tell apart. An end
+   * near the fit (x/÷ FIT_IDENT_FACTOR in every value: the end the fit
+   * started from, and the others that found its basin) or near an end
+   * already polished would only find that point again; it is not
+   * polished (the curvature's walks measure the fit's own basin). */
   f.stage = "alternatives";
   {
     double yend[FIT_SEARCH_ENDS][FIT_MAX_PARAMS], Jend[FIT_SEARCH_ENDS];
@@ -342,6 +360,9 @@ int bidsim_fit_run(const bidsim_fit_problem_t *pb, bidsim_fit_result_t *out, bid
     for (uint32_t i = 0; i < f.end_count && f.rc == BIDSIM_OK; i++) {
       memcpy(yend[i], f.ends[i], K * sizeof *x);
       Jend[i] = INFINITY;
+      bool again = near(&f, f.ends[i], x);
+      for (uint32_t j = 0; j < i && !again; j++) again = isfinite(Jend[j]) && near(&f, f.ends[i], f.ends[j]);
+      if (again) continue;
       bidsim__fit_least_squares(&f, yend[i], f.evals + 2 * (K + 1) + 1, &Jend[i], NULL);
       if (Jend[i] < J - band && (better < 0 || Jend[i] < Jend[better])) better = (int)i;
     }
@@ -351,7 +372,8 @@ int bidsim_fit_run(const bidsim_fit_problem_t *pb, bidsim_fit_result_t *out, bid
       if (bidsim__fit_simulate(&f, x, f.fit_days) == BIDSIM_OK) set_weights(&f, true);
       J = INFINITY;
       c2 = bidsim__fit_least_squares(&f, x, f.evals + f.max_evals, &J, jac);
-      for (uint32_t i = 0; i < f.end_count; i++) Jend[i] = bidsim__fit_objective_at(&f, yend[i]);
+      for (uint32_t i = 0; i < f.end_count; i++)
+        if (isfinite(Jend[i])) Jend[i] = bidsim__fit_objective_at(&f, yend[i]);
     }
     const double band2 = CHI2_1_95 + 4 * sqrt(fmax(J, 0.0) / (f.R + 1));
     for (uint32_t i = 0; i < f.end_count && f.rc == BIDSIM_OK; i++)

@@ -9,7 +9,7 @@
  * quadratic model's guess, so a staircase or the simulation's noise cannot
  * fake a curvature. The band is the ellipsoid with those reaches along the
  * eigenvectors; a parameter's range is its shadow on that axis, and a
- * parameter whose range is wider than x/÷ IDENT_FACTOR is not identified.
+ * parameter whose range is wider than x/÷ FIT_IDENT_FACTOR is not identified.
  * A direction whose reach spans more than that for a parameter taking
  * part in it is reported as near-flat: one parameter alone, or a trade-off
  * between those with large parts. */
@@ -22,17 +22,8 @@
 #define WALK_FIRST 0.35           /* bounded coordinates: the walk's first step, at most */
 #define WALK_LAST 8.0             /* logistic(8) = 0.9997: the end of a range */
 #define WALK_FACTOR 16.0          /* a scale (traffic up to 10^11 a day) walks at most x/÷ 16 */
-#define IDENT_FACTOR 1.25         /* identified: near-equal fits within x/÷ 1.25 of the fit */
 #define WALK_MIN 0.02             /* ... and at least this, or the quadratic model's reach */
 #define PART 0.1                  /* a parameter takes part in a direction with v_k^2 >= this */
-
-/* The width of [x_a, x_b] (either order) as the log of the values' ratio,
- * or in the bounded coordinate for a parameter that can be negative. */
-static double span(const bidsim_fit_param_t *p, double xa, double xb) {
-  if (p->lo < 0) return fabs(xa - xb);
-  double a = bidsim__fit_from_x(p, xa), b = bidsim__fit_from_x(p, xb);
-  return a > 0 && b > 0 ? fabs(log(a / b)) : INFINITY;
-}
 
 typedef struct {
   fit_t *f;
@@ -157,7 +148,7 @@ void bidsim__fit_curvature(fit_t *f, const double *xh, double J0, const double *
     bool flat = false;
     double dir[FIT_MAX_PARAMS], norm = 0;
     for (uint32_t k = 0; k < K; k++) {
-      flat |= span(&f->pb->params[k], w.lo[k], w.hi[k]) > 2 * log(IDENT_FACTOR);
+      flat |= bidsim__fit_span(&f->pb->params[k], w.lo[k], w.hi[k]) > 2 * log(FIT_IDENT_FACTOR);
       dir[k] = gsl_matrix_get(V, k, e);
       norm += dir[k] * dir[k];
     }
@@ -173,7 +164,7 @@ void bidsim__fit_curvature(fit_t *f, const double *xh, double J0, const double *
     for (uint32_t k = 0; k < K; k++) {
       dir[k] = f->alt[i][k] - xh[k];
       norm += dir[k] * dir[k];
-      far |= span(&f->pb->params[k], f->alt[i][k], xh[k]) > 2 * log(IDENT_FACTOR);
+      far |= bidsim__fit_span(&f->pb->params[k], f->alt[i][k], xh[k]) > 2 * log(FIT_IDENT_FACTOR);
     }
     seen_point(&w, f->alt[i]);
     if (!far || norm <= 0 || out->flat_count >= K) continue;
@@ -191,7 +182,7 @@ void bidsim__fit_curvature(fit_t *f, const double *xh, double J0, const double *
     double hw = sqrt(hw2[k]), a = w.lo[k] - hw, b = w.hi[k] + hw;
     out->range_lo[k] = bidsim__fit_from_x(p, a);
     out->range_hi[k] = bidsim__fit_from_x(p, b);
-    out->identified[k] = span(p, a, b) <= 2 * log(IDENT_FACTOR);
+    out->identified[k] = bidsim__fit_span(p, a, b) <= 2 * log(FIT_IDENT_FACTOR);
   }
 out:
   if (A) gsl_matrix_free(A);

@@ -12,6 +12,7 @@
 #define FIT_MAX_PARAMS 64
 #define FIT_INFEASIBLE 1e300
 #define FIT_SEARCH_ENDS 4         /* local runs from the search's best points */
+#define FIT_IDENT_FACTOR 1.25     /* identified: near-equal fits within x/÷ 1.25 of the fit */
 
 typedef struct {
   const bidsim_fit_problem_t *pb;
@@ -43,6 +44,10 @@ typedef struct {
 bool   bidsim__fit_log_scaled(const bidsim_fit_param_t *p);
 double bidsim__fit_to_x(const bidsim_fit_param_t *p, double v);
 double bidsim__fit_from_x(const bidsim_fit_param_t *p, double x);
+/* The width of [xa, xb] (either order) in coordinates: the log of the
+ * values' ratio, or the coordinate's difference for a value that can be
+ * negative. */
+double bidsim__fit_span(const bidsim_fit_param_t *p, double xa, double xb);
 
 /** @brief Simulate @p days at coordinates @p x into f->mu and f->s2:
  *  BIDSIM_OK, or the simulation's code (the point is infeasible unless

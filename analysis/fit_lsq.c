@@ -7,7 +7,11 @@
  * bounded coordinates with a wide step (FD_STEP: about 5% of a log-scaled
  * or small-rate parameter), so it measures the slope over the staircase's
  * small steps and the simulation's noise rather than inside them; a step
- * that does not lower J is refused by the trust region. */
+ * that does not lower J is refused by the trust region. GSL tries up to 15
+ * ever shorter steps before it gives up, a simulation each; after
+ * MAX_REJECTS in a row the step is an eighth of the first or less, below
+ * the Jacobian's own resolution on a noisy J, so the minimisation stops
+ * there as GSL would (GSL_ENOPROG: a minimum at this scale). */
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_multifit_nlinear.h>
@@ -17,6 +21,7 @@
 #define FD_STEP 0.05
 #define MAX_ITER 40
 #define REL_GAIN 1e-4      /* stop when an iteration lowers J by less than this share */
+#define MAX_REJECTS 4      /* refused steps in a row before stopping */
 
 typedef struct {
   fit_t *f;
@@ -25,6 +30,9 @@ typedef struct {
   double *r0, *r1;
   bool have;
   double J;                /* at the last evaluated point */
+  double Jacc;             /* at the point GSL stands on (steps below it are accepted) */
+  uint32_t rejects;        /* steps refused in a row */
+  bool started;
 } lsq_t;
 
 static int eval_at(lsq_t *q, const double *x, double *r) {
@@ -41,6 +49,14 @@ static int lsq_f(const gsl_vector *xv, void *ctx, gsl_vector *out) {
   if (st) return st;
   q->have = true;
   for (uint32_t i = 0; i < q->f->moments; i++) gsl_vector_set(out, i, q->r0[i]);
+  /* the trust region accepts a step iff it lowers J (rho > 0) */
+  if (!q->started || q->J < q->Jacc) {
+    q->started = true;
+    q->Jacc = q->J;
+    q->rejects = 0;
+  } else if (++q->rejects >= MAX_REJECTS) {
+    return GSL_ENOPROG;   /* GSL stays at the accepted point */
+  }
   return GSL_SUCCESS;
 }
 
