@@ -19,6 +19,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display; must precede the pyplot import
 import matplotlib.pyplot as plt  # noqa: E402
 
+from plot_fonts import has_cjk, use_cjk_font  # noqa: E402
+
 PANELS = [("exposures", "exposures / day", 1), ("clicks", "clicks / day", 1), ("spend", "spend / day (yuan)", 1),
           ("orders", "orders / day", 1), ("order_value", "order value / day (yuan)", 1), ("roi", "ROI", 1),
           ("cpc", "CPC (yuan)", 1), ("top_share", "top-slot share (%)", 100),
@@ -46,6 +48,9 @@ def main(argv):
     if not rows or "value" not in rows[0]:
         print(f"bidsim landscape: error: {a.csv}: no simulated point to draw", file=sys.stderr)
         return 2
+    if has_cjk(a.plan) and use_cjk_font() is None:
+        print("bidsim landscape: warning: no CJK font found (install fonts-noto-cjk): the plan's name will show "
+              "as empty boxes", file=sys.stderr)
     x = [num(r["value"]) for r in rows]
     fig, axes = plt.subplots(2, 5, figsize=(20, 7.5), constrained_layout=True)
     for ax, (key, label, k) in zip(axes.flat, PANELS):
@@ -54,6 +59,12 @@ def main(argv):
         hi = [num(r[key + "_hi"]) * k for r in rows]
         ax.fill_between(x, lo, hi, color="tab:blue", alpha=0.25, linewidth=0, label="95% interval")
         ax.plot(x, y, color="tab:blue", marker="o", markersize=2.5, linewidth=1.2, label="mean")
+        if key.startswith("marginal") and all(v != v for v in y):   # NaN everywhere
+            ax.text(0.5, 0.5, "undefined at every point:\nthe denominator does not move\nbeyond its noise "
+                    "(a binding cap?)", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                    color="0.35")
+            ax.set_yticks([])
+            ax.set_xlim(min(x), max(x))
         if a.current is not None:
             ax.axvline(a.current, color="tab:red", linestyle="--", linewidth=1, label="current setting")
         ax.set_xlabel(a.xlabel)

@@ -62,8 +62,15 @@ int bidsim_landscape_table(const int64_t *counts, const bool *skipped, uint32_t 
           den[r] = V(p, r, marg[s][1]) - V(prev, r, marg[s][1]);
           dd += den[r];
         }
-        /* no extra clicks (or spend) at all: the margin is undefined */
-        o[BIDSIM_LSTAT_MARGINAL_CPC + s] = dd != 0 ? bidsim_ratio_estimate(num, den, R, level) : undefined;
+        /* No extra clicks (or spend) at all, or a change within its own
+         * noise (its interval holds 0: a cap that binds at both points
+         * keeps spend where it is): the margin is undefined. By Fieller's
+         * theorem the ratio's confidence set is then unbounded, and the
+         * delta method's interval around a quotient of two near-zero
+         * means (-7,343 +- 32,895 yuan per yuan) says nothing. */
+        const bidsim_estimate_t d = bidsim_estimate(den, R, level);
+        const bool within_noise = d.n >= 2 && d.lo <= 0 && d.hi >= 0;
+        o[BIDSIM_LSTAT_MARGINAL_CPC + s] = dd != 0 && !within_noise ? bidsim_ratio_estimate(num, den, R, level) : undefined;
       }
     }
     prev = p;

@@ -19,15 +19,12 @@ arguments or an unreadable / invalid result file.
 """
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede the pyplot import
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
 import numpy as np  # noqa: E402
 
 try:
@@ -37,6 +34,7 @@ except ImportError as e:  # the first python3 on PATH lacks these
     sys.exit(f"bidsim plot: error: {e}; run with /usr/bin/python3")
 
 import plot_day  # noqa: E402
+from plot_fonts import has_cjk, use_cjk_font  # noqa: E402
 import plot_variants  # noqa: E402
 from plot_stats import ratio_ci, t975  # noqa: E402,F401 (tests import them from here)
 
@@ -47,12 +45,6 @@ LABEL_CHARS = 40  # plan and variant names are cut to this many characters in fi
 # the figures' keys keep the unit (li) of the integers read: key -> dataset name
 METRICS = {"exposures": "exposures", "clicks": "clicks", "spend_li": "spend", "conversions": "conversions",
            "order_value_li": "order_value"}
-# CJK fonts Debian ships, in order of preference (fonts-noto-cjk first)
-CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-             "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-             "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-             "/usr/share/fonts/truetype/arphic/uming.ttc")
-
 
 class InputError(Exception):
     """The result file cannot be used; the message is the reason."""
@@ -76,36 +68,6 @@ def short(name, limit=LABEL_CHARS):
     cut (bidsim writes at most 63 bytes; a crafted file may hold megabytes,
     which the renderer cannot draw)"""
     return name if len(name) <= limit else name[:limit - 1] + "\u2026"
-
-
-def has_cjk(s):
-    return any("\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\uff00" <= c <= "\uffef" for c in s)
-
-
-def use_cjk_font():
-    """Put a CJK font after DejaVu Sans in matplotlib's fallback list, so
-    Chinese plan and product names render instead of empty boxes. The font
-    is registered from its file (matplotlib's font cache predates fonts
-    installed after it was built); fontconfig is asked when none of
-    Debian's usual files is there. Returns the family name, or None."""
-    paths = [p for p in CJK_FONTS if os.path.exists(p)]
-    if not paths and shutil.which("fc-match"):
-        try:
-            found = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh"], capture_output=True, text=True,
-                                   timeout=10).stdout.strip()
-            if found and os.path.exists(found) and ("CJK" in found.upper() or "WQY" in found.upper()):
-                paths = [found]
-        except (OSError, subprocess.SubprocessError):
-            pass
-    for path in paths:
-        try:
-            font_manager.fontManager.addfont(path)
-            name = font_manager.FontProperties(fname=path).get_name()
-        except (OSError, RuntimeError, ValueError):
-            continue
-        plt.rcParams["font.family"] = ["DejaVu Sans", name]
-        return name
-    return None
 
 
 def diurnal_curve(scenario):
