@@ -397,6 +397,15 @@ int bidsim_cmd_calibrate(int argc, char **argv) {
   bidsim_error_t err;
   bidsim_error_clear(&err);
   bidsim_calibration_t *c = NULL;
+  /* the scenario's warnings (and its errors, with their details) as `run`
+   * prints them, before the fit loads it again from its text */
+  {
+    const bidsim_scenario_options_t lo = { 0 };
+    bidsim_scenario_t *sc = NULL;
+    int st = bidsim_cli_load_scenario("calibrate", opt.scenario_path, &lo, true, &sc);
+    bidsim_scenario_free(sc);
+    if (st) return st;
+  }
   int rc = bidsim_calibrate(&opt, &c, &err);
   if (!pr.quiet && pr.tty) fputc('\n', stderr);
   if (rc == BIDSIM_OK) rc = bidsim_calibration_write(c, out_path, &err);

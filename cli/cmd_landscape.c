@@ -390,8 +390,8 @@ int bidsim_cmd_landscape(int argc, char **argv) {
   uint32_t n = 0, plan = UINT32_MAX;
   /* a path that cannot take the file is refused before any work */
   if (out_path && bidsim_output_check_path(out_path, &err)) return bidsim_cli_fail("landscape", &err);
-  int rc = bidsim_scenario_load_opt(argv[optind], &lo, &sc, &err);
-  if (rc) return bidsim_cli_fail("landscape", &err);
+  int rc = bidsim_cli_load_scenario("landscape", argv[optind], &lo, true, &sc);   /* its warnings too */
+  if (rc) return rc;
   for (uint32_t i = 0; i < sc->plan_count; i++)
     if (!strcmp(sc->plans[i].name, plan_s)) plan = i;
   if (plan == UINT32_MAX) {

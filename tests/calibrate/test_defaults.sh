@@ -25,6 +25,12 @@ else
   run "$tmp/global.yaml" "$tmp/global.json" "$tmp/fitted_global.yaml"
 fi
 "$B" validate "$tmp/fitted.yaml" > /dev/null
+# the scenario's warnings, as `run` prints them (--quiet silences progress
+# only): a bid of 50 written for 0.50
+sed 's/bids: {ordinary: 2.20}/bids: {ordinary: 50}/' "$dir/start.yaml" > "$tmp/warn.yaml"
+run "$tmp/warn.yaml" "$tmp/warn.json" "$tmp/fitted_warn.yaml" 2> "$tmp/warn.err"
+grep -q "bidsim calibrate: warning: .*warn.yaml:[0-9]*:[0-9]*: plans\[0\].bids.ordinary: bid 50.00 yuan.*did you mean 0.50" "$tmp/warn.err" ||
+  { echo "FAIL: no loader warning: $(cat "$tmp/warn.err")"; exit 1; }
 "$PY" - "$tmp/shop.json" "$tmp/global.json" "$tmp/fitted.yaml" <<'PY'
 import json, sys
 p = "shops[小家居]"
