@@ -17,12 +17,17 @@ static const char *scalar0(struct fy_node *n) { return n && fy_node_is_scalar(n)
 
 /* ---- values ---------------------------------------------------------------- */
 
+/* The largest magnitude of a range's start, stop and step: above every
+ * key's own limit (traffic tops out at 10^11 a day), and small enough that
+ * at 6 decimals their differences and multiples stay far inside int64. */
+#define RANGE_MAX 1e12
+
 /* A decimal "12.345" as an integer count of 10^-scale. */
 static bool decimal(const char *s, int scale, long long *out) {
   char *end;
   if (!s || bidsim__decimal_problem(s, false)) return false;
   double v = strtod(s, &end);
-  if (*end) return false;
+  if (*end || !(fabs(v) <= RANGE_MAX)) return false;   /* 1e50 would wrap llround's result */
   double m = 1;
   for (int i = 0; i < scale; i++) m *= 10;
   *out = llround(v * m);
@@ -65,7 +70,8 @@ static int value_list(ctx_t *c, struct fy_node *n, const char *key, char ***out,
   if (decimals(d) > scale) scale = decimals(d);
   long long s0, s1, st;
   if (scale > 6 || !decimal(a, scale, &s0) || !decimal(b, scale, &s1) || !decimal(d, scale, &st) || st <= 0 || s1 < s0)
-    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key, "start <= stop and step > 0 must be numbers with at most 6 decimals");
+    return bidsim__fail_at(c, n, BIDSIM_ESCHEMA, key,
+                           "start <= stop and step > 0 must be numbers with at most 6 decimals, within +-%.0e", RANGE_MAX);
   long long cnt = (s1 - s0) / st + 1;
   if (cnt > BIDSIM_MAX_VARIANTS)
     return bidsim__fail_at(c, n, BIDSIM_ELIMIT, key, "the range has %lld values, more than %d", cnt, BIDSIM_MAX_VARIANTS);
