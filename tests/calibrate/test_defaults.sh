@@ -28,7 +28,9 @@ fi
 # the scenario's warnings, as `run` prints them (--quiet silences progress
 # only): a bid of 50 written for 0.50
 sed 's/bids: {ordinary: 2.20}/bids: {ordinary: 50}/' "$dir/start.yaml" > "$tmp/warn.yaml"
-run "$tmp/warn.yaml" "$tmp/warn.json" "$tmp/fitted_warn.yaml" 2> "$tmp/warn.err"
+# (loaded, warned, then refused for a missing report: no simulation spent on it)
+"$B" calibrate "$tmp/warn.yaml" --history "$tmp/no-such.csv" -o "$tmp/fitted_warn.yaml" --quiet 2> "$tmp/warn.err" && exit 1
+[ ! -e "$tmp/fitted_warn.yaml" ]
 grep -q "bidsim calibrate: warning: .*warn.yaml:[0-9]*:[0-9]*: plans\[0\].bids.ordinary: bid 50.00 yuan.*did you mean 0.50" "$tmp/warn.err" ||
   { echo "FAIL: no loader warning: $(cat "$tmp/warn.err")"; exit 1; }
 "$PY" - "$tmp/shop.json" "$tmp/global.json" "$tmp/fitted.yaml" <<'PY'

@@ -94,7 +94,8 @@ grep -q "other plans reached their cap on a day of the scenario's run" "$T/note"
 
 # the scenario's warnings, as `run` prints them: a bid of 15 written for 0.15
 sed 's/bids: {ordinary: 1.50, shop: 3.00, similar: 2.00}/bids: {ordinary: 15, shop: 30.00, similar: 20.00}/' "$S" > "$T/warn.yaml"
-"$B" landscape "$T/warn.yaml" --plan Kitchen --bid 1:2:0.5 --replicates 1 --days 1 > /dev/null 2> "$T/warn.err"
+# (loaded, warned, then refused for its plan: no simulation spent on it)
+"$B" landscape "$T/warn.yaml" --plan Nope --bid 1:2:0.5 > /dev/null 2> "$T/warn.err" && exit 1
 grep -q "bidsim landscape: warning: .*warn.yaml:[0-9]*:[0-9]*: plans\[2\].bids.ordinary: bid 15.00 yuan.*did you mean 0.15" "$T/warn.err"
 
 # bad arguments: exit 2, one line naming the problem
