@@ -30,9 +30,8 @@ typedef struct {
   double *r0, *r1;
   bool have;
   double J;                /* at the last evaluated point */
-  double Jacc;             /* at the point GSL stands on (steps below it are accepted) */
+  double Jacc;             /* at the point GSL stands on (steps below it are accepted); INFINITY before the first */
   uint32_t rejects;        /* steps refused in a row */
-  bool started;
 } lsq_t;
 
 static int eval_at(lsq_t *q, const double *x, double *r) {
@@ -50,8 +49,7 @@ static int lsq_f(const gsl_vector *xv, void *ctx, gsl_vector *out) {
   q->have = true;
   for (uint32_t i = 0; i < q->f->moments; i++) gsl_vector_set(out, i, q->r0[i]);
   /* the trust region accepts a step iff it lowers J (rho > 0) */
-  if (!q->started || q->J < q->Jacc) {
-    q->started = true;
+  if (q->J < q->Jacc) {
     q->Jacc = q->J;
     q->rejects = 0;
   } else if (++q->rejects >= MAX_REJECTS) {
@@ -84,7 +82,7 @@ static int lsq_df(const gsl_vector *xv, void *ctx, gsl_matrix *Jm) {
 
 bool bidsim__fit_least_squares(fit_t *f, double *x, uint32_t limit, double *J, double *jac) {
   const uint32_t K = f->K, n = f->moments;
-  lsq_t q = { .f = f, .limit = limit };
+  lsq_t q = { .f = f, .limit = limit, .Jacc = INFINITY };
   q.r0 = bidsim_malloc((n + 1) * sizeof *q.r0);
   q.r1 = bidsim_malloc((n + 1) * sizeof *q.r1);
   gsl_multifit_nlinear_parameters par = gsl_multifit_nlinear_default_parameters();

@@ -11,6 +11,7 @@ written, 2 a bad or empty CSV.
 """
 import argparse
 import csv
+import math
 import os
 import sys
 
@@ -59,7 +60,7 @@ def main(argv):
         hi = [num(r[key + "_hi"]) * k for r in rows]
         ax.fill_between(x, lo, hi, color="tab:blue", alpha=0.25, linewidth=0, label="95% interval")
         ax.plot(x, y, color="tab:blue", marker="o", markersize=2.5, linewidth=1.2, label="mean")
-        if key.startswith("marginal") and all(v != v for v in y):   # NaN everywhere
+        if key.startswith("marginal") and all(math.isnan(v) for v in y):
             ax.text(0.5, 0.5, "undefined at every point:\nthe denominator does not move\nbeyond its noise "
                     "(a binding cap?)", transform=ax.transAxes, ha="center", va="center", fontsize=9,
                     color="0.35")

@@ -56,11 +56,9 @@ int bidsim_landscape_table(const int64_t *counts, const bool *skipped, uint32_t 
       static const int marg[2][2] = { { BIDSIM_LS_SPEND_LI, BIDSIM_LS_CLICKS },
                                       { BIDSIM_LS_ORDER_VALUE_LI, BIDSIM_LS_SPEND_LI } };
       for (int s = 0; s < 2; s++) {
-        double dd = 0;
         for (uint32_t r = 0; r < R; r++) {
           num[r] = V(p, r, marg[s][0]) - V(prev, r, marg[s][0]);
           den[r] = V(p, r, marg[s][1]) - V(prev, r, marg[s][1]);
-          dd += den[r];
         }
         /* No extra clicks (or spend) at all, or a change within its own
          * noise (its interval holds 0: a cap that binds at both points
@@ -70,7 +68,7 @@ int bidsim_landscape_table(const int64_t *counts, const bool *skipped, uint32_t 
          * means (-7,343 +- 32,895 yuan per yuan) says nothing. */
         const bidsim_estimate_t d = bidsim_estimate(den, R, level);
         const bool within_noise = d.n >= 2 && d.lo <= 0 && d.hi >= 0;
-        o[BIDSIM_LSTAT_MARGINAL_CPC + s] = dd != 0 && !within_noise ? bidsim_ratio_estimate(num, den, R, level) : undefined;
+        o[BIDSIM_LSTAT_MARGINAL_CPC + s] = d.mean != 0 && !within_noise ? bidsim_ratio_estimate(num, den, R, level) : undefined;
       }
     }
     prev = p;

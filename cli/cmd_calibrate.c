@@ -398,7 +398,8 @@ int bidsim_cmd_calibrate(int argc, char **argv) {
   bidsim_error_clear(&err);
   bidsim_calibration_t *c = NULL;
   /* the scenario's warnings (and its errors, with their details) as `run`
-   * prints them, before the fit loads it again from its text */
+   * prints them, now rather than after the minute-long fit: a load of its
+   * own (milliseconds), before bidsim_calibrate loads it again from its text */
   {
     const bidsim_scenario_options_t lo = { 0 };
     bidsim_scenario_t *sc = NULL;
